@@ -1,0 +1,58 @@
+/**
+ * The ports the core works against. Each has one implementation per world in adapters/:
+ * ObjectStore (local files | S3), QueryEngine (DuckDB | Athena), Mailer (outbox | SMTP | SES).
+ */
+
+/** A flat key → bytes store with atomic replace of a single object. */
+export interface ObjectStore {
+  /** Writes the object whole; readers see the old bytes or the new, never a mix. */
+  put(key: string, body: Uint8Array | string, options?: { contentType?: string }): Promise<void>;
+  /** Writes only if no object exists at the key; false when one did (the put did nothing). */
+  putIfAbsent(key: string, body: Uint8Array | string, options?: { contentType?: string }): Promise<boolean>;
+  /** The object's bytes, or undefined when there is none. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Keys under a prefix, in lexicographic order. */
+  list(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+}
+
+export type SqlValue = string | number | boolean | null;
+export type Row = Record<string, SqlValue>;
+
+/** Runs a SQL file from queries/ with bound `?` parameters over the lake's tables. */
+export interface QueryEngine {
+  /** `name` is the query file name without `.sql`; values are bound to `?` in order. */
+  run(name: string, params: readonly SqlValue[]): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+export interface MailAttachment {
+  filename: string;
+  content: Uint8Array;
+  contentType: string;
+}
+
+export interface MailMessage {
+  from: string;
+  to: readonly string[];
+  cc?: readonly string[];
+  subject: string;
+  html: string;
+  text: string;
+  attachments: readonly MailAttachment[];
+  /** Stable id so a resend of the same report can be recognised downstream. */
+  messageId?: string;
+  headers?: Record<string, string>;
+}
+
+/** Where a delivered message went (an .eml path, an SMTP response, an SES message id). */
+export interface MailReceipt {
+  transport: 'outbox' | 'smtp' | 'ses';
+  location: string;
+  messageId: string;
+}
+
+/** Delivers a raw MIME message built once by core/mail-mime or the adapter's builder. */
+export interface Mailer {
+  send(message: MailMessage): Promise<MailReceipt>;
+}
