@@ -1,0 +1,36 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../core/errors.js';
+
+/** What every command receives from main.ts (the CLI's composition root). */
+export interface CliContext {
+  /** The home folder (lake, receipts, reports, outbox), from --home, TELCO_KPI_HOME or ./.telco-kpi. */
+  home: string;
+  /** The config folder (recipients, plans), `config/` of the project unless TELCO_KPI_CONFIG is set. */
+  configDir: string;
+  /** SMTP URL when mail goes to a server instead of the outbox. */
+  smtpUrl?: string;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** The clock, injectable for tests. */
+  now: () => Date;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full help text printed by `telco-kpi <name> --help`. */
+  help: string;
+  /** Returns the exit code: 0 done, 1 input rejected or report not produced, 2 usage error. */
+  run(argv: string[], ctx: CliContext): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs with strict options; unknown flags become a UsageError naming the flag. */
+export function parseCommandArgs<T extends Options>(argv: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+}
