@@ -1,0 +1,43 @@
+/** The settings file `config/telco-kpi.yaml`: recipients per report and the expected provinces. */
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { PROVINCE_CODES } from './codes.js';
+import { ConfigError } from './errors.js';
+
+const province = z.enum(PROVINCE_CODES as [string, ...string[]]);
+const email = z.string().regex(/^[^@\s<>]+@[^@\s<>]+$/, 'an e-mail address like name@example.cn');
+
+const settingsSchema = z.object({
+  provinces: z.array(province).min(1),
+  mail: z.object({
+    from: z.string().min(3),
+    operators: z.array(email).min(1),
+  }),
+  recipients: z.object({
+    weekly: z.array(z.object({
+      name: z.string(),
+      scope: z.union([z.literal('ALL'), province]),
+      to: z.array(email).min(1),
+    })).default([]),
+    incentives: z.array(z.object({ name: z.string(), to: z.array(email).min(1) })).default([]),
+  }),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type RecipientList = Settings['recipients']['weekly'][number];
+
+/** Parses and checks the settings YAML; errors name the file, the key and what is expected. */
+export function parseSettings(text: string, source = 'config/telco-kpi.yaml'): Settings {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    throw new ConfigError(`${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
+  const result = settingsSchema.safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+    throw new ConfigError(`${source} is not valid: ${issues}`);
+  }
+  return result.data;
+}
