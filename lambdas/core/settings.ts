@@ -7,8 +7,20 @@ import { ConfigError } from './errors.js';
 const province = z.enum(PROVINCE_CODES as [string, ...string[]]);
 const email = z.string().regex(/^[^@\s<>]+@[^@\s<>]+$/, 'an e-mail address like name@example.cn');
 
+const freshness = z.object({
+  /** wait: hold the report until every expected province-day arrived, up to the deadline; send-partial: send on time, labelled. */
+  mode: z.enum(['wait', 'send-partial']),
+  /** Hours after the period's end (24:00 Asia/Shanghai of its last day) after which a waiting report goes out partial. */
+  deadlineHours: z.number().min(0).max(24 * 14).default(12),
+});
+export type FreshnessPolicy = z.infer<typeof freshness>;
+
 const settingsSchema = z.object({
   provinces: z.array(province).min(1),
+  freshness: z.object({
+    week: freshness.default({ mode: 'wait', deadlineHours: 12 }),
+    month: freshness.default({ mode: 'wait', deadlineHours: 48 }),
+  }).default({ week: { mode: 'wait', deadlineHours: 12 }, month: { mode: 'wait', deadlineHours: 48 } }),
   mail: z.object({
     from: z.string().min(3),
     operators: z.array(email).min(1),
@@ -17,6 +29,7 @@ const settingsSchema = z.object({
     weekly: z.array(z.object({
       name: z.string(),
       scope: z.union([z.literal('ALL'), province]),
+      lang: z.enum(['zh-CN', 'en']).default('zh-CN'),
       to: z.array(email).min(1),
     })).default([]),
     incentives: z.array(z.object({ name: z.string(), to: z.array(email).min(1) })).default([]),
