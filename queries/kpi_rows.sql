@@ -1,0 +1,330 @@
+-- kpi_rows: the KPIs of SPEC §3 for a period, beside the period before it.
+--
+-- Grain: one row per dimension × group for the scope. dimension is total (one row), segment,
+--   subSegment (enterprise sub_segment), channel, segmentChannel, province or product; a group
+--   has a row when it has any revenue, sales or service fact in either period.
+--
+-- Parameters, bound in order ('YYYY-MM-DD' strings; scope is 'ALL' or a province code):
+--    1 cur_start            first day of the period
+--    2 prev_start           first day of the previous period (which ends the day before cur_start)
+--    3 cur_end              last day of the period
+--    4 scope
+--    5 scope
+--    6 cur_start            sales: the same five again
+--    7 prev_start
+--    8 cur_end
+--    9 scope
+--   10 scope
+--   11 cur_start            service
+--   12 prev_start - 1 day   file days: a ticket may sit in the file of the day before or after
+--   13 cur_end + 1 day      the Asia/Shanghai day it was opened
+--   14 prev_start           opened days
+--   15 cur_end
+--   16 scope
+--   17 scope
+
+with
+
+revenue_rows as (
+    select
+        case when dt >= ? then 'cur' else 'prev' end as period,
+        dt,
+        province,
+        segment,
+        case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
+        channel,
+        product,
+        revenue,
+        active_users
+    from revenue
+    where dt between ? and ?
+        and (? = 'ALL' or province = ?)
+),
+
+-- A day whose revenue extract was not received is missing, not zero: a province's active
+-- users are averaged over the days it sent.
+revenue_days as (
+    select
+        period,
+        province,
+        count(distinct dt) as days_received
+    from revenue_rows
+    group by period, province
+),
+
+-- The average is linear, so each cell carries its share of its province's average and any
+-- group's activeUsersAvg is the sum of its cells' shares.
+revenue_cells as (
+    select
+        r.period,
+        r.province,
+        r.segment,
+        r.sub_segment,
+        r.channel,
+        r.product,
+        cast(sum(r.revenue) as decimal(38, 2)) as revenue,
+        cast(sum(r.active_users) as double) / nullif(cast(d.days_received as double), 0) as active_users_avg
+    from revenue_rows as r
+    inner join revenue_days as d
+        on d.period = r.period and d.province = r.province
+    group by r.period, r.province, r.segment, r.sub_segment, r.channel, r.product, d.days_received
+),
+
+sales_rows as (
+    select
+        case when dt >= ? then 'cur' else 'prev' end as period,
+        province,
+        segment,
+        case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
+        channel,
+        product,
+        event_type
+    from sales
+    where dt between ? and ?
+        and (? = 'ALL' or province = ?)
+),
+
+sales_cells as (
+    select
+        period,
+        province,
+        segment,
+        sub_segment,
+        channel,
+        product,
+        count(case when event_type = 'new' then 1 end) as gross_adds,
+        count(case when event_type = 'churn' then 1 end) as churned
+    from sales_rows
+    group by period, province, segment, sub_segment, channel, product
+),
+
+-- A ticket counts on its opened day in Asia/Shanghai (opened_date), whatever file carried it;
+-- when files of neighbouring days both carry it, the later file's version (the later state) wins.
+service_versions as (
+    select
+        case when opened_date >= cast(? as date) then 'cur' else 'prev' end as period,
+        province,
+        segment,
+        case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
+        channel,
+        category,
+        opened_at,
+        first_response_at,
+        satisfaction,
+        row_number() over (partition by province, ticket_id order by dt desc) as version
+    from service
+    where dt between ? and ?
+        and opened_date between cast(? as date) and cast(? as date)
+        and (? = 'ALL' or province = ?)
+),
+
+service_cells as (
+    select
+        period,
+        province,
+        segment,
+        sub_segment,
+        channel,
+        count(satisfaction) as responses,
+        count(case when satisfaction >= 4 then 1 end) as satisfied,
+        sum(satisfaction) as score_sum,
+        count(case when category = 'complaint' then 1 end) as complaints,
+        count(
+            case
+                when category in ('complaint', 'fault')
+                    and first_response_at <= opened_at + interval '30' minute then 1
+            end
+        ) as sla_met,
+        count(case when category in ('complaint', 'fault') then 1 end) as sla_eligible
+    from service_versions
+    where version = 1
+    group by period, province, segment, sub_segment, channel
+),
+
+cells as (
+    select
+        period, province, segment, sub_segment, channel, product,
+        revenue,
+        active_users_avg,
+        cast(null as bigint) as gross_adds,
+        cast(null as bigint) as churned,
+        cast(null as bigint) as responses,
+        cast(null as bigint) as satisfied,
+        cast(null as bigint) as score_sum,
+        cast(null as bigint) as complaints,
+        cast(null as bigint) as sla_met,
+        cast(null as bigint) as sla_eligible
+    from revenue_cells
+
+    union all
+
+    select
+        period, province, segment, sub_segment, channel, product,
+        cast(null as decimal(38, 2)) as revenue,
+        cast(null as double) as active_users_avg,
+        cast(gross_adds as bigint) as gross_adds,
+        cast(churned as bigint) as churned,
+        cast(null as bigint) as responses,
+        cast(null as bigint) as satisfied,
+        cast(null as bigint) as score_sum,
+        cast(null as bigint) as complaints,
+        cast(null as bigint) as sla_met,
+        cast(null as bigint) as sla_eligible
+    from sales_cells
+
+    union all
+
+    -- channel here is the contact channel; a ticket has no product.
+    select
+        period, province, segment, sub_segment, channel,
+        cast(null as varchar) as product,
+        cast(null as decimal(38, 2)) as revenue,
+        cast(null as double) as active_users_avg,
+        cast(null as bigint) as gross_adds,
+        cast(null as bigint) as churned,
+        cast(responses as bigint) as responses,
+        cast(satisfied as bigint) as satisfied,
+        cast(score_sum as bigint) as score_sum,
+        cast(complaints as bigint) as complaints,
+        cast(sla_met as bigint) as sla_met,
+        cast(sla_eligible as bigint) as sla_eligible
+    from service_cells
+),
+
+grouped as (
+    select
+        period,
+        case
+            when grouping(segment) = 0 and grouping(channel) = 0 then 'segmentChannel'
+            when grouping(segment) = 0 then 'segment'
+            when grouping(sub_segment) = 0 then 'subSegment'
+            when grouping(channel) = 0 then 'channel'
+            when grouping(province) = 0 then 'province'
+            when grouping(product) = 0 then 'product'
+            else 'total'
+        end as dimension,
+        segment,
+        sub_segment,
+        channel,
+        province,
+        product,
+        sum(revenue) as revenue,
+        sum(active_users_avg) as active_users_avg,
+        sum(gross_adds) as gross_adds,
+        sum(churned) as churned,
+        sum(responses) as responses,
+        sum(satisfied) as satisfied,
+        sum(score_sum) as score_sum,
+        sum(complaints) as complaints,
+        sum(sla_met) as sla_met,
+        sum(sla_eligible) as sla_eligible
+    from cells
+    group by grouping sets (
+        (period),
+        (period, segment),
+        (period, sub_segment),
+        (period, channel),
+        (period, segment, channel),
+        (period, province),
+        (period, product)
+    )
+),
+
+-- Rows without a sub_segment (not enterprise) or without a product (tickets) belong to no
+-- subSegment or product group.
+kept_groups as (
+    select *
+    from grouped
+    where not (dimension = 'subSegment' and sub_segment is null)
+        and not (dimension = 'product' and product is null)
+),
+
+pivoted as (
+    select
+        dimension,
+        segment,
+        sub_segment,
+        channel,
+        province,
+        product,
+        coalesce(sum(case when period = 'cur' then revenue end), cast(0 as decimal(38, 2))) as revenue,
+        coalesce(sum(case when period = 'prev' then revenue end), cast(0 as decimal(38, 2))) as prev_revenue,
+        coalesce(sum(case when period = 'cur' then active_users_avg end), cast(0 as double)) as active_users_avg,
+        coalesce(sum(case when period = 'prev' then active_users_avg end), cast(0 as double)) as prev_active_users_avg,
+        coalesce(sum(case when period = 'cur' then gross_adds end), 0) as gross_adds,
+        coalesce(sum(case when period = 'prev' then gross_adds end), 0) as prev_gross_adds,
+        coalesce(sum(case when period = 'cur' then churned end), 0) as churned,
+        coalesce(sum(case when period = 'cur' then responses end), 0) as responses,
+        coalesce(sum(case when period = 'cur' then satisfied end), 0) as satisfied,
+        coalesce(sum(case when period = 'cur' then score_sum end), 0) as score_sum,
+        coalesce(sum(case when period = 'cur' then complaints end), 0) as complaints,
+        coalesce(sum(case when period = 'cur' then sla_met end), 0) as sla_met,
+        coalesce(sum(case when period = 'cur' then sla_eligible end), 0) as sla_eligible
+    from kept_groups
+    group by dimension, segment, sub_segment, channel, province, product
+),
+
+scope_total as (
+    select
+        revenue as total_revenue,
+        active_users_avg as total_active_users_avg
+    from pivoted
+    where dimension = 'total'
+),
+
+ratios as (
+    select
+        p.*,
+        cast(p.revenue as double) / nullif(cast(p.active_users_avg as double), 0) as arpu,
+        cast(p.prev_revenue as double) / nullif(cast(p.prev_active_users_avg as double), 0) as prev_arpu,
+        cast(p.revenue as double) / nullif(cast(t.total_revenue as double), 0) as revenue_share,
+        cast(p.active_users_avg as double) / nullif(cast(t.total_active_users_avg as double), 0) as user_share
+    from pivoted as p
+    cross join scope_total as t
+),
+
+final as (
+    select
+        dimension,
+        segment,
+        sub_segment,
+        channel,
+        province,
+        product,
+        cast(revenue as double) as revenue,
+        cast(revenue_share as double) as revenue_share,
+        cast(active_users_avg as double) as active_users_avg,
+        cast(user_share as double) as user_share,
+        cast(arpu as double) as arpu,
+        cast(gross_adds as bigint) as gross_adds,
+        cast(churned as bigint) as churned,
+        cast(gross_adds - churned as bigint) as net_adds,
+        cast(churned as double) / nullif(cast(active_users_avg as double), 0) as churn_rate,
+        cast(revenue - prev_revenue as double) / nullif(cast(prev_revenue as double), 0) as revenue_growth,
+        cast(gross_adds - prev_gross_adds as double) / nullif(cast(prev_gross_adds as double), 0) as gross_adds_growth,
+        cast(active_users_avg - prev_active_users_avg as double)
+            / nullif(cast(prev_active_users_avg as double), 0) as active_users_growth,
+        cast(arpu - prev_arpu as double) / nullif(cast(prev_arpu as double), 0) as arpu_growth,
+        -- A ticket has no product: product groups carry no service figures.
+        case when dimension <> 'product' then cast(responses as bigint) end as responses,
+        case
+            when dimension <> 'product'
+                then cast(satisfied as double) / nullif(cast(responses as double), 0)
+        end as csat,
+        case
+            when dimension <> 'product'
+                then cast(score_sum as double) / nullif(cast(responses as double), 0)
+        end as avg_score,
+        -- A contact channel is not an acquisition channel: no complaint rate per channel group.
+        case
+            when dimension not in ('channel', 'segmentChannel', 'product')
+                then cast(complaints as double) * 10000 / nullif(cast(active_users_avg as double), 0)
+        end as complaints_per_10k,
+        case
+            when dimension <> 'product'
+                then cast(sla_met as double) / nullif(cast(sla_eligible as double), 0)
+        end as first_response_sla
+    from ratios
+)
+
+select * from final

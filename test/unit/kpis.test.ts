@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { computeKpis, kpiRowsParams, KpiRequestError, marketShareParams, QueryResultError, receivedDaysParams } from '../../lambdas/core/kpis.js';
+import { parsePeriod } from '../../lambdas/core/period.js';
+import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
+
+/** A QueryEngine that answers each query name with fixed rows and records the calls. */
+class FixedAnswers implements QueryEngine {
+  readonly calls: Array<{ name: string; params: readonly SqlValue[] }> = [];
+  constructor(private readonly answers: Record<string, Row[]>) {}
+  async run(name: string, params: readonly SqlValue[]): Promise<Row[]> {
+    this.calls.push({ name, params });
+    return this.answers[name] ?? [];
+  }
+  async close(): Promise<void> {}
+}
+
+const request = { scope: 'ALL', expectedProvinces: ['JL'], rejectedUploads: [], now: new Date('2026-12-01T00:00:00Z') };
+
+describe('kpi query parameters', () => {
+  it('binds the week, the week before and the widened service file days in the order of kpi_rows.sql', () => {
+    // Act
+    const params = kpiRowsParams(parsePeriod('2026-W47'), 'JL');
+
+    // Assess
+    const block = ['2026-11-16', '2026-11-09', '2026-11-22', 'JL', 'JL'];
+    expect(params).toEqual([...block, ...block, '2026-11-16', '2026-11-08', '2026-11-23', '2026-11-09', '2026-11-22', 'JL', 'JL']);
+  });
+
+  it('binds a month against the previous month, across a year end', () => {
+    // Act
+    const kpi = kpiRowsParams(parsePeriod('2026-01'), 'ALL');
+    const market = marketShareParams('2026-01', 'GD');
+
+    // Assess
+    expect(kpi.slice(0, 3)).toEqual(['2026-01-01', '2025-12-01', '2026-01-31']);
+    expect(kpi.slice(11, 15)).toEqual(['2025-11-30', '2026-02-01', '2025-12-01', '2026-01-31']);
+    expect(market).toEqual(['2026-01', '2026-01', '2025-12', 'GD', 'GD']);
+  });
+
+  it('repeats the range and scope for each daily type in received_days.sql', () => {
+    // Act
+    const params = receivedDaysParams('2026-11-01', '2026-11-30', 'ALL');
+
+    // Assess
+    expect(params).toEqual(Array.from({ length: 3 }, () => ['2026-11-01', '2026-11-30', 'ALL', 'ALL']).flat());
+  });
+});
+
+describe('computeKpis', () => {
+  it('rejects a scope that is neither ALL nor a province code, before any query', async () => {
+    // Prepare
+    const engine = new FixedAnswers({});
+
+    // Act
+    const result = computeKpis(engine, { ...request, period: parsePeriod('2026-W47'), scope: 'Jilin' });
+
+    // Assess
+    await expect(result).rejects.toThrow(KpiRequestError);
+    await expect(result).rejects.toThrow(/'Jilin'.*ALL or a province code/);
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('names the query and column when a result lacks a column', async () => {
+    // Prepare
+    const engine = new FixedAnswers({ kpi_rows: [{ dimension: 'total', segment: null }] });
+
+    // Act
+    const result = computeKpis(engine, { ...request, period: parsePeriod('2026-W47') });
+
+    // Assess
+    await expect(result).rejects.toThrow(QueryResultError);
+    await expect(result).rejects.toThrow(/kpi_rows returned no column 'sub_segment'/);
+  });
+
+  it('reads numbers given as text, as engines that answer in strings do', async () => {
+    // Prepare
+    const numbers = ['revenue', 'revenue_share', 'active_users_avg', 'user_share', 'arpu', 'gross_adds', 'churned', 'net_adds',
+      'churn_rate', 'revenue_growth', 'gross_adds_growth', 'active_users_growth', 'arpu_growth', 'responses', 'csat',
+      'avg_score', 'complaints_per_10k', 'first_response_sla'];
+    const kpiRow: Row = { dimension: 'total', segment: null, sub_segment: null, channel: null, province: null, product: null };
+    for (const n of numbers) kpiRow[n] = null;
+    kpiRow.revenue = '4300.5';
+    kpiRow.gross_adds = 5;
+    const engine = new FixedAnswers({ kpi_rows: [kpiRow] });
+
+    // Act
+    const report = await computeKpis(engine, { ...request, period: parsePeriod('2026-11') });
+
+    // Assess
+    expect(report.rows).toHaveLength(1);
+    expect(report.rows[0]).toMatchObject({ dimension: 'total', revenue: 4300.5, grossAdds: 5, csat: null, subSegment: null });
+    expect(Object.keys(report.rows[0]!)).toHaveLength(6 + numbers.length);
+    expect(engine.calls.map((c) => c.name)).toEqual(['kpi_rows', 'received_days', 'market_share']);
+    expect(report.completeness.map((c) => c.daysExpected)).toEqual([30, 30, 30]);
+  });
+});
