@@ -88,7 +88,7 @@ export function formatChange(tile: Pick<Tile, 'changeKind'>, change: number | nu
   const size = Math.abs(change);
   switch (tile.changeKind) {
     case 'relative': return `${arrow}${grouped(1).format(size * 100)}%`;
-    case 'points': return `${arrow}${grouped(size < 0.001 ? 2 : 1).format(size * 100)}${lang === 'en' ? ' pp' : '个百分点'}`;
+    case 'points': return `${arrow}${grouped(size < 0.01 ? 2 : 1).format(size * 100)}${lang === 'en' ? ' pp' : '个百分点'}`;
     case 'absolute': return `${arrow}${grouped(0).format(size)}`;
   }
 }
