@@ -1,0 +1,186 @@
+/** The executive report e-mail: subject, phone-first HTML and its plain-text twin. */
+import { t, missingSuffix, currentPreviousLabels, type Lang } from './i18n.js';
+import type { KpiReport } from './kpi-types.js';
+import { shanghaiDateTime } from './period.js';
+import {
+  dataStatusLine, joinDot, judge, latestDataDay, missingProvinceDays, reportHeadline, summaryTiles, whatMovedLines,
+  type Tile,
+} from './report-model.js';
+
+export interface ReportMailOptions {
+  lang: Lang;
+  runId: string;
+  /** The attachment's file name (`report.xlsx`). */
+  workbookName: string;
+  /** Where the workbook is kept besides the attachment (a path or URL), shown in the footer. */
+  workbookPath?: string;
+  /** A corrected resend of a period already sent: the subject says 【修订】. */
+  revision?: boolean;
+  /** Overrides the missing province-days taken from the report's completeness (display labels). */
+  partial?: { missing: string[] };
+  /** The latest day the figures cover; defaults to the latest day any extract was received. */
+  dataAsOf?: string;
+  /** Last period's report, for the last-period figures of KPIs without a growth. */
+  previous?: KpiReport;
+}
+
+export interface ReportMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const COLORS = { good: '#1e7b34', bad: '#c0392b', flat: '#6b7785', ink: '#1f2d3d', muted: '#6b7785', okBg: '#e8f5ec', warnBg: '#fdecea' };
+
+/** HTML-escapes text for element content and attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '')
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+function missingCount(report: KpiReport, options: Pick<ReportMailOptions, 'partial'>): number {
+  return options.partial ? options.partial.missing.length : missingProvinceDays(report.completeness).length;
+}
+
+/**
+ * `【周报】营销KPI 2026年第47周（11/16–11/22）· 全国`, with `· 缺2个省日数据` when province-days
+ * are missing and `【修订】` in front of a revision; `【月报】… 2026年11月` for a month.
+ */
+export function reportSubject(report: KpiReport, options: Pick<ReportMailOptions, 'lang' | 'revision' | 'partial'>): string {
+  const { lang } = options;
+  const kind = t(lang, report.period.kind === 'week' ? 'weekly' : 'monthly');
+  const prefix = lang === 'en'
+    ? `${options.revision ? `[${t(lang, 'revision')}] ` : ''}[${kind}] `
+    : `${options.revision ? `【${t(lang, 'revision')}】` : ''}【${kind}】`;
+  const missing = missingCount(report, options);
+  const parts = [reportHeadline(report, lang)];
+  if (missing > 0) parts.push(missingSuffix(lang, missing));
+  return prefix + joinDot(parts);
+}
+
+function statusLine(report: KpiReport, options: ReportMailOptions): { text: string; complete: boolean } {
+  const { lang } = options;
+  if (options.partial) {
+    if (options.partial.missing.length === 0) return { text: t(lang, 'statusComplete'), complete: true };
+    return { text: `${t(lang, 'statusPartial')}${lang === 'en' ? ' ' : ''}${options.partial.missing.join(lang === 'en' ? '; ' : '；')}`, complete: false };
+  }
+  return { text: dataStatusLine(report, lang), complete: missingProvinceDays(report.completeness).length === 0 };
+}
+
+const grouped = (digits: number) => new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** A tile's figure as readers see it: 万元 and 万户 with one decimal, yuan with two, ratios as %. */
+export function formatTileValue(tile: Pick<Tile, 'unit'>, value: number | null): string {
+  if (value == null || !Number.isFinite(value)) return '–';
+  switch (tile.unit) {
+    case 'wanYuan': case 'wanUsers': return grouped(1).format(value / 10_000);
+    case 'yuan': return grouped(2).format(value);
+    case 'count': return grouped(0).format(value);
+    case 'fraction': return `${grouped(Math.abs(value) < 0.01 ? 2 : 1).format(value * 100)}%`;
+    case 'per10k': return grouped(2).format(value);
+  }
+}
+
+/** `▲12.4%`, `▼0.3个百分点` / `▼0.3 pp`, `▲120`; `–` when there is no change to show. */
+export function formatChange(tile: Pick<Tile, 'changeKind'>, change: number | null, lang: Lang): string {
+  if (change == null || !Number.isFinite(change)) return '–';
+  const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '';
+  const size = Math.abs(change);
+  switch (tile.changeKind) {
+    case 'relative': return `${arrow}${grouped(1).format(size * 100)}%`;
+    case 'points': return `${arrow}${grouped(size < 0.01 ? 2 : 1).format(size * 100)}${lang === 'en' ? ' pp' : '个百分点'}`;
+    case 'absolute': return `${arrow}${grouped(0).format(size)}`;
+  }
+}
+
+function tileTitle(tile: Tile, lang: Lang): string {
+  const name = t(lang, tile.label);
+  if (tile.unit === 'wanYuan') return lang === 'en' ? `${name} (10k CNY)` : `${name}（万元）`;
+  if (tile.unit === 'wanUsers') return lang === 'en' ? `${name} (10k)` : `${name}（万户）`;
+  return name;
+}
+
+interface FooterFacts {
+  generatedAt: string;
+  dataAsOf: string;
+  runId: string;
+  workbook: string;
+}
+
+function footerFacts(report: KpiReport, options: ReportMailOptions): FooterFacts {
+  const { lang } = options;
+  const generated = new Date(report.generatedAt);
+  const generatedAt = Number.isNaN(generated.getTime())
+    ? report.generatedAt
+    : lang === 'en' ? `${shanghaiDateTime(generated)} (${t(lang, 'shanghaiTime')})` : `${shanghaiDateTime(generated)}（${t(lang, 'shanghaiTime')}）`;
+  const attached = lang === 'en' ? `${options.workbookName} (${t(lang, 'attached')})` : `${options.workbookName}（${t(lang, 'attached')}）`;
+  const workbook = options.workbookPath ? `${options.workbookPath} · ${attached}` : attached;
+  return { generatedAt, dataAsOf: options.dataAsOf ?? latestDataDay(report), runId: options.runId, workbook };
+}
+
+/** Subject, HTML (single column, inline styles, no external assets) and text of the report e-mail. */
+export function composeReportMail(report: KpiReport, options: ReportMailOptions): ReportMail {
+  const { lang } = options;
+  const subject = reportSubject(report, options);
+  const status = statusLine(report, options);
+  const headline = reportHeadline(report, lang);
+  const tiles = summaryTiles(report, options.previous);
+  const [, prevLabel] = currentPreviousLabels(lang, report.period.kind);
+  const changeLabel = t(lang, 'change');
+  const moved = whatMovedLines(report, lang);
+  const footer = footerFacts(report, options);
+  const colon = lang === 'en' ? ': ' : '：';
+  const footerLines: Array<[string, string]> = [
+    [t(lang, 'generatedAt'), footer.generatedAt],
+    [t(lang, 'dataAsOf'), footer.dataAsOf],
+    [t(lang, 'runId'), footer.runId],
+    [t(lang, 'workbook'), footer.workbook],
+  ];
+
+  const textLines: string[] = [
+    `${status.complete ? '✓' : '⚠'} ${status.text}`,
+    '',
+    headline,
+    '',
+    ...tiles.map((tile) => `${tileTitle(tile, lang)}${colon}${formatTileValue(tile, tile.current)}  ${prevLabel} ${formatTileValue(tile, tile.previous)}  ${changeLabel} ${formatChange(tile, tile.change, lang)}`),
+    '',
+    t(lang, 'whatMoved'),
+    ...moved.map((m) => `- ${m.text}`),
+    '',
+    ...footerLines.map(([k, v]) => `${k}${colon}${v}`),
+  ];
+
+  const e = escapeHtml;
+  const statusHtml = `<p style="margin:0 0 12px;padding:10px 12px;border-radius:6px;font-size:14px;line-height:1.5;background:${status.complete ? COLORS.okBg : COLORS.warnBg};color:${status.complete ? COLORS.good : COLORS.bad};font-weight:bold;">${status.complete ? '✓' : '⚠'} ${e(status.text)}</p>`;
+  const tilesHtml = tiles.map((tile) => {
+    const color = COLORS[judge(tile.change, tile.higherIsBetter)];
+    return `<div style="background:#ffffff;border:1px solid #e1e6ef;border-radius:8px;padding:10px 12px;margin:0 0 8px;">`
+      + `<div style="font-size:13px;color:${COLORS.muted};">${e(tileTitle(tile, lang))}</div>`
+      + `<div style="font-size:22px;font-weight:bold;color:${COLORS.ink};line-height:1.3;">${e(formatTileValue(tile, tile.current))}</div>`
+      + `<div style="font-size:13px;color:${COLORS.muted};">${e(prevLabel)} ${e(formatTileValue(tile, tile.previous))} · ${e(changeLabel)} `
+      + `<span style="color:${color};font-weight:bold;">${e(formatChange(tile, tile.change, lang))}</span></div>`
+      + `</div>`;
+  }).join('\n');
+  const movedHtml = moved.map((m) => `<li style="margin:0 0 4px;color:${COLORS[m.verdict]};">${e(m.text)}</li>`).join('\n');
+  const footerHtml = footerLines.map(([k, v]) => `${e(k)}${e(colon)}${e(v)}`).join('<br>\n');
+  const html = `<!DOCTYPE html>
+<html lang="${e(lang)}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(subject)}</title></head>
+<body style="margin:0;padding:0;background:#f4f6f9;">
+<div style="max-width:600px;margin:0 auto;padding:16px;font-family:-apple-system,'PingFang SC','Microsoft YaHei','Helvetica Neue',Arial,sans-serif;color:${COLORS.ink};">
+${statusHtml}
+<h1 style="font-size:18px;line-height:1.4;margin:0 0 12px;">${e(headline)}</h1>
+${tilesHtml}
+<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, 'whatMoved'))}</h2>
+<ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">
+${movedHtml}
+</ul>
+<p style="font-size:12px;line-height:1.6;color:${COLORS.muted};border-top:1px solid #e1e6ef;padding-top:10px;margin:0;">
+${footerHtml}
+</p>
+</div>
+</body>
+</html>
+`;
+  return { subject, html, text: `${textLines.join('\n')}\n` };
+}

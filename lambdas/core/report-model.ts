@@ -1,0 +1,219 @@
+/**
+ * What the workbook and the e-mail both show, derived once from a KpiReport: the summary
+ * tiles with last period and change, the missing province-days, and what moved most.
+ */
+import { CHANNELS, PRODUCTS, PROVINCES, SEGMENTS, SUB_SEGMENTS, label } from './codes.js';
+import { extractLabel, periodLabel, scopeLabel, shortDay, t, type Lang, type LabelKey } from './i18n.js';
+import type { CompletenessRow, Dimension, ExtractKind, KpiReport, KpiRow } from './kpi-types.js';
+import { daysBetween } from './period.js';
+
+export type TileKey = 'revenue' | 'arpu' | 'activeUsers' | 'grossAdds' | 'netAdds' | 'churnRate' | 'csat' | 'complaintsPer10k' | 'firstResponseSla';
+
+/** How a tile is displayed: money in 万元, yuan, users in 万户, counts, fractions as %, a rate per 10k. */
+export type TileUnit = 'wanYuan' | 'yuan' | 'wanUsers' | 'count' | 'fraction' | 'per10k';
+
+/** `relative`: (cur − prev) / prev; `points`: cur − prev of a fraction; `absolute`: cur − prev. */
+export type ChangeKind = 'relative' | 'points' | 'absolute';
+
+export interface Tile {
+  key: TileKey;
+  label: LabelKey;
+  unit: TileUnit;
+  current: number | null;
+  previous: number | null;
+  change: number | null;
+  changeKind: ChangeKind;
+  higherIsBetter: boolean;
+}
+
+interface TileSpec {
+  key: TileKey;
+  label: LabelKey;
+  unit: TileUnit;
+  value: (row: KpiRow) => number | null;
+  growth?: (row: KpiRow) => number | null;
+  changeKind: ChangeKind;
+  higherIsBetter: boolean;
+}
+
+const TILE_SPECS: readonly TileSpec[] = [
+  { key: 'revenue', label: 'revenue', unit: 'wanYuan', value: (r) => r.revenue, growth: (r) => r.revenueGrowth, changeKind: 'relative', higherIsBetter: true },
+  { key: 'arpu', label: 'arpu', unit: 'yuan', value: (r) => r.arpu, growth: (r) => r.arpuGrowth, changeKind: 'relative', higherIsBetter: true },
+  { key: 'activeUsers', label: 'activeUsers', unit: 'wanUsers', value: (r) => r.activeUsersAvg, growth: (r) => r.activeUsersGrowth, changeKind: 'relative', higherIsBetter: true },
+  { key: 'grossAdds', label: 'grossAdds', unit: 'count', value: (r) => r.grossAdds, growth: (r) => r.grossAddsGrowth, changeKind: 'relative', higherIsBetter: true },
+  { key: 'netAdds', label: 'netAdds', unit: 'count', value: (r) => r.netAdds, changeKind: 'absolute', higherIsBetter: true },
+  { key: 'churnRate', label: 'churnRate', unit: 'fraction', value: (r) => r.churnRate, changeKind: 'points', higherIsBetter: false },
+  { key: 'csat', label: 'csat', unit: 'fraction', value: (r) => r.csat, changeKind: 'points', higherIsBetter: true },
+  { key: 'complaintsPer10k', label: 'complaintsPer10k', unit: 'per10k', value: (r) => r.complaintsPer10k, changeKind: 'relative', higherIsBetter: false },
+  { key: 'firstResponseSla', label: 'firstResponseSla', unit: 'fraction', value: (r) => r.firstResponseSla, changeKind: 'points', higherIsBetter: true },
+];
+
+/** The report's `total` row; undefined when the report has none. */
+export function totalRow(report: KpiReport): KpiRow | undefined {
+  return report.rows.find((r) => r.dimension === 'total');
+}
+
+function changeBetween(kind: ChangeKind, current: number | null, previous: number | null): number | null {
+  if (current == null || previous == null) return null;
+  if (kind === 'relative') return previous === 0 ? null : (current - previous) / previous;
+  return current - previous;
+}
+
+/**
+ * The summary tiles. With a previous report, last period's figures come from its total row.
+ * Without one, last period is derived for the KPIs that carry a growth (prev = cur / (1 + growth))
+ * and left null for the others; the change of a growth KPI is always the report's own growth.
+ */
+export function summaryTiles(report: KpiReport, previous?: KpiReport): Tile[] {
+  const cur = totalRow(report);
+  const prev = previous ? totalRow(previous) : undefined;
+  return TILE_SPECS.map((spec) => {
+    const current = cur ? spec.value(cur) : null;
+    const growth = cur && spec.growth ? spec.growth(cur) : null;
+    let prevValue: number | null = null;
+    if (prev) prevValue = spec.value(prev);
+    else if (current != null && growth != null && growth !== -1) prevValue = current / (1 + growth);
+    const change = spec.growth && growth != null ? growth : changeBetween(spec.changeKind, current, prevValue);
+    return { key: spec.key, label: spec.label, unit: spec.unit, current, previous: prevValue, change, changeKind: spec.changeKind, higherIsBetter: spec.higherIsBetter };
+  });
+}
+
+/** 'good', 'bad' or 'flat' for a change of a KPI, judged by whether up is good for that KPI. */
+export function judge(change: number | null, higherIsBetter: boolean): 'good' | 'bad' | 'flat' {
+  if (change == null || change === 0) return 'flat';
+  return (change > 0) === higherIsBetter ? 'good' : 'bad';
+}
+
+export interface MissingProvinceDay {
+  province: string;
+  day: string;
+  types: ExtractKind[];
+}
+
+/** Every province-day with at least one daily extract missing, by day then province. */
+export function missingProvinceDays(completeness: readonly CompletenessRow[]): MissingProvinceDay[] {
+  const byKey = new Map<string, MissingProvinceDay>();
+  for (const row of completeness) {
+    for (const day of row.missingDays) {
+      const key = `${day}|${row.province}`;
+      const entry = byKey.get(key) ?? { province: row.province, day, types: [] };
+      if (!entry.types.includes(row.type)) entry.types.push(row.type);
+      byKey.set(key, entry);
+    }
+  }
+  const order: ExtractKind[] = ['sales', 'revenue', 'service'];
+  return [...byKey.values()]
+    .map((m) => ({ ...m, types: [...m.types].sort((a, b) => order.indexOf(a) - order.indexOf(b)) }))
+    .sort((a, b) => a.day.localeCompare(b.day) || a.province.localeCompare(b.province));
+}
+
+/** The latest day of the period for which some province's extract was received; the period end when nothing is tracked. */
+export function latestDataDay(report: KpiReport): string {
+  const days = daysBetween(report.period.start, report.period.end);
+  if (report.completeness.length === 0) return report.period.end;
+  for (const day of [...days].reverse()) {
+    if (report.completeness.some((c) => c.daysReceived > 0 && !c.missingDays.includes(day))) return day;
+  }
+  return report.period.start;
+}
+
+/** The name of a row's group in the report language: `政企-直销`, `吉林`, `移动`, `合计`. */
+export function groupName(row: KpiRow, lang: Lang): string {
+  switch (row.dimension) {
+    case 'total': return lang === 'en' ? 'Total' : '合计';
+    case 'segment': return label(SEGMENTS, row.segment, lang);
+    case 'subSegment': return label(SUB_SEGMENTS, row.subSegment, lang);
+    case 'channel': return label(CHANNELS, row.channel, lang);
+    case 'segmentChannel': return `${label(SEGMENTS, row.segment, lang)}-${label(CHANNELS, row.channel, lang)}`;
+    case 'province': return label(PROVINCES, row.province, lang);
+    case 'product': return label(PRODUCTS, row.product, lang);
+  }
+}
+
+export interface Mover {
+  dimension: Dimension;
+  row: KpiRow;
+  /** Revenue change in CNY, cur − cur / (1 + growth). */
+  delta: number;
+  growth: number;
+}
+
+/**
+ * Per dimension, the group whose revenue moved most in yuan (not in percent, so a tiny group
+ * with a large percentage does not crowd out a large one). Groups without growth are skipped.
+ */
+export function biggestMover(report: KpiReport, dimension: Dimension): Mover | undefined {
+  let best: Mover | undefined;
+  for (const row of report.rows) {
+    if (row.dimension !== dimension || row.revenue == null || row.revenueGrowth == null || row.revenueGrowth === -1) continue;
+    const delta = row.revenue - row.revenue / (1 + row.revenueGrowth);
+    if (!best || Math.abs(delta) > Math.abs(best.delta)) best = { dimension, row, delta, growth: row.revenueGrowth };
+  }
+  return best;
+}
+
+/** Rows of one dimension in code-list order (the order readers know), unknown codes last. */
+export function rowsOf(report: KpiReport, dimension: Dimension): KpiRow[] {
+  const rank = (list: Record<string, unknown>, code: string | null): number => {
+    const i = code == null ? -1 : Object.keys(list).indexOf(code);
+    return i < 0 ? 999 : i;
+  };
+  const key = (r: KpiRow): number[] => [
+    rank(SEGMENTS.codes, r.segment), rank(SUB_SEGMENTS.codes, r.subSegment), rank(CHANNELS.codes, r.channel),
+    rank(PROVINCES.codes, r.province), rank(PRODUCTS.codes, r.product),
+  ];
+  return report.rows.filter((r) => r.dimension === dimension).sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return (ka[i] ?? 0) - (kb[i] ?? 0);
+    return 0;
+  });
+}
+
+/** Joins title parts with ` · `, without the space after a full-width closing bracket (`（11/16–11/22）· 全国`). */
+export function joinDot(parts: readonly string[]): string {
+  return parts.reduce((acc, part) => (acc === '' ? part : `${acc}${/[）】]$/.test(acc) ? '' : ' '}· ${part}`), '');
+}
+
+/** The title line shared by the summary sheet and the e-mail subject. */
+export function reportHeadline(report: KpiReport, lang: Lang): string {
+  return joinDot([`${t(lang, 'reportTitle')} ${periodLabel(lang, report.period)}`, scopeLabel(lang, report.scope)]);
+}
+
+/** The data status sentence: complete, or the missing province-days named. */
+export function dataStatusLine(report: KpiReport, lang: Lang): string {
+  const missing = missingProvinceDays(report.completeness);
+  if (missing.length === 0) return t(lang, 'statusComplete');
+  const sep = lang === 'en' ? '; ' : '；';
+  const items = missing.map((m) => {
+    const types = m.types.map((k) => extractLabel(lang, k)).join(lang === 'en' ? ', ' : '、');
+    return lang === 'en'
+      ? `${label(PROVINCES, m.province, lang)} ${shortDay(m.day)} (${types})`
+      : `${label(PROVINCES, m.province, lang)} ${shortDay(m.day)}（${types}）`;
+  });
+  return `${t(lang, 'statusPartial')}${lang === 'en' ? ' ' : ''}${items.join(sep)}`;
+}
+
+export interface MovedLine {
+  text: string;
+  verdict: 'good' | 'bad' | 'flat';
+}
+
+/** `政企-直销 收入环比 ▲12.4%（+15.2万元）`, for segment × channel, channel and province. */
+export function whatMovedLines(report: KpiReport, lang: Lang): MovedLine[] {
+  const lines: MovedLine[] = [];
+  for (const dimension of ['segmentChannel', 'channel', 'province'] as const) {
+    const mover = biggestMover(report, dimension);
+    if (!mover) continue;
+    const arrow = mover.growth > 0 ? '▲' : mover.growth < 0 ? '▼' : '';
+    const pct = `${arrow}${(Math.abs(mover.growth) * 100).toFixed(1)}%`;
+    const sign = mover.delta >= 0 ? '+' : '−';
+    const name = groupName(mover.row, lang);
+    const text = lang === 'en'
+      ? `${name} revenue ${pct} (${sign}CNY ${(Math.abs(mover.delta) / 1000).toFixed(0)}k)`
+      : `${name} 收入环比 ${pct}（${sign}${(Math.abs(mover.delta) / 10_000).toFixed(1)}万元）`;
+    lines.push({ text, verdict: judge(mover.growth, true) });
+  }
+  return lines;
+}
+

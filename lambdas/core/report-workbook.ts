@@ -1,0 +1,535 @@
+/** The weekly/monthly executive KPI workbook (REPORT.md), built in memory from a KpiReport. */
+import ExcelJS from 'exceljs';
+import { PROVINCES, PRODUCTS, label } from './codes.js';
+import {
+  currentPreviousLabels, extractLabel, kpiDefinitions, periodLabel, scopeLabel, shortDay, t,
+  type LabelKey, type Lang,
+} from './i18n.js';
+import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow } from './kpi-types.js';
+import { daysBetween, isoWeekday, shanghaiDateTime } from './period.js';
+import {
+  dataStatusLine, groupName, judge, latestDataDay, missingProvinceDays, reportHeadline, rowsOf, summaryTiles, whatMovedLines,
+  type ChangeKind, type Tile, type TileUnit,
+} from './report-model.js';
+import { setText } from './xlsx-safe.js';
+
+export interface ReportWorkbookOptions {
+  lang: Lang;
+  runId: string;
+  /** The latest day the figures cover; defaults to the latest day any extract was received. */
+  dataAsOf?: string;
+  /** Last period's report: when given, the summary's last-period column comes from it. */
+  previous?: KpiReport;
+}
+
+/** Shown for a value that is null (no data or not applicable); never 0. */
+export const NULL_TEXT = '–';
+
+export const NUM_FMT = {
+  money: '#,##0.00',
+  wan: '#,##0.0',
+  count: '#,##0',
+  users: '#,##0',
+  pct: '0.0%',
+  decimal: '0.00',
+  rate: '#,##0.00',
+  relative: '"▲"0.0%;"▼"0.0%;0.0%',
+  absolute: '"▲"#,##0;"▼"#,##0;0',
+} as const;
+
+/** Change of a fraction in percentage points; the value stored is points (0.3 = 0.3 pp). */
+function pointsFormat(lang: Lang): string {
+  const unit = t(lang, 'pointsUnit');
+  return `"▲"0.0"${unit}";"▼"0.0"${unit}";0.0"${unit}"`;
+}
+
+const COLOR = {
+  headerFill: 'FF1F4E79',
+  headerFont: 'FFFFFFFF',
+  good: 'FF1E7B34',
+  bad: 'FFC0392B',
+  muted: 'FF808080',
+  missingFill: 'FFFFC7CE',
+  missingFont: 'FF9C0006',
+  receivedFont: 'FF1E7B34',
+  title: 'FF1F4E79',
+};
+
+const THIN = { style: 'thin' as const, color: { argb: 'FFD0D7E5' } };
+
+type Value = number | string | null;
+type ColumnKind = 'text' | 'money' | 'pct' | 'count' | 'users' | 'decimal' | 'rate' | 'growth' | 'rank';
+
+interface Column<T> {
+  header: string;
+  kind: ColumnKind;
+  get: (row: T) => Value;
+  /** For growth columns: whether up is good for this KPI (churn up is bad). */
+  higherIsBetter?: boolean;
+}
+
+/** Display width of text in Excel character units: CJK and full-width characters count double. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 2 : 1;
+  return width;
+}
+
+function formattedWidth(kind: ColumnKind, value: Value): number {
+  if (value == null) return 2;
+  if (typeof value === 'string') return displayWidth(value);
+  const digits = String(Math.round(Math.abs(value))).length;
+  switch (kind) {
+    case 'money': return digits + Math.floor((digits - 1) / 3) + 4;
+    case 'count': case 'users': case 'rank': return digits + Math.floor((digits - 1) / 3) + 1;
+    default: return 9;
+  }
+}
+
+function numFmtOf(kind: ColumnKind): string | undefined {
+  switch (kind) {
+    case 'money': return NUM_FMT.money;
+    case 'pct': return NUM_FMT.pct;
+    case 'count': case 'rank': return NUM_FMT.count;
+    case 'users': return NUM_FMT.users;
+    case 'decimal': return NUM_FMT.decimal;
+    case 'rate': return NUM_FMT.rate;
+    case 'growth': return NUM_FMT.relative;
+    default: return undefined;
+  }
+}
+
+/** A number with its format, or the en dash for null. */
+function putNumber(cell: ExcelJS.Cell, value: number | null, numFmt: string): void {
+  if (value == null || !Number.isFinite(value)) {
+    putNull(cell);
+    return;
+  }
+  cell.value = value;
+  cell.numFmt = numFmt;
+}
+
+function putNull(cell: ExcelJS.Cell): void {
+  cell.value = NULL_TEXT;
+  cell.alignment = { horizontal: 'center' };
+  cell.font = { color: { argb: COLOR.muted } };
+}
+
+/** A change with ▲/▼ and green or red by whether the move is good for that KPI. */
+function putChange(cell: ExcelJS.Cell, change: number | null, kind: ChangeKind, higherIsBetter: boolean, lang: Lang): void {
+  if (change == null || !Number.isFinite(change)) {
+    putNull(cell);
+    return;
+  }
+  if (kind === 'points') {
+    cell.value = change * 100;
+    cell.numFmt = pointsFormat(lang);
+  } else {
+    cell.value = change;
+    cell.numFmt = kind === 'relative' ? NUM_FMT.relative : NUM_FMT.absolute;
+  }
+  const verdict = judge(change, higherIsBetter);
+  if (verdict !== 'flat') cell.font = { color: { argb: verdict === 'good' ? COLOR.good : COLOR.bad } };
+}
+
+function styleHeader(row: ExcelJS.Row): void {
+  row.eachCell((cell) => {
+    cell.font = { bold: true, color: { argb: COLOR.headerFont } };
+    cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: COLOR.headerFill } };
+    cell.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
+    cell.border = { top: THIN, bottom: THIN, left: THIN, right: THIN };
+  });
+  row.height = 22;
+}
+
+function pageSetup(ws: ExcelJS.Worksheet, headerRow: number): void {
+  ws.pageSetup = {
+    orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0,
+    printTitlesRow: `${headerRow}:${headerRow}`,
+    margins: { left: 0.4, right: 0.4, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
+  };
+}
+
+/**
+ * Writes a detail table with its header at `headerRow`: typed cells, widths that fit the
+ * longest label, a filter on the header and the header row frozen.
+ */
+function writeTable<T>(ws: ExcelJS.Worksheet, headerRow: number, columns: readonly Column<T>[], rows: readonly T[], lang: Lang): void {
+  const header = ws.getRow(headerRow);
+  columns.forEach((col, i) => setText(header.getCell(i + 1), col.header));
+  styleHeader(header);
+  const widths = columns.map((col) => Math.max(displayWidth(col.header) + 2, 8));
+  rows.forEach((item, r) => {
+    const row = ws.getRow(headerRow + 1 + r);
+    columns.forEach((col, i) => {
+      const cell = row.getCell(i + 1);
+      const value = col.get(item);
+      if (col.kind === 'growth') {
+        putChange(cell, typeof value === 'number' ? value : null, 'relative', col.higherIsBetter ?? true, lang);
+      } else if (col.kind === 'text') {
+        if (value == null || value === '') putNull(cell);
+        else setText(cell, value);
+      } else if (typeof value === 'string') {
+        setText(cell, value);
+      } else {
+        putNumber(cell, value, numFmtOf(col.kind) ?? NUM_FMT.decimal);
+      }
+      cell.border = { bottom: THIN };
+      widths[i] = Math.max(widths[i] ?? 8, formattedWidth(col.kind, value) + 2);
+    });
+  });
+  columns.forEach((_, i) => { ws.getColumn(i + 1).width = Math.min(widths[i] ?? 10, 60); });
+  if (columns.length > 0) {
+    ws.autoFilter = { from: { row: headerRow, column: 1 }, to: { row: headerRow + Math.max(rows.length, 1), column: columns.length } };
+  }
+  ws.views = [{ state: 'frozen', xSplit: 1, ySplit: headerRow, activeCell: `B${headerRow + 1}` }];
+  pageSetup(ws, headerRow);
+}
+
+function titleRow(ws: ExcelJS.Worksheet, text: string): void {
+  const cell = ws.getCell('A1');
+  setText(cell, text);
+  cell.font = { bold: true, size: 14, color: { argb: COLOR.title } };
+}
+
+function tileValue(unit: TileUnit, value: number | null): { value: number | null; numFmt: string } {
+  switch (unit) {
+    case 'wanYuan': return { value: value == null ? null : value / 10_000, numFmt: NUM_FMT.wan };
+    case 'wanUsers': return { value: value == null ? null : value / 10_000, numFmt: NUM_FMT.wan };
+    case 'yuan': return { value, numFmt: NUM_FMT.money };
+    case 'count': return { value, numFmt: NUM_FMT.count };
+    case 'fraction': return { value, numFmt: NUM_FMT.pct };
+    case 'per10k': return { value, numFmt: NUM_FMT.rate };
+  }
+}
+
+function unitLabel(lang: Lang, unit: TileUnit): string {
+  const key: Record<TileUnit, LabelKey> = { wanYuan: 'unitWan', yuan: 'unitYuan', wanUsers: 'unitWanHu', count: 'unitHu', fraction: 'unitPct', per10k: 'unitPer10k' };
+  return t(lang, key[unit]);
+}
+
+function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWorkbookOptions): void {
+  const { lang } = options;
+  const ws = wb.addWorksheet(t(lang, 'sheetSummary'));
+  titleRow(ws, reportHeadline(report, lang));
+  setText(ws.getCell('A2'), dataStatusLine(report, lang));
+  const partial = missingProvinceDays(report.completeness).length > 0;
+  ws.getCell('A2').font = { bold: partial, color: { argb: partial ? COLOR.bad : COLOR.good } };
+  const [cur, prev] = currentPreviousLabels(lang, report.period.kind);
+  const headerRow = 4;
+  const header = ws.getRow(headerRow);
+  [t(lang, 'kpi'), t(lang, 'unit'), cur, prev, t(lang, 'change')].forEach((h, i) => setText(header.getCell(i + 1), h));
+  styleHeader(header);
+  const tiles: Tile[] = summaryTiles(report, options.previous);
+  tiles.forEach((tile, i) => {
+    const row = ws.getRow(headerRow + 1 + i);
+    setText(row.getCell(1), t(lang, tile.label));
+    setText(row.getCell(2), unitLabel(lang, tile.unit));
+    const current = tileValue(tile.unit, tile.current);
+    const previous = tileValue(tile.unit, tile.previous);
+    putNumber(row.getCell(3), current.value, current.numFmt);
+    putNumber(row.getCell(4), previous.value, previous.numFmt);
+    putChange(row.getCell(5), tile.change, tile.changeKind, tile.higherIsBetter, lang);
+    row.eachCell((cell) => { cell.border = { bottom: THIN }; });
+  });
+  let r = headerRow + tiles.length + 2;
+  setText(ws.getCell(`A${r}`), t(lang, 'whatMoved'));
+  ws.getCell(`A${r}`).font = { bold: true };
+  for (const line of whatMovedLines(report, lang)) {
+    r += 1;
+    setText(ws.getCell(`A${r}`), line.text);
+    ws.getCell(`A${r}`).font = { color: { argb: line.verdict === 'good' ? COLOR.good : line.verdict === 'bad' ? COLOR.bad : COLOR.muted } };
+  }
+  r += 2;
+  setText(ws.getCell(`A${r}`), t(lang, options.previous ? 'previousNote' : 'derivedNote'));
+  setText(ws.getCell(`A${r + 1}`), t(lang, 'nullNote'));
+  ws.getCell(`A${r}`).font = { italic: true, color: { argb: COLOR.muted } };
+  ws.getCell(`A${r + 1}`).font = { italic: true, color: { argb: COLOR.muted } };
+  ws.getColumn(1).width = 24;
+  ws.getColumn(2).width = 12;
+  ws.getColumn(3).width = 16;
+  ws.getColumn(4).width = 16;
+  ws.getColumn(5).width = 16;
+  ws.views = [{ state: 'frozen', ySplit: headerRow, activeCell: `A${headerRow + 1}` }];
+  pageSetup(ws, headerRow);
+}
+
+const L = (lang: Lang, key: LabelKey): string => t(lang, key);
+
+function writeSegmentChannel(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetSegmentChannel'));
+  const cols: Column<KpiRow>[] = [
+    { header: L(lang, 'segment'), kind: 'text', get: (r) => groupName({ ...r, dimension: 'segment' }, lang) },
+    { header: L(lang, 'channel'), kind: 'text', get: (r) => groupName({ ...r, dimension: 'channel' }, lang) },
+    { header: L(lang, 'revenueYuan'), kind: 'money', get: (r) => r.revenue },
+    { header: L(lang, 'revenueShare'), kind: 'pct', get: (r) => r.revenueShare },
+    { header: L(lang, 'revenueGrowth'), kind: 'growth', get: (r) => r.revenueGrowth },
+    { header: L(lang, 'activeUsers'), kind: 'users', get: (r) => r.activeUsersAvg },
+    { header: L(lang, 'arpu'), kind: 'money', get: (r) => r.arpu },
+    { header: L(lang, 'grossAdds'), kind: 'count', get: (r) => r.grossAdds },
+    { header: L(lang, 'netAdds'), kind: 'count', get: (r) => r.netAdds },
+    { header: L(lang, 'csat'), kind: 'pct', get: (r) => r.csat },
+  ];
+  writeTable(ws, 1, cols, rowsOf(report, 'segmentChannel'), lang);
+}
+
+function completenessNote(rows: readonly CompletenessRow[], lang: Lang): { text: string; complete: boolean } {
+  const missing = missingProvinceDays(rows);
+  if (rows.length === 0) return { text: NULL_TEXT, complete: false };
+  if (missing.length === 0) return { text: `✓ ${L(lang, 'complete')}`, complete: true };
+  const detail = missing.map((m) => `${m.types.map((k) => extractLabel(lang, k)).join('/')} ${shortDay(m.day)}`).join(lang === 'en' ? ', ' : '，');
+  return lang === 'en'
+    ? { text: `✗ ${missing.length} day${missing.length === 1 ? '' : 's'} missing (${detail})`, complete: false }
+    : { text: `✗ 缺${missing.length}天（${detail}）`, complete: false };
+}
+
+function writeProvinces(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetProvinces'));
+  const ranked = rowsOf(report, 'province').sort((a, b) => (b.revenue ?? -Infinity) - (a.revenue ?? -Infinity));
+  const cols: Column<KpiRow>[] = [
+    { header: L(lang, 'rank'), kind: 'rank', get: (r) => ranked.indexOf(r) + 1 },
+    { header: L(lang, 'province'), kind: 'text', get: (r) => groupName(r, lang) },
+    { header: L(lang, 'revenueYuan'), kind: 'money', get: (r) => r.revenue },
+    { header: L(lang, 'revenueGrowth'), kind: 'growth', get: (r) => r.revenueGrowth },
+    { header: L(lang, 'revenueShare'), kind: 'pct', get: (r) => r.revenueShare },
+    { header: L(lang, 'arpu'), kind: 'money', get: (r) => r.arpu },
+    { header: L(lang, 'activeUsers'), kind: 'users', get: (r) => r.activeUsersAvg },
+    { header: L(lang, 'netAdds'), kind: 'count', get: (r) => r.netAdds },
+    { header: L(lang, 'csat'), kind: 'pct', get: (r) => r.csat },
+    { header: L(lang, 'dataComplete'), kind: 'text', get: (r) => completenessNote(report.completeness.filter((c) => c.province === r.province), lang).text },
+  ];
+  writeTable(ws, 1, cols, ranked, lang);
+  ranked.forEach((r, i) => {
+    const note = completenessNote(report.completeness.filter((c) => c.province === r.province), lang);
+    const cell = ws.getRow(2 + i).getCell(cols.length);
+    cell.font = { color: { argb: note.complete ? COLOR.receivedFont : COLOR.missingFont }, bold: !note.complete };
+    if (!note.complete) cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: COLOR.missingFill } };
+  });
+}
+
+function writeProducts(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetProducts'));
+  const cols: Column<KpiRow>[] = [
+    { header: L(lang, 'product'), kind: 'text', get: (r) => label(PRODUCTS, r.product, lang) },
+    { header: L(lang, 'revenueYuan'), kind: 'money', get: (r) => r.revenue },
+    { header: L(lang, 'revenueGrowth'), kind: 'growth', get: (r) => r.revenueGrowth },
+    { header: L(lang, 'revenueShare'), kind: 'pct', get: (r) => r.revenueShare },
+    { header: L(lang, 'activeUsers'), kind: 'users', get: (r) => r.activeUsersAvg },
+    { header: L(lang, 'userShare'), kind: 'pct', get: (r) => r.userShare },
+    { header: L(lang, 'arpu'), kind: 'money', get: (r) => r.arpu },
+    { header: L(lang, 'grossAdds'), kind: 'count', get: (r) => r.grossAdds },
+    { header: L(lang, 'churned'), kind: 'count', get: (r) => r.churned },
+    { header: L(lang, 'netAdds'), kind: 'count', get: (r) => r.netAdds },
+    { header: L(lang, 'churnRate'), kind: 'pct', get: (r) => r.churnRate },
+  ];
+  writeTable(ws, 1, cols, rowsOf(report, 'product'), lang);
+}
+
+function writeSubSegments(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetSubSegments'));
+  const cols: Column<KpiRow>[] = [
+    { header: L(lang, 'subSegment'), kind: 'text', get: (r) => groupName(r, lang) },
+    { header: L(lang, 'revenueYuan'), kind: 'money', get: (r) => r.revenue },
+    { header: L(lang, 'revenueGrowth'), kind: 'growth', get: (r) => r.revenueGrowth },
+    { header: L(lang, 'revenueShare'), kind: 'pct', get: (r) => r.revenueShare },
+    { header: L(lang, 'activeUsers'), kind: 'users', get: (r) => r.activeUsersAvg },
+    { header: L(lang, 'arpu'), kind: 'money', get: (r) => r.arpu },
+    { header: L(lang, 'grossAdds'), kind: 'count', get: (r) => r.grossAdds },
+    { header: L(lang, 'netAdds'), kind: 'count', get: (r) => r.netAdds },
+    { header: L(lang, 'churnRate'), kind: 'pct', get: (r) => r.churnRate },
+    { header: L(lang, 'csat'), kind: 'pct', get: (r) => r.csat },
+    { header: L(lang, 'complaintsPer10k'), kind: 'rate', get: (r) => r.complaintsPer10k },
+  ];
+  writeTable(ws, 1, cols, rowsOf(report, 'subSegment'), lang);
+}
+
+function writeService(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetService'));
+  const rows = [...rowsOf(report, 'total'), ...rowsOf(report, 'segment'), ...rowsOf(report, 'subSegment'), ...rowsOf(report, 'channel')];
+  const dimensionName = (r: KpiRow): string => (r.dimension === 'channel' ? L(lang, 'contactChannel') : L(lang, `dimension_${r.dimension}`));
+  const cols: Column<KpiRow>[] = [
+    { header: L(lang, 'dimension'), kind: 'text', get: dimensionName },
+    { header: L(lang, 'group'), kind: 'text', get: (r) => groupName(r, lang) },
+    { header: L(lang, 'responses'), kind: 'count', get: (r) => r.responses },
+    { header: L(lang, 'csat'), kind: 'pct', get: (r) => r.csat },
+    { header: L(lang, 'avgScore'), kind: 'decimal', get: (r) => r.avgScore },
+    { header: L(lang, 'complaintsPer10k'), kind: 'rate', get: (r) => r.complaintsPer10k },
+    { header: L(lang, 'firstResponseSla'), kind: 'pct', get: (r) => r.firstResponseSla },
+  ];
+  writeTable(ws, 1, cols, rows, lang);
+}
+
+function writeMarket(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetMarket'));
+  const selfFirst = (r: MarketRow): number => (r.operator === 'self' ? 0 : 1);
+  const rows = [...report.market].sort((a, b) => a.month.localeCompare(b.month) || a.province.localeCompare(b.province)
+    || a.product.localeCompare(b.product) || selfFirst(a) - selfFirst(b) || (b.revenue - a.revenue));
+  const cols: Column<MarketRow>[] = [
+    { header: L(lang, 'month'), kind: 'text', get: (r) => r.month },
+    { header: L(lang, 'province'), kind: 'text', get: (r) => label(PROVINCES, r.province, lang) },
+    { header: L(lang, 'product'), kind: 'text', get: (r) => label(PRODUCTS, r.product, lang) },
+    { header: L(lang, 'operator'), kind: 'text', get: (r) => (r.operator === 'self' ? L(lang, 'self') : r.operator) },
+    { header: L(lang, 'marketRevenue'), kind: 'money', get: (r) => r.revenue },
+    { header: L(lang, 'marketRevenueShare'), kind: 'pct', get: (r) => r.revenueShare },
+    { header: L(lang, 'marketUsers'), kind: 'count', get: (r) => r.users },
+    { header: L(lang, 'marketUserShare'), kind: 'pct', get: (r) => r.userShare },
+    { header: L(lang, 'qualityIndex'), kind: 'decimal', get: (r) => r.qualityIndex },
+    { header: L(lang, 'revenueGrowth'), kind: 'growth', get: (r) => r.revenueGrowth },
+    { header: L(lang, 'usersGrowth'), kind: 'growth', get: (r) => r.usersGrowth },
+  ];
+  writeTable(ws, 1, cols, rows, lang);
+  rows.forEach((r, i) => {
+    if (r.operator === 'self') ws.getRow(2 + i).eachCell((cell) => { cell.font = { ...cell.font, bold: true }; });
+  });
+}
+
+const WEEKDAYS_ZH = ['一', '二', '三', '四', '五', '六', '日'];
+const WEEKDAYS_EN = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+function writeCompleteness(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetCompleteness'));
+  titleRow(ws, `${L(lang, 'sheetCompleteness')} · ${periodLabel(lang, report.period)}`);
+  setText(ws.getCell('A2'), L(lang, 'gridLegend'));
+  ws.getCell('A2').font = { color: { argb: COLOR.muted } };
+  const days = daysBetween(report.period.start, report.period.end);
+  const provinces = [...new Set(report.completeness.map((c) => c.province))]
+    .sort((a, b) => Object.keys(PROVINCES.codes).indexOf(a) - Object.keys(PROVINCES.codes).indexOf(b));
+  let r = 4;
+  for (const kind of ['sales', 'revenue', 'service'] as ExtractKind[]) {
+    setText(ws.getCell(`A${r}`), extractLabel(lang, kind));
+    ws.getCell(`A${r}`).font = { bold: true, size: 12 };
+    r += 1;
+    const header = ws.getRow(r);
+    setText(header.getCell(1), L(lang, 'province'));
+    days.forEach((day, i) => {
+      const weekday = (lang === 'en' ? WEEKDAYS_EN : WEEKDAYS_ZH)[isoWeekday(day) - 1] ?? '';
+      setText(header.getCell(2 + i), lang === 'en' ? `${shortDay(day)} ${weekday}` : `${shortDay(day)} 周${weekday}`);
+    });
+    setText(header.getCell(days.length + 2), L(lang, 'daysReceived'));
+    styleHeader(header);
+    for (const province of provinces) {
+      r += 1;
+      const row = ws.getRow(r);
+      setText(row.getCell(1), label(PROVINCES, province, lang));
+      const entry = report.completeness.find((c) => c.province === province && c.type === kind);
+      days.forEach((day, i) => {
+        const cell = row.getCell(2 + i);
+        cell.alignment = { horizontal: 'center' };
+        cell.border = { top: THIN, bottom: THIN, left: THIN, right: THIN };
+        if (!entry) {
+          putNull(cell);
+        } else if (entry.missingDays.includes(day)) {
+          cell.value = '✗';
+          cell.font = { bold: true, color: { argb: COLOR.missingFont } };
+          cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: COLOR.missingFill } };
+        } else {
+          cell.value = '✓';
+          cell.font = { color: { argb: COLOR.receivedFont } };
+        }
+      });
+      const count = row.getCell(days.length + 2);
+      if (entry) setText(count, `${entry.daysReceived}/${entry.daysExpected}`);
+      else putNull(count);
+      count.alignment = { horizontal: 'center' };
+      if (entry && entry.daysReceived < entry.daysExpected) count.font = { bold: true, color: { argb: COLOR.missingFont } };
+    }
+    r += 2;
+  }
+  setText(ws.getCell(`A${r}`), L(lang, 'rejectedUploads'));
+  ws.getCell(`A${r}`).font = { bold: true, size: 12 };
+  r += 1;
+  const rejected = report.completeness.flatMap((c) => c.rejectedUploads.map((u) => ({ ...u, province: c.province, type: c.type })));
+  if (rejected.length === 0) {
+    setText(ws.getCell(`A${r}`), L(lang, 'noRejected'));
+  } else {
+    const header = ws.getRow(r);
+    const heads = [L(lang, 'province'), L(lang, 'type'), L(lang, 'day'), L(lang, 'file'), L(lang, 'receivedAt'), L(lang, 'problemCount'), L(lang, 'firstProblem')];
+    heads.forEach((h, i) => setText(header.getCell(i + 1), h));
+    styleHeader(header);
+    for (const u of rejected) {
+      r += 1;
+      const row = ws.getRow(r);
+      setText(row.getCell(1), label(PROVINCES, u.province, lang));
+      setText(row.getCell(2), extractLabel(lang, u.type));
+      setText(row.getCell(3), u.day);
+      setText(row.getCell(4), u.file);
+      const at = new Date(u.receivedAt);
+      setText(row.getCell(5), Number.isNaN(at.getTime()) ? u.receivedAt : shanghaiDateTime(at));
+      putNumber(row.getCell(6), u.problemCount, NUM_FMT.count);
+      setText(row.getCell(7), u.firstProblem);
+      row.getCell(7).alignment = { wrapText: true, vertical: 'top' };
+    }
+  }
+  ws.getColumn(1).width = 14;
+  for (let i = 0; i < days.length; i++) ws.getColumn(2 + i).width = days.length > 7 ? 9 : 12;
+  ws.getColumn(days.length + 2).width = Math.max(ws.getColumn(days.length + 2).width ?? 0, 16);
+  const longest = rejected.reduce((w, u) => Math.max(w, displayWidth(u.file) + 2), 12);
+  ws.getColumn(4).width = Math.max(ws.getColumn(4).width ?? 0, Math.min(longest, 60));
+  ws.getColumn(7).width = Math.max(ws.getColumn(7).width ?? 0, 60);
+  ws.views = [{ state: 'frozen', xSplit: 1, ySplit: 2, activeCell: 'B3' }];
+  pageSetup(ws, 2);
+}
+
+function writeDefinitions(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWorkbookOptions): void {
+  const { lang } = options;
+  const ws = wb.addWorksheet(L(lang, 'sheetDefinitions'));
+  const header = ws.getRow(1);
+  setText(header.getCell(1), L(lang, 'item'));
+  setText(header.getCell(2), L(lang, 'value'));
+  styleHeader(header);
+  const generated = new Date(report.generatedAt);
+  const facts: Array<[string, string]> = [
+    [L(lang, 'period'), `${periodLabel(lang, report.period)} ${report.period.start} – ${report.period.end} (${report.period.id})`],
+    [L(lang, 'scope'), `${scopeLabel(lang, report.scope)} (${report.scope})`],
+    [L(lang, 'runId'), options.runId],
+    [L(lang, 'generatedAt'), Number.isNaN(generated.getTime()) ? report.generatedAt : `${shanghaiDateTime(generated)}（${L(lang, 'shanghaiTime')}）`],
+    [L(lang, 'dataAsOf'), options.dataAsOf ?? latestDataDay(report)],
+  ];
+  let r = 1;
+  for (const [k, v] of facts) {
+    r += 1;
+    setText(ws.getCell(`A${r}`), k);
+    setText(ws.getCell(`B${r}`), v);
+    ws.getCell(`A${r}`).font = { bold: true };
+  }
+  r += 2;
+  const defHeader = ws.getRow(r);
+  setText(defHeader.getCell(1), L(lang, 'kpi'));
+  setText(defHeader.getCell(2), L(lang, 'definition'));
+  styleHeader(defHeader);
+  for (const def of [...kpiDefinitions(lang), { name: NULL_TEXT, definition: L(lang, 'nullNote') }]) {
+    r += 1;
+    setText(ws.getCell(`A${r}`), def.name);
+    setText(ws.getCell(`B${r}`), def.definition);
+    ws.getCell(`A${r}`).alignment = { vertical: 'top' };
+    ws.getCell(`B${r}`).alignment = { wrapText: true, vertical: 'top' };
+  }
+  ws.getColumn(1).width = 18;
+  ws.getColumn(2).width = 100;
+  ws.views = [{ state: 'frozen', ySplit: 1, activeCell: 'A2' }];
+  pageSetup(ws, 1);
+}
+
+/** Builds the workbook of a KpiReport and returns the .xlsx bytes; no formulas, no I/O. */
+export async function buildReportWorkbook(report: KpiReport, options: ReportWorkbookOptions): Promise<Uint8Array> {
+  const { lang } = options;
+  const wb = new ExcelJS.Workbook();
+  const generated = new Date(report.generatedAt);
+  const stamp = Number.isNaN(generated.getTime()) ? new Date(0) : generated;
+  wb.creator = 'telco-kpi';
+  wb.created = stamp;
+  wb.modified = stamp;
+  wb.title = reportHeadline(report, lang);
+  wb.calcProperties = { fullCalcOnLoad: false };
+  writeSummary(wb, report, options);
+  writeSegmentChannel(wb, report, lang);
+  writeProvinces(wb, report, lang);
+  writeProducts(wb, report, lang);
+  writeSubSegments(wb, report, lang);
+  writeService(wb, report, lang);
+  if (report.market.length > 0) writeMarket(wb, report, lang);
+  writeCompleteness(wb, report, lang);
+  writeDefinitions(wb, report, options);
+  const buffer = await wb.xlsx.writeBuffer();
+  return new Uint8Array(buffer as ArrayBuffer);
+}
