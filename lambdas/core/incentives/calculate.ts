@@ -1,0 +1,286 @@
+/**
+ * The incentive calculation of SPEC §4, in exact decimals.
+ *
+ * Per manager: P = Σ rule points − clawbacks; × CSAT multiplier (applied to the net points
+ * whatever their sign — a negative month pays 0 anyway); accelerator on the part above target
+ * only; × pointValue; cap; floor at 0; round half-up to 0.01. Only the payout is rounded for
+ * computing; other rounded figures are for display.
+ *
+ * Clawback: a `new` that earned points (> 0, with a manager, under the plan in force in its
+ * own month) is reversed when the customer churns the same product 0…N days later (day N
+ * included). Churns are taken in date order (then event id) from N days before the period;
+ * each reverses the earliest unreversed credited `new` it can reach, so a `new` is reversed
+ * at most once and a customer who churns twice reverses at most the credits it has. Only
+ * churns inside the period produce lines (on the credited manager, dated on the churn).
+ * The look-back is bounded: `new` events from 2N days before the period and churns from N
+ * days before are read (see queries/incentive_clawback_events.sql).
+ */
+import { Decimal } from 'decimal.js';
+import { dayNumber, monthOf, type Period } from '../period.js';
+import { WHEN_KEY_NAMES, type Plan, type PlanRule, type WhenKey } from './plan.js';
+import type {
+  DataProblems, IncentiveTally, ManagerStatement, RosterManager, SalesEventRecord, StatementLine, TicketScore,
+} from './types.js';
+
+const D = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_UP });
+type Dec = InstanceType<typeof D>;
+
+export interface IncentiveInput {
+  /** The month being computed. */
+  period: Period;
+  /** The plan in force on the period's first day. */
+  plan: Plan;
+  /** The plan that credited an earlier `new` (for clawbacks across a plan change); defaults to `plan`. */
+  planForMonth?: (monthFirstDay: string) => Plan | undefined;
+  /** Sales events: the period's events and the look-back `new` and churn events, in any order. */
+  events: readonly SalesEventRecord[];
+  tickets: readonly TicketScore[];
+  roster: readonly RosterManager[];
+}
+
+interface Credit {
+  rule: PlanRule;
+  points: Dec;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The first rule matching the event and what it earns; undefined when no rule matches. */
+export function creditOf(event: SalesEventRecord, plan: Plan): Credit | undefined {
+  const rule = plan.rules.find((r) => matches(r, event));
+  if (!rule) return undefined;
+  let points = new D(rule.points ?? 0);
+  if (rule.pointsPerMonthlyFee !== undefined) points = points.plus(new D(rule.pointsPerMonthlyFee).times(event.monthlyFee));
+  if (rule.pointsPerFeeIncrease !== undefined && event.prevMonthlyFee !== null) {
+    const increase = D.max(0, new D(event.monthlyFee).minus(event.prevMonthlyFee));
+    points = points.plus(new D(rule.pointsPerFeeIncrease).times(increase));
+  }
+  return { rule, points };
+}
+
+const eventField: Record<WhenKey, (e: SalesEventRecord) => string | null> = {
+  eventType: (e) => e.eventType, product: (e) => e.product, segment: (e) => e.segment,
+  subSegment: (e) => e.subSegment, channel: (e) => e.channel, province: (e) => e.province,
+};
+
+function matches(rule: PlanRule, event: SalesEventRecord): boolean {
+  if (event.eventType === 'churn') return false;
+  return WHEN_KEY_NAMES.every((key) => {
+    const allowed = rule.when[key];
+    if (!allowed) return true;
+    const value = eventField[key](event);
+    return value !== null && allowed.includes(value);
+  });
+}
+
+function hasManager(e: SalesEventRecord): e is SalesEventRecord & { accountManagerId: string } {
+  return e.accountManagerId !== null && e.accountManagerId.trim() !== '';
+}
+
+function eventKey(e: SalesEventRecord): string {
+  return `${e.eventDate}|${e.province}|${e.eventId}`;
+}
+
+function byDateThenId(a: SalesEventRecord, b: SalesEventRecord): number {
+  return cmp(a.eventDate, b.eventDate) || cmp(a.eventId, b.eventId) || cmp(a.province, b.province);
+}
+
+/** Tallies the month: one statement per manager, clawbacks, CSAT multiplier, payouts. */
+export function computeIncentives(input: IncentiveInput): IncentiveTally {
+  const { period, plan } = input;
+  const planForMonth = input.planForMonth ?? (() => plan);
+  const events = dedupe(input.events).sort(byDateThenId);
+  const inPeriod = (day: string) => day >= period.start && day <= period.end;
+
+  const lines = new Map<string, StatementLine[]>();
+  const addLine = (managerId: string, line: StatementLine) => {
+    const list = lines.get(managerId) ?? [];
+    list.push(line);
+    lines.set(managerId, list);
+  };
+
+  for (const event of events) {
+    if (!inPeriod(event.eventDate) || !hasManager(event)) continue;
+    const credit = creditOf(event, plan);
+    if (!credit) continue;
+    addLine(event.accountManagerId, {
+      eventId: event.eventId, ruleId: credit.rule.id, points: credit.points.toNumber(), date: event.eventDate,
+      customerId: event.customerId, product: event.product, eventType: event.eventType, clawbackOf: null,
+    });
+  }
+
+  for (const c of clawbacks(events, input, planForMonth)) addLine(c.managerId, c.line);
+
+  const rosterById = new Map<string, RosterManager>();
+  const duplicates = new Map<string, Set<string>>();
+  for (const m of [...input.roster].sort((a, b) => cmp(a.province, b.province) || cmp(a.accountManagerId, b.accountManagerId))) {
+    const first = rosterById.get(m.accountManagerId);
+    if (first) duplicates.set(m.accountManagerId, (duplicates.get(m.accountManagerId) ?? new Set([first.province])).add(m.province));
+    else rosterById.set(m.accountManagerId, m);
+  }
+
+  const ids = new Set<string>(lines.keys());
+  for (const e of events) if (inPeriod(e.eventDate) && hasManager(e)) ids.add(e.accountManagerId);
+  for (const m of rosterById.values()) {
+    if (m.startDate <= period.end && (m.endDate === null || m.endDate >= period.start)) ids.add(m.accountManagerId);
+  }
+
+  const scores = new Map<string, { scored: number; satisfied: number }>();
+  for (const t of input.tickets) {
+    const s = scores.get(t.accountManagerId) ?? { scored: 0, satisfied: 0 };
+    scores.set(t.accountManagerId, { scored: s.scored + t.scored, satisfied: s.satisfied + t.satisfied });
+  }
+
+  const firstEventProvince = new Map<string, string>();
+  for (const e of events) if (inPeriod(e.eventDate) && hasManager(e) && !firstEventProvince.has(e.accountManagerId)) firstEventProvince.set(e.accountManagerId, e.province);
+
+  const managers: ManagerStatement[] = [...ids].sort(cmp).map((id) => {
+    const roster = rosterById.get(id);
+    const own = (lines.get(id) ?? []).sort(lineOrder);
+    return statement(id, roster, firstEventProvince.get(id) ?? null, own, scores.get(id), plan);
+  });
+
+  const total = managers.reduce((sum, m) => sum.plus(m.payout), new D(0));
+  return {
+    period,
+    plan: { plan: plan.plan, version: plan.version, effectiveFrom: plan.effectiveFrom, pointValue: plan.pointValue },
+    managers,
+    total: total.toNumber(),
+    dataProblems: dataProblems(events, inPeriod, rosterById, duplicates, managers),
+  };
+}
+
+function lineOrder(a: StatementLine, b: StatementLine): number {
+  const kind = (l: StatementLine) => (l.clawbackOf ? 1 : 0);
+  return cmp(a.date, b.date) || kind(a) - kind(b) || cmp(a.eventId, b.eventId) || cmp(a.clawbackOf?.eventId ?? '', b.clawbackOf?.eventId ?? '');
+}
+
+function dedupe(events: readonly SalesEventRecord[]): SalesEventRecord[] {
+  const seen = new Map<string, SalesEventRecord>();
+  for (const e of events) if (!seen.has(eventKey(e))) seen.set(eventKey(e), e);
+  return [...seen.values()];
+}
+
+function clawbacks(
+  events: readonly SalesEventRecord[],
+  input: IncentiveInput,
+  planForMonth: (monthFirstDay: string) => Plan | undefined,
+): Array<{ managerId: string; line: StatementLine }> {
+  const { period, plan } = input;
+  const withinDays = plan.clawback?.withinDays;
+  if (withinDays === undefined) return [];
+  const periodStart = dayNumber(period.start);
+
+  const credited: Array<{ event: SalesEventRecord & { accountManagerId: string }; credit: Credit; plan: Plan; reversed: boolean }> = [];
+  for (const e of events) {
+    if (e.eventType !== 'new' || !hasManager(e) || e.eventDate > period.end) continue;
+    const month = monthOf(e.eventDate).start;
+    const creditingPlan = month === period.start ? plan : planForMonth(month);
+    if (!creditingPlan) continue;
+    const credit = creditOf(e, creditingPlan);
+    if (credit && credit.points.greaterThan(0)) credited.push({ event: e, credit, plan: creditingPlan, reversed: false });
+  }
+
+  const out: Array<{ managerId: string; line: StatementLine }> = [];
+  const churns = events.filter((e) => e.eventType === 'churn' && e.eventDate <= period.end && dayNumber(e.eventDate) >= periodStart - withinDays);
+  for (const churn of churns) {
+    const churnDay = dayNumber(churn.eventDate);
+    const match = credited.find((c) => !c.reversed
+      && c.event.customerId === churn.customerId
+      && c.event.product === churn.product
+      && churnDay - dayNumber(c.event.eventDate) >= 0
+      && churnDay - dayNumber(c.event.eventDate) <= withinDays);
+    if (!match) continue;
+    match.reversed = true;
+    if (churn.eventDate < period.start) continue;
+    out.push({
+      managerId: match.event.accountManagerId,
+      line: {
+        eventId: churn.eventId, ruleId: 'clawback', points: match.credit.points.negated().toNumber(), date: churn.eventDate,
+        customerId: churn.customerId, product: churn.product, eventType: churn.eventType,
+        clawbackOf: { eventId: match.event.eventId, date: match.event.eventDate, ruleId: match.credit.rule.id, planVersion: match.plan.version },
+      },
+    });
+  }
+  return out;
+}
+
+function statement(
+  id: string,
+  roster: RosterManager | undefined,
+  eventProvince: string | null,
+  lines: StatementLine[],
+  score: { scored: number; satisfied: number } | undefined,
+  plan: Plan,
+): ManagerStatement {
+  const points = lines.reduce((sum, l) => sum.plus(l.points), new D(0));
+  const scored = score?.scored ?? 0;
+  const satisfied = score?.satisfied ?? 0;
+  const csat = scored > 0 ? new D(satisfied).dividedBy(scored) : null;
+  const band = csat === null ? undefined : plan.multipliers.find((b) => (b.atLeast !== undefined ? csat.gte(b.atLeast) : csat.lt(b.below!)));
+  const multiplier = new D(band?.factor ?? 1);
+
+  let performance = points.times(multiplier);
+  if (plan.target && performance.greaterThan(plan.target.points)) {
+    const target = new D(plan.target.points);
+    performance = target.plus(performance.minus(target).times(plan.target.acceleratorAbove));
+  }
+  const amount = performance.times(plan.pointValue);
+  const capped = plan.cap !== undefined && amount.greaterThan(plan.cap);
+  const afterCap = capped ? new D(plan.cap!) : amount;
+  const payout = D.max(afterCap, 0).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+
+  return {
+    accountManagerId: id,
+    name: roster?.name ?? null,
+    province: roster?.province ?? eventProvince,
+    team: roster?.team ?? null,
+    inRoster: roster !== undefined,
+    points: points.toNumber(),
+    scoredTickets: scored,
+    satisfiedTickets: satisfied,
+    csat: csat === null ? null : csat.toDecimalPlaces(4, Decimal.ROUND_HALF_UP).toNumber(),
+    multiplier: multiplier.toNumber(),
+    performancePoints: performance.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber(),
+    amountBeforeCap: amount.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber(),
+    capped,
+    payout: payout.toNumber(),
+    lines,
+  };
+}
+
+function dataProblems(
+  events: readonly SalesEventRecord[],
+  inPeriod: (day: string) => boolean,
+  rosterById: ReadonlyMap<string, RosterManager>,
+  duplicates: ReadonlyMap<string, Set<string>>,
+  managers: readonly ManagerStatement[],
+): DataProblems {
+  const unknownManagerEvents = events
+    .filter((e): e is SalesEventRecord & { accountManagerId: string } => inPeriod(e.eventDate) && hasManager(e) && !rosterById.has(e.accountManagerId))
+    .map((e) => ({
+      eventId: e.eventId, eventDate: e.eventDate, province: e.province, accountManagerId: e.accountManagerId,
+      customerId: e.customerId, product: e.product, eventType: e.eventType,
+    }));
+  const unknownManagers = managers.filter((m) => !m.inRoster).map((m) => ({
+    accountManagerId: m.accountManagerId,
+    events: unknownManagerEvents.filter((e) => e.accountManagerId === m.accountManagerId).length,
+    points: m.points,
+  }));
+  const duplicateRosterIds = [...duplicates].sort(([a], [b]) => cmp(a, b))
+    .map(([accountManagerId, provinces]) => ({ accountManagerId, provinces: [...provinces].sort(cmp) }));
+  return { unknownManagers, unknownManagerEvents, duplicateRosterIds };
+}
+
+/** Counts a list of tickets into per-manager scores (tickets without a score or manager are skipped). */
+export function tallyTickets(tickets: ReadonlyArray<{ accountManagerId: string | null; satisfaction: number | null }>): TicketScore[] {
+  const scores = new Map<string, TicketScore>();
+  for (const t of tickets) {
+    if (!t.accountManagerId || t.satisfaction === null) continue;
+    const s = scores.get(t.accountManagerId) ?? { accountManagerId: t.accountManagerId, scored: 0, satisfied: 0 };
+    s.scored += 1;
+    if (t.satisfaction >= 4) s.satisfied += 1;
+    scores.set(t.accountManagerId, s);
+  }
+  return [...scores.values()].sort((a, b) => cmp(a.accountManagerId, b.accountManagerId));
+}

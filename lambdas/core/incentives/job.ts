@@ -1,0 +1,159 @@
+/** The monthly incentive job: queries → tally → incentives.json + incentives.xlsx → HR e-mail. */
+import { createHash } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import { TelcoKpiError } from '../errors.js';
+import { addDays, parsePeriod } from '../period.js';
+import type { Mailer, MailReceipt, ObjectStore, QueryEngine } from '../ports.js';
+import type { Settings } from '../settings.js';
+import { computeIncentives } from './calculate.js';
+import { planFor, type Plan } from './plan.js';
+import { toRoster, toSalesEvents, toTicketScores } from './rows.js';
+import type { IncentiveTally } from './types.js';
+import { buildIncentiveWorkbook, tallyJson } from './workbook.js';
+
+/** The incentive job cannot run as asked (wrong period, nobody to mail, no mailer). */
+export class IncentiveJobError extends TelcoKpiError {}
+
+export interface IncentiveJobDeps {
+  engine: QueryEngine;
+  store: ObjectStore;
+  mailer?: Mailer;
+  settings: Settings;
+  plans: Plan[];
+  now: Date;
+}
+
+export interface IncentiveJobRequest {
+  /** `YYYY-MM`. */
+  month: string;
+  send: boolean;
+}
+
+export interface IncentiveSummary {
+  month: string;
+  plan: string;
+  version: number;
+  managers: number;
+  /** Σ payout, CNY. */
+  total: number;
+  capped: number;
+  clawbackLines: number;
+  unknownManagers: number;
+}
+
+export interface IncentiveJobResult {
+  json: string;
+  xlsx: Uint8Array;
+  jsonKey: string;
+  xlsxKey: string;
+  /** Set when this run sent the e-mail. */
+  sent?: MailReceipt;
+  /** True when `send` was asked but this month was already sent to the same HR list. */
+  alreadySent: boolean;
+  tally: IncentiveTally;
+  summary: IncentiveSummary;
+}
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Computes one month's tally with the plan in force on its first day, stores both files, mails HR when asked. */
+export async function runIncentives(deps: IncentiveJobDeps, request: IncentiveJobRequest): Promise<IncentiveJobResult> {
+  const period = parsePeriod(request.month);
+  if (period.kind !== 'month') throw new IncentiveJobError(`'${request.month}' is not a month: incentives are monthly, use YYYY-MM`);
+  const plan = planFor(deps.plans, period.start);
+  const planForMonth = (day: string): Plan | undefined => {
+    try {
+      return planFor(deps.plans, day, plan.plan);
+    } catch {
+      return undefined;
+    }
+  };
+
+  const n = plan.clawback?.withinDays ?? 0;
+  const monthEvents = toSalesEvents(await deps.engine.run('incentive_sales_events', [period.start, period.end]), 'incentive_sales_events');
+  const clawbackEvents = n > 0
+    ? toSalesEvents(await deps.engine.run('incentive_clawback_events', [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end]), 'incentive_clawback_events')
+    : [];
+  const tickets = toTicketScores(await deps.engine.run('incentive_ticket_scores', [addDays(period.start, -1), addDays(period.end, 1), period.start, period.end]), 'incentive_ticket_scores');
+  const roster = toRoster(await deps.engine.run('incentive_roster', []), 'incentive_roster');
+
+  const tally = computeIncentives({ period, plan, planForMonth, events: [...monthEvents, ...clawbackEvents], tickets, roster });
+  const json = tallyJson(tally);
+  const xlsx = await buildIncentiveWorkbook(tally, plan, deps.now);
+
+  const prefix = `reports/${period.id}/incentives`;
+  const jsonKey = `${prefix}/incentives.json`;
+  const xlsxKey = `${prefix}/incentives.xlsx`;
+  await deps.store.put(jsonKey, json, { contentType: 'application/json; charset=utf-8' });
+  await deps.store.put(xlsxKey, xlsx, { contentType: XLSX_TYPE });
+
+  const summary: IncentiveSummary = {
+    month: period.id,
+    plan: plan.plan,
+    version: plan.version,
+    managers: tally.managers.length,
+    total: tally.total,
+    capped: tally.managers.filter((m) => m.capped).length,
+    clawbackLines: tally.managers.reduce((k, m) => k + m.lines.filter((l) => l.clawbackOf).length, 0),
+    unknownManagers: tally.dataProblems.unknownManagers.length,
+  };
+
+  let sent: MailReceipt | undefined;
+  let alreadySent = false;
+  if (request.send) {
+    const to = [...new Set(deps.settings.recipients.incentives.flatMap((r) => r.to))].sort();
+    if (to.length === 0) throw new IncentiveJobError('no HR recipients: add recipients.incentives to config/telco-kpi.yaml; the tally goes to HR only');
+    if (!deps.mailer) throw new IncentiveJobError('--send needs a mailer, and none is configured');
+    const listHash = createHash('sha256').update(to.join('\n')).digest('hex').slice(0, 16);
+    const markerKey = `${prefix}/sent-${listHash}.json`;
+    if (await deps.store.get(markerKey)) {
+      alreadySent = true;
+    } else {
+      sent = await deps.mailer.send({
+        from: deps.settings.mail.from,
+        to,
+        subject: `【激励】客户经理激励核算 ${period.id.slice(0, 4)}年${Number(period.id.slice(5))}月`,
+        html: mailHtml(tally, summary),
+        text: mailText(tally, summary),
+        attachments: [{ filename: `incentives-${period.id}.xlsx`, content: xlsx, contentType: XLSX_TYPE }],
+        messageId: `<incentives-${period.id}-${listHash}@telco-kpi>`,
+      });
+      await deps.store.put(markerKey, `${JSON.stringify({ month: period.id, to, receipt: sent }, null, 2)}\n`, { contentType: 'application/json; charset=utf-8' });
+    }
+  }
+
+  return { json, xlsx, jsonKey, xlsxKey, sent, alreadySent, tally, summary };
+}
+
+function yuan(value: number): string {
+  const [int, frac] = new Decimal(value).toFixed(2).split('.') as [string, string];
+  return `${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function mailFacts(tally: IncentiveTally, s: IncentiveSummary): string[] {
+  return [
+    `核算月份：${tally.period.start} 至 ${tally.period.end}`,
+    `方案：${s.plan} 第 ${s.version} 版（${tally.plan.effectiveFrom} 起生效）`,
+    `客户经理 ${s.managers} 人，应发合计 ${yuan(s.total)} 元`,
+    `封顶 ${s.capped} 人；回扣 ${s.clawbackLines} 笔`,
+    s.unknownManagers > 0 ? `数据问题：${s.unknownManagers} 个工号不在名册，已照常计算，请见附件“数据问题”表` : '数据问题：无',
+  ];
+}
+
+function mailHtml(tally: IncentiveTally, s: IncentiveSummary): string {
+  const items = mailFacts(tally, s).map((f) => `<li>${escapeHtml(f)}</li>`).join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"></head>`
+    + `<body style="font-family:sans-serif;font-size:15px;line-height:1.5">`
+    + `<p>${escapeHtml(`${tally.period.id} 客户经理激励核算已完成。`)}</p><ul>${items}</ul>`
+    + `<p>附件 incentives-${escapeHtml(tally.period.id)}.xlsx 含汇总、每位客户经理的积分明细（回扣行标红并注明原新装）、数据问题和方案说明。</p>`
+    + `<p style="color:#666;font-size:12px">本邮件仅发送人力资源部。telco-kpi 自动生成。</p></body></html>`;
+}
+
+function mailText(tally: IncentiveTally, s: IncentiveSummary): string {
+  return [`${tally.period.id} 客户经理激励核算已完成。`, ...mailFacts(tally, s).map((f) => `- ${f}`),
+    `附件 incentives-${tally.period.id}.xlsx 含汇总、积分明细、数据问题和方案说明。`, ''].join('\n');
+}
