@@ -1,18 +1,14 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
+import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
 import { command } from '../../lambdas/cli/commands/incentives.js';
 import type { CliContext } from '../../lambdas/cli/command.js';
-import { runIncentives } from '../../lambdas/core/incentives/job.js';
-import { loadPlans } from '../../lambdas/core/incentives/plan.js';
 import type { IncentiveTally } from '../../lambdas/core/incentives/types.js';
-import type { MailMessage, MailReceipt, Mailer, ObjectStore } from '../../lambdas/core/ports.js';
 import { MANAGERS, SALES, SERVICE, partitionKey, sqlType, type TableDecl } from '../../lambdas/core/schema.js';
-import { parseSettings } from '../../lambdas/core/settings.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FORMULA_NAME = '=HYPERLINK("http://evil.example","点我")';
@@ -75,27 +71,6 @@ async function buildLake(home: string): Promise<void> {
   await writeParquet(home, SERVICE, partitionKey('service', { day: '2026-11-01', province: 'JL' }), [
     ticket('T5', '2026-10-31 15:30:00', '2026-10-31', 'AM2', 5),
   ]);
-}
-
-class MemoryStore implements ObjectStore {
-  readonly objects = new Map<string, Uint8Array>();
-  async put(key: string, body: Uint8Array | string) { this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body); }
-  async putIfAbsent(key: string, body: Uint8Array | string) {
-    if (this.objects.has(key)) return false;
-    await this.put(key, body);
-    return true;
-  }
-  async get(key: string) { return this.objects.get(key); }
-  async list(prefix: string) { return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort(); }
-  async delete(key: string) { this.objects.delete(key); }
-}
-
-class RecordingMailer implements Mailer {
-  readonly sent: MailMessage[] = [];
-  async send(message: MailMessage): Promise<MailReceipt> {
-    this.sent.push(message);
-    return { transport: 'outbox', location: `outbox/${this.sent.length}.eml`, messageId: message.messageId ?? '' };
-  }
 }
 
 describe('incentives over a DuckDB lake', () => {
@@ -198,46 +173,34 @@ describe('incentives over a DuckDB lake', () => {
     expect(dec.plan.version).toBe(2);
   });
 
-  it('mails only the HR recipients, once per month and recipient list', async () => {
+  it('mails only the HR recipients, once per month and recipient list, through the outbox', async () => {
     // Prepare
-    const engine = new DuckDbQueryEngine(home, join(ROOT, 'queries'));
-    const store = new MemoryStore();
-    const mailer = new RecordingMailer();
-    const settings = parseSettings(readFileSync(join(ROOT, 'config/telco-kpi.yaml'), 'utf8'));
-    const plans = loadPlans([{ name: 'v1.yaml', text: readFileSync(join(ROOT, 'config/plans/account-manager-v1.yaml'), 'utf8') }]);
-    const deps = { engine, store, mailer, settings, plans, now: new Date('2026-12-02T01:00:00Z') };
+    const out: string[] = [];
+    const ctx: CliContext = { home, configDir, out: (l) => out.push(l), err: () => {}, now: () => new Date('2026-12-02T01:00:00Z') };
+    const outbox = join(home, 'outbox');
 
-    try {
-      // Act
-      const first = await runIncentives(deps, { month: '2026-11', send: true });
-      const retry = await runIncentives(deps, { month: '2026-11', send: true });
+    // Act
+    const first = await command.run(['--month', '2026-11', '--send'], ctx);
+    const retry = await command.run(['--month', '2026-11', '--send'], ctx);
 
-      // Assess
-      expect(mailer.sent).toHaveLength(1);
-      const message = mailer.sent[0]!;
-      expect(message.to).toEqual(['hr-incentives@telco.example.cn']);
-      expect(message.cc).toBeUndefined();
-      expect(message.subject).toBe('【激励】客户经理激励核算 2026年11月');
-      expect(message.html).toContain('应发合计 255.90 元');
-      expect(message.attachments[0]!.filename).toBe('incentives-2026-11.xlsx');
-      expect(Buffer.from(message.attachments[0]!.content).equals(Buffer.from(first.xlsx))).toBe(true);
-      expect(first.sent?.location).toBe('outbox/1.eml');
-      expect(retry.sent).toBeUndefined();
-      expect(retry.alreadySent).toBe(true);
-      expect(await store.list('reports/2026-11/incentives/')).toEqual(expect.arrayContaining([
-        'reports/2026-11/incentives/incentives.json', 'reports/2026-11/incentives/incentives.xlsx',
-      ]));
-    } finally {
-      await engine.close();
-    }
+    // Assess
+    expect([first, retry]).toEqual([0, 0]);
+    const emls = readdirSync(outbox).filter((n) => n.endsWith('.eml'));
+    expect(emls).toHaveLength(1);
+    const mail = await simpleParser(readFileSync(join(outbox, emls[0]!)));
+    expect((mail.to as AddressObject).value.map((a) => a.address)).toEqual(['hr-incentives@telco.example.cn']);
+    expect(mail.cc).toBeUndefined();
+    expect(mail.subject).toBe('【激励】客户经理激励核算 2026年11月');
+    expect(mail.html).toContain('应发合计 255.90 元');
+    expect(mail.attachments[0]!.filename).toBe('incentives-2026-11.xlsx');
+    expect(mail.attachments[0]!.content.equals(readFileSync(join(home, 'reports/2026-11/incentives/incentives.xlsx')))).toBe(true);
+    expect(out.filter((l) => l.includes('✓ sent'))).toHaveLength(1);
+    expect(out.filter((l) => l.includes('= duplicate'))).toHaveLength(1);
   });
 
-  it('refuses --send while no mailer is wired, and a bad plan, with exit code 1', async () => {
+  it('refuses a bad plan with exit code 1 and a week with a usage error', async () => {
     const err: string[] = [];
     const ctx: CliContext = { home, configDir, out: () => {}, err: (l) => err.push(l), now: () => new Date('2026-12-02T01:00:00Z') };
-    expect(await command.run(['--month', '2026-11', '--send'], ctx)).toBe(1);
-    expect(err.join('\n')).toContain('--send is not wired yet');
-
     const badPlan = join(configDir, 'bad.yaml');
     writeFileSync(badPlan, readFileSync(join(ROOT, 'config/plans/account-manager-v1.yaml'), 'utf8').replace('pointValue: 2.00', 'pointValue: -2'));
     expect(await command.run(['--month', '2026-11', '--plan', badPlan], ctx)).toBe(1);

@@ -2,8 +2,10 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { TelcoKpiError } from '../errors.js';
-import { addDays, parsePeriod } from '../period.js';
-import type { Mailer, MailReceipt, ObjectStore, QueryEngine } from '../ports.js';
+import { addDays, parsePeriod, type Period } from '../period.js';
+import { newRunId } from '../report-job.js';
+import { deliverOnce, recordRun, type JobId, type Notifier, type RunRecord } from '../delivery.js';
+import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
 import type { Settings } from '../settings.js';
 import { computeIncentives } from './calculate.js';
 import { planFor, type Plan } from './plan.js';
@@ -17,16 +19,18 @@ export class IncentiveJobError extends TelcoKpiError {}
 export interface IncentiveJobDeps {
   engine: QueryEngine;
   store: ObjectStore;
-  mailer?: Mailer;
   settings: Settings;
   plans: Plan[];
-  now: Date;
+  now: () => Date;
+  /** Needed only to send: mail goes through the run ledger, at most once per content and HR list. */
+  delivery?: { mailer: Mailer; notifier: Notifier; sleep?: (ms: number) => Promise<void>; retryDelaysMs?: readonly number[] };
 }
 
 export interface IncentiveJobRequest {
   /** `YYYY-MM`. */
   month: string;
   send: boolean;
+  runId?: string;
 }
 
 export interface IncentiveSummary {
@@ -46,10 +50,8 @@ export interface IncentiveJobResult {
   xlsx: Uint8Array;
   jsonKey: string;
   xlsxKey: string;
-  /** Set when this run sent the e-mail. */
-  sent?: MailReceipt;
-  /** True when `send` was asked but this month was already sent to the same HR list. */
-  alreadySent: boolean;
+  /** One ledger record per HR list when `send` was asked (sent, duplicate, failed…). */
+  runs: RunRecord[];
   tally: IncentiveTally;
   summary: IncentiveSummary;
 }
@@ -60,6 +62,39 @@ const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.s
 export async function runIncentives(deps: IncentiveJobDeps, request: IncentiveJobRequest): Promise<IncentiveJobResult> {
   const period = parsePeriod(request.month);
   if (period.kind !== 'month') throw new IncentiveJobError(`'${request.month}' is not a month: incentives are monthly, use YYYY-MM`);
+  const started = deps.now();
+  const runId = request.runId ?? newRunId(started);
+  const lists = request.send ? deps.settings.recipients.incentives : [];
+  if (request.send && lists.length === 0) throw new IncentiveJobError('no HR recipients: add recipients.incentives to config/telco-kpi.yaml; the tally goes to HR only');
+  if (request.send && !deps.delivery) throw new IncentiveJobError('--send needs a mailer, and none is configured');
+  const jobOf = (list: { name: string; to: string[] }): JobId => ({ kind: 'incentives', periodId: period.id, scope: 'HR', listName: list.name, to: list.to });
+  let built: Omit<IncentiveJobResult, 'runs'>;
+  try {
+    built = await buildIncentives(deps, period);
+  } catch (error) {
+    for (const list of lists) await recordRun({ ...deps, notifier: deps.delivery!.notifier }, jobOf(list), { runId, state: 'failed', startedAt: started, error });
+    throw error;
+  }
+  const runs: RunRecord[] = [];
+  for (const list of lists) {
+    runs.push(await deliverOnce({ ...deps.delivery!, store: deps.store, now: deps.now }, jobOf(list), {
+      runId,
+      contentHash: createHash('sha256').update(built.json).digest('hex'),
+      from: deps.settings.mail.from,
+      partial: false,
+      missing: [],
+      compose: ({ revision }) => ({
+        subject: `${revision > 0 ? '【修订】' : ''}【激励】客户经理激励核算 ${period.id.slice(0, 4)}年${Number(period.id.slice(5))}月`,
+        html: mailHtml(built.tally, built.summary),
+        text: mailText(built.tally, built.summary),
+        attachments: [{ filename: `incentives-${period.id}.xlsx`, content: built.xlsx, contentType: XLSX_TYPE }],
+      }),
+    }));
+  }
+  return { ...built, runs };
+}
+
+async function buildIncentives(deps: IncentiveJobDeps, period: Period): Promise<Omit<IncentiveJobResult, 'runs'>> {
   const plan = planFor(deps.plans, period.start);
   const planForMonth = (day: string): Plan | undefined => {
     try {
@@ -79,7 +114,7 @@ export async function runIncentives(deps: IncentiveJobDeps, request: IncentiveJo
 
   const tally = computeIncentives({ period, plan, planForMonth, events: [...monthEvents, ...clawbackEvents], tickets, roster });
   const json = tallyJson(tally);
-  const xlsx = await buildIncentiveWorkbook(tally, plan, deps.now);
+  const xlsx = await buildIncentiveWorkbook(tally, plan, deps.now());
 
   const prefix = `reports/${period.id}/incentives`;
   const jsonKey = `${prefix}/incentives.json`;
@@ -98,31 +133,7 @@ export async function runIncentives(deps: IncentiveJobDeps, request: IncentiveJo
     unknownManagers: tally.dataProblems.unknownManagers.length,
   };
 
-  let sent: MailReceipt | undefined;
-  let alreadySent = false;
-  if (request.send) {
-    const to = [...new Set(deps.settings.recipients.incentives.flatMap((r) => r.to))].sort();
-    if (to.length === 0) throw new IncentiveJobError('no HR recipients: add recipients.incentives to config/telco-kpi.yaml; the tally goes to HR only');
-    if (!deps.mailer) throw new IncentiveJobError('--send needs a mailer, and none is configured');
-    const listHash = createHash('sha256').update(to.join('\n')).digest('hex').slice(0, 16);
-    const markerKey = `${prefix}/sent-${listHash}.json`;
-    if (await deps.store.get(markerKey)) {
-      alreadySent = true;
-    } else {
-      sent = await deps.mailer.send({
-        from: deps.settings.mail.from,
-        to,
-        subject: `【激励】客户经理激励核算 ${period.id.slice(0, 4)}年${Number(period.id.slice(5))}月`,
-        html: mailHtml(tally, summary),
-        text: mailText(tally, summary),
-        attachments: [{ filename: `incentives-${period.id}.xlsx`, content: xlsx, contentType: XLSX_TYPE }],
-        messageId: `<incentives-${period.id}-${listHash}@telco-kpi>`,
-      });
-      await deps.store.put(markerKey, `${JSON.stringify({ month: period.id, to, receipt: sent }, null, 2)}\n`, { contentType: 'application/json; charset=utf-8' });
-    }
-  }
-
-  return { json, xlsx, jsonKey, xlsxKey, sent, alreadySent, tally, summary };
+  return { json, xlsx, jsonKey, xlsxKey, tally, summary };
 }
 
 function yuan(value: number): string {

@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { EVENT_TYPES, PRODUCTS, PROVINCES, label } from '../codes.js';
 import { describePlan, type Plan } from './plan.js';
 import type { IncentiveTally, ManagerStatement } from './types.js';
-import { setText } from './xlsx-text.js';
+import { setText } from '../xlsx-safe.js';
 
 const MONEY = '#,##0.00';
 const POINTS = '#,##0.00##';

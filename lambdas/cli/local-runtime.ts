@@ -1,0 +1,77 @@
+/** Builds the local adapters once per command: files for S3, DuckDB for Athena, outbox/SMTP for SES. */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QUERIES_DIR } from '../config.js';
+import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
+import { LocalObjectStore } from '../adapters/local-object-store.js';
+import { OutboxMailer } from '../adapters/outbox-mailer.js';
+import { SmtpMailer } from '../adapters/smtp-mailer.js';
+import type { Notifier } from '../core/delivery.js';
+import { ConfigError } from '../core/errors.js';
+import type { Mailer } from '../core/ports.js';
+import { parseSettings, type Settings } from '../core/settings.js';
+import type { CliContext } from './command.js';
+
+export interface LocalRuntime {
+  store: LocalObjectStore;
+  engine: DuckDbQueryEngine;
+  mailer: Mailer;
+  notifier: Notifier;
+  settings: Settings;
+  /** Where mail went: the outbox folder or the SMTP server. */
+  mailTarget: string;
+  close(): Promise<void>;
+}
+
+/** Reads `config/telco-kpi.yaml` (or TELCO_KPI_CONFIG's), failing with the file named. */
+export async function loadSettings(configDir: string): Promise<Settings> {
+  const path = join(configDir, 'telco-kpi.yaml');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`settings file ${path} cannot be read (${(error as NodeJS.ErrnoException).code}): copy config/telco-kpi.yaml from the project`, { cause: error });
+  }
+  return parseSettings(text, path);
+}
+
+/** Lists `*.yaml` files of a folder as {name, text}, for plan loading. */
+export async function readYamlFiles(dir: string): Promise<Array<{ name: string; text: string }>> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort();
+  return Promise.all(names.map(async (name) => ({ name: join(dir, name), text: await readFile(join(dir, name), 'utf8') })));
+}
+
+export async function openLocalRuntime(ctx: CliContext): Promise<LocalRuntime> {
+  const settings = await loadSettings(ctx.configDir);
+  const store = new LocalObjectStore(ctx.home);
+  const engine = new DuckDbQueryEngine(ctx.home, QUERIES_DIR);
+  const outboxDir = join(ctx.home, 'outbox');
+  const outbox = new OutboxMailer(outboxDir);
+  const mailer: Mailer = ctx.smtpUrl ? new SmtpMailer(ctx.smtpUrl) : outbox;
+  const notifier = operatorsNotifier(settings, mailer, new OutboxMailer(join(ctx.home, 'outbox', 'operators-undelivered')), ctx);
+  return {
+    store, engine, mailer, notifier, settings,
+    mailTarget: ctx.smtpUrl ? ctx.smtpUrl.replace(/\/\/[^@/]*@/, '//') : outboxDir,
+    close: () => engine.close(),
+  };
+}
+
+/** Mails operators; when that fails too, keeps the notice in the outbox and says so on stderr. */
+function operatorsNotifier(settings: Settings, mailer: Mailer, fallback: Mailer, ctx: CliContext): Notifier {
+  return {
+    async notify(subject, body) {
+      const message = { from: settings.mail.from, to: settings.mail.operators, subject, text: body, html: `<pre>${escapeHtml(body)}</pre>`, attachments: [] };
+      ctx.err(`operators: ${subject}`);
+      try {
+        await mailer.send(message);
+      } catch (error) {
+        const receipt = await fallback.send(message);
+        ctx.err(`operators could not be mailed (${(error as Error).message}); the notice is in ${receipt.location}`);
+      }
+    },
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}

@@ -1,0 +1,167 @@
+/** The KPI report job: queries → kpis.json + workbook in the object store, one per period and scope. */
+import { createHash, randomBytes } from 'node:crypto';
+import { deliverOnce, recordRun, type JobId, type JobKind, type Notifier, type RunRecord } from './delivery.js';
+import { TelcoKpiError } from './errors.js';
+import { listReceipts } from './ingest.js';
+import { computeKpis } from './kpis.js';
+import type { KpiReport } from './kpi-types.js';
+import { addDays, type Period } from './period.js';
+import type { Mailer, ObjectStore, QueryEngine } from './ports.js';
+import { composeReportMail } from './report-mail.js';
+import { buildReportWorkbook } from './report-workbook.js';
+import type { RecipientList, Settings } from './settings.js';
+
+export type Lang = 'zh-CN' | 'en';
+
+export interface ReportRequest {
+  period: Period;
+  /** `ALL` or a province code. */
+  scope: string;
+  lang: Lang;
+  runId?: string;
+}
+
+export interface ReportArtifacts {
+  runId: string;
+  kpis: KpiReport;
+  json: string;
+  xlsx: Uint8Array;
+  jsonKey: string;
+  xlsxKey: string;
+  /** Hash of the figures only (not timestamps or run id): equal hashes mean the same report. */
+  contentHash: string;
+  /** Province-days missing from the period, e.g. `JL 2026-11-18 revenue`; empty when complete. */
+  missing: string[];
+}
+
+export interface ReportDeps {
+  engine: QueryEngine;
+  store: ObjectStore;
+  settings: Settings;
+  now: () => Date;
+}
+
+/** A run id that sorts by time and is unique enough for a ledger: `20261123T010751Z-3f9a`. */
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}Z-${randomBytes(2).toString('hex')}`;
+}
+
+/** Runs the KPI queries and writes `reports/<period>/<scope>/kpis.json` and `report.xlsx`. */
+export async function buildReport(deps: ReportDeps, request: ReportRequest): Promise<ReportArtifacts> {
+  const { period, scope, lang } = request;
+  const runId = request.runId ?? newRunId(deps.now());
+  const receipts = await listReceipts(deps.store);
+  const rejectedUploads = receipts
+    .filter((r) => r.status === 'rejected' && r.day !== undefined && r.day >= period.start && r.day <= period.end)
+    .filter((r) => scope === 'ALL' || r.province === scope)
+    .map((r) => ({
+      type: r.type,
+      province: r.province,
+      day: r.day as string,
+      file: r.file,
+      receivedAt: r.receivedAt,
+      problemCount: r.problemCount,
+      firstProblem: r.problems[0] ? `row ${r.problems[0].row}, ${r.problems[0].column}: ${r.problems[0].message}` : '',
+    }));
+  const kpis = await computeKpis(deps.engine, {
+    period,
+    scope,
+    expectedProvinces: deps.settings.provinces,
+    rejectedUploads,
+    now: deps.now(),
+  });
+  const json = `${JSON.stringify(kpis, null, 2)}\n`;
+  const xlsx = await buildReportWorkbook(kpis, { lang, runId });
+  const base = `reports/${period.id}/${scope}`;
+  const jsonKey = `${base}/kpis.json`;
+  const xlsxKey = `${base}/report.xlsx`;
+  await deps.store.put(jsonKey, json, { contentType: 'application/json' });
+  await deps.store.put(xlsxKey, xlsx, { contentType: XLSX_TYPE });
+  return { runId, kpis, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing: missingProvinceDays(kpis) };
+}
+
+/** The figures of a report, hashed without generatedAt, so a rerun on the same data hashes the same. */
+export function figuresHash(kpis: KpiReport): string {
+  const { generatedAt: _generatedAt, ...figures } = kpis;
+  const completeness = figures.completeness.map(({ rejectedUploads: _rejected, ...rest }) => rest);
+  return createHash('sha256').update(JSON.stringify({ ...figures, completeness })).digest('hex');
+}
+
+/** Every province-day of a daily extract the period is missing, as `JL 2026-11-18 revenue`. */
+export function missingProvinceDays(kpis: KpiReport): string[] {
+  return kpis.completeness.flatMap((c) => c.missingDays.map((day) => `${c.province} ${day} ${c.type}`)).sort();
+}
+
+export interface ReportJobDeps extends ReportDeps {
+  mailer: Mailer;
+  notifier: Notifier;
+  sleep?: (ms: number) => Promise<void>;
+  retryDelaysMs?: readonly number[];
+}
+
+export interface ReportJobOutcome {
+  artifacts?: ReportArtifacts;
+  runs: RunRecord[];
+  /** True when the report was built (and, if asked, every list was sent to or already had it). */
+  ok: boolean;
+}
+
+/**
+ * The scheduled job: build the report for one period and scope, then (when `send`) pass the
+ * freshness gate and deliver it exactly once to every recipient list of that scope. Fails closed:
+ * when anything before the send fails, nobody receives anything and operators are told.
+ */
+export async function runReportJob(deps: ReportJobDeps, request: ReportRequest & { send: boolean }): Promise<ReportJobOutcome> {
+  const started = deps.now();
+  const runId = request.runId ?? newRunId(started);
+  const kind: JobKind = request.period.kind === 'week' ? 'weekly' : 'monthly';
+  const lists = request.send ? deps.settings.recipients.weekly.filter((l) => l.scope === request.scope) : [];
+  const jobOf = (list: RecipientList): JobId => ({ kind, periodId: request.period.id, scope: request.scope, listName: list.name, to: list.to });
+
+  let artifacts: ReportArtifacts;
+  try {
+    artifacts = await buildReport(deps, { ...request, runId });
+  } catch (error) {
+    const runs = [];
+    for (const list of lists) runs.push(await recordRun(deps, jobOf(list), { runId, state: 'failed', startedAt: started, error }));
+    if (lists.length === 0) await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, `${(error as Error).message}`).catch(() => undefined);
+    throw new ReportNotProducedError(`report ${request.period.id} ${request.scope} was not produced (run ${runId}): ${(error as Error).message}`, { cause: error });
+  }
+  if (!request.send) return { artifacts, runs: [], ok: true };
+  if (lists.length === 0) {
+    throw new ReportNotProducedError(`no recipient list in config has scope ${request.scope}: add one under recipients.weekly in telco-kpi.yaml`);
+  }
+
+  const policy = deps.settings.freshness[request.period.kind];
+  const deadline = Date.parse(`${addDays(request.period.end, 1)}T00:00:00+08:00`) + policy.deadlineHours * 3_600_000;
+  const partial = artifacts.missing.length > 0;
+  if (partial && policy.mode === 'wait' && deps.now().getTime() < deadline) {
+    const runs = [];
+    for (const list of lists) {
+      runs.push(await recordRun(deps, jobOf(list), { runId, state: 'waiting', startedAt: started, contentHash: artifacts.contentHash, missing: artifacts.missing }));
+    }
+    return { artifacts, runs, ok: false };
+  }
+
+  const runs: RunRecord[] = [];
+  for (const list of lists) {
+    const lang = list.lang ?? request.lang;
+    const workbookName = `telco-kpi_${request.period.id}_${request.scope}.xlsx`;
+    runs.push(await deliverOnce(deps, jobOf(list), {
+      runId,
+      contentHash: artifacts.contentHash,
+      from: deps.settings.mail.from,
+      partial,
+      missing: artifacts.missing,
+      compose: ({ revision }) => ({
+        ...composeReportMail(artifacts.kpis, { lang, runId, workbookName, workbookPath: artifacts.xlsxKey, revision: revision > 0, partial: partial ? { missing: artifacts.missing } : undefined }),
+        attachments: [{ filename: workbookName, content: artifacts.xlsx, contentType: XLSX_TYPE }],
+      }),
+    }));
+  }
+  return { artifacts, runs, ok: runs.every((r) => r.state === 'sent' || r.state === 'duplicate') };
+}
+
+export class ReportNotProducedError extends TelcoKpiError {}
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
