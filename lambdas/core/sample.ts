@@ -673,8 +673,6 @@ function revenueFile(st: ProvinceState, ctx: DayContext, seed: number): SampleFi
   const dayProvince = `${ctx.day},${st.code},`;
   for (let cell = 0; cell < st.users.length; cell++) {
     const users = st.users[cell]!;
-    const inCity = cell % CELLS_PER_CITY;
-    const key = SEGMENT_KEYS[Math.floor(inCity / (NCH * NPR))]!;
     let revenue = users * st.arpu[cell]! * perDay * (1 + 0.02 * rng.normal()) + st.oneOff[cell]!;
     if (users > 0 && rng.chance(0.002)) revenue = -users * st.arpu[cell]! * perDay * rng.between(0.05, 0.6); // billing adjustment
     if (users === 0) revenue = st.oneOff[cell]!;
@@ -687,7 +685,8 @@ function serviceFile(st: ProvinceState, ctx: DayContext, seed: number, scale: Sc
   const rng = new Rng(seed, `service|${st.code}|${ctx.day}`);
   const count = Math.max(1, Math.round(scale.service * st.size * ctx.serviceFactor * (1 + 0.06 * rng.normal())));
   const prefix = `${st.code}${ctx.ymd}T`;
-  const lines: string[] = new Array(count);
+  const tails: string[] = new Array(count);
+  const openedAt = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     const category = TICKET_CATEGORIES[rng.weighted(TICKET_MIX)]!;
     const city = rng.weighted(st.cityCdf);
@@ -705,7 +704,6 @@ function serviceFile(st: ProvinceState, ctx: DayContext, seed: number, scale: Sc
       if (base === 2 && (channel === CH.direct || rng.chance(0.4))) manager = managerFor(st, city, seg, rng);
       else if (channel === CH.direct) manager = managerFor(st, city, seg, rng);
     }
-    const key = SEGMENT_KEYS[seg]!;
     const opened = rng.weighted(category === 'visit' ? VISIT_HOUR_MIX : HOUR_MIX) * 3600 + rng.int(3600);
 
     let response = -1;
@@ -734,8 +732,12 @@ function serviceFile(st: ProvinceState, ctx: DayContext, seed: number, scale: Sc
       else if (q > 0 && rng.chance(0.6)) s += 1;
       score = String(Math.min(5, Math.max(1, s)));
     }
-    lines[i] = `${prefix}${pad6(i + 1)},${stamp(ctx, opened)},${st.cityLabels[city]},${customerId(rng)},${SEGMENT_CHANNEL_LABELS[seg * NCH + channel]},${category},${manager},${response >= 0 ? stamp(ctx, opened + response) : ''},${resolved >= 0 ? stamp(ctx, resolved) : ''},${score}`;
+    openedAt[i] = opened;
+    tails[i] = `,${stamp(ctx, opened)},${st.cityLabels[city]},${customerId(rng)},${SEGMENT_CHANNEL_LABELS[seg * NCH + channel]},${category},${manager},${response >= 0 ? stamp(ctx, opened + response) : ''},${resolved >= 0 ? stamp(ctx, resolved) : ''},${score}`;
   }
+  // Ticket numbers follow the time of opening, as a ticketing system hands them out.
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => openedAt[a]! - openedAt[b]! || a - b);
+  const lines = order.map((k, i) => `${prefix}${pad6(i + 1)}${tails[k]}`);
   return { fileName: `service_${st.code}_${ctx.ymd}.csv`, type: 'service', province: st.code, content: csv('service', lines), rows: count };
 }
 
