@@ -305,8 +305,10 @@ const SIZE_FACTOR: Readonly<Record<Province, number>> = (() => {
 const TREND_ORIGIN = dayNumber('2026-01-01');
 /** Active users per daily sales event: a base that turns over about 3 % a month. */
 const USERS_PER_DAILY_SALE = 450;
-/** Tracked `new` events kept per province per day for later churns (bounded memory). */
+/** At most this many of a day's `new` events are booked to churn later (bounded memory). */
 const TRACKED_PER_DAY = 60;
+/** Share of credited `new` events whose customer churns the same product 10–120 days later. */
+const EARLY_CHURN_RATE = 0.25;
 const TRACK_WINDOW = 121;
 const UNKNOWN_MANAGER_RATE = 0.01;
 
@@ -365,7 +367,7 @@ function dayContext(day: string): DayContext {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-province state: cities, roster, agents, active users per revenue cell, tracked new events.
+// Per-province state: cities, roster, agents, active users per revenue cell, churns booked ahead.
 
 interface Manager {
   id: string;
@@ -407,7 +409,8 @@ interface ProvinceState {
   quality: Map<string, number>;
   unknownManager: string;
   agents: string[][];
-  tracked: TrackedNew[][];
+  /** Ring of the next TRACK_WINDOW days: `new` events booked to churn on that day. */
+  due: TrackedNew[][];
 }
 
 function buildProvince(code: Province, o: CheckedOptions): ProvinceState {
@@ -462,7 +465,7 @@ function buildProvince(code: Province, o: CheckedOptions): ProvinceState {
     cityLabels: cities.map((city) => `${code},${city}`),
     cellLabels: Array.from({ length: n }, (_, cell) => `${cities[Math.floor(cell / CELLS_PER_CITY)]},${SEGMENT_CHANNEL_LABELS[Math.floor((cell % CELLS_PER_CITY) / NPR)]},${PRODUCT_LIST[cell % NPR]}`),
     roster, pools, quality, unknownManager: `${code}${String(roster.length + 1).padStart(4, '0')}`,
-    agents, tracked: Array.from({ length: TRACK_WINDOW }, () => []),
+    agents, due: Array.from({ length: TRACK_WINDOW }, () => []),
   };
 }
 
@@ -569,8 +572,9 @@ function salesFile(st: ProvinceState, ctx: DayContext, dayIndex: number, seed: n
   for (let i = 0; i < cdf.length; i++) cdf[i] = sum += baseWeight[i]! * ctx.salesFactor[i % CELLS_PER_CITY]!;
   const level = sum / baseWeight.reduce((a, b) => a + b, 0);
   const count = Math.max(1, Math.round(scale.sales * st.size * trendLevel(st.weeklyGrowth, ctx.dayNum) * level * (1 + 0.05 * rng.normal())));
-  const slot = st.tracked[dayIndex % TRACK_WINDOW]!;
-  slot.length = 0;
+  const due = st.due[dayIndex % TRACK_WINDOW]!;
+  let dueTaken = 0;
+  let booked = 0;
   oneOff.fill(0);
   const prefix = `${st.code}${ctx.ymd}S`;
   const lines: string[] = new Array(count);
@@ -585,17 +589,7 @@ function salesFile(st: ProvinceState, ctx: DayContext, dayIndex: number, seed: n
     let prev = '';
     let oneOffFee = 0;
 
-    let reused: TrackedNew | undefined;
-    if (type === 'churn' && dayIndex >= 10 && rng.chance(0.35)) {
-      const lag = 10 + rng.int(Math.min(120, dayIndex) - 10 + 1);
-      const earlier = st.tracked[(dayIndex - lag) % TRACK_WINDOW]!;
-      if (earlier.length > 0) {
-        const k = rng.int(earlier.length);
-        reused = earlier[k]!;
-        earlier[k] = earlier[earlier.length - 1]!;
-        earlier.pop();
-      }
-    }
+    const reused = type === 'churn' && dueTaken < due.length ? due[dueTaken++] : undefined;
     if (reused) {
       ({ cell, customer, manager, agent } = reused);
     }
@@ -656,13 +650,19 @@ function salesFile(st: ProvinceState, ctx: DayContext, dayIndex: number, seed: n
     }
     if (type === 'new') {
       users[cell]! += 1;
-      if (slot.length < TRACKED_PER_DAY && (manager !== '' || rng.chance(0.05))) slot.push({ cell, customer, fee, manager, agent });
+      if (booked < TRACKED_PER_DAY && rng.chance(manager !== '' ? EARLY_CHURN_RATE : 0.01)) {
+        // Early churn is likelier than late: lags skew towards 10 days, about a fifth beyond 90.
+        const lag = 10 + Math.floor(111 * rng.next() ** 1.5);
+        st.due[(dayIndex + lag) % TRACK_WINDOW]!.push({ cell, customer, fee, manager, agent });
+        booked += 1;
+      }
     } else if (type === 'churn') {
       users[cell]! -= 1;
     }
     oneOff[cell]! += oneOffFee;
     lines[i] = `${prefix}${pad6(i + 1)},${ctx.day},${st.cityLabels[city]},${customer},${SEGMENT_CHANNEL_LABELS[seg * NCH + channel]},${manager},${agent},${PRODUCT_LIST[product]},${PACKAGE_NAMES[product]!.get(fee)},${type},${monthly.toFixed(2)},${prev},${oneOffFee.toFixed(2)}`;
   }
+  due.length = 0; // bookings beyond today's churns lapse: those customers stay
   return { fileName: `sales_${st.code}_${ctx.ymd}.csv`, type: 'sales', province: st.code, content: csv('sales', lines), rows: count };
 }
 

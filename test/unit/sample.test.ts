@@ -208,18 +208,21 @@ describe('generateSample', () => {
     expect(usersOn(27)).not.toBe(usersOn(0));
   });
 
-  it('lets some churns hit a customer whose new event of the same product came 10–120 days earlier', () => {
+  it('lets some churns hit a customer whose credited new event of the same product came 10–120 days earlier, within and beyond 90 days', () => {
     // Prepare
-    const news = new Map(salesRows.filter((r) => r.event_type === 'new').map((r) => [`${r.customer_id}|${r.product}`, r]));
+    const files = all({ from: '2026-07-01', days: 110, provinces: ['JL'], seed: 11, scale: 'small' });
+    const rows = files.filter((f) => f.type === 'sales').flatMap((f) => parse(f).rows);
+    const news = new Map(rows.filter((r) => r.event_type === 'new').map((r) => [`${r.customer_id}|${r.product}`, r]));
     // Act
-    const lags = salesRows
-      .filter((r) => r.event_type === 'churn' && news.has(`${r.customer_id}|${r.product}`))
-      .map((r) => dayNumber(r.event_date!) - dayNumber(news.get(`${r.customer_id}|${r.product}`)!.event_date!));
-    const credited = salesRows.filter((r) => r.event_type === 'churn' && news.get(`${r.customer_id}|${r.product}`)?.account_manager_id);
+    const matched = rows.filter((r) => r.event_type === 'churn' && news.has(`${r.customer_id}|${r.product}`));
+    const lags = matched.map((r) => dayNumber(r.event_date!) - dayNumber(news.get(`${r.customer_id}|${r.product}`)!.event_date!));
+    const credited = matched.filter((r) => news.get(`${r.customer_id}|${r.product}`)!.account_manager_id !== '');
     // Assess
-    expect(lags.length).toBeGreaterThan(5);
     expect(lags.every((lag) => lag >= 10 && lag <= 120)).toBe(true);
-    expect(credited.length).toBeGreaterThan(0);
+    expect(lags.filter((lag) => lag <= 90).length).toBeGreaterThan(20);
+    expect(lags.filter((lag) => lag > 90).length).toBeGreaterThan(0);
+    expect(credited.length).toBeGreaterThan(20);
+    expect(matched.every((r) => r.package === news.get(`${r.customer_id}|${r.product}`)!.package && r.city === news.get(`${r.customer_id}|${r.product}`)!.city)).toBe(true);
   });
 
   it('draws manager ids from the roster, except one unknown id kept for the HR data-problems sheet', () => {
