@@ -379,7 +379,7 @@ interface Manager {
   end: string;
 }
 
-interface TrackedNew {
+interface BookedChurn {
   cell: number;
   customer: string;
   fee: number;
@@ -410,7 +410,7 @@ interface ProvinceState {
   unknownManager: string;
   agents: string[][];
   /** Ring of the next TRACK_WINDOW days: `new` events booked to churn on that day. */
-  due: TrackedNew[][];
+  due: BookedChurn[][];
 }
 
 function buildProvince(code: Province, o: CheckedOptions): ProvinceState {
@@ -637,7 +637,8 @@ function salesFile(st: ProvinceState, ctx: DayContext, dayIndex: number, seed: n
         break;
       }
       case 'renewal':
-        fee = tiers[feeTier(rng, product, key.segment)]!;
+        if (!reused) fee = tiers[feeTier(rng, product, key.segment)]!;
+        prev = '';
         monthly = fee;
         break;
       case 'churn':
