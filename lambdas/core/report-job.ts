@@ -70,6 +70,10 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
     rejectedUploads,
     now: deps.now(),
   });
+  const revenueDays = kpis.completeness.filter((c) => c.type === 'revenue').reduce((n, c) => n + c.daysReceived, 0);
+  if (revenueDays === 0) {
+    throw new ReportNotProducedError(`no revenue extract was received for any day of ${period.id} (${period.start} – ${period.end}) in scope ${scope}: a report of zeros would mislead, so none is produced`);
+  }
   const json = `${JSON.stringify(kpis, null, 2)}\n`;
   const xlsx = await buildReportWorkbook(kpis, { lang, runId });
   const base = `reports/${period.id}/${scope}`;
