@@ -1,5 +1,6 @@
 /** Turns uploaded bytes (CSV in UTF-8/GB18030, comma or tab; or XLSX) into a header and rows of text. */
 import ExcelJS from 'exceljs';
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { TelcoKpiError } from './errors.js';
 
@@ -23,31 +24,71 @@ const CR = 13;
 const COMMA = 44;
 const TAB = 9;
 
-/** Decodes a `.csv` or `.xlsx` file; throws DecodeError with a sentence saying what is wrong. */
+/**
+ * A decoded table read row by row: `forEachRow` hands each data row to `visit` in a reused
+ * array (copy it to keep it), so a large file is never held as millions of small arrays.
+ * Throws DecodeError (from openTable or from forEachRow) with a sentence saying what is wrong.
+ */
+export interface TableSource {
+  header: string[];
+  encoding: DecodedTable['encoding'];
+  delimiter?: ',' | '\t';
+  forEachRow(visit: (cells: readonly string[], row: number) => void): void;
+}
+
+/** Decodes a `.csv` or `.xlsx` file into a header and all its rows (trailing empty rows dropped). */
 export async function decodeTable(fileName: string, bytes: Uint8Array): Promise<DecodedTable> {
+  const source = await openTable(fileName, bytes);
+  const rows: string[][] = [];
+  source.forEachRow((cells) => {
+    rows.push(cells.slice());
+  });
+  dropTrailingEmptyRows(rows);
+  const table: DecodedTable = { header: source.header, rows, encoding: source.encoding };
+  if (source.delimiter) table.delimiter = source.delimiter;
+  return table;
+}
+
+/** Opens a `.csv` or `.xlsx` file for reading row by row. */
+export async function openTable(fileName: string, bytes: Uint8Array): Promise<TableSource> {
   const extension = fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase();
   if (extension === 'xlsx') return decodeXlsx(bytes);
-  if (extension === 'csv') return decodeCsv(bytes);
+  if (extension === 'csv') return openCsv(bytes);
   throw new DecodeError(`the file has the extension '.${extension}'; expected .csv (CSV UTF-8 or GB18030) or .xlsx (Excel workbook)`);
 }
 
-/** CSV bytes → text (BOM → UTF-8; strict UTF-8; else GB18030) → header and rows. */
-export function decodeCsv(bytes: Uint8Array): DecodedTable {
+/** CSV bytes → text (BOM → UTF-8; strict UTF-8; else GB18030) → header, then rows on demand. */
+export function openCsv(bytes: Uint8Array): TableSource {
   const { text, encoding } = decodeText(bytes);
   const delimiter = detectDelimiter(text);
-  const records = parseCsv(text, delimiter);
-  dropTrailingEmptyRows(records);
-  const header = (records.shift() ?? []).map((cell) => cell.trim());
-  return { header, rows: records, encoding, delimiter };
+  const d = delimiter === '\t' ? TAB : COMMA;
+  const headerCells: string[] = [];
+  const afterHeader = readRecord(text, 0, d, headerCells, 0);
+  return {
+    header: headerCells.map((cell) => cell.trim()),
+    encoding,
+    delimiter,
+    forEachRow(visit) {
+      const cells: string[] = [];
+      let row = 0;
+      let at = afterHeader;
+      while (at < text.length) {
+        cells.length = 0;
+        row++;
+        at = readRecord(text, at, d, cells, row);
+        visit(cells, row);
+      }
+    },
+  };
 }
 
 function decodeText(bytes: Uint8Array): { text: string; encoding: DecodedTable['encoding'] } {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    try {
-      return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(3)), encoding: 'utf-8-bom' };
-    } catch (error) {
-      throw new DecodeError('the file starts with a UTF-8 byte order mark but is not valid UTF-8; save it again as "CSV UTF-8"', 0, { cause: error });
+    if (!isUtf8(buffer.subarray(3))) {
+      throw new DecodeError('the file starts with a UTF-8 byte order mark but is not valid UTF-8; save it again as "CSV UTF-8"');
     }
+    return { text: buffer.toString('utf8', 3), encoding: 'utf-8-bom' };
   }
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
     throw new DecodeError('the file is UTF-16 text ("Unicode text"); save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
@@ -58,15 +99,12 @@ function decodeText(bytes: Uint8Array): { text: string; encoding: DecodedTable['
   if (bytes.indexOf(0) >= 0) {
     throw new DecodeError('the file holds binary data, not text; expected CSV text in UTF-8 or GB18030, or an .xlsx workbook');
   }
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
-  } catch {
-    const text = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'gb18030');
-    if (text.includes('\uFFFD')) {
-      throw new DecodeError('the file is neither UTF-8 nor GB18030/GBK text; save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
-    }
-    return { text, encoding: 'gb18030' };
+  if (isUtf8(buffer)) return { text: buffer.toString('utf8'), encoding: 'utf-8' };
+  const text = iconv.decode(buffer, 'gb18030');
+  if (text.includes('\uFFFD')) {
+    throw new DecodeError('the file is neither UTF-8 nor GB18030/GBK text; save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
   }
+  return { text, encoding: 'gb18030' };
 }
 
 /** Tab when the header line holds more tabs than commas, else comma. */
@@ -85,39 +123,55 @@ function detectDelimiter(text: string): ',' | '\t' {
 /** RFC 4180 records: quoted fields with doubled quotes, LF or CRLF line ends. */
 export function parseCsv(text: string, delimiter: ',' | '\t'): string[][] {
   const d = delimiter === '\t' ? TAB : COMMA;
-  const n = text.length;
   const records: string[][] = [];
-  let row: string[] = [];
-  let i = 0;
-  while (i < n) {
+  let at = 0;
+  while (at < text.length) {
+    const cells: string[] = [];
+    at = readRecord(text, at, d, cells, records.length);
+    records.push(cells);
+  }
+  return records;
+}
+
+/**
+ * Reads one record starting at `start` into `out`; returns where the next record starts
+ * (text.length at the end). `row` is the data row number used in error messages.
+ */
+function readRecord(text: string, start: number, d: number, out: string[], row: number): number {
+  const n = text.length;
+  let i = start;
+  for (;;) {
+    if (i >= n) {
+      out.push('');
+      return n;
+    }
     let c = text.charCodeAt(i);
     if (c === QUOTE) {
-      let start = i + 1;
+      let from = i + 1;
       let value = '';
       for (;;) {
-        const q = text.indexOf('"', start);
+        const q = text.indexOf('"', from);
         if (q < 0) {
-          throw new DecodeError(`a quoted cell is not closed (it starts in data row ${records.length}); check the quotes in that row`, records.length);
+          throw new DecodeError(`a quoted cell is not closed (it starts in data row ${row}); check the quotes in that row`, row);
         }
         if (text.charCodeAt(q + 1) === QUOTE) {
-          value += text.slice(start, q + 1);
-          start = q + 2;
+          value += text.slice(from, q + 1);
+          from = q + 2;
           continue;
         }
-        value += text.slice(start, q);
+        value += text.slice(from, q);
         i = q + 1;
         break;
       }
-      row.push(value);
-      if (i >= n) break;
+      out.push(value);
+      if (i >= n) return n;
       c = text.charCodeAt(i);
       if (c === d) {
         i++;
-        if (i === n) row.push('');
         continue;
       }
       if (c !== LF && c !== CR) {
-        throw new DecodeError(`data row ${records.length} has text after a closing quote; a quote inside a quoted cell must be doubled ("")`, records.length);
+        throw new DecodeError(`data row ${row} has text after a closing quote; a quote inside a quoted cell must be doubled ("")`, row);
       }
     } else {
       let j = i;
@@ -126,25 +180,14 @@ export function parseCsv(text: string, delimiter: ',' | '\t'): string[][] {
         if (c === d || c === LF || c === CR) break;
         j++;
       }
-      row.push(text.slice(i, j));
-      if (j >= n) {
-        i = n;
-        break;
-      }
-      i = j;
-      if (c === d) {
-        i++;
-        if (i === n) row.push('');
-        continue;
-      }
+      out.push(text.slice(i, j));
+      if (j >= n) return n;
+      i = j + 1;
+      if (c === d) continue;
+      i--;
     }
-    if (c === CR && text.charCodeAt(i + 1) === LF) i += 2;
-    else i++;
-    records.push(row);
-    row = [];
+    return c === CR && text.charCodeAt(i + 1) === LF ? i + 2 : i + 1;
   }
-  if (row.length > 0) records.push(row);
-  return records;
 }
 
 /** True when every cell of the row is empty or blank. */
@@ -158,7 +201,7 @@ function dropTrailingEmptyRows(rows: string[][]): void {
 }
 
 /** First sheet of an XLSX workbook, cells as the text forms the validator reads. */
-export async function decodeXlsx(bytes: Uint8Array): Promise<DecodedTable> {
+export async function decodeXlsx(bytes: Uint8Array): Promise<TableSource> {
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
@@ -180,7 +223,13 @@ export async function decodeXlsx(bytes: Uint8Array): Promise<DecodedTable> {
   const header = (records.shift() ?? []).map((cell) => cell.trim());
   while (header.length > 0 && header[header.length - 1] === '') header.pop();
   for (const row of records) while (row.length < header.length) row.push('');
-  return { header, rows: records, encoding: 'xlsx' };
+  return {
+    header,
+    encoding: 'xlsx',
+    forEachRow(visit) {
+      records.forEach((cells, i) => visit(cells, i + 1));
+    },
+  };
 }
 
 function cellText(value: ExcelJS.CellValue | undefined): string {

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { codeLookup, type CodeList } from './codes.js';
-import { DecodeError, decodeTable, type DecodedTable } from './decode.js';
+import { DecodeError, openTable, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
 import { shanghaiDay } from './period.js';
 import { headerLookup, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
@@ -96,22 +96,27 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     problems.add(0, '', '', 'the file is empty; expected a header row and one row per record');
     return finish();
   }
-  let decoded: DecodedTable;
+  let source: TableSource;
   try {
-    decoded = await decodeTable(name.file, input.bytes);
+    source = await openTable(name.file, input.bytes);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     problems.add(error.row, '', '', error.message);
     return finish();
   }
-  receipt.encoding = decoded.encoding;
-  if (decoded.header.length === 0 || decoded.header.every((h) => h === '')) {
+  receipt.encoding = source.encoding;
+  if (source.header.every((h) => h === '')) {
     problems.add(0, '', '', 'the file is empty; expected a header row and one row per record');
     return finish();
   }
-  const csv = new RowValidator(table, { province: name.province, day: name.day, month: name.month }, problems, warnings)
-    .run(decoded, receipt);
-  return finish(csv);
+  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month }, problems, warnings);
+  try {
+    return finish(validator.run(source, receipt));
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    problems.add(error.row, '', '', error.message);
+    return finish();
+  }
 }
 
 class ProblemList {
@@ -140,48 +145,46 @@ class RowValidator {
     this.index = Object.fromEntries(table.columns.map((c, i) => [c.name, i]));
   }
 
-  run(decoded: DecodedTable, receipt: Receipt): string | undefined {
+  run(source: TableSource, receipt: Receipt): string | undefined {
     const { table, problems } = this;
-    const source = this.mapHeader(decoded.header);
-    if (!source) {
-      receipt.rowsRead = countNonEmpty(decoded.rows);
-      return undefined;
-    }
+    const mapped = this.mapHeader(source.header);
     const checks = this.columns.map((c) => (c.derived ? undefined : checkFor(c, table.name)));
-    const width = decoded.header.length;
+    const width = source.header.length;
     const outputIdx = this.columns.map((_, i) => i).filter((i) => !table.partitions.includes(this.columns[i]!.name as 'province'));
-    const quoteIdx = new Set(outputIdx.filter((i) => this.columns[i]!.type.kind === 'string'));
-    const lines: string[] = [outputIdx.map((i) => this.columns[i]!.name).join(',')];
+    const quoted = this.columns.map((c) => c.type.kind === 'string');
+    const output = new CsvChunks(outputIdx.map((i) => this.columns[i]!.name).join(','));
     const keys = new Map<string, number>();
     const selfProducts = new Set<string>();
     const products = new Set<string>();
     const rule = this.ruleIndexes();
     const n = this.columns.length;
+    const values = new Array<string>(n).fill('');
     let rowsRead = 0;
     let emptyRows = 0;
+    let pendingEmpty = 0;
 
-    for (let r = 0; r < decoded.rows.length; r++) {
-      const cells = decoded.rows[r]!;
-      const rowNo = r + 1;
+    source.forEachRow((cells, rowNo) => {
       if ((cells[0] === '' || cells.length === 1) && isEmptyRowFast(cells)) {
-        emptyRows++;
-        continue;
+        pendingEmpty++;
+        return;
       }
+      emptyRows += pendingEmpty;
+      pendingEmpty = 0;
       rowsRead++;
+      if (!mapped) return;
       const before = problems.count;
       if (cells.length < width || (cells.length > width && !restEmpty(cells, width))) {
         problems.add(rowNo, '', '', `the row has ${cells.length} cells but the header has ${width}; check for a missing or extra separator, or an unquoted line break`);
-        continue;
+        return;
       }
-      const values = new Array<string>(n);
       for (let k = 0; k < n; k++) {
         const check = checks[k];
         if (!check) continue;
-        const column = this.columns[k]!;
-        const at = source[k]!;
+        const at = mapped[k]!;
         let raw = at < 0 ? '' : cells[at]!;
         if (raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32)) raw = raw.trim();
         if (raw === '') {
+          const column = this.columns[k]!;
           if (column.required) problems.add(rowNo, column.name, '', `the cell is empty; a ${column.name} is required`);
           values[k] = column.default ?? '';
           continue;
@@ -189,11 +192,11 @@ class RowValidator {
         const result = check(raw);
         if (typeof result === 'string') values[k] = result;
         else {
-          problems.add(rowNo, column.name, raw, result.message);
+          problems.add(rowNo, this.columns[k]!.name, raw, result.message);
           values[k] = '';
         }
       }
-      if (problems.count !== before) continue;
+      if (problems.count !== before) return;
       this.rowRules(values, rowNo, rule);
       if (rule.openedDate >= 0) values[rule.openedDate] = openedDate(values[rule.openedAt]!);
       const key = this.keyOf(values);
@@ -207,18 +210,17 @@ class RowValidator {
         products.add(values[rule.product]!);
         if (values[rule.operator] === 'self') selfProducts.add(values[rule.product]!);
       }
-      if (problems.count !== 0) continue;
-      let line = '';
+      if (problems.count !== 0) return;
       for (let o = 0; o < outputIdx.length; o++) {
         const k = outputIdx[o]!;
-        const v = values[k]!;
-        if (o > 0) line += ',';
-        line += quoteIdx.has(k) ? csvCell(v) : v;
+        if (o > 0) output.push(',');
+        output.push(quoted[k] ? csvCell(values[k]!) : values[k]!);
       }
-      lines.push(line);
-    }
+      output.endRow();
+    });
 
     receipt.rowsRead = rowsRead;
+    if (!mapped) return undefined;
     if (emptyRows > 0) this.warnings.push(`${emptyRows} empty row(s) were ignored`);
     if (rule.operator >= 0) {
       for (const product of [...products].sort()) {
@@ -233,7 +235,7 @@ class RowValidator {
       this.warnings.push(`the file has no data rows: stored as a ${table.name === 'sales' ? 'day without sales events' : 'day without service contacts'}`);
     }
     if (problems.count !== 0) return undefined;
-    return lines.join('\n') + '\n';
+    return output.text();
   }
 
   /** Source cell index per declared column (-1 when absent); undefined when the header is unusable. */
@@ -282,41 +284,44 @@ class RowValidator {
   }
 
   private rowRules(v: string[], row: number, i: ReturnType<RowValidator['ruleIndexes']>): void {
-    const add = (k: number, message: string) => this.problems.add(row, this.columns[k]!.name, v[k]!, message);
     if (i.province >= 0 && v[i.province] !== this.file.province) {
-      add(i.province, `'${v[i.province]}' is not the file's province; this file is for ${this.file.province}`);
+      this.flag(v, row, i.province, `'${v[i.province]}' is not the file's province; this file is for ${this.file.province}`);
     }
     if (i.dayColumn >= 0) {
       const expected = this.table.fileGrain === 'month' ? this.file.month : this.file.day;
       if (expected !== undefined && v[i.dayColumn] !== expected) {
-        add(i.dayColumn, `'${v[i.dayColumn]}' is not the file's ${this.table.fileGrain === 'month' ? 'month' : 'day'}; every row of this file must be ${expected}`);
+        this.flag(v, row, i.dayColumn, `'${v[i.dayColumn]}' is not the file's ${this.table.fileGrain === 'month' ? 'month' : 'day'}; every row of this file must be ${expected}`);
       }
     }
     if (i.subSegment >= 0 && v[i.subSegment] !== '' && v[i.segment] !== 'enterprise') {
-      add(i.subSegment, `'${v[i.subSegment]}' is given for segment ${v[i.segment]}; sub_segment is only for enterprise rows, leave it empty`);
+      this.flag(v, row, i.subSegment, `'${v[i.subSegment]}' is given for segment ${v[i.segment]}; sub_segment is only for enterprise rows, leave it empty`);
     }
     if (i.accountManager >= 0 && v[i.channel] === 'direct' && v[i.accountManager] === '') {
-      add(i.accountManager, 'the cell is empty; account_manager_id is required when channel is direct');
+      this.flag(v, row, i.accountManager, 'the cell is empty; account_manager_id is required when channel is direct');
     }
     if (i.agent >= 0 && v[i.channel] === 'agent' && v[i.agent] === '') {
-      add(i.agent, 'the cell is empty; agent_id is required when channel is agent');
+      this.flag(v, row, i.agent, 'the cell is empty; agent_id is required when channel is agent');
     }
     if (i.prevFee >= 0 && v[i.prevFee] === '' && (v[i.eventType] === 'upgrade' || v[i.eventType] === 'downgrade')) {
-      add(i.prevFee, `the cell is empty; prev_monthly_fee is required for an ${v[i.eventType]} event`);
+      this.flag(v, row, i.prevFee, `the cell is empty; prev_monthly_fee is required for an ${v[i.eventType]} event`);
     }
     if (i.customer >= 0) {
       const id = v[i.customer]!;
-      if (looksLikeMobile(id)) add(i.customer, `'${id}' looks like a mobile phone number; customer_id must be the pseudonymous customer id, never a phone number`);
-      else if (looksLikeIdCard(id)) add(i.customer, `'${id}' looks like an ID-card number; customer_id must be the pseudonymous customer id, never an ID-card number`);
+      if (looksLikeMobile(id)) this.flag(v, row, i.customer, `'${id}' looks like a mobile phone number; customer_id must be the pseudonymous customer id, never a phone number`);
+      else if (looksLikeIdCard(id)) this.flag(v, row, i.customer, `'${id}' looks like an ID-card number; customer_id must be the pseudonymous customer id, never an ID-card number`);
     }
     if (i.openedAt >= 0) {
       for (const k of [i.firstResponse, i.resolved]) {
-        if (v[k] !== '' && v[k]! < v[i.openedAt]!) add(k, `'${v[k]}' (UTC) is before opened_at ${v[i.openedAt]} (UTC); ${this.columns[k]!.name} cannot be earlier than opened_at`);
+        if (v[k] !== '' && v[k]! < v[i.openedAt]!) this.flag(v, row, k, `'${v[k]}' (UTC) is before opened_at ${v[i.openedAt]} (UTC); ${this.columns[k]!.name} cannot be earlier than opened_at`);
       }
     }
     if (i.end >= 0 && v[i.end] !== '' && v[i.end]! < v[i.start]!) {
-      add(i.end, `'${v[i.end]}' is before start_date ${v[i.start]}; end_date cannot be earlier than start_date`);
+      this.flag(v, row, i.end, `'${v[i.end]}' is before start_date ${v[i.start]}; end_date cannot be earlier than start_date`);
     }
+  }
+
+  private flag(v: string[], row: number, k: number, message: string): void {
+    this.problems.add(row, this.columns[k]!.name, v[k]!, message);
   }
 
   private keyOf(values: string[]): string {
@@ -328,10 +333,35 @@ class RowValidator {
   }
 }
 
-function countNonEmpty(rows: readonly string[][]): number {
-  let count = 0;
-  for (const row of rows) if (!isEmptyRowFast(row)) count++;
-  return count;
+/** The canonical CSV built from cell strings joined in chunks: no per-row string concatenation. */
+class CsvChunks {
+  private readonly chunks: string[];
+  private parts: string[] = [];
+
+  constructor(header: string) {
+    this.chunks = [header + '\n'];
+  }
+
+  /** Appends a cell (with its separator: ',' or '\n' passed by the caller). */
+  push(text: string): void {
+    this.parts.push(text);
+  }
+
+  endRow(): void {
+    this.parts.push('\n');
+    if (this.parts.length >= 16_384) this.flush();
+  }
+
+  text(): string {
+    this.flush();
+    return this.chunks.join('');
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    this.chunks.push(this.parts.join(''));
+    this.parts = [];
+  }
 }
 
 function isEmptyRowFast(row: readonly string[]): boolean {
