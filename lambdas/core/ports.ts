@@ -1,7 +1,9 @@
 /**
  * The ports the core works against. Each has one implementation per world in adapters/:
- * ObjectStore (local files | S3), QueryEngine (DuckDB | Athena), Mailer (outbox | SMTP | SES).
+ * ObjectStore (local files | S3), QueryEngine (DuckDB | Athena), Mailer (outbox | SMTP | SES),
+ * ParquetEncoder (DuckDB).
  */
+import type { TableDecl } from './schema.js';
 
 /** A flat key → bytes store with atomic replace of a single object. */
 export interface ObjectStore {
@@ -55,4 +57,9 @@ export interface MailReceipt {
 /** Delivers a raw MIME message built once by core/mail-mime or the adapter's builder. */
 export interface Mailer {
   send(message: MailMessage): Promise<MailReceipt>;
+}
+
+/** Turns a validated extract's canonical CSV (header = the table's stored columns) into Parquet bytes. */
+export interface ParquetEncoder {
+  encode(table: TableDecl, normalizedCsv: string): Promise<Uint8Array>;
 }

@@ -1,0 +1,76 @@
+/** `telco-kpi ingest FILE|DIR…`: validates and stores extracts in the local lake under --home. */
+import { basename } from 'node:path';
+import { DuckDbParquetEncoder } from '../../adapters/duckdb-parquet-encoder.js';
+import { LocalObjectStore } from '../../adapters/local-object-store.js';
+import { UsageError } from '../../core/errors.js';
+import { FileNameError } from '../../core/file-name.js';
+import { ingestExtract } from '../../core/ingest.js';
+import { formatProblem, type Receipt } from '../../core/validate.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { explicitExtract, extractFiles, readExtract } from './extract-args.js';
+
+/** The one-line outcome of a file: `✓ accepted sales_JL_20261118.csv 1234 rows`. */
+export function receiptLine(receipt: Receipt): string {
+  const rows = `${receipt.rowsAccepted} row${receipt.rowsAccepted === 1 ? '' : 's'}`;
+  if (receipt.status === 'accepted') return `✓ accepted ${receipt.file} ${rows}`;
+  if (receipt.status === 'unchanged') return `= unchanged ${receipt.file} ${rows}`;
+  const first = receipt.problems[0];
+  const n = receipt.problemCount;
+  return `✗ rejected ${receipt.file} (${n} problem${n === 1 ? '' : 's'}${first ? `: ${formatProblem(first)}` : ''})`;
+}
+
+export const command: Command = {
+  name: 'ingest',
+  summary: 'validate extract files (or folders of them) and store the accepted ones in the lake',
+  help: `Usage: telco-kpi ingest FILE|DIR… [--type T] [--province P]
+
+Validates each extract and stores the accepted ones as Parquet in the lake under --home
+(one partition per type, province and day; a corrected re-upload replaces the day, the same
+file twice changes nothing). Folders are walked for .csv and .xlsx files in name order.
+Every file gets a receipt under <home>/receipts/ and one line here:
+  ✓ accepted sales_JL_20261118.csv 1234 rows
+  = unchanged sales_JL_20261118.csv 1234 rows
+  ✗ rejected sales_JL_20261119.csv (3 problems: …), followed by every listed problem
+  --type T       extract type when the file names do not say it
+  --province P   province code when the file names do not say it
+
+Exit codes: 0 every file accepted or unchanged, 1 any file rejected, 2 usage error.`,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      type: { type: 'string' }, province: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    }, true);
+    if (values.help) {
+      ctx.out(command.help);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UsageError('ingest needs at least one FILE or DIR; see telco-kpi ingest --help');
+    const explicit = explicitExtract(values);
+    const files = await extractFiles(positionals, true);
+    if (files.length === 0) throw new UsageError(`no .csv or .xlsx files found in ${positionals.join(', ')}`);
+    const store = new LocalObjectStore(ctx.home);
+    const encoder = new DuckDbParquetEncoder();
+    const progressEvery = files.length >= 20 ? Math.ceil(files.length / 20) : 0;
+    let rejected = 0;
+    try {
+      for (const [i, path] of files.entries()) {
+        try {
+          const receipt = await ingestExtract({ store, encoder, now: ctx.now }, { fileName: path, bytes: await readExtract(path), ...explicit });
+          ctx.out(receiptLine(receipt));
+          if (receipt.status === 'rejected') {
+            rejected++;
+            for (const problem of receipt.problems) ctx.out(`    ${formatProblem(problem)}`);
+            if (receipt.problemCount > receipt.problems.length) ctx.out(`    …and ${receipt.problemCount - receipt.problems.length} more problems`);
+          }
+        } catch (error) {
+          if (!(error instanceof FileNameError)) throw error;
+          ctx.out(`✗ rejected ${basename(path)} (${error.message})`);
+          rejected++;
+        }
+        if (progressEvery > 0 && ((i + 1) % progressEvery === 0 || i + 1 === files.length)) ctx.err(`ingest: ${i + 1}/${files.length} files`);
+      }
+    } finally {
+      await encoder.close();
+    }
+    return rejected > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,263 @@
+/** Turns uploaded bytes (CSV in UTF-8/GB18030, comma or tab; or XLSX) into a header and rows of text. */
+import ExcelJS from 'exceljs';
+import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+import { TelcoKpiError } from './errors.js';
+
+export interface DecodedTable {
+  header: string[];
+  rows: string[][];
+  encoding: 'utf-8' | 'utf-8-bom' | 'gb18030' | 'xlsx';
+  delimiter?: ',' | '\t';
+}
+
+/** The bytes cannot be read as a table; `row` is the data row (1-based) when known, else 0. */
+export class DecodeError extends TelcoKpiError {
+  constructor(message: string, readonly row = 0, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+const COMMA = 44;
+const TAB = 9;
+
+/**
+ * A decoded table read row by row: `forEachRow` hands each data row to `visit` in a reused
+ * array (copy it to keep it), so a large file is never held as millions of small arrays.
+ * Throws DecodeError (from openTable or from forEachRow) with a sentence saying what is wrong.
+ */
+export interface TableSource {
+  header: string[];
+  encoding: DecodedTable['encoding'];
+  delimiter?: ',' | '\t';
+  forEachRow(visit: (cells: readonly string[], row: number) => void): void;
+}
+
+/** Decodes a `.csv` or `.xlsx` file into a header and all its rows (trailing empty rows dropped). */
+export async function decodeTable(fileName: string, bytes: Uint8Array): Promise<DecodedTable> {
+  const source = await openTable(fileName, bytes);
+  const rows: string[][] = [];
+  source.forEachRow((cells) => {
+    rows.push(cells.slice());
+  });
+  dropTrailingEmptyRows(rows);
+  const table: DecodedTable = { header: source.header, rows, encoding: source.encoding };
+  if (source.delimiter) table.delimiter = source.delimiter;
+  return table;
+}
+
+/** Opens a `.csv` or `.xlsx` file for reading row by row. */
+export async function openTable(fileName: string, bytes: Uint8Array): Promise<TableSource> {
+  const extension = fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase();
+  if (extension === 'xlsx') return decodeXlsx(bytes);
+  if (extension === 'csv') return openCsv(bytes);
+  throw new DecodeError(`the file has the extension '.${extension}'; expected .csv (CSV UTF-8 or GB18030) or .xlsx (Excel workbook)`);
+}
+
+/** CSV bytes → text (BOM → UTF-8; strict UTF-8; else GB18030) → header, then rows on demand. */
+export function openCsv(bytes: Uint8Array): TableSource {
+  const { text, encoding } = decodeText(bytes);
+  const delimiter = detectDelimiter(text);
+  const d = delimiter === '\t' ? TAB : COMMA;
+  const headerCells: string[] = [];
+  const afterHeader = readRecord(text, 0, d, headerCells, 0);
+  return {
+    header: headerCells.map((cell) => cell.trim()),
+    encoding,
+    delimiter,
+    forEachRow(visit) {
+      const cells: string[] = [];
+      let row = 0;
+      let at = afterHeader;
+      while (at < text.length) {
+        cells.length = 0;
+        row++;
+        at = readRecord(text, at, d, cells, row);
+        visit(cells, row);
+      }
+    },
+  };
+}
+
+function decodeText(bytes: Uint8Array): { text: string; encoding: DecodedTable['encoding'] } {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    if (!isUtf8(buffer.subarray(3))) {
+      throw new DecodeError('the file starts with a UTF-8 byte order mark but is not valid UTF-8; save it again as "CSV UTF-8"');
+    }
+    return { text: buffer.toString('utf8', 3), encoding: 'utf-8-bom' };
+  }
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    throw new DecodeError('the file is UTF-16 text ("Unicode text"); save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
+  }
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+    throw new DecodeError('the file is an Excel workbook (zip) named .csv; rename it to .xlsx or save it as CSV');
+  }
+  if (bytes.indexOf(0) >= 0) {
+    throw new DecodeError('the file holds binary data, not text; expected CSV text in UTF-8 or GB18030, or an .xlsx workbook');
+  }
+  if (isUtf8(buffer)) return { text: buffer.toString('utf8'), encoding: 'utf-8' };
+  const text = iconv.decode(buffer, 'gb18030');
+  if (text.includes('\uFFFD')) {
+    throw new DecodeError('the file is neither UTF-8 nor GB18030/GBK text; save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
+  }
+  return { text, encoding: 'gb18030' };
+}
+
+/** Tab when the header line holds more tabs than commas, else comma. */
+function detectDelimiter(text: string): ',' | '\t' {
+  let commas = 0;
+  let tabs = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LF || c === CR) break;
+    if (c === COMMA) commas++;
+    else if (c === TAB) tabs++;
+  }
+  return tabs > commas ? '\t' : ',';
+}
+
+/** RFC 4180 records: quoted fields with doubled quotes, LF or CRLF line ends. */
+export function parseCsv(text: string, delimiter: ',' | '\t'): string[][] {
+  const d = delimiter === '\t' ? TAB : COMMA;
+  const records: string[][] = [];
+  let at = 0;
+  while (at < text.length) {
+    const cells: string[] = [];
+    at = readRecord(text, at, d, cells, records.length);
+    records.push(cells);
+  }
+  return records;
+}
+
+/**
+ * Reads one record starting at `start` into `out`; returns where the next record starts
+ * (text.length at the end). `row` is the data row number used in error messages.
+ */
+function readRecord(text: string, start: number, d: number, out: string[], row: number): number {
+  const n = text.length;
+  let i = start;
+  for (;;) {
+    if (i >= n) {
+      out.push('');
+      return n;
+    }
+    let c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      let from = i + 1;
+      let value = '';
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q < 0) {
+          throw new DecodeError(`a quoted cell is not closed (it starts in data row ${row}); check the quotes in that row`, row);
+        }
+        if (text.charCodeAt(q + 1) === QUOTE) {
+          value += text.slice(from, q + 1);
+          from = q + 2;
+          continue;
+        }
+        value += text.slice(from, q);
+        i = q + 1;
+        break;
+      }
+      out.push(value);
+      if (i >= n) return n;
+      c = text.charCodeAt(i);
+      if (c === d) {
+        i++;
+        continue;
+      }
+      if (c !== LF && c !== CR) {
+        throw new DecodeError(`data row ${row} has text after a closing quote; a quote inside a quoted cell must be doubled ("")`, row);
+      }
+    } else {
+      let j = i;
+      while (j < n) {
+        c = text.charCodeAt(j);
+        if (c === d || c === LF || c === CR) break;
+        j++;
+      }
+      out.push(text.slice(i, j));
+      if (j >= n) return n;
+      i = j + 1;
+      if (c === d) continue;
+      i--;
+    }
+    return c === CR && text.charCodeAt(i + 1) === LF ? i + 2 : i + 1;
+  }
+}
+
+/** True when every cell of the row is empty or blank. */
+export function isEmptyRow(row: readonly string[]): boolean {
+  for (const cell of row) if (cell.trim() !== '') return false;
+  return true;
+}
+
+function dropTrailingEmptyRows(rows: string[][]): void {
+  while (rows.length > 0 && isEmptyRow(rows[rows.length - 1]!)) rows.pop();
+}
+
+/** First sheet of an XLSX workbook, cells as the text forms the validator reads. */
+export async function decodeXlsx(bytes: Uint8Array): Promise<TableSource> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
+  } catch (error) {
+    throw new DecodeError('the file is not a readable Excel workbook (.xlsx); open it in Excel and save it again, or save it as CSV', 0, { cause: error });
+  }
+  const sheet = workbook.worksheets[0];
+  if (!sheet) throw new DecodeError('the workbook has no sheets; expected the extract on the first sheet');
+  const records: string[][] = [];
+  const rowCount = sheet.rowCount;
+  for (let r = 1; r <= rowCount; r++) {
+    const row = sheet.getRow(r);
+    const cells: string[] = [];
+    const count = row.cellCount;
+    for (let c = 1; c <= count; c++) cells.push(cellText(row.getCell(c).value));
+    records.push(cells);
+  }
+  dropTrailingEmptyRows(records);
+  const header = (records.shift() ?? []).map((cell) => cell.trim());
+  while (header.length > 0 && header[header.length - 1] === '') header.pop();
+  for (const row of records) while (row.length < header.length) row.push('');
+  return {
+    header,
+    encoding: 'xlsx',
+    forEachRow(visit) {
+      records.forEach((cells, i) => visit(cells, i + 1));
+    },
+  };
+}
+
+function cellText(value: ExcelJS.CellValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return plainNumber(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof Date) return dateText(value);
+  if ('richText' in value) return value.richText.map((part) => part.text).join('');
+  if ('formula' in value || 'sharedFormula' in value) return cellText((value as { result?: ExcelJS.CellValue }).result);
+  if ('hyperlink' in value) return String(value.text ?? '');
+  if ('error' in value) return String(value.error);
+  return '';
+}
+
+/** A date cell: `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` when it has a time (spreadsheet wall-clock time). */
+function dateText(date: Date): string {
+  const iso = date.toISOString();
+  if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0) return iso.slice(0, 10);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** A number as plain decimal text (no exponent), with binary floating-point noise removed. */
+export function plainNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toString();
+  const rounded = Number(n.toPrecision(15));
+  const text = rounded.toString();
+  if (!text.includes('e')) return text;
+  return rounded.toFixed(20).replace(/\.?0+$/, '');
+}

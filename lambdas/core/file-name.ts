@@ -1,0 +1,68 @@
+/** Extract file names: `{type}_{province}_{YYYYMMDD}.{csv|xlsx}` (market `YYYYMM`, managers date optional). */
+import { PROVINCES } from './codes.js';
+import { TelcoKpiError } from './errors.js';
+import { isValidDay } from './period.js';
+import { EXTRACT_TYPES, TABLES, type ExtractType } from './schema.js';
+
+/** A file name that does not say which extract it holds (and no explicit type/province was given). */
+export class FileNameError extends TelcoKpiError {}
+
+export interface ExtractName {
+  /** The base name, without folders. */
+  file: string;
+  type: ExtractType;
+  province: string;
+  /** `YYYY-MM-DD` for daily extracts (and dated rosters). */
+  day?: string;
+  /** `YYYY-MM` for monthly extracts. */
+  month?: string;
+  /** Lower-case extension without the dot (`csv`, `xlsx`, or whatever the name had). */
+  extension: string;
+}
+
+const EXPECTED_FORM = 'expected {type}_{province}_{YYYYMMDD}.csv or .xlsx, e.g. sales_JL_20261118.csv '
+  + '(market: market_JL_202611.csv; managers: managers_JL_20261118.csv), or give the type and province explicitly';
+
+export function isExtractType(text: string): text is ExtractType {
+  return (EXTRACT_TYPES as readonly string[]).includes(text);
+}
+
+export function isProvince(text: string): boolean {
+  return Object.hasOwn(PROVINCES.codes, text);
+}
+
+/** Parses an extract file name; explicit type/province override the name's. Throws FileNameError. */
+export function parseExtractName(fileName: string, explicit: { type?: ExtractType; province?: string } = {}): ExtractName {
+  const file = fileName.slice(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
+  const dot = file.lastIndexOf('.');
+  const stem = dot > 0 ? file.slice(0, dot) : file;
+  const extension = dot > 0 ? file.slice(dot + 1).toLowerCase() : '';
+  const parts = stem.split('_');
+
+  const nameType = parts[0]?.toLowerCase() ?? '';
+  const type = explicit.type ?? (isExtractType(nameType) ? nameType : undefined);
+  if (!type) {
+    throw new FileNameError(`'${file}': '${parts[0] ?? ''}' is not an extract type (${EXTRACT_TYPES.join(', ')}); ${EXPECTED_FORM}`);
+  }
+  const nameProvince = parts[1]?.toUpperCase() ?? '';
+  const province = explicit.province?.toUpperCase() ?? (isProvince(nameProvince) ? nameProvince : undefined);
+  if (!province || !isProvince(province)) {
+    throw new FileNameError(`'${file}': '${explicit.province ?? parts[1] ?? ''}' is not a province code (JL, GD, …); ${EXPECTED_FORM}`);
+  }
+
+  const grain = TABLES[type].fileGrain;
+  const dateToken = [...parts].reverse().find((p) => /^\d{6}$|^\d{8}$/.test(p));
+  if (grain === 'month') {
+    if (!dateToken) throw new FileNameError(`'${file}' has no month: expected market_${province}_YYYYMM.${extension || 'csv'}, e.g. market_${province}_202611.csv`);
+    const month = `${dateToken.slice(0, 4)}-${dateToken.slice(4, 6)}`;
+    if (!isValidDay(`${month}-01`)) throw new FileNameError(`'${file}': '${dateToken}' is not a month; expected YYYYMM with a month 01–12`);
+    return { file, type, province, month, extension };
+  }
+  if (!dateToken || dateToken.length !== 8) {
+    if (grain === 'roster') return { file, type, province, extension };
+    throw new FileNameError(`'${file}' has no day: expected ${type}_${province}_YYYYMMDD.${extension || 'csv'}, e.g. ${type}_${province}_20261118.csv`);
+  }
+  const day = `${dateToken.slice(0, 4)}-${dateToken.slice(4, 6)}-${dateToken.slice(6, 8)}`;
+  if (!isValidDay(day)) throw new FileNameError(`'${file}': '${dateToken}' is not a real day; expected YYYYMMDD`);
+  return { file, type, province, day, extension };
+}

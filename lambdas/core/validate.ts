@@ -1,0 +1,674 @@
+/**
+ * Validates one uploaded extract against its declaration in schema.ts and produces the receipt
+ * (SPEC §2 "What bad input gets") and, when accepted, the canonical CSV the lake stores.
+ */
+import { createHash } from 'node:crypto';
+import { codeLookup, type CodeList } from './codes.js';
+import { DecodeError, openTable, type TableSource } from './decode.js';
+import { parseExtractName } from './file-name.js';
+import { shanghaiDay } from './period.js';
+import { headerLookup, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
+
+export interface Problem {
+  /** 1 = first data row; 0 = the header or the whole file. */
+  row: number;
+  column: string;
+  value: string;
+  /** A plain sentence: what is wrong and what is expected. */
+  message: string;
+}
+
+export interface Receipt {
+  file: string;
+  type: ExtractType;
+  province: string;
+  day?: string;
+  month?: string;
+  status: 'accepted' | 'rejected' | 'unchanged';
+  rowsRead: number;
+  rowsAccepted: number;
+  /** The first MAX_PROBLEMS problems. */
+  problems: Problem[];
+  problemCount: number;
+  warnings: string[];
+  encoding: string;
+  sha256: string;
+  receivedAt: string;
+}
+
+export interface Validation {
+  receipt: Receipt;
+  /** Present only when accepted: UTF-8 CSV of the stored columns in declaration order. */
+  normalizedCsv?: string;
+}
+
+export interface ExtractInput {
+  fileName: string;
+  bytes: Uint8Array;
+  type?: ExtractType;
+  province?: string;
+}
+
+export const MAX_PROBLEMS = 100;
+
+/** File types for which a header-only file (no data rows) is a legitimate empty day. */
+const EMPTY_ALLOWED: ReadonlySet<ExtractType> = new Set(['sales', 'service']);
+
+/** Upper bounds not expressed in the declaration's types. */
+const MAX_INTEGER: Partial<Record<ExtractType, Record<string, number>>> = { service: { satisfaction: 5 } };
+
+class Bad {
+  constructor(readonly message: string) {}
+}
+
+type Check = (value: string) => string | Bad;
+
+/** Validates an extract (dry run): the receipt, and the canonical CSV when accepted. */
+export async function validateExtract(input: ExtractInput, options: { now?: () => Date } = {}): Promise<Validation> {
+  const name = parseExtractName(input.fileName, { type: input.type, province: input.province });
+  const table = TABLES[name.type];
+  const receivedAt = (options.now ?? (() => new Date()))().toISOString();
+  const problems = new ProblemList();
+  const warnings: string[] = [];
+  const receipt: Receipt = {
+    file: name.file, type: name.type, province: name.province,
+    ...(name.day ? { day: name.day } : {}), ...(name.month ? { month: name.month } : {}),
+    status: 'rejected', rowsRead: 0, rowsAccepted: 0, problems: problems.list, problemCount: 0,
+    warnings, encoding: '', sha256: createHash('sha256').update(input.bytes).digest('hex'), receivedAt,
+  };
+  const finish = (normalizedCsv?: string): Validation => {
+    receipt.problemCount = problems.count;
+    if (problems.count === 0 && normalizedCsv !== undefined) {
+      receipt.status = 'accepted';
+      receipt.rowsAccepted = receipt.rowsRead;
+      return { receipt, normalizedCsv };
+    }
+    receipt.status = 'rejected';
+    receipt.rowsAccepted = 0;
+    return { receipt };
+  };
+
+  if (name.extension !== 'csv' && name.extension !== 'xlsx') {
+    problems.add(0, '', name.file, `the file has the extension '.${name.extension}'; expected .csv (CSV UTF-8 or GB18030) or .xlsx (Excel workbook)`);
+    return finish();
+  }
+  if (input.bytes.length === 0) {
+    problems.add(0, '', '', 'the file is empty; expected a header row and one row per record');
+    return finish();
+  }
+  let source: TableSource;
+  try {
+    source = await openTable(name.file, input.bytes);
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    problems.add(error.row, '', '', error.message);
+    return finish();
+  }
+  receipt.encoding = source.encoding;
+  if (source.header.every((h) => h === '')) {
+    problems.add(0, '', '', 'the file is empty; expected a header row and one row per record');
+    return finish();
+  }
+  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month }, problems, warnings);
+  try {
+    return finish(validator.run(source, receipt));
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    problems.add(error.row, '', '', error.message);
+    return finish();
+  }
+}
+
+class ProblemList {
+  readonly list: Problem[] = [];
+  count = 0;
+  add(row: number, column: string, value: string, message: string): void {
+    this.count++;
+    if (this.list.length < MAX_PROBLEMS) this.list.push({ row, column, value, message });
+  }
+}
+
+interface FilePeriod { province: string; day?: string; month?: string }
+
+/** Checks every row and builds the canonical CSV (undefined when anything is wrong). */
+class RowValidator {
+  private readonly columns: readonly ColumnDecl[];
+  private readonly index: Record<string, number>;
+
+  constructor(
+    private readonly table: TableDecl,
+    private readonly file: FilePeriod,
+    private readonly problems: ProblemList,
+    private readonly warnings: string[],
+  ) {
+    this.columns = table.columns;
+    this.index = Object.fromEntries(table.columns.map((c, i) => [c.name, i]));
+  }
+
+  run(source: TableSource, receipt: Receipt): string | undefined {
+    const { table, problems } = this;
+    const mapped = this.mapHeader(source.header);
+    const checks = this.columns.map((c) => (c.derived ? undefined : checkFor(c, table.name)));
+    const width = source.header.length;
+    const outputIdx = this.columns.map((_, i) => i).filter((i) => !table.partitions.includes(this.columns[i]!.name as 'province'));
+    const quoted = this.columns.map((c) => c.type.kind === 'string');
+    const output = new CsvChunks(outputIdx.map((i) => this.columns[i]!.name).join(','));
+    const keys = new Map<string, number>();
+    const selfProducts = new Set<string>();
+    const products = new Set<string>();
+    const rule = this.ruleIndexes();
+    const n = this.columns.length;
+    const values = new Array<string>(n).fill('');
+    let rowsRead = 0;
+    let emptyRows = 0;
+    let pendingEmpty = 0;
+
+    source.forEachRow((cells, rowNo) => {
+      if ((cells[0] === '' || cells.length === 1) && isEmptyRowFast(cells)) {
+        pendingEmpty++;
+        return;
+      }
+      emptyRows += pendingEmpty;
+      pendingEmpty = 0;
+      rowsRead++;
+      if (!mapped) return;
+      const before = problems.count;
+      if (cells.length < width || (cells.length > width && !restEmpty(cells, width))) {
+        problems.add(rowNo, '', '', `the row has ${cells.length} cells but the header has ${width}; check for a missing or extra separator, or an unquoted line break`);
+        return;
+      }
+      for (let k = 0; k < n; k++) {
+        const check = checks[k];
+        if (!check) continue;
+        const at = mapped[k]!;
+        let raw = at < 0 ? '' : cells[at]!;
+        if (raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32)) raw = raw.trim();
+        if (raw === '') {
+          const column = this.columns[k]!;
+          if (column.required) problems.add(rowNo, column.name, '', `the cell is empty; a ${column.name} is required`);
+          values[k] = column.default ?? '';
+          continue;
+        }
+        const result = check(raw);
+        if (typeof result === 'string') values[k] = result;
+        else {
+          problems.add(rowNo, this.columns[k]!.name, raw, result.message);
+          values[k] = '';
+        }
+      }
+      if (problems.count !== before) return;
+      this.rowRules(values, rowNo, rule);
+      if (rule.openedDate >= 0) values[rule.openedDate] = openedDate(values[rule.openedAt]!);
+      const key = this.keyOf(values);
+      const first = keys.get(key);
+      if (first !== undefined) {
+        const label = table.key.join(' + ');
+        const shown = table.key.map((c) => values[this.index[c]!]).join(' | ');
+        problems.add(rowNo, label, shown, `'${shown}' appears again (first in row ${first}); ${label} must be unique within the file`);
+      } else keys.set(key, rowNo);
+      if (rule.operator >= 0) {
+        products.add(values[rule.product]!);
+        if (values[rule.operator] === 'self') selfProducts.add(values[rule.product]!);
+      }
+      if (problems.count !== 0) return;
+      for (let o = 0; o < outputIdx.length; o++) {
+        const k = outputIdx[o]!;
+        if (o > 0) output.push(',');
+        output.push(quoted[k] ? csvCell(values[k]!) : values[k]!);
+      }
+      output.endRow();
+    });
+
+    receipt.rowsRead = rowsRead;
+    if (!mapped) return undefined;
+    if (emptyRows > 0) this.warnings.push(`${emptyRows} empty row(s) were ignored`);
+    if (rule.operator >= 0) {
+      for (const product of [...products].sort()) {
+        if (!selfProducts.has(product)) {
+          problems.add(0, 'operator', product, `no row has operator 'self' for product ${product}; each product needs exactly one row for this operator`);
+        }
+      }
+    }
+    if (rowsRead === 0 && !EMPTY_ALLOWED.has(table.name)) {
+      problems.add(0, '', '', `the file has a header but no data rows; a ${table.name} extract cannot be empty — upload the file with its rows`);
+    } else if (rowsRead === 0) {
+      this.warnings.push(`the file has no data rows: stored as a ${table.name === 'sales' ? 'day without sales events' : 'day without service contacts'}`);
+    }
+    if (problems.count !== 0) return undefined;
+    return output.text();
+  }
+
+  /** Source cell index per declared column (-1 when absent); undefined when the header is unusable. */
+  private mapHeader(header: readonly string[]): number[] | undefined {
+    const lookup = headerLookup(this.table);
+    const source = this.columns.map(() => -1);
+    const seenAs = new Map<number, string>();
+    let ok = true;
+    header.forEach((cell, at) => {
+      const column = lookup.get(cell) ?? lookup.get(cell.toLowerCase());
+      if (!column) {
+        this.warnings.push(cell === ''
+          ? `header cell ${at + 1} is empty; that column was ignored`
+          : `unknown column '${cell}' was ignored (expected columns: ${this.table.columns.filter((c) => !c.derived).map((c) => c.name).join(', ')})`);
+        return;
+      }
+      const k = this.index[column.name]!;
+      if (source[k]! >= 0) {
+        this.problems.add(0, column.name, cell, `column ${column.name} appears twice in the header (as '${seenAs.get(k)}' in cell ${source[k]! + 1} and as '${cell}' in cell ${at + 1}); keep one`);
+        ok = false;
+        return;
+      }
+      source[k] = at;
+      seenAs.set(k, cell);
+    });
+    for (const [k, column] of this.columns.entries()) {
+      if (column.derived || !column.required || source[k]! >= 0) continue;
+      const alias = column.aliases[0] ? ` (${column.aliases[0]})` : '';
+      this.problems.add(0, column.name, '', `the required column ${column.name}${alias} is missing from the header`);
+      ok = false;
+    }
+    return ok ? source : undefined;
+  }
+
+  private ruleIndexes() {
+    const at = (name: string): number => this.index[name] ?? -1;
+    return {
+      province: at('province'), dayColumn: this.table.dayColumn ? at(this.table.dayColumn) : -1,
+      segment: at('segment'), subSegment: at('sub_segment'), channel: at('channel'),
+      accountManager: this.table.name === 'sales' ? at('account_manager_id') : -1, agent: at('agent_id'),
+      eventType: at('event_type'), prevFee: at('prev_monthly_fee'), customer: at('customer_id'),
+      openedAt: at('opened_at'), firstResponse: at('first_response_at'), resolved: at('resolved_at'),
+      openedDate: at('opened_date'), start: at('start_date'), end: at('end_date'),
+      operator: this.table.name === 'market' ? at('operator') : -1, product: at('product'),
+    };
+  }
+
+  private rowRules(v: string[], row: number, i: ReturnType<RowValidator['ruleIndexes']>): void {
+    if (i.province >= 0 && v[i.province] !== this.file.province) {
+      this.flag(v, row, i.province, `'${v[i.province]}' is not the file's province; this file is for ${this.file.province}`);
+    }
+    if (i.dayColumn >= 0) {
+      const expected = this.table.fileGrain === 'month' ? this.file.month : this.file.day;
+      if (expected !== undefined && v[i.dayColumn] !== expected) {
+        this.flag(v, row, i.dayColumn, `'${v[i.dayColumn]}' is not the file's ${this.table.fileGrain === 'month' ? 'month' : 'day'}; every row of this file must be ${expected}`);
+      }
+    }
+    if (i.subSegment >= 0 && v[i.subSegment] !== '' && v[i.segment] !== 'enterprise') {
+      this.flag(v, row, i.subSegment, `'${v[i.subSegment]}' is given for segment ${v[i.segment]}; sub_segment is only for enterprise rows, leave it empty`);
+    }
+    if (i.accountManager >= 0 && v[i.channel] === 'direct' && v[i.accountManager] === '') {
+      this.flag(v, row, i.accountManager, 'the cell is empty; account_manager_id is required when channel is direct');
+    }
+    if (i.agent >= 0 && v[i.channel] === 'agent' && v[i.agent] === '') {
+      this.flag(v, row, i.agent, 'the cell is empty; agent_id is required when channel is agent');
+    }
+    if (i.prevFee >= 0 && v[i.prevFee] === '' && (v[i.eventType] === 'upgrade' || v[i.eventType] === 'downgrade')) {
+      this.flag(v, row, i.prevFee, `the cell is empty; prev_monthly_fee is required for an ${v[i.eventType]} event`);
+    }
+    if (i.customer >= 0) {
+      const id = v[i.customer]!;
+      if (looksLikeMobile(id)) this.flag(v, row, i.customer, `'${id}' looks like a mobile phone number; customer_id must be the pseudonymous customer id, never a phone number`);
+      else if (looksLikeIdCard(id)) this.flag(v, row, i.customer, `'${id}' looks like an ID-card number; customer_id must be the pseudonymous customer id, never an ID-card number`);
+    }
+    if (i.openedAt >= 0) {
+      for (const k of [i.firstResponse, i.resolved]) {
+        if (v[k] !== '' && v[k]! < v[i.openedAt]!) this.flag(v, row, k, `'${v[k]}' (UTC) is before opened_at ${v[i.openedAt]} (UTC); ${this.columns[k]!.name} cannot be earlier than opened_at`);
+      }
+    }
+    if (i.end >= 0 && v[i.end] !== '' && v[i.end]! < v[i.start]!) {
+      this.flag(v, row, i.end, `'${v[i.end]}' is before start_date ${v[i.start]}; end_date cannot be earlier than start_date`);
+    }
+  }
+
+  private flag(v: string[], row: number, k: number, message: string): void {
+    this.problems.add(row, this.columns[k]!.name, v[k]!, message);
+  }
+
+  private keyOf(values: string[]): string {
+    const key = this.table.key;
+    if (key.length === 1) return values[this.index[key[0]!]!]!;
+    let text = '';
+    for (const c of key) text += values[this.index[c]!] + '\u0001';
+    return text;
+  }
+}
+
+/** The canonical CSV built from cell strings joined in chunks: no per-row string concatenation. */
+class CsvChunks {
+  private readonly chunks: string[];
+  private parts: string[] = [];
+
+  constructor(header: string) {
+    this.chunks = [header + '\n'];
+  }
+
+  /** Appends a cell (with its separator: ',' or '\n' passed by the caller). */
+  push(text: string): void {
+    this.parts.push(text);
+  }
+
+  endRow(): void {
+    this.parts.push('\n');
+    if (this.parts.length >= 16_384) this.flush();
+  }
+
+  text(): string {
+    this.flush();
+    return this.chunks.join('');
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    this.chunks.push(this.parts.join(''));
+    this.parts = [];
+  }
+}
+
+function isEmptyRowFast(row: readonly string[]): boolean {
+  for (const cell of row) if (cell !== '' && cell.trim() !== '') return false;
+  return true;
+}
+
+function restEmpty(cells: readonly string[], from: number): boolean {
+  for (let i = from; i < cells.length; i++) if (cells[i]!.trim() !== '') return false;
+  return true;
+}
+
+function csvCell(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 44 || c === 34 || c === 10 || c === 13) return `"${value.replace(/"/g, '""')}"`;
+  }
+  return value;
+}
+
+function looksLikeMobile(id: string): boolean {
+  return id.length === 11 && id.charCodeAt(0) === 49 && allDigits(id, 0, 11);
+}
+
+function looksLikeIdCard(id: string): boolean {
+  if (id.length !== 18 || !allDigits(id, 0, 17)) return false;
+  const last = id.charCodeAt(17);
+  return (last >= 48 && last <= 57) || last === 88 || last === 120;
+}
+
+function allDigits(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function openedDate(openedAtUtc: string): string {
+  return shanghaiDay(new Date(`${openedAtUtc.replace(' ', 'T')}Z`));
+}
+
+// ---- per-type cell checks: each returns the canonical text or a Bad with the sentence ----
+
+function checkFor(column: ColumnDecl, table: ExtractType): Check {
+  const type: ColumnType = column.type;
+  switch (type.kind) {
+    case 'string': {
+      const max = type.maxLength ?? Infinity;
+      if (column.name === 'operator') return (v) => (v.length > max ? tooLong(v, max) : v.toLowerCase() === 'self' ? 'self' : v);
+      return (v) => (v.length > max ? tooLong(v, max) : v);
+    }
+    case 'code': return codeCheck(type.list);
+    case 'date': return checkDate;
+    case 'month': return checkMonth;
+    case 'timestamp': return checkTimestamp;
+    case 'money': return type.signed ? checkSignedMoney : checkMoney;
+    case 'integer': return integerCheck(type.min, MAX_INTEGER[table]?.[column.name]);
+  }
+}
+
+function tooLong(v: string, max: number): Bad {
+  return new Bad(`'${v.slice(0, 20)}…' is ${v.length} characters long; at most ${max} are allowed`);
+}
+
+function codeCheck(list: CodeList): Check {
+  const lookup = codeLookup(list);
+  const codes = Object.keys(list.codes);
+  const expected = codes.length > 10
+    ? `expected a ${list.name} code such as ${codes.slice(0, 3).join(', ')}`
+    : `expected one of ${codes.join(', ')} (or ${codes.map((c) => list.codes[c]!.zh).join(', ')})`;
+  return (v) => lookup.get(v) ?? lookup.get(v.toLowerCase()) ?? lookup.get(v.toUpperCase())
+    ?? new Bad(`'${v}' is not a ${list.name} code; ${expected}`);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(year: number, month: number): number {
+  if (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1]!;
+}
+
+function digitAt(v: string, i: number): number {
+  const c = v.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+/** Reads `YYYY-MM-DD` (or `YYYY/M/D`) at the start of v: [year, month, day, length] or undefined. */
+function readDate(v: string): [number, number, number, number] | undefined {
+  const y0 = digitAt(v, 0), y1 = digitAt(v, 1), y2 = digitAt(v, 2), y3 = digitAt(v, 3);
+  if (y0 < 0 || y1 < 0 || y2 < 0 || y3 < 0) return undefined;
+  const sep = v.charCodeAt(4);
+  if (sep !== 45 && sep !== 47) return undefined;
+  let i = 5;
+  let month = digitAt(v, i++);
+  if (month < 0) return undefined;
+  if (digitAt(v, i) >= 0) month = month * 10 + digitAt(v, i++);
+  else if (sep === 45) return undefined;
+  if (v.charCodeAt(i++) !== sep) return undefined;
+  let day = digitAt(v, i++);
+  if (day < 0) return undefined;
+  if (digitAt(v, i) >= 0) day = day * 10 + digitAt(v, i++);
+  else if (sep === 45) return undefined;
+  return [y0 * 1000 + y1 * 100 + y2 * 10 + y3, month, day, i];
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+function checkDate(v: string): string | Bad {
+  const d = readDate(v);
+  if (!d || d[3] !== v.length) return new Bad(`'${v}' is not a date; use YYYY-MM-DD, e.g. 2026-11-18`);
+  const [y, m, day] = d;
+  if (m < 1 || m > 12 || day < 1 || day > daysIn(y, m)) return new Bad(`'${v}' is not a real day; use YYYY-MM-DD, e.g. 2026-11-18`);
+  return v.length === 10 && v.charCodeAt(4) === 45 ? v : `${y}-${pad2(m)}-${pad2(day)}`;
+}
+
+function checkMonth(v: string): string | Bad {
+  let y = -1, m = -1;
+  if (/^\d{4}[-/]\d{1,2}$/.test(v)) [y, m] = v.split(/[-/]/).map(Number) as [number, number];
+  else if (/^\d{6}$/.test(v)) [y, m] = [Number(v.slice(0, 4)), Number(v.slice(4))];
+  else {
+    const d = readDate(v);
+    if (d && d[3] === v.length && d[2] === 1) [y, m] = [d[0], d[1]];
+  }
+  if (y < 0) return new Bad(`'${v}' is not a month; use YYYY-MM, e.g. 2026-11`);
+  if (m < 1 || m > 12) return new Bad(`'${v}' is not a real month; use YYYY-MM with a month 01–12`);
+  return `${y}-${pad2(m)}`;
+}
+
+/** ISO 8601 (`T` or space; seconds and fraction optional; `Z`/`±HH:MM`/`±HHMM`/`±HH`); no offset = Asia/Shanghai. */
+function checkTimestamp(v: string): string | Bad {
+  const bad = () => new Bad(`'${v}' is not a timestamp; use ISO 8601 like 2026-11-18 09:30:00 (Asia/Shanghai) or 2026-11-18T01:30:00Z`);
+  const d = readDate(v);
+  if (!d) return bad();
+  const [y, mo, day] = d;
+  let i = d[3];
+  const sep = v.charCodeAt(i++);
+  if (sep !== 84 && sep !== 32) return bad();
+  const two = (): number => {
+    const a = digitAt(v, i), b = digitAt(v, i + 1);
+    if (a < 0 || b < 0) return -1;
+    i += 2;
+    return a * 10 + b;
+  };
+  const h = two();
+  if (h < 0 || v.charCodeAt(i++) !== 58) return bad();
+  const mi = two();
+  if (mi < 0) return bad();
+  let s = 0;
+  let ms = 0;
+  if (v.charCodeAt(i) === 58) {
+    i++;
+    s = two();
+    if (s < 0) return bad();
+    if (v.charCodeAt(i) === 46) {
+      i++;
+      let scale = 100;
+      const start = i;
+      while (digitAt(v, i) >= 0) {
+        ms += digitAt(v, i) * scale;
+        scale /= 10;
+        i++;
+      }
+      if (i === start) return bad();
+      ms = Math.floor(ms);
+    }
+  }
+  let offsetMin = 480;
+  if (i < v.length) {
+    const z = v.charCodeAt(i);
+    if (z === 90 && i + 1 === v.length) offsetMin = 0;
+    else if (z === 43 || z === 45) {
+      i++;
+      const oh = two();
+      if (oh < 0) return bad();
+      if (v.charCodeAt(i) === 58) i++;
+      const om = i < v.length ? two() : 0;
+      if (om < 0 || i !== v.length || oh > 14 || om > 59) return bad();
+      offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
+    } else return bad();
+  }
+  if (mo < 1 || mo > 12 || day < 1 || day > daysIn(y, mo) || h > 23 || mi > 59 || s > 59) {
+    return new Bad(`'${v}' is not a real time; use ISO 8601 like 2026-11-18 09:30:00`);
+  }
+  const iso = new Date(Date.UTC(y, mo - 1, day, h, mi, s, ms) - offsetMin * 60_000).toISOString();
+  return ms === 0 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+const MAX_MONEY_DIGITS = 16;
+
+function checkMoney(v: string): string | Bad {
+  return money(v, false);
+}
+
+function checkSignedMoney(v: string): string | Bad {
+  return money(v, true);
+}
+
+/** Plain decimal with at most 2 decimals; canonical form without sign noise or leading zeros. */
+function money(v: string, signed: boolean): string | Bad {
+  const n = v.length;
+  let i = 0;
+  let negative = false;
+  const c0 = v.charCodeAt(0);
+  if (c0 === 45 || c0 === 43) {
+    negative = c0 === 45;
+    i = 1;
+  }
+  const intStart = i;
+  while (i < n && digitAt(v, i) >= 0) i++;
+  const intEnd = i;
+  let fracEnd = i;
+  if (i < n && v.charCodeAt(i) === 46) {
+    i++;
+    while (i < n && digitAt(v, i) >= 0) i++;
+    fracEnd = i;
+  }
+  const intDigits = intEnd - intStart;
+  const fracDigits = fracEnd > intEnd ? fracEnd - intEnd - 1 : 0;
+  if (i !== n || (intDigits === 0 && fracDigits === 0)) {
+    if (/^[+-]?\d+,\d{1,2}$/.test(v)) return new Bad(`'${v}' is not a number; use a dot for decimals`);
+    if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(v)) return new Bad(`'${v}' is not a number; write it without thousands separators, e.g. ${v.replace(/,/g, '')}`);
+    return new Bad(`'${v}' is not a number; expected an amount in CNY like 129.00`);
+  }
+  if (fracDigits > 2) return new Bad(`'${v}' has ${fracDigits} decimals; amounts are CNY with at most 2 decimals`);
+  let intPart = v.slice(intStart, intEnd);
+  let z = 0;
+  while (z < intPart.length - 1 && intPart.charCodeAt(z) === 48) z++;
+  if (z > 0) intPart = intPart.slice(z);
+  if (intPart.length > MAX_MONEY_DIGITS) return new Bad(`'${v}' is too large; at most ${MAX_MONEY_DIGITS} digits before the decimal point`);
+  const frac = fracDigits > 0 ? v.slice(intEnd, fracEnd) : '';
+  const isZero = (intPart === '' || intPart === '0') && !/[1-9]/.test(frac);
+  if (negative && !signed && !isZero) return new Bad(`'${v}' is negative; expected an amount ≥ 0`);
+  const body = `${intPart === '' ? '0' : intPart}${frac}`;
+  if (!negative || isZero) return body === v ? v : body;
+  return `-${body}`;
+}
+
+function integerCheck(min: number | undefined, max: number | undefined): Check {
+  const range = max !== undefined ? `a whole number from ${min ?? 0} to ${max}` : min !== undefined ? `a whole number ≥ ${min}` : 'a whole number';
+  return (v) => {
+    let i = 0;
+    const c0 = v.charCodeAt(0);
+    if (c0 === 45 || c0 === 43) i = 1;
+    if (i === v.length || v.length - i > 15 || !allDigits(v, i, v.length)) {
+      return new Bad(/^[+-]?\d+\.\d*$/.test(v) ? `'${v}' is not a whole number; expected ${range}` : `'${v}' is not a number; expected ${range}`);
+    }
+    const n = Number(v);
+    if ((min !== undefined && n < min) || (max !== undefined && n > max)) return new Bad(`'${v}' is out of range; expected ${range}`);
+    const text = String(n === 0 ? 0 : n);
+    return text === v ? v : text;
+  };
+}
+
+// ---- the readable receipt ----
+
+const LABELS = {
+  en: {
+    file: 'File', type: 'Type', province: 'Province', day: 'Day', month: 'Month', status: 'Status',
+    rows: (read: number, accepted: number) => `Rows read: ${read}, accepted: ${accepted}`,
+    statuses: { accepted: 'accepted', rejected: 'rejected', unchanged: 'unchanged (same file already stored)' },
+    problems: (n: number) => `Problems (${n}):`, warnings: 'Warnings:',
+    row: (n: number) => `row ${n}`, column: (c: string) => `column ${c}`, header: 'header', whole: 'file',
+    more: (n: number) => `…and ${n} more problem${n === 1 ? '' : 's'}`, encoding: 'Encoding', received: 'Received',
+  },
+  'zh-CN': {
+    file: '文件', type: '类型', province: '省份', day: '日期', month: '月份', status: '状态',
+    rows: (read: number, accepted: number) => `读取行数：${read}，接受行数：${accepted}`,
+    statuses: { accepted: '已接受', rejected: '已拒绝', unchanged: '未变化（相同文件已存储）' },
+    problems: (n: number) => `问题（${n}）：`, warnings: '提示：',
+    row: (n: number) => `第 ${n} 行`, column: (c: string) => `列 ${c}`, header: '表头', whole: '文件',
+    more: (n: number) => `……另有 ${n} 个问题`, encoding: '编码', received: '接收时间',
+  },
+} as const;
+
+/** One problem as a line: `row 14, column monthly_fee: '12,5' is not a number; use a dot for decimals`. */
+export function formatProblem(problem: Problem, lang: 'en' | 'zh-CN' = 'en'): string {
+  const l = LABELS[lang];
+  const where = problem.row > 0 ? l.row(problem.row) : problem.column ? l.header : l.whole;
+  const column = problem.column ? `, ${l.column(problem.column)}` : '';
+  return `${where}${column}: ${problem.message}`;
+}
+
+/** The receipt as readable text (one problem per line, at most MAX_PROBLEMS, then a count). */
+export function formatReceipt(receipt: Receipt, lang: 'en' | 'zh-CN' = 'en'): string {
+  const l = LABELS[lang];
+  const lines = [
+    `${l.file}: ${receipt.file}`,
+    `${l.type}: ${receipt.type} (${TABLES[receipt.type].titleZh})`,
+    `${l.province}: ${receipt.province}`,
+  ];
+  if (receipt.day) lines.push(`${l.day}: ${receipt.day}`);
+  if (receipt.month) lines.push(`${l.month}: ${receipt.month}`);
+  lines.push(`${l.status}: ${l.statuses[receipt.status]}`);
+  lines.push(l.rows(receipt.rowsRead, receipt.rowsAccepted));
+  if (receipt.encoding) lines.push(`${l.encoding}: ${receipt.encoding}`);
+  lines.push(`${l.received}: ${receipt.receivedAt}`);
+  if (receipt.problemCount > 0) {
+    lines.push(l.problems(receipt.problemCount));
+    for (const problem of receipt.problems) lines.push(`  ${formatProblem(problem, lang)}`);
+    if (receipt.problemCount > receipt.problems.length) lines.push(`  ${l.more(receipt.problemCount - receipt.problems.length)}`);
+  }
+  if (receipt.warnings.length > 0) {
+    lines.push(l.warnings);
+    for (const warning of receipt.warnings) lines.push(`  ${warning}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,238 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { FileNameError } from '../../lambdas/core/file-name.js';
+import { formatReceipt, MAX_PROBLEMS, validateExtract, type Receipt } from '../../lambdas/core/validate.js';
+
+const good = join(import.meta.dirname, '../fixtures/extracts/good');
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const fixed = () => new Date('2026-11-19T01:02:03.004Z');
+
+// One small sales day written four ways; all must normalise to the same canonical CSV.
+const EN = ['event_id', 'event_date', 'province', 'city', 'customer_id', 'segment', 'sub_segment', 'channel', 'account_manager_id', 'agent_id', 'product', 'package', 'event_type', 'monthly_fee', 'prev_monthly_fee', 'one_off_fee'];
+const ZH = ['流水号', '日期', '省份', '地市', '客户编号', '客户群', '行业', '渠道', '客户经理工号', '代理商编号', '产品', '套餐', '业务类型', '月费', '原月费', '一次性收入'];
+const LABELLED = [
+  ['S1', '2026-11-18', '吉林', '长春', 'C1', '公众', '', '直销', 'AM1', '', '移动', 'e9-129', '新装', '129', '', ''],
+  ['S2', '2026-11-18', 'JL', '吉林', 'C2', '政企', '党政军', '代理商', '', 'AG1', '融合套餐', '=1+2', '升档', '199.5', '129', '10'],
+];
+const CANONICAL = [
+  'event_id,event_date,city,customer_id,segment,sub_segment,channel,account_manager_id,agent_id,product,package,event_type,monthly_fee,prev_monthly_fee,one_off_fee',
+  'S1,2026-11-18,长春,C1,public,,direct,AM1,,mobile,e9-129,new,129,,0',
+  'S2,2026-11-18,吉林,C2,enterprise,gov,agent,,AG1,bundle,=1+2,upgrade,199.5,129,10',
+  '',
+].join('\n');
+
+function reorder(header: string[], rows: string[][], order: number[]): string[][] {
+  return [order.map((i) => header[i]!), ...rows.map((row) => order.map((i) => row[i]!))];
+}
+
+function csv(table: string[][], delimiter = ',', lineEnd = '\n'): string {
+  return table.map((row) => row.join(delimiter)).join(lineEnd) + lineEnd;
+}
+
+describe('validateExtract on good files', () => {
+  const files = readdirSync(good).filter((f) => f.endsWith('.csv')).sort();
+
+  it('has a good file for each of the five extract types', () => {
+    // Assess
+    expect(files.map((f) => f.split('_')[0])).toEqual(['managers', 'market', 'revenue', 'sales', 'service']);
+  });
+
+  it.each(files)('accepts %s with exactly the expected canonical CSV', async (file) => {
+    // Prepare
+    const bytes = readFileSync(join(good, file));
+    const expected = readFileSync(join(good, file.replace('.csv', '.expected.txt')), 'utf8');
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: file, bytes }, { now: fixed });
+    // Assess
+    expect(receipt.problems).toEqual([]);
+    expect(receipt.status).toBe('accepted');
+    expect(normalizedCsv).toBe(expected);
+    const dataLines = expected.trimEnd().split('\n').length - 1;
+    expect(receipt.rowsRead).toBe(dataLines);
+    expect(receipt.rowsAccepted).toBe(dataLines);
+  });
+
+  it('fills the receipt: file, type, province, day, encoding, sha256 and the time received', async () => {
+    // Prepare
+    const bytes = readFileSync(join(good, 'sales_JL_20261118.csv'));
+    // Act
+    const { receipt } = await validateExtract({ fileName: `some/folder/sales_JL_20261118.csv`, bytes }, { now: fixed });
+    // Assess
+    expect(receipt).toMatchObject({
+      file: 'sales_JL_20261118.csv', type: 'sales', province: 'JL', day: '2026-11-18', encoding: 'utf-8',
+      receivedAt: '2026-11-19T01:02:03.004Z', problemCount: 0, warnings: [],
+    });
+    expect(receipt.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(receipt.month).toBeUndefined();
+  });
+});
+
+describe('validateExtract on headers, labels and encodings', () => {
+  it('reads Chinese headers in reverse order with Chinese code labels', async () => {
+    // Prepare
+    const order = EN.map((_, i) => EN.length - 1 - i);
+    const bytes = utf8(csv(reorder(ZH, LABELLED, order)));
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: 'sales_JL_20261118.csv', bytes });
+    // Assess
+    expect(receipt.problems).toEqual([]);
+    expect(normalizedCsv).toBe(CANONICAL);
+  });
+
+  it('reads mixed English (any case) and Chinese headers in another order, from GB18030 bytes', async () => {
+    // Prepare
+    const mixed = EN.map((name, i) => (i % 2 === 0 ? ZH[i]! : name.toUpperCase()));
+    const order = [3, 0, 15, 7, 1, 2, 9, 4, 14, 5, 6, 13, 8, 10, 12, 11];
+    const bytes = new Uint8Array(iconv.encode(csv(reorder(mixed, LABELLED, order)), 'gb18030'));
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: 'sales_JL_20261118.csv', bytes });
+    // Assess
+    expect(receipt.encoding).toBe('gb18030');
+    expect(receipt.problems).toEqual([]);
+    expect(normalizedCsv).toBe(CANONICAL);
+  });
+
+  it('reads UTF-8 with a byte order mark', async () => {
+    // Prepare
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(csv([ZH, ...LABELLED]))]);
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: 'sales_JL_20261118.csv', bytes });
+    // Assess
+    expect(receipt.encoding).toBe('utf-8-bom');
+    expect(normalizedCsv).toBe(CANONICAL);
+  });
+
+  it('reads tab-delimited CRLF text', async () => {
+    // Prepare
+    const bytes = utf8(csv([EN, ...LABELLED], '\t', '\r\n'));
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: 'sales_JL_20261118.csv', bytes });
+    // Assess
+    expect(receipt.status).toBe('accepted');
+    expect(normalizedCsv).toBe(CANONICAL);
+  });
+
+  it('reads an XLSX with a date cell, number cells, a formula cell and formula-looking text', async () => {
+    // Prepare
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('销售');
+    sheet.addRow(ZH);
+    const day = new Date(Date.UTC(2026, 10, 18));
+    sheet.addRow(['S1', day, 'JL', '长春', 'C1', '公众', null, '直销', 'AM1', null, '移动', '@SUM(A1)', '新装', 129, null, { formula: 'N2/10', result: 12.9 }]);
+    sheet.addRow(['S2', day, 'JL', '吉林', 'C2', '政企', '党政军', '代理商', null, 'AG1', '融合套餐', '=1+2', '升档', 199.5, 129, 10]);
+    const bytes = new Uint8Array(await workbook.xlsx.writeBuffer());
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: 'sales_JL_20261118.xlsx', bytes });
+    // Assess
+    expect(receipt.problems).toEqual([]);
+    expect(receipt.encoding).toBe('xlsx');
+    expect(normalizedCsv).toBe([
+      CANONICAL.split('\n')[0],
+      'S1,2026-11-18,长春,C1,public,,direct,AM1,,mobile,@SUM(A1),new,129,,12.9',
+      'S2,2026-11-18,吉林,C2,enterprise,gov,agent,,AG1,bundle,=1+2,upgrade,199.5,129,10',
+      '',
+    ].join('\n'));
+  });
+
+  it('reports unknown extra columns as warnings and ignores them', async () => {
+    // Prepare
+    const bytes = utf8(csv([[...EN, '备注'], ...LABELLED.map((row) => [...row, 'VIP客户'])]));
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: 'sales_JL_20261118.csv', bytes });
+    // Assess
+    expect(receipt.status).toBe('accepted');
+    expect(receipt.warnings).toEqual([expect.stringContaining("unknown column '备注' was ignored")]);
+    expect(normalizedCsv).toBe(CANONICAL);
+  });
+
+  it('takes type and province explicitly when the file name does not carry them', async () => {
+    // Prepare
+    const bytes = utf8(csv([EN, ...LABELLED]));
+    // Act
+    const { receipt } = await validateExtract({ fileName: '吉林销售_20261118.csv', bytes, type: 'sales', province: 'JL' });
+    // Assess
+    expect(receipt).toMatchObject({ type: 'sales', province: 'JL', day: '2026-11-18', status: 'accepted' });
+  });
+
+  it('throws a FileNameError when neither the name nor the caller says the type', async () => {
+    // Act
+    const result = validateExtract({ fileName: 'export.csv', bytes: utf8('a\n1\n') });
+    // Assess
+    await expect(result).rejects.toThrow(FileNameError);
+  });
+});
+
+describe('validateExtract on whole-file cases', () => {
+  it('accepts a header-only sales file as a day without events', async () => {
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: 'sales_JL_20261118.csv', bytes: utf8(`${EN.join(',')}\n`) });
+    // Assess
+    expect(receipt.status).toBe('accepted');
+    expect(receipt.rowsRead).toBe(0);
+    expect(normalizedCsv).toBe(`${CANONICAL.split('\n')[0]}\n`);
+    expect(receipt.warnings).toEqual(['the file has no data rows: stored as a day without sales events']);
+  });
+
+  it('ignores empty rows between data rows and says so', async () => {
+    // Prepare
+    const bytes = utf8(`${csv([EN, LABELLED[0]!])}\n,,,\n${csv([LABELLED[1]!])}`);
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: 'sales_JL_20261118.csv', bytes });
+    // Assess
+    expect(receipt.rowsRead).toBe(2);
+    expect(receipt.warnings).toEqual(['2 empty row(s) were ignored']);
+    expect(normalizedCsv).toBe(CANONICAL);
+  });
+
+  it('lists the first 100 problems and counts the rest', async () => {
+    // Prepare
+    const rows = Array.from({ length: 150 }, (_, i) => ['S' + i, ...LABELLED[0]!.slice(1, 13), `${i},5`, '', '']);
+    const bytes = utf8(csv([EN, ...rows.map((r) => r.map((c) => (c.includes(',') ? `"${c}"` : c)))]));
+    // Act
+    const { receipt } = await validateExtract({ fileName: 'sales_JL_20261118.csv', bytes });
+    // Assess
+    expect(receipt.problemCount).toBe(150);
+    expect(receipt.problems).toHaveLength(MAX_PROBLEMS);
+    expect(receipt.problems[99]).toEqual({ row: 100, column: 'monthly_fee', value: '99,5', message: "'99,5' is not a number; use a dot for decimals" });
+    const text = formatReceipt(receipt);
+    expect(text.split('\n').filter((line) => line.startsWith('  row '))).toHaveLength(100);
+    expect(text).toContain('  …and 50 more problems\n');
+  });
+});
+
+describe('formatReceipt', () => {
+  const receipt: Receipt = {
+    file: 'sales_JL_20261118.csv', type: 'sales', province: 'JL', day: '2026-11-18', status: 'rejected',
+    rowsRead: 20, rowsAccepted: 0, problemCount: 2, warnings: ["unknown column 'x' was ignored"], encoding: 'gb18030',
+    sha256: 'ab', receivedAt: '2026-11-19T01:02:03.004Z',
+    problems: [
+      { row: 14, column: 'monthly_fee', value: '12,5', message: "'12,5' is not a number; use a dot for decimals" },
+      { row: 0, column: '', value: '', message: 'the file is empty' },
+    ],
+  };
+
+  it('writes the receipt as readable English text, one line per problem', () => {
+    // Act
+    const text = formatReceipt(receipt);
+    // Assess
+    expect(text).toBe([
+      'File: sales_JL_20261118.csv', 'Type: sales (销售日报)', 'Province: JL', 'Day: 2026-11-18', 'Status: rejected',
+      'Rows read: 20, accepted: 0', 'Encoding: gb18030', 'Received: 2026-11-19T01:02:03.004Z', 'Problems (2):',
+      "  row 14, column monthly_fee: '12,5' is not a number; use a dot for decimals", '  file: the file is empty',
+      'Warnings:', "  unknown column 'x' was ignored", '',
+    ].join('\n'));
+  });
+
+  it('writes Chinese labels on request', () => {
+    // Act
+    const text = formatReceipt(receipt, 'zh-CN');
+    // Assess
+    expect(text).toContain('文件: sales_JL_20261118.csv');
+    expect(text).toContain('状态: 已拒绝');
+    expect(text).toContain('读取行数：20，接受行数：0');
+    expect(text).toContain("  第 14 行, 列 monthly_fee: '12,5' is not a number");
+  });
+});
