@@ -63,7 +63,10 @@ revenue_cells as (
         r.channel,
         r.product,
         cast(sum(r.revenue) as decimal(38, 2)) as revenue,
-        cast(sum(r.active_users) as double) / nullif(cast(d.days_received as double), 0) as active_users_avg
+        -- Exact decimal, not double: parallel double sums differ in the last bits from run to
+        -- run, and an unchanged report must hash the same (delivery sends it at most once).
+        cast(cast(sum(r.active_users) as double) / nullif(cast(d.days_received as double), 0) as decimal(38, 9))
+            as active_users_avg
     from revenue_rows as r
     inner join revenue_days as d
         on d.period = r.period and d.province = r.province
@@ -161,7 +164,7 @@ cells as (
     select
         period, province, segment, sub_segment, channel, product,
         cast(null as decimal(38, 2)) as revenue,
-        cast(null as double) as active_users_avg,
+        cast(null as decimal(38, 9)) as active_users_avg,
         cast(gross_adds as bigint) as gross_adds,
         cast(churned as bigint) as churned,
         cast(null as bigint) as responses,
@@ -179,7 +182,7 @@ cells as (
         period, province, segment, sub_segment, channel,
         cast(null as varchar) as product,
         cast(null as decimal(38, 2)) as revenue,
-        cast(null as double) as active_users_avg,
+        cast(null as decimal(38, 9)) as active_users_avg,
         cast(null as bigint) as gross_adds,
         cast(null as bigint) as churned,
         cast(responses as bigint) as responses,
@@ -249,8 +252,8 @@ pivoted as (
         product,
         coalesce(sum(case when period = 'cur' then revenue end), cast(0 as decimal(38, 2))) as revenue,
         coalesce(sum(case when period = 'prev' then revenue end), cast(0 as decimal(38, 2))) as prev_revenue,
-        coalesce(sum(case when period = 'cur' then active_users_avg end), cast(0 as double)) as active_users_avg,
-        coalesce(sum(case when period = 'prev' then active_users_avg end), cast(0 as double)) as prev_active_users_avg,
+        coalesce(sum(case when period = 'cur' then active_users_avg end), cast(0 as decimal(38, 9))) as active_users_avg,
+        coalesce(sum(case when period = 'prev' then active_users_avg end), cast(0 as decimal(38, 9))) as prev_active_users_avg,
         coalesce(sum(case when period = 'cur' then gross_adds end), 0) as gross_adds,
         coalesce(sum(case when period = 'prev' then gross_adds end), 0) as prev_gross_adds,
         coalesce(sum(case when period = 'cur' then churned end), 0) as churned,

@@ -84,7 +84,10 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   return { runId, kpis, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing: missingProvinceDays(kpis) };
 }
 
-/** The figures of a report, hashed without generatedAt, so a rerun on the same data hashes the same. */
+/**
+ * The figures of a report, hashed without generatedAt, so a rerun on the same data hashes the same
+ * (the KPI SQL sums exact decimals, never doubles, so the figures are bit-for-bit repeatable).
+ */
 export function figuresHash(kpis: KpiReport): string {
   const { generatedAt: _generatedAt, ...figures } = kpis;
   const completeness = figures.completeness.map(({ rejectedUploads: _rejected, ...rest }) => rest);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { latestFullWeek, parsePeriod, PeriodError, type Period } from '../../core/period.js';
-import { runReportJob, type Lang } from '../../core/report-job.js';
+import { ReportNotProducedError, runReportJob, type Lang } from '../../core/report-job.js';
 import { PROVINCE_CODES } from '../../core/codes.js';
 import { parseCommandArgs, type Command, type CliContext } from '../command.js';
 import { openLocalRuntime } from '../local-runtime.js';
@@ -56,6 +56,10 @@ export async function reportOnce(ctx: CliContext, request: { period: Period; sco
     }
     for (const run of outcome.runs) ctx.out(`  ${describeRun(run)}${run.state === 'sent' ? ` (${runtime.mailTarget})` : ''}`);
     return outcome.ok ? 0 : 1;
+  } catch (error) {
+    if (!(error instanceof ReportNotProducedError)) throw error;
+    ctx.out(`report ${request.period.id} ${request.scope}: not produced, nothing sent: ${error.message}`);
+    return 1;
   } finally {
     await runtime.close();
   }
