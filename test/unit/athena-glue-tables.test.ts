@@ -63,15 +63,15 @@ describe('glueTableInputs', () => {
 
   it('resolves to the same folder partitionKey() writes to', () => {
     // Prepare: the template filled in with one partition's values
-    const cases = [
-      { type: 'sales' as const, values: { dt: '2026-11-16', province: 'JL' }, key: partitionKey('sales', { day: '2026-11-16', province: 'JL' }) },
-      { type: 'market' as const, values: { month: '2026-10', province: 'GD' }, key: partitionKey('market', { month: '2026-10', province: 'GD' }) },
-      { type: 'managers' as const, values: { province: 'JL' }, key: partitionKey('managers', { province: 'JL' }) },
+    const cases: { type: 'sales' | 'market' | 'managers'; values: Record<string, string>; key: string }[] = [
+      { type: 'sales', values: { dt: '2026-11-16', province: 'JL' }, key: partitionKey('sales', { day: '2026-11-16', province: 'JL' }) },
+      { type: 'market', values: { month: '2026-10', province: 'GD' }, key: partitionKey('market', { month: '2026-10', province: 'GD' }) },
+      { type: 'managers', values: { province: 'JL' }, key: partitionKey('managers', { province: 'JL' }) },
     ];
     for (const c of cases) {
       // Act
       const template = glueTableInput('b', c.type).parameters['storage.location.template']!;
-      const folder = template.replace(/\$\{(\w+)\}/g, (_, name: string) => (c.values as Record<string, string>)[name]!);
+      const folder = template.replace(/\$\{(\w+)\}/g, (_, name: string) => c.values[name]!);
       // Assess
       expect(`s3://b/${c.key}`).toBe(`${folder}data.parquet`);
     }
