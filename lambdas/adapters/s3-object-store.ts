@@ -4,7 +4,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectStore } from '../core/ports.js';
+import { createHash } from 'node:crypto';
+import type { MailAttachment, ObjectStore } from '../core/ports.js';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -115,4 +116,21 @@ function errorName(error: unknown): string | undefined {
 
 function isStatus(error: unknown, status: number): boolean {
   return error instanceof S3ServiceException && error.$metadata?.httpStatusCode === status;
+}
+
+/**
+ * A `linkFor` for SesMailer: stores the attachment under `prefix<sha256>/<filename>` and
+ * returns a presigned GET URL. A URL signed with a Lambda role's temporary credentials stops
+ * working when those credentials expire (hours), whatever `expiresInSeconds` says.
+ */
+export function presignedAttachmentLinks(
+  store: S3ObjectStore,
+  options: { prefix: string; expiresInSeconds: number },
+): (attachment: MailAttachment) => Promise<string> {
+  return async (attachment) => {
+    const digest = createHash('sha256').update(attachment.content).digest('hex').slice(0, 32);
+    const key = `${options.prefix}${digest}/${attachment.filename}`;
+    await store.put(key, attachment.content, { contentType: attachment.contentType });
+    return store.presignedGetUrl(key, options.expiresInSeconds);
+  };
 }

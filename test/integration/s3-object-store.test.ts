@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.js';
+import { S3ObjectStore, presignedAttachmentLinks } from '../../lambdas/adapters/s3-object-store.js';
 import { startS3, type S3Harness } from './s3-harness.js';
 
 const BUCKET = 'telco-kpi-test';
@@ -95,6 +95,33 @@ describe('S3ObjectStore on s3rver', () => {
     expect(putUrl).toContain('X-Amz-Signature=');
     expect(await download.text()).toBe('event_id,日期\nE1,2026-11-16\n');
     expect(await store.list('JL/')).toEqual(['JL/sales_JL_20261116.csv']);
+  });
+});
+
+describe('presignedAttachmentLinks on s3rver', () => {
+  let s3: S3Harness;
+
+  beforeEach(async () => {
+    s3 = await startS3(BUCKET, { honourIfNoneMatch: false });
+  });
+
+  afterEach(async () => {
+    await s3.stop();
+  });
+
+  it('stores a mail attachment and returns a link that downloads it', async () => {
+    // Prepare
+    const store = new S3ObjectStore(s3.client, { bucket: BUCKET });
+    const linkFor = presignedAttachmentLinks(store, { prefix: 'mail-links/', expiresInSeconds: 3600 });
+    const content = new Uint8Array(Array.from({ length: 3000 }, (_, i) => i % 256));
+    // Act
+    const url = await linkFor({ filename: '2026-W47 周报.xlsx', content, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+    const response = await fetch(url);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(Buffer.compare(Buffer.from(await response.arrayBuffer()), Buffer.from(content))).toBe(0);
+    const [key] = await store.list('mail-links/');
+    expect(key).toMatch(/^mail-links\/[0-9a-f]{32}\/2026-W47 周报\.xlsx$/);
   });
 });
 
