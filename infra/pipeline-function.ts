@@ -1,0 +1,167 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export const REPO_ROOT = join(import.meta.dirname, '..');
+
+/** The one runtime of every function (see the AwsSolutions-L1 acknowledgement). */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_20_X;
+
+/** esbuild settings every function shares; bundle-sizes.ts builds with the same ones. */
+export const ESBUILD_DEFAULTS = {
+  target: 'node20',
+  format: 'esm' as const,
+  minify: true,
+  sourcemap: true,
+  external: ['@aws-sdk/*'],
+  /** ESM bundles still meet CommonJS dependencies that call require(). */
+  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+};
+
+export interface PipelineFunctionProps {
+  /** Handler file, relative to the repository root (`lambdas/handlers/….ts`). */
+  entry: string;
+  description: string;
+  key: kms.IKey;
+  alarmTopic: sns.ITopic;
+  environment?: Record<string, string>;
+  timeout?: Duration;
+  memorySize?: number;
+  /** Ship @duckdb/node-api (linux-arm64 binary) beside the bundle. */
+  duckdb?: boolean;
+  /** Copy queries/*.sql into the bundle (QUERIES_DIR). */
+  queries?: boolean;
+}
+
+/**
+ * A NodejsFunction with the pipeline's defaults: Node 20 on ARM64, ESM bundle with source
+ * maps, its own log group with retention, its own role (no managed policies), a KMS-encrypted
+ * dead-letter queue for failed asynchronous invocations, and alarms on errors and DLQ depth.
+ */
+export class PipelineFunction extends NodejsFunction {
+  readonly deadLetterQueueFor: sqs.Queue;
+  private readonly key: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${id}: ${props.description}`,
+    });
+    const dlq = new sqs.Queue(scope, `${id}Dlq`, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(dlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the function\'s asynchronous invocations; a DLQ of a DLQ would only hide messages further.',
+    });
+    const commandHooks: BundlingOptions['commandHooks'] = {
+      beforeBundling: () => [],
+      // npm installs the optional native binding for the platform in .npmrc: the Lambda's, not this machine's.
+      beforeInstall: (_input: string, output: string) => (props.duckdb ? [`printf 'os=linux\\ncpu=arm64\\nlibc=glibc\\n' > "${output}/.npmrc"`] : []),
+      afterBundling: (input: string, output: string) =>
+        props.queries && existsSync(join(REPO_ROOT, 'queries')) ? [`mkdir -p "${output}/queries"`, `cp "${input}"/queries/*.sql "${output}/queries/"`] : [],
+    };
+    super(scope, id, {
+      entry: join(REPO_ROOT, props.entry),
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: LAMBDA_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'handler',
+      timeout: props.timeout ?? Duration.minutes(1),
+      memorySize: props.memorySize ?? 512,
+      role,
+      logGroup,
+      deadLetterQueueEnabled: true,
+      deadLetterQueue: dlq,
+      retryAttempts: 2,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: {
+        target: ESBUILD_DEFAULTS.target,
+        format: OutputFormat.ESM,
+        minify: ESBUILD_DEFAULTS.minify,
+        sourceMap: ESBUILD_DEFAULTS.sourcemap,
+        banner: ESBUILD_DEFAULTS.banner,
+        externalModules: ESBUILD_DEFAULTS.external,
+        nodeModules: props.duckdb ? ['@duckdb/node-api'] : undefined,
+        forceDockerBundling: false,
+        commandHooks,
+      },
+    });
+    this.deadLetterQueueFor = dlq;
+    this.key = props.key;
+    Validations.of(this.node.defaultChild!).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 20 is the runtime the code is built and tested on (package.json engines, STACK.md pins for Node 20); the runtime is set once here (LAMBDA_RUNTIME) to move all functions together.',
+    });
+    logGroup.grantWrite(role);
+
+    const alarmAction = new cwActions.SnsAction(props.alarmTopic);
+    this.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
+      .createAlarm(this, 'ErrorsAlarm', {
+        alarmDescription: `${id} failed at least once in 5 minutes`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+      .addAlarmAction(alarmAction);
+    dlqDepthAlarm(this, 'DlqAlarm', dlq, `${id}: asynchronous invocations that failed after retries`).addAlarmAction(alarmAction);
+  }
+
+  /**
+   * Grants exactly the S3 and KMS actions an ObjectStore needs on one bucket, and sets the
+   * variable that names it: read = get + list; write = put (+ multipart abort);
+   * readWrite = both + delete. The object wildcard is acknowledged here, with the bucket named.
+   */
+  bindBucket(bucket: s3.IBucket, variable: string, access: 'read' | 'write' | 'readWrite'): this {
+    const read = access !== 'write';
+    const write = access !== 'read';
+    const objectActions = [
+      ...(read ? ['s3:GetObject'] : []),
+      ...(write ? ['s3:PutObject', 's3:AbortMultipartUpload'] : []),
+      ...(access === 'readWrite' ? ['s3:DeleteObject'] : []),
+    ];
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: objectActions, resources: [bucket.arnForObjects('*')] }));
+    if (read) this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
+    this.addToRolePolicy(new iam.PolicyStatement({
+      actions: [...(read ? ['kms:Decrypt'] : []), ...(write ? ['kms:GenerateDataKey', 'kms:Encrypt'] : [])],
+      resources: [this.key.keyArn],
+    }));
+    this.addEnvironment(variable, bucket.bucketName);
+    const policy = this.role!.node.tryFindChild('DefaultPolicy')!;
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+      reason: `${variable}: objects are named at run time (one per partition, file or report); access is limited to this bucket and to the listed actions (${objectActions.join(', ')}).`,
+    });
+    return this;
+  }
+}
+
+/** An alarm raised as soon as a dead-letter queue holds a message. */
+export function dlqDepthAlarm(scope: Construct, id: string, queue: sqs.IQueue, description: string): cloudwatch.Alarm {
+  return queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
+    .createAlarm(scope, id, {
+      alarmDescription: `Dead letters: ${description}`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+}

@@ -1,0 +1,285 @@
+import { Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ATHENA_RESULTS_PREFIX, landingPrefix } from '../lambdas/core/aws-layout.js';
+import { glueTableInputs } from '../lambdas/core/glue-tables.js';
+import { readSettings, type TelcoKpiSettings } from './config.js';
+import { PipelineFunction, dlqDepthAlarm } from './pipeline-function.js';
+
+export const GLUE_DATABASE = 'telco_kpi';
+
+/** CDK feature flags the stack relies on (set on the App). */
+export const FEATURE_FLAGS = {
+  // Grant log delivery by bucket policy, not ACL, so every bucket can keep ACLs disabled.
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+};
+export const WORKGROUP = 'telco-kpi';
+
+/**
+ * telco-kpi on AWS (SPEC §7): branches upload into per-province prefixes of the landing
+ * bucket; the ingest function validates each file into the Parquet lake (curated bucket,
+ * Glue tables with partition projection); scheduled functions query it with Athena and mail
+ * the reports through SES. Every asynchronous path has a dead-letter queue and an alarm.
+ */
+export class TelcoKpiStack extends Stack {
+  readonly settings: TelcoKpiSettings;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const settings = (this.settings = readSettings(this));
+
+    // Encryption: one customer-managed key for buckets, queues, topic and query results.
+    const key = new kms.Key(this, 'DataKey', {
+      description: 'telco-kpi data: buckets, queues, alarm topic, Athena results',
+      enableKeyRotation: true,
+    });
+    // Services that write to the encrypted queues and topic on our behalf.
+    for (const service of ['events.amazonaws.com', 'scheduler.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      key.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(service)],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }));
+    }
+
+    // Operators hear about every failure here.
+    const operators = new sns.Topic(this, 'OperatorsTopic', {
+      displayName: 'telco-kpi operators',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of settings.operatorEmails) operators.addSubscription(new subscriptions.EmailSubscription(email));
+
+    // Storage.
+    const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+      // S3 server access logging can only deliver to SSE-S3 buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server-access-log bucket of the other buckets; logging it into itself would log its own log deliveries.',
+    });
+    const dataBucket = (id: string, lifecycleRules: s3.LifecycleRule[]) => new s3.Bucket(this, id, {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: `${id}/`,
+      lifecycleRules: [{ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) }, ...lifecycleRules],
+    });
+    const landing = dataBucket('LandingBucket', [
+      { id: 'expire-raw-uploads', expiration: Duration.days(400), noncurrentVersionExpiration: Duration.days(30) },
+    ]);
+    // EventBridge notifications set on the CloudFormation resource itself: no notification custom resource.
+    (landing.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+    const curated = dataBucket('CuratedBucket', [
+      { id: 'expire-replaced-partitions', noncurrentVersionExpiration: Duration.days(30) },
+    ]);
+    const results = dataBucket('ResultsBucket', [
+      { id: 'expire-query-results', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1) },
+    ]);
+    const reports = dataBucket('ReportsBucket', [
+      { id: 'expire-replaced-reports', noncurrentVersionExpiration: Duration.days(90) },
+    ]);
+
+    // Catalog: one Glue table per extract, generated from lambdas/core/schema.ts.
+    const database = new glue.CfnDatabase(this, 'GlueDatabase', {
+      catalogId: this.account,
+      databaseInput: { name: GLUE_DATABASE, description: 'telco-kpi lake (Parquet, partition projection)' },
+    });
+    const tableNames: string[] = [];
+    for (const table of glueTableInputs(curated.bucketName)) {
+      tableNames.push(table.name);
+      const cfn = new glue.CfnTable(this, `GlueTable-${table.name}`, {
+        catalogId: this.account,
+        databaseName: GLUE_DATABASE,
+        tableInput: {
+          name: table.name,
+          description: table.description,
+          tableType: table.tableType,
+          parameters: table.parameters,
+          partitionKeys: table.partitionKeys,
+          storageDescriptor: table.storageDescriptor,
+        },
+      });
+      cfn.addResourceDependency(database);
+    }
+
+    // Queries: enforced result location, encrypted results, a scan limit per query.
+    const workgroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: WORKGROUP,
+      description: 'telco-kpi reports',
+      state: 'ENABLED',
+      recursiveDeleteOption: false,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: settings.bytesScannedCutoffPerQuery,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: results.s3UrlForObject(ATHENA_RESULTS_PREFIX),
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: key.keyArn },
+        },
+      },
+    });
+
+    // Mail.
+    const identity = new ses.EmailIdentity(this, 'MailIdentity', {
+      identity: settings.sesIdentity.includes('@') ? ses.Identity.email(settings.sesIdentity) : ses.Identity.domain(settings.sesIdentity),
+    });
+    const sendMail = new iam.PolicyStatement({
+      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+      resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity.emailIdentityName })],
+    });
+
+    // Functions.
+    const ingest = new PipelineFunction(this, 'IngestExtract', {
+      entry: 'lambdas/handlers/ingest-extract.ts',
+      description: 'validates an uploaded extract into the Parquet lake and writes its receipt',
+      key, alarmTopic: operators, duckdb: true, memorySize: 2048, timeout: Duration.minutes(5),
+    })
+      .bindBucket(landing, 'LANDING_BUCKET', 'read')
+      .bindBucket(curated, 'CURATED_BUCKET', 'readWrite')
+      .bindBucket(reports, 'REPORTS_BUCKET', 'readWrite');
+
+    const reportFunction = (id: string, entry: string, description: string, recipientsVariable: string, recipients: string[]) => {
+      const fn = new PipelineFunction(this, id, {
+        entry, description, key, alarmTopic: operators, queries: true, memorySize: 1024, timeout: Duration.minutes(10),
+        environment: {
+          ATHENA_WORKGROUP: WORKGROUP,
+          GLUE_DATABASE,
+          MAIL_FROM: settings.mailFrom,
+          [recipientsVariable]: recipients.join(','),
+        },
+      })
+        .bindBucket(curated, 'CURATED_BUCKET', 'read')
+        .bindBucket(reports, 'REPORTS_BUCKET', 'readWrite');
+      fn.bindBucket(results, 'RESULTS_BUCKET', 'readWrite');
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+        resources: [this.formatArn({ service: 'athena', resource: 'workgroup', resourceName: WORKGROUP })],
+      }));
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions'],
+        resources: [
+          this.formatArn({ service: 'glue', resource: 'catalog' }),
+          this.formatArn({ service: 'glue', resource: 'database', resourceName: GLUE_DATABASE }),
+          ...tableNames.map((t) => this.formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/${t}` })),
+        ],
+      }));
+      fn.addToRolePolicy(sendMail);
+      fn.node.addDependency(workgroup);
+      return fn;
+    };
+    const weekly = reportFunction('SendWeeklyReport', 'lambdas/handlers/send-weekly-report.ts',
+      'weekly executive KPI report: Athena -> workbook -> SES', 'REPORT_RECIPIENTS', settings.reportRecipients);
+    const monthly = reportFunction('SendMonthlyIncentives', 'lambdas/handlers/send-monthly-incentives.ts',
+      'monthly account-manager incentive tally for HR: Athena -> workbook -> SES', 'HR_RECIPIENTS', settings.hrRecipients);
+
+    // Upload → ingest, through EventBridge (no notification custom resource), with a DLQ.
+    const deadLetters = (id: string, what: string) => {
+      const queue = new sqs.Queue(this, id, {
+        encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true, retentionPeriod: Duration.days(14),
+      });
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: `This queue is itself the dead-letter queue of ${what}; a DLQ of a DLQ would only hide messages further.`,
+      });
+      dlqDepthAlarm(this, `${id}Alarm`, queue, what).addAlarmAction(new cwActions.SnsAction(operators));
+      return queue;
+    };
+    const uploadDlq = deadLetters('UploadEventsDlq', 'landing-bucket upload events that could not be delivered to the ingest function');
+    new events.Rule(this, 'UploadRule', {
+      description: 'an extract uploaded to the landing bucket starts the ingest',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [landing.bucketName] }, object: { key: settings.provinces.map((p) => ({ prefix: landingPrefix(p) })) } },
+      },
+      targets: [new eventTargets.LambdaFunction(ingest, { deadLetterQueue: uploadDlq, retryAttempts: 4, maxEventAge: Duration.hours(6) })],
+    });
+
+    // Schedules, in China time.
+    const scheduleDlq = deadLetters('ScheduleDlq', 'scheduled report invocations that could not be delivered');
+    const schedulerRole = (id: string, fn: PipelineFunction) => {
+      const role = new iam.Role(this, id, {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+        description: `EventBridge Scheduler: invoke ${fn.node.id}`,
+      });
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason: `The scheduler target grant covers ${fn.node.id} and its versions/aliases (the :* suffix); no other function.`,
+      });
+      return role;
+    };
+    new scheduler.Schedule(this, 'WeeklyReportSchedule', {
+      description: 'weekly executive report, Monday 09:00 Asia/Shanghai, for the previous ISO week',
+      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '9', weekDay: 'MON', timeZone: TimeZone.ASIA_SHANGHAI }),
+      key,
+      target: new schedulerTargets.LambdaInvoke(weekly, {
+        role: schedulerRole('WeeklyReportSchedulerRole', weekly),
+        input: scheduler.ScheduleTargetInput.fromObject({ period: 'previous-week', scope: 'ALL' }),
+        deadLetterQueue: scheduleDlq, retryAttempts: 3, maxEventAge: Duration.hours(2),
+      }),
+    });
+    new scheduler.Schedule(this, 'MonthlyIncentivesSchedule', {
+      description: 'monthly HR incentive tally, 1st of the month 09:00 Asia/Shanghai, for the previous month',
+      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '9', day: '1', timeZone: TimeZone.ASIA_SHANGHAI }),
+      key,
+      target: new schedulerTargets.LambdaInvoke(monthly, {
+        role: schedulerRole('MonthlyIncentivesSchedulerRole', monthly),
+        input: scheduler.ScheduleTargetInput.fromObject({ period: 'previous-month' }),
+        deadLetterQueue: scheduleDlq, retryAttempts: 3, maxEventAge: Duration.hours(2),
+      }),
+    });
+
+    // Branch upload principals: each may only put objects under its own prefix.
+    for (const province of settings.provinces) {
+      const role = new iam.Role(this, `Uploader${province}`, {
+        roleName: `telco-kpi-uploader-${province}`,
+        description: `branch ${province}: upload extracts to landing/${landingPrefix(province)} only`,
+        assumedBy: new iam.AccountRootPrincipal(),
+        maxSessionDuration: Duration.hours(1),
+      });
+      const policy = new iam.Policy(this, `Uploader${province}Policy`, {
+        statements: [
+          new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [landing.arnForObjects(`${landingPrefix(province)}*`)] }),
+          new iam.PolicyStatement({
+            actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+            resources: [key.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
+          }),
+        ],
+      });
+      policy.attachToRole(role);
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(landing.node.defaultChild as s3.CfnBucket)}.Arn>/${landingPrefix(province)}*]`,
+        reason: `The wildcard is the branch's own prefix ${landingPrefix(province)}: file names are chosen at upload time; PutObject only.`,
+      });
+    }
+  }
+}

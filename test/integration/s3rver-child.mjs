@@ -1,0 +1,43 @@
+// Runs s3rver in its own Node process started with --openssl-legacy-provider: s3rver 3.7.1
+// encrypts ListObjectsV2 continuation tokens with DES, which Node 20's OpenSSL 3 refuses
+// otherwise (every truncated listing would answer 500).
+// argv: <directory> <bucket> <honourIfNoneMatch: "true" | "false">
+// stdout: one JSON line { port }; IPC: { type: 'requests' } → the requests received so far.
+import S3rver from 's3rver';
+
+const [directory, bucket, honour] = process.argv.slice(2);
+const requests = [];
+const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+
+/**
+ * s3rver ignores If-None-Match on PutObject (it overwrites). When asked, answer a conditional
+ * PUT on an existing key as S3 documents it: 412 PreconditionFailed with S3's XML error body.
+ */
+async function conditionalWrites(ctx, next) {
+  if (ctx.method === 'PUT' && ctx.headers['if-none-match'] === '*') {
+    const [, b, ...rest] = ctx.path.split('/');
+    const key = decodeURIComponent(rest.join('/'));
+    if (b && key && (await server.store.existsObject(b, key))) {
+      ctx.status = 412;
+      ctx.type = 'application/xml';
+      ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>'
+        + '<Message>At least one of the pre-conditions you specified did not hold</Message>'
+        + '<Condition>If-None-Match</Condition></Error>';
+      return;
+    }
+  }
+  await next();
+}
+
+if (honour === 'true') server.middleware.unshift(conditionalWrites);
+server.middleware.unshift(async (ctx, next) => {
+  requests.push({ method: ctx.method, path: ctx.path, query: ctx.querystring, ifNoneMatch: ctx.headers['if-none-match'] });
+  await next();
+});
+
+const address = await server.run();
+process.on('message', (message) => {
+  if (message?.type === 'requests') process.send({ type: 'requests', requests });
+});
+process.on('disconnect', () => { void server.close().then(() => process.exit(0)); });
+process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
