@@ -92,8 +92,17 @@ export function settingsFromEnv(job: ReportJob, env: Env = process.env): Setting
         ? json(env, 'HR_RECIPIENTS', '[{"name":"…","to":["hr@example.cn"]}]') : [],
     },
   };
-  const source = `the function's environment (${Object.entries(SETTINGS_VARIABLES).map(([k, v]) => `${k} ← ${v}`).join(', ')})`;
-  return parseSettings(JSON.stringify(raw), source);
+  try {
+    return parseSettings(JSON.stringify(raw), "the function's environment");
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Name the variable each failing key came from: `recipients.weekly.0.to.0: …` → `REPORT_RECIPIENTS (recipients.weekly.0.to.0): …`.
+    let message = error.message;
+    for (const [key, variable] of Object.entries(SETTINGS_VARIABLES)) {
+      message = message.replace(new RegExp(`(: |; )(${key.replace('.', '\\.')}[^:]*):`, 'g'), `$1${variable} ($2):`);
+    }
+    throw new ConfigError(message, { cause: error });
+  }
 }
 
 /**
