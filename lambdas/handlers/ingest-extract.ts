@@ -13,16 +13,13 @@
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DuckDbParquetEncoder } from '../adapters/duckdb-parquet-encoder.js';
-import { provinceOfLandingKey } from '../core/aws-layout.js';
+import { provinceOfLandingKey, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX } from '../core/aws-layout.js';
 import { FileNameError, parseExtractName, type ExtractName } from '../core/file-name.js';
 import { ingestExtract, storeReceipt } from '../core/ingest.js';
 import { formatProblem, formatReceipt, type Problem, type Receipt } from '../core/validate.js';
 import { ingestConfig } from './aws-config.js';
 import { ingestRuntime, lazy, type IngestRuntime } from './aws-runtime.js';
 import { uploadsOf, type UploadRef } from './s3-event.js';
-
-export const RECEIPT_JSON_SUFFIX = '.receipt.json';
-export const RECEIPT_TEXT_SUFFIX = '.receipt.txt';
 
 /** A rejection of a file whose name says no extract type: there is no table to key a full receipt by. */
 export interface UnnamedRejection {
