@@ -1,4 +1,4 @@
-import { Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -318,5 +318,13 @@ export class TelcoKpiStack extends Stack {
         });
       }
     }
+
+    // What operators and branches need after `cdk deploy` (README "Deploy").
+    new CfnOutput(this, 'LandingBucketName', { value: landing.bucketName, description: 'branches upload to s3://<this>/<PROVINCE>/…; receipts appear beside each upload' });
+    new CfnOutput(this, 'CuratedBucketName', { value: curated.bucketName, description: 'the Parquet lake (lake/…), read by Athena' });
+    new CfnOutput(this, 'ReportsBucketName', { value: reports.bucketName, description: 'receipts/, reports/, runs/ (the delivery ledger)' });
+    new CfnOutput(this, 'WeeklyReportFunctionName', { value: weekly.functionName, description: 'invoke with {"period":"2026-W47"} to re-run a week' });
+    new CfnOutput(this, 'MonthlyIncentivesFunctionName', { value: monthly.functionName, description: 'invoke with {"period":"2026-10"} to re-run a month' });
+    new CfnOutput(this, 'OperatorsTopicArn', { value: operators.topicArn, description: 'alarms of every function and dead-letter queue' });
   }
 }
