@@ -1,5 +1,6 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { TelcoKpiError } from '../core/errors.js';
+import { escapeHtml } from '../core/report-mail.js';
 import type { MailAttachment, MailMessage, MailReceipt, Mailer } from '../core/ports.js';
 import { buildMime } from './mime.js';
 
@@ -25,9 +26,6 @@ export interface SesMailerOptions {
 /** Even with its attachments turned into links the message is too big for SES. */
 export class MessageTooLargeError extends TelcoKpiError {}
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** Default notice, in Chinese and English since the mailer does not know the report's language. */
 export function defaultLinkNotice(links: readonly AttachmentLink[]): { html: string; text: string } {

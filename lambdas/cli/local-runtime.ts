@@ -9,6 +9,7 @@ import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import type { Notifier } from '../core/delivery.js';
 import { ConfigError } from '../core/errors.js';
 import type { Mailer } from '../core/ports.js';
+import { escapeHtml } from '../core/report-mail.js';
 import { parseSettings, type Settings } from '../core/settings.js';
 import type { CliContext } from './command.js';
 
@@ -70,8 +71,4 @@ function operatorsNotifier(settings: Settings, mailer: Mailer, fallback: Mailer,
       }
     },
   };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }

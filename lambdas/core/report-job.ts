@@ -5,7 +5,7 @@ import { TelcoKpiError } from './errors.js';
 import { listReceipts } from './ingest.js';
 import { computeKpis } from './kpis.js';
 import type { KpiReport } from './kpi-types.js';
-import { addDays, type Period } from './period.js';
+import { addDays, previousPeriod, type Period } from './period.js';
 import type { Mailer, ObjectStore, QueryEngine } from './ports.js';
 import { composeReportMail } from './report-mail.js';
 import { buildReportWorkbook } from './report-workbook.js';
@@ -24,6 +24,8 @@ export interface ReportRequest {
 export interface ReportArtifacts {
   runId: string;
   kpis: KpiReport;
+  /** The same KPIs for the period before, for the "last week" columns. */
+  previous: KpiReport;
   json: string;
   xlsx: Uint8Array;
   jsonKey: string;
@@ -74,14 +76,18 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   if (revenueDays === 0) {
     throw new ReportNotProducedError(`no revenue extract was received for any day of ${period.id} (${period.start} – ${period.end}) in scope ${scope}: a report of zeros would mislead, so none is produced`);
   }
+  // The previous period in full, so every tile can show last week's value, not only the growing ones.
+  const previous = await computeKpis(deps.engine, {
+    period: previousPeriod(period), scope, expectedProvinces: deps.settings.provinces, rejectedUploads: [], now: deps.now(),
+  });
   const json = `${JSON.stringify(kpis, null, 2)}\n`;
-  const xlsx = await buildReportWorkbook(kpis, { lang, runId });
+  const xlsx = await buildReportWorkbook(kpis, { lang, runId, previous });
   const base = `reports/${period.id}/${scope}`;
   const jsonKey = `${base}/kpis.json`;
   const xlsxKey = `${base}/report.xlsx`;
   await deps.store.put(jsonKey, json, { contentType: 'application/json' });
   await deps.store.put(xlsxKey, xlsx, { contentType: XLSX_TYPE });
-  return { runId, kpis, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing: missingProvinceDays(kpis) };
+  return { runId, kpis, previous, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing: missingProvinceDays(kpis) };
 }
 
 /**
@@ -161,7 +167,7 @@ export async function runReportJob(deps: ReportJobDeps, request: ReportRequest &
       partial,
       missing: artifacts.missing,
       compose: ({ revision }) => ({
-        ...composeReportMail(artifacts.kpis, { lang, runId, workbookName, workbookPath: artifacts.xlsxKey, revision: revision > 0, partial: partial ? { missing: artifacts.missing } : undefined }),
+        ...composeReportMail(artifacts.kpis, { lang, runId, workbookName, workbookPath: artifacts.xlsxKey, previous: artifacts.previous, revision: revision > 0, partial: partial ? { missing: artifacts.missing } : undefined }),
         attachments: [{ filename: workbookName, content: artifacts.xlsx, contentType: XLSX_TYPE }],
       }),
     }));

@@ -443,29 +443,38 @@ function writeCompleteness(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang):
     setText(ws.getCell(`A${r}`), L(lang, 'noRejected'));
   } else {
     const header = ws.getRow(r);
+    // The table shares its columns with the day grid above: long texts span several day
+    // columns (merged) instead of widening one day column out of the grid.
+    const last = Math.max(days.length + 2, 13);
+    const spans: Array<[number, number]> = [[1, 1], [2, 2], [3, 3], [4, 5], [6, 7], [8, 8], [9, last]];
     const heads = [L(lang, 'province'), L(lang, 'type'), L(lang, 'day'), L(lang, 'file'), L(lang, 'receivedAt'), L(lang, 'problemCount'), L(lang, 'firstProblem')];
-    heads.forEach((h, i) => setText(header.getCell(i + 1), h));
+    const place = (rowNumber: number, values: Array<(cell: ExcelJS.Cell) => void>) => {
+      spans.forEach(([from, to], i) => {
+        if (to > from) ws.mergeCells(rowNumber, from, rowNumber, to);
+        values[i]!(ws.getRow(rowNumber).getCell(from));
+      });
+    };
+    place(r, heads.map((h) => (cell) => setText(cell, h)));
     styleHeader(header);
     for (const u of rejected) {
       r += 1;
-      const row = ws.getRow(r);
-      setText(row.getCell(1), label(PROVINCES, u.province, lang));
-      setText(row.getCell(2), extractLabel(lang, u.type));
-      setText(row.getCell(3), u.day);
-      setText(row.getCell(4), u.file);
       const at = new Date(u.receivedAt);
-      setText(row.getCell(5), Number.isNaN(at.getTime()) ? u.receivedAt : shanghaiDateTime(at));
-      putNumber(row.getCell(6), u.problemCount, NUM_FMT.count);
-      setText(row.getCell(7), u.firstProblem);
-      row.getCell(7).alignment = { wrapText: true, vertical: 'top' };
+      place(r, [
+        (cell) => setText(cell, label(PROVINCES, u.province, lang)),
+        (cell) => setText(cell, extractLabel(lang, u.type)),
+        (cell) => setText(cell, u.day),
+        (cell) => setText(cell, u.file),
+        (cell) => setText(cell, Number.isNaN(at.getTime()) ? u.receivedAt : shanghaiDateTime(at)),
+        (cell) => putNumber(cell, u.problemCount, NUM_FMT.count),
+        (cell) => { setText(cell, u.firstProblem); cell.alignment = { wrapText: true, vertical: 'top' }; },
+      ]);
+      ws.getRow(r).height = 15 * Math.max(1, Math.ceil(displayWidth(u.firstProblem) / 44));
     }
   }
   ws.getColumn(1).width = 14;
   for (let i = 0; i < days.length; i++) ws.getColumn(2 + i).width = days.length > 7 ? 9 : 12;
   ws.getColumn(days.length + 2).width = Math.max(ws.getColumn(days.length + 2).width ?? 0, 16);
-  const longest = rejected.reduce((w, u) => Math.max(w, displayWidth(u.file) + 2), 12);
-  ws.getColumn(4).width = Math.max(ws.getColumn(4).width ?? 0, Math.min(longest, 60));
-  ws.getColumn(7).width = Math.max(ws.getColumn(7).width ?? 0, 60);
+  for (let c = days.length + 3; c <= 13; c++) ws.getColumn(c).width = 10;
   ws.views = [{ state: 'frozen', xSplit: 1, ySplit: 2, activeCell: 'B3' }];
   pageSetup(ws, 2);
 }

@@ -163,8 +163,11 @@ describe('buildReportWorkbook', () => {
     expect(rowWhere(ws, 1, '广东', salesBlock).getCell(6).value).toBe('✓');
     const rejectedHeader = rowWhere(ws, 1, '被拒绝的上传（未被更正）').number + 1;
     expect(ws.getRow(rejectedHeader).getCell(4).value).toBe('文件');
-    expect(ws.getRow(rejectedHeader + 1).getCell(5).value).toBe('2026-11-19 09:12');
-    expect(ws.getRow(rejectedHeader + 1).getCell(7).value).toContain('is not a number');
+    // Long texts span merged columns (file D:E, received F:G, first problem I:M), so no day column is widened.
+    expect(ws.getRow(rejectedHeader + 1).getCell(6).value).toBe('2026-11-19 09:12');
+    expect(ws.getRow(rejectedHeader + 1).getCell(9).value).toContain('is not a number');
+    expect(ws.getRow(rejectedHeader + 1).getCell(9).isMerged).toBe(true);
+    expect(ws.getColumn(7).width).toBe(12);
   });
 
   it('stores formula-looking uploaded text as plain strings and writes no formula anywhere', async () => {

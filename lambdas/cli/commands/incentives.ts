@@ -9,7 +9,9 @@ import { parseCommandArgs, type CliContext, type Command } from '../command.js';
 import { openLocalRuntime, readYamlFiles } from '../local-runtime.js';
 import { describeRun } from './runs.js';
 
-const HELP = `telco-kpi incentives --month YYYY-MM [--plan FILE] [--send]
+const HELP = `telco-kpi incentives — the account-manager incentive tally for HR
+
+Usage: telco-kpi incentives --month YYYY-MM [--plan FILE] [--send]
 
 Computes the account-manager incentive tally of a month (SPEC §4) with the plan version in
 force on the month's first day (config/plans/*.yaml), or the plan in FILE with --plan.

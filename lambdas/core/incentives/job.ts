@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { TelcoKpiError } from '../errors.js';
 import { addDays, parsePeriod, type Period } from '../period.js';
+import { escapeHtml } from '../report-mail.js';
 import { newRunId } from '../report-job.js';
 import { deliverOnce, recordRun, type JobId, type Notifier, type RunRecord } from '../delivery.js';
 import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
@@ -141,9 +142,6 @@ function yuan(value: number): string {
   return `${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 function mailFacts(tally: IncentiveTally, s: IncentiveSummary): string[] {
   return [
