@@ -18,6 +18,7 @@ import { SesMailer } from '../adapters/ses-mailer.js';
 import { MAIL_LINKS_PREFIX } from '../core/aws-layout.js';
 import type { Notifier } from '../core/delivery.js';
 import type { Mailer, ObjectStore, ParquetEncoder, QueryEngine } from '../core/ports.js';
+import { escapeHtml } from '../core/report-mail.js';
 import type { Settings } from '../core/settings.js';
 import type { IngestConfig, ReportConfig } from './aws-config.js';
 import { PrefixRoutedStore } from './prefix-routed-store.js';
@@ -101,8 +102,4 @@ export function reportRuntime(
 /** SDK clients with the Lambda defaults (region and credentials from the environment). */
 export function defaultReportClients(): { s3: S3Client; athena: AthenaClient; ses: SESv2Client } {
   return { s3: new S3Client({}), athena: new AthenaClient({}), ses: new SESv2Client({}) };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
