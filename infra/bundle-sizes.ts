@@ -40,6 +40,7 @@ async function main(): Promise<void> {
         target: ESBUILD_DEFAULTS.target,
         format: ESBUILD_DEFAULTS.format,
         minify: ESBUILD_DEFAULTS.minify,
+        keepNames: ESBUILD_DEFAULTS.keepNames,
         sourcemap: ESBUILD_DEFAULTS.sourcemap,
         banner: { js: ESBUILD_DEFAULTS.banner },
         external: [...ESBUILD_DEFAULTS.external, ...handler.nodeModules],

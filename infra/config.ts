@@ -1,4 +1,5 @@
 import { PROVINCE_CODES, type Province } from '../lambdas/core/codes.js';
+import { parseSettings, type RecipientList, type Settings } from '../lambdas/core/settings.js';
 import type { Construct } from 'constructs';
 
 /** Deployment settings, from CDK context (`cdk.json` or `-c key=value`). */
@@ -9,10 +10,16 @@ export interface TelcoKpiSettings {
   sesIdentity: string;
   /** Sender address (context `mailFrom`). */
   mailFrom: string;
-  reportRecipients: string[];
-  hrRecipients: string[];
-  /** Addresses subscribed to the operators' alarm topic (context `operatorEmails`). */
+  /** Weekly report lists per scope (context `reportRecipients`: JSON lists, or addresses for one ALL list). */
+  reportRecipients: RecipientList[];
+  /** Incentive lists (context `hrRecipients`: JSON lists, or addresses for one HR list). */
+  hrRecipients: Settings['recipients']['incentives'];
+  /** Operators: subscribed to the alarm topic and mailed by the functions (context `operatorEmails`). */
   operatorEmails: string[];
+  /** Freshness policy per period (context `freshness`, JSON like config/telco-kpi.yaml's). */
+  freshness: Settings['freshness'];
+  /** Hours after a week ends (Sunday 24:00 Asia/Shanghai) when the weekly job runs again to send what waited; 0 = no second run. */
+  weeklyCatchUpHours: number;
   /** Athena per-query scan limit in bytes (context `bytesScannedCutoffPerQuery`). */
   bytesScannedCutoffPerQuery: number;
 }
@@ -25,6 +32,21 @@ function list(value: unknown): string[] {
   return String(value).split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** A context value that may be JSON (from cdk.json) or a JSON string (from `-c key='[…]'`). */
+function jsonOr<T>(value: unknown, key: string, fromList: (addresses: string[]) => T): T | unknown {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text.startsWith('[') || text.startsWith('{')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new Error(`context ${key}: not valid JSON (${(error as Error).message})`);
+    }
+  }
+  return fromList(list(text));
+}
+
 /** Reads and checks the settings; a bad value stops synth with the context key's name. */
 export function readSettings(scope: Construct): TelcoKpiSettings {
   const ctx = (key: string): unknown => scope.node.tryGetContext(key);
@@ -34,13 +56,34 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
   const mailFrom = String(ctx('mailFrom') ?? 'kpi-report@example.com');
   const cutoff = Number(ctx('bytesScannedCutoffPerQuery') ?? 10 * 1024 ** 3);
   if (!Number.isInteger(cutoff) || cutoff < 10 * 1024 ** 2) throw new Error(`context bytesScannedCutoffPerQuery: ${String(cutoff)}; expected an integer ≥ 10485760 (Athena's minimum)`);
+  const operatorEmails = list(ctx('operatorEmails') ?? 'operators@example.com');
+  const reportRecipients = jsonOr(ctx('reportRecipients') ?? 'executives@example.com', 'reportRecipients', (to) => [{ name: 'executives', scope: 'ALL', to }]);
+  const hrRecipients = jsonOr(ctx('hrRecipients') ?? 'hr@example.com', 'hrRecipients', (to) => [{ name: 'HR', to }]);
+  const freshness = jsonOr(ctx('freshness'), 'freshness', () => {
+    throw new Error('context freshness: expected JSON like {"week":{"mode":"wait","deadlineHours":12}}');
+  });
+  const resolvedProvinces = provinces.length > 0 ? (provinces as Province[]) : DEFAULT_PROVINCES;
+  // The same schema as config/telco-kpi.yaml, so what synth accepts the functions accept at run time.
+  const checked = parseSettings(JSON.stringify({
+    provinces: resolvedProvinces,
+    ...(freshness === undefined ? {} : { freshness }),
+    mail: { from: mailFrom, operators: operatorEmails },
+    recipients: { weekly: reportRecipients, incentives: hrRecipients },
+  }), 'CDK context (provinces, mailFrom, operatorEmails, reportRecipients, hrRecipients, freshness)');
+  // A report that waited for data is sent by a second run an hour after the deadline (none when the
+  // deadline passes before the Monday 09:00 run, which then already sends partial).
+  const afterDeadline = Math.ceil(checked.freshness.week.deadlineHours) + 1;
+  const weeklyCatchUpHours = checked.freshness.week.mode === 'wait' && afterDeadline > 9 ? afterDeadline : 0;
+  if (weeklyCatchUpHours > 6 * 24 + 23) throw new Error(`context freshness.week.deadlineHours: ${checked.freshness.week.deadlineHours}; the catch-up run must fall within the next week, so expected at most 166 hours`);
   return {
-    provinces: provinces.length > 0 ? (provinces as Province[]) : DEFAULT_PROVINCES,
-    sesIdentity: String(ctx('sesIdentity') ?? mailFrom.split('@')[1]),
+    provinces: resolvedProvinces,
+    sesIdentity: String(ctx('sesIdentity') ?? mailFrom.replace(/^.*<|>.*$/g, '').split('@')[1]),
     mailFrom,
-    reportRecipients: list(ctx('reportRecipients') ?? 'executives@example.com'),
-    hrRecipients: list(ctx('hrRecipients') ?? 'hr@example.com'),
-    operatorEmails: list(ctx('operatorEmails')),
+    reportRecipients: checked.recipients.weekly,
+    hrRecipients: checked.recipients.incentives,
+    operatorEmails: checked.mail.operators,
+    freshness: checked.freshness,
+    weeklyCatchUpHours,
     bytesScannedCutoffPerQuery: cutoff,
   };
 }

@@ -23,8 +23,13 @@ export const ESBUILD_DEFAULTS = {
   target: 'node20',
   format: 'esm' as const,
   minify: true,
+  /** Error classes keep their names (TelcoKpiError sets name from the class), so logs and alarms say ConfigError, not `v1`. */
+  keepNames: true,
   sourcemap: true,
-  external: ['@aws-sdk/*'],
+  // The AWS SDK is bundled, not taken from the Lambda runtime: the runtime's copy is whatever version
+  // Lambda ships, and the run ledger relies on PutObject's IfNoneMatch (an older SDK drops the header
+  // and every claim "succeeds") and on the checksum settings the adapters were tested with.
+  external: [] as string[],
   /** ESM bundles still meet CommonJS dependencies that call require(). */
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 };
@@ -42,6 +47,8 @@ export interface PipelineFunctionProps {
   duckdb?: boolean;
   /** Copy queries/*.sql into the bundle (QUERIES_DIR). */
   queries?: boolean;
+  /** Copy config/plans/*.yaml into the bundle's plans/ (PLANS_DIR). */
+  plans?: boolean;
 }
 
 /**
@@ -73,8 +80,10 @@ export class PipelineFunction extends NodejsFunction {
       beforeBundling: () => [],
       // npm installs the optional native binding for the platform in .npmrc: the Lambda's, not this machine's.
       beforeInstall: (_input: string, output: string) => (props.duckdb ? [`printf 'os=linux\\ncpu=arm64\\nlibc=glibc\\n' > "${output}/.npmrc"`] : []),
-      afterBundling: (input: string, output: string) =>
-        props.queries && existsSync(join(REPO_ROOT, 'queries')) ? [`mkdir -p "${output}/queries"`, `cp "${input}"/queries/*.sql "${output}/queries/"`] : [],
+      afterBundling: (input: string, output: string) => [
+        ...(props.queries && existsSync(join(REPO_ROOT, 'queries')) ? [`mkdir -p "${output}/queries"`, `cp "${input}"/queries/*.sql "${output}/queries/"`] : []),
+        ...(props.plans ? [`mkdir -p "${output}/plans"`, `cp "${input}"/config/plans/*.yaml "${output}/plans/"`] : []),
+      ],
     };
     super(scope, id, {
       entry: join(REPO_ROOT, props.entry),
@@ -96,6 +105,7 @@ export class PipelineFunction extends NodejsFunction {
         target: ESBUILD_DEFAULTS.target,
         format: OutputFormat.ESM,
         minify: ESBUILD_DEFAULTS.minify,
+        keepNames: ESBUILD_DEFAULTS.keepNames,
         sourceMap: ESBUILD_DEFAULTS.sourcemap,
         banner: ESBUILD_DEFAULTS.banner,
         externalModules: ESBUILD_DEFAULTS.external,

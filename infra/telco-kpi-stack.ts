@@ -1,4 +1,4 @@
-import { Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ATHENA_RESULTS_PREFIX, landingPrefix } from '../lambdas/core/aws-layout.js';
+import { ATHENA_RESULTS_PREFIX, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX, landingPrefix } from '../lambdas/core/aws-layout.js';
 import { glueTableInputs } from '../lambdas/core/glue-tables.js';
 import { readSettings, type TelcoKpiSettings } from './config.js';
 import { PipelineFunction, dlqDepthAlarm } from './pipeline-function.js';
@@ -28,6 +28,8 @@ export const FEATURE_FLAGS = {
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
 };
 export const WORKGROUP = 'telco-kpi';
+const RECEIPT_SUFFIXES = [RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX];
+const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
 
 /**
  * telco-kpi on AWS (SPEC §7): branches upload into per-province prefixes of the landing
@@ -165,16 +167,28 @@ export class TelcoKpiStack extends Stack {
       .bindBucket(landing, 'LANDING_BUCKET', 'read')
       .bindBucket(curated, 'CURATED_BUCKET', 'readWrite')
       .bindBucket(reports, 'REPORTS_BUCKET', 'readWrite');
+    // The receipt beside each upload, for the branch to read: the function may write receipts only, never overwrite an upload.
+    const receiptObjects = RECEIPT_SUFFIXES.map((suffix) => landing.arnForObjects(`*${suffix}`));
+    ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: receiptObjects }));
+    ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [key.keyArn] }));
+    for (const suffix of RECEIPT_SUFFIXES) {
+      Validations.of(ingest.role!.node.tryFindChild('DefaultPolicy')!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(landing.node.defaultChild as s3.CfnBucket)}.Arn>/*${suffix}]`,
+        reason: `Receipts are written beside uploads whose keys branches choose; PutObject is limited to keys ending in ${suffix}, so uploads cannot be overwritten.`,
+      });
+    }
 
-    const reportFunction = (id: string, entry: string, description: string, recipientsVariable: string, recipients: string[]) => {
+    // The report settings, checked at synth with the schema of config/telco-kpi.yaml and read back by aws-config.ts.
+    const settingsEnvironment = {
+      EXPECTED_PROVINCES: settings.provinces.join(','),
+      MAIL_FROM: settings.mailFrom,
+      OPERATOR_EMAILS: settings.operatorEmails.join(','),
+      FRESHNESS: JSON.stringify(settings.freshness),
+    };
+    const reportFunction = (id: string, entry: string, description: string, environment: Record<string, string>, bundle: { plans?: boolean } = {}) => {
       const fn = new PipelineFunction(this, id, {
-        entry, description, key, alarmTopic: operators, queries: true, memorySize: 1024, timeout: Duration.minutes(10),
-        environment: {
-          ATHENA_WORKGROUP: WORKGROUP,
-          GLUE_DATABASE,
-          MAIL_FROM: settings.mailFrom,
-          [recipientsVariable]: recipients.join(','),
-        },
+        entry, description, key, alarmTopic: operators, queries: true, plans: bundle.plans, memorySize: 1024, timeout: Duration.minutes(10),
+        environment: { ATHENA_WORKGROUP: WORKGROUP, GLUE_DATABASE, ...settingsEnvironment, ...environment },
       })
         .bindBucket(curated, 'CURATED_BUCKET', 'read')
         .bindBucket(reports, 'REPORTS_BUCKET', 'readWrite');
@@ -196,9 +210,9 @@ export class TelcoKpiStack extends Stack {
       return fn;
     };
     const weekly = reportFunction('SendWeeklyReport', 'lambdas/handlers/send-weekly-report.ts',
-      'weekly executive KPI report: Athena -> workbook -> SES', 'REPORT_RECIPIENTS', settings.reportRecipients);
+      'weekly executive KPI report: Athena -> workbook -> SES', { REPORT_RECIPIENTS: JSON.stringify(settings.reportRecipients) });
     const monthly = reportFunction('SendMonthlyIncentives', 'lambdas/handlers/send-monthly-incentives.ts',
-      'monthly account-manager incentive tally for HR: Athena -> workbook -> SES', 'HR_RECIPIENTS', settings.hrRecipients);
+      'monthly account-manager incentive tally for HR: Athena -> workbook -> SES', { HR_RECIPIENTS: JSON.stringify(settings.hrRecipients) }, { plans: true });
 
     // Upload → ingest, through EventBridge (no notification custom resource), with a DLQ.
     const deadLetters = (id: string, what: string) => {
@@ -242,10 +256,25 @@ export class TelcoKpiStack extends Stack {
       key,
       target: new schedulerTargets.LambdaInvoke(weekly, {
         role: schedulerRole('WeeklyReportSchedulerRole', weekly),
-        input: scheduler.ScheduleTargetInput.fromObject({ period: 'previous-week', scope: 'ALL' }),
+        input: scheduler.ScheduleTargetInput.fromObject({ period: 'previous-week' }),
         deadLetterQueue: scheduleDlq, retryAttempts: 3, maxEventAge: Duration.hours(2),
       }),
     });
+    if (settings.weeklyCatchUpHours > 0) {
+      // Lists that waited for late data (freshness: wait) get the report, labelled partial if still incomplete;
+      // lists already sent at 09:00 are not sent again (the run ledger).
+      const hours = settings.weeklyCatchUpHours;
+      new scheduler.Schedule(this, 'WeeklyReportCatchUpSchedule', {
+        description: `weekly report catch-up, ${hours} h after the week ends (1 h past the freshness deadline), Asia/Shanghai`,
+        schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: String(hours % 24), weekDay: WEEKDAYS[Math.floor(hours / 24)], timeZone: TimeZone.ASIA_SHANGHAI }),
+        key,
+        target: new schedulerTargets.LambdaInvoke(weekly, {
+          role: schedulerRole('WeeklyReportCatchUpSchedulerRole', weekly),
+          input: scheduler.ScheduleTargetInput.fromObject({ period: 'previous-week' }),
+          deadLetterQueue: scheduleDlq, retryAttempts: 3, maxEventAge: Duration.hours(2),
+        }),
+      });
+    }
     new scheduler.Schedule(this, 'MonthlyIncentivesSchedule', {
       description: 'monthly HR incentive tally, 1st of the month 09:00 Asia/Shanghai, for the previous month',
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '9', day: '1', timeZone: TimeZone.ASIA_SHANGHAI }),
@@ -268,8 +297,10 @@ export class TelcoKpiStack extends Stack {
       const policy = new iam.Policy(this, `Uploader${province}Policy`, {
         statements: [
           new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [landing.arnForObjects(`${landingPrefix(province)}*`)] }),
+          // The branch reads the receipts of its own uploads, and nothing else in the bucket.
+          new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: RECEIPT_SUFFIXES.map((suffix) => landing.arnForObjects(`${landingPrefix(province)}*${suffix}`)) }),
           new iam.PolicyStatement({
-            actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+            actions: ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'],
             resources: [key.keyArn],
             conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
           }),
@@ -280,6 +311,20 @@ export class TelcoKpiStack extends Stack {
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(landing.node.defaultChild as s3.CfnBucket)}.Arn>/${landingPrefix(province)}*]`,
         reason: `The wildcard is the branch's own prefix ${landingPrefix(province)}: file names are chosen at upload time; PutObject only.`,
       });
+      for (const suffix of RECEIPT_SUFFIXES) {
+        Validations.of(policy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(landing.node.defaultChild as s3.CfnBucket)}.Arn>/${landingPrefix(province)}*${suffix}]`,
+          reason: `The branch reads the receipts of its own uploads: GetObject only, only under ${landingPrefix(province)} and only keys ending in ${suffix}.`,
+        });
+      }
     }
+
+    // What operators and branches need after `cdk deploy` (README "Deploy").
+    new CfnOutput(this, 'LandingBucketName', { value: landing.bucketName, description: 'branches upload to s3://<this>/<PROVINCE>/…; receipts appear beside each upload' });
+    new CfnOutput(this, 'CuratedBucketName', { value: curated.bucketName, description: 'the Parquet lake (lake/…), read by Athena' });
+    new CfnOutput(this, 'ReportsBucketName', { value: reports.bucketName, description: 'receipts/, reports/, runs/ (the delivery ledger)' });
+    new CfnOutput(this, 'WeeklyReportFunctionName', { value: weekly.functionName, description: 'invoke with {"period":"2026-W47"} to re-run a week' });
+    new CfnOutput(this, 'MonthlyIncentivesFunctionName', { value: monthly.functionName, description: 'invoke with {"period":"2026-10"} to re-run a month' });
+    new CfnOutput(this, 'OperatorsTopicArn', { value: operators.topicArn, description: 'alarms of every function and dead-letter queue' });
   }
 }

@@ -19,3 +19,7 @@ export function provinceOfLandingKey(key: string): Province | undefined {
 export const ATHENA_RESULTS_PREFIX = 'athena/';
 /** Prefix of attachments too big for SES, served by presigned links from the reports bucket. */
 export const MAIL_LINKS_PREFIX = 'mail-links/';
+
+/** Suffixes of the receipt the ingest function writes beside an upload (`JL/sales_JL_20261118.csv.receipt.json`). */
+export const RECEIPT_JSON_SUFFIX = '.receipt.json';
+export const RECEIPT_TEXT_SUFFIX = '.receipt.txt';

@@ -1,8 +1,11 @@
 /**
  * The one place the Lambda functions read their environment. Each handler asks for the
  * settings it needs; a missing or malformed variable fails the cold start with its name.
+ * The report settings (recipients, operators, provinces, freshness) are checked with the same
+ * schema as `config/telco-kpi.yaml` (parseSettings), so the CLI and Lambda accept the same values.
  */
 import { ConfigError } from '../core/errors.js';
+import { parseSettings, type Settings } from '../core/settings.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -12,21 +15,30 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-function addresses(env: Env, name: string): string[] {
-  const list = required(env, name).split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = list.find((a) => !/^[^@\s]+@[^@\s]+$/.test(a));
-  if (bad !== undefined) throw new ConfigError(`environment variable ${name}: '${bad}' is not an e-mail address; expected a comma-separated list of addresses`);
-  return list;
+function commaList(env: Env, name: string): string[] {
+  return required(env, name).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function json(env: Env, name: string, expected: string): unknown {
+  const text = required(env, name);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ConfigError(`environment variable ${name} is not JSON (${(error as Error).message}); expected ${expected}`, { cause: error });
+  }
 }
 
 export interface IngestConfig {
-  /** Bucket the branches upload into (`<PROVINCE>/<file>`). */
+  /** Bucket the branches upload into (`<PROVINCE>/<file>`); receipts are written beside each upload. */
   landingBucket: string;
-  /** Bucket holding the Parquet lake (`lake/…`). */
+  /** Bucket holding the Parquet lake (`lake/…`, the Glue tables' location). */
   curatedBucket: string;
-  /** Bucket for receipts, reports and sent-markers. */
+  /** Bucket for receipts, reports, the run ledger and mail links. */
   reportsBucket: string;
 }
+
+/** Which scheduled job a report function runs: it decides which recipients variable is required. */
+export type ReportJob = 'weekly' | 'incentives';
 
 export interface ReportConfig {
   curatedBucket: string;
@@ -35,8 +47,11 @@ export interface ReportConfig {
   glueDatabase: string;
   /** Folder with the bundled `queries/*.sql`. */
   queriesDir: string;
-  mailFrom: string;
-  recipients: string[];
+  /** Folder with the bundled `config/plans/*.yaml` (incentives only). */
+  plansDir: string;
+  /** How long a presigned link to a too-big attachment is valid, in seconds. */
+  mailLinkSeconds: number;
+  settings: Settings;
 }
 
 /** Settings of the ingest function: LANDING_BUCKET, CURATED_BUCKET, REPORTS_BUCKET. */
@@ -48,19 +63,67 @@ export function ingestConfig(env: Env = process.env): IngestConfig {
   };
 }
 
+/** The variables each settings key comes from, named in validation errors. */
+export const SETTINGS_VARIABLES = {
+  provinces: 'EXPECTED_PROVINCES',
+  'mail.from': 'MAIL_FROM',
+  'mail.operators': 'OPERATOR_EMAILS',
+  'recipients.weekly': 'REPORT_RECIPIENTS',
+  'recipients.incentives': 'HR_RECIPIENTS',
+  freshness: 'FRESHNESS',
+} as const;
+
+/**
+ * The report settings from the environment, validated like `config/telco-kpi.yaml`:
+ * EXPECTED_PROVINCES (`JL,GD`), MAIL_FROM, OPERATOR_EMAILS (comma-separated),
+ * REPORT_RECIPIENTS (JSON `[{"name","scope","lang"?,"to":[…]}]`, required for the weekly job),
+ * HR_RECIPIENTS (JSON `[{"name","to":[…]}]`, required for incentives), FRESHNESS (optional JSON
+ * `{"week":{"mode":"wait","deadlineHours":12},"month":{…}}`).
+ */
+export function settingsFromEnv(job: ReportJob, env: Env = process.env): Settings {
+  const raw = {
+    provinces: commaList(env, 'EXPECTED_PROVINCES'),
+    ...(env.FRESHNESS?.trim() ? { freshness: json(env, 'FRESHNESS', '{"week":{"mode":"wait","deadlineHours":12}}') } : {}),
+    mail: { from: required(env, 'MAIL_FROM'), operators: commaList(env, 'OPERATOR_EMAILS') },
+    recipients: {
+      weekly: job === 'weekly' || env.REPORT_RECIPIENTS?.trim()
+        ? json(env, 'REPORT_RECIPIENTS', '[{"name":"…","scope":"ALL","to":["a@example.cn"]}]') : [],
+      incentives: job === 'incentives' || env.HR_RECIPIENTS?.trim()
+        ? json(env, 'HR_RECIPIENTS', '[{"name":"…","to":["hr@example.cn"]}]') : [],
+    },
+  };
+  try {
+    return parseSettings(JSON.stringify(raw), "the function's environment");
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Name the variable each failing key came from: `recipients.weekly.0.to.0: …` → `REPORT_RECIPIENTS (recipients.weekly.0.to.0): …`.
+    let message = error.message;
+    for (const [key, variable] of Object.entries(SETTINGS_VARIABLES)) {
+      message = message.replace(new RegExp(`(: |; )(${key.replace('.', '\\.')}[^:]*):`, 'g'), `$1${variable} ($2):`);
+    }
+    throw new ConfigError(message, { cause: error });
+  }
+}
+
 /**
  * Settings of a report function: CURATED_BUCKET, REPORTS_BUCKET, ATHENA_WORKGROUP, GLUE_DATABASE,
- * MAIL_FROM, QUERIES_DIR (default `$LAMBDA_TASK_ROOT/queries`) and the recipients variable
- * (`REPORT_RECIPIENTS` for the weekly report, `HR_RECIPIENTS` for incentives).
+ * QUERIES_DIR (default `$LAMBDA_TASK_ROOT/queries`), PLANS_DIR (default `$LAMBDA_TASK_ROOT/plans`),
+ * MAIL_LINK_SECONDS (default 7 days, SigV4's maximum) and the settings variables above.
  */
-export function reportConfig(recipientsVariable: 'REPORT_RECIPIENTS' | 'HR_RECIPIENTS', env: Env = process.env): ReportConfig {
+export function reportConfig(job: ReportJob, env: Env = process.env): ReportConfig {
+  const root = env.LAMBDA_TASK_ROOT ?? '.';
+  const linkSeconds = Number(env.MAIL_LINK_SECONDS?.trim() || 7 * 24 * 3600);
+  if (!Number.isInteger(linkSeconds) || linkSeconds < 60 || linkSeconds > 7 * 24 * 3600) {
+    throw new ConfigError(`environment variable MAIL_LINK_SECONDS is '${env.MAIL_LINK_SECONDS}'; expected whole seconds from 60 to 604800 (7 days)`);
+  }
   return {
     curatedBucket: required(env, 'CURATED_BUCKET'),
     reportsBucket: required(env, 'REPORTS_BUCKET'),
     athenaWorkGroup: required(env, 'ATHENA_WORKGROUP'),
     glueDatabase: required(env, 'GLUE_DATABASE'),
-    queriesDir: env.QUERIES_DIR?.trim() || `${env.LAMBDA_TASK_ROOT ?? '.'}/queries`,
-    mailFrom: required(env, 'MAIL_FROM'),
-    recipients: addresses(env, recipientsVariable),
+    queriesDir: env.QUERIES_DIR?.trim() || `${root}/queries`,
+    plansDir: env.PLANS_DIR?.trim() || `${root}/plans`,
+    mailLinkSeconds: linkSeconds,
+    settings: settingsFromEnv(job, env),
   };
 }

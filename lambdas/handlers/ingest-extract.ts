@@ -1,18 +1,153 @@
 /**
- * Entry point: an object created in the landing bucket (EventBridge "Object Created").
- * PHASE 1 PLACEHOLDER — reads its configuration and refuses to run; phase 2 wires the ingest core.
+ * Entry point: an extract uploaded to the landing bucket (EventBridge "Object Created"; a direct
+ * S3 notification works too). Runs the same `ingestExtract` as the CLI: the upload is validated,
+ * an accepted file replaces its Parquet partition in the lake, and the receipt is kept in the
+ * store and written beside the upload (`<key>.receipt.json` / `.receipt.txt`) for the branch.
+ *
+ * Input problems (bad rows, a name that says no extract or another province) give a rejected
+ * receipt and a normal return; anything else (S3, DuckDB) throws, so the retries and the DLQ see it.
+ * At-least-once delivery: a redelivered event finds the receipt beside the upload with the same
+ * SHA-256 and changes nothing; the current object is read (never an event's older version), so a
+ * late duplicate cannot put an older file back over a correction.
  */
-import type { EventBridgeEvent } from 'aws-lambda';
-import { TelcoKpiError } from '../core/errors.js';
+import { createHash } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DuckDbParquetEncoder } from '../adapters/duckdb-parquet-encoder.js';
+import { provinceOfLandingKey, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX } from '../core/aws-layout.js';
+import { FileNameError, parseExtractName, type ExtractName } from '../core/file-name.js';
+import { ingestExtract, storeReceipt } from '../core/ingest.js';
+import { formatProblem, formatReceipt, type Problem, type Receipt } from '../core/validate.js';
 import { ingestConfig } from './aws-config.js';
+import { ingestRuntime, lazy, type IngestRuntime } from './aws-runtime.js';
+import { uploadsOf, type UploadRef } from './s3-event.js';
 
-const config = ingestConfig();
-
-interface ObjectCreatedDetail {
-  bucket: { name: string };
-  object: { key: string; size?: number };
+/** A rejection of a file whose name says no extract type: there is no table to key a full receipt by. */
+export interface UnnamedRejection {
+  file: string;
+  province: string;
+  status: 'rejected';
+  problems: Problem[];
+  problemCount: number;
+  sha256: string;
+  receivedAt: string;
 }
 
-export async function handler(event: EventBridgeEvent<'Object Created', ObjectCreatedDetail>): Promise<never> {
-  throw new TelcoKpiError(`ingest of s3://${event.detail.bucket.name}/${event.detail.object.key} is not implemented yet (landing ${config.landingBucket})`);
+/** What the function did with one upload. */
+export interface IngestOutcome {
+  bucket: string;
+  key: string;
+  status: Receipt['status'] | 'skipped';
+  /** True when the receipt beside the upload already covered these bytes (a redelivered event). */
+  duplicate?: boolean;
+  /** Why an upload was skipped, or the first problem of a rejected one. */
+  detail?: string;
+  /** The receipt beside the upload. */
+  receiptKey?: string;
 }
+
+/** Builds the handler over a runtime getter (the Lambda module passes the lazily built AWS one). */
+export function createIngestHandler(runtime: () => IngestRuntime) {
+  return async function handler(event: unknown): Promise<{ uploads: IngestOutcome[] }> {
+    const rt = runtime();
+    const uploads: IngestOutcome[] = [];
+    for (const upload of uploadsOf(event)) {
+      const outcome = await ingestUpload(rt, upload);
+      console.log(JSON.stringify({ ingest: outcome }));
+      uploads.push(outcome);
+    }
+    return { uploads };
+  };
+}
+
+/** Ingests one upload; throws only on failures that are not the file's fault. */
+export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promise<IngestOutcome> {
+  const skipped = (detail: string): IngestOutcome => ({ bucket: upload.bucket, key: upload.key, status: 'skipped', detail });
+  if (upload.bucket !== rt.landing.bucket) return skipped(`not the landing bucket ${rt.landing.bucket}`);
+  if (upload.key.endsWith(RECEIPT_JSON_SUFFIX) || upload.key.endsWith(RECEIPT_TEXT_SUFFIX)) return skipped('a receipt this function wrote');
+  const province = provinceOfLandingKey(upload.key);
+  if (!province) return skipped('not under a province prefix (JL/, GD/, …)');
+
+  let key = upload.key;
+  let bytes = await rt.landing.get(key);
+  if (!bytes && upload.rawKey !== upload.key) {
+    // A key that was not encoded after all (a literal + or %): look it up as it came.
+    bytes = await rt.landing.get(upload.rawKey);
+    if (bytes) key = upload.rawKey;
+  }
+  if (!bytes) return skipped('the object no longer exists (deleted or replaced by a later upload whose own event follows)');
+
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const previous = await readReceiptBeside(rt, key);
+  const outcome = (receipt: Receipt | UnnamedRejection, duplicate = false): IngestOutcome => ({
+    bucket: upload.bucket, key, status: duplicate && receipt.status !== 'rejected' ? 'unchanged' : receipt.status,
+    ...(duplicate ? { duplicate } : {}),
+    ...(receipt.problems[0] ? { detail: formatProblem(receipt.problems[0]) } : {}),
+    receiptKey: key + RECEIPT_JSON_SUFFIX,
+  });
+  if (previous?.sha256 === sha256) return outcome(previous, true);
+
+  const receipt = await validateAndStore(rt, key, province, bytes, sha256);
+  await writeReceiptBeside(rt, key, receipt);
+  return outcome(receipt);
+}
+
+async function validateAndStore(rt: IngestRuntime, key: string, province: string, bytes: Uint8Array, sha256: string): Promise<Receipt | UnnamedRejection> {
+  let named: ExtractName | undefined;
+  try {
+    named = parseExtractName(key);
+  } catch (error) {
+    if (!(error instanceof FileNameError)) throw error;
+  }
+  if (named && named.province !== province) {
+    const receipt = rejectedReceipt(rt, named, province, sha256,
+      `the file name says province ${named.province} but it was uploaded under ${province}/, the ${province} branch's folder; `
+      + `upload ${named.province}'s extracts to ${named.province}/ with the ${named.province} upload role, or correct the name to ${named.type}_${province}_…`);
+    await storeReceipt(rt.store, receipt);
+    return receipt;
+  }
+  try {
+    return await ingestExtract({ store: rt.store, encoder: rt.encoder, now: rt.now }, { fileName: key, bytes, province });
+  } catch (error) {
+    if (!(error instanceof FileNameError)) throw error;
+    const file = key.slice(key.lastIndexOf('/') + 1);
+    return {
+      file, province, status: 'rejected', problemCount: 1, sha256, receivedAt: rt.now().toISOString(),
+      problems: [{ row: 0, column: '', value: file, message: error.message }],
+    };
+  }
+}
+
+function rejectedReceipt(rt: IngestRuntime, name: ExtractName, province: string, sha256: string, message: string): Receipt {
+  return {
+    file: name.file, type: name.type, province,
+    ...(name.day ? { day: name.day } : {}), ...(name.month ? { month: name.month } : {}),
+    status: 'rejected', rowsRead: 0, rowsAccepted: 0,
+    problems: [{ row: 0, column: '', value: name.file, message }], problemCount: 1,
+    warnings: [], encoding: '', sha256, receivedAt: rt.now().toISOString(),
+  };
+}
+
+async function readReceiptBeside(rt: IngestRuntime, key: string): Promise<Receipt | UnnamedRejection | undefined> {
+  const bytes = await rt.landing.get(key + RECEIPT_JSON_SUFFIX);
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as Receipt | UnnamedRejection;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeReceiptBeside(rt: IngestRuntime, key: string, receipt: Receipt | UnnamedRejection): Promise<void> {
+  const text = 'type' in receipt
+    ? formatReceipt(receipt)
+    : [`file: ${receipt.file}`, `province: ${receipt.province}`, 'status: rejected', `received: ${receipt.receivedAt}`,
+      ...receipt.problems.map((p) => `  ${formatProblem(p)}`), ''].join('\n');
+  // Text first: the JSON is what marks the upload as handled, so it is written last.
+  await rt.landing.put(key + RECEIPT_TEXT_SUFFIX, text, { contentType: 'text/plain; charset=utf-8' });
+  await rt.landing.put(key + RECEIPT_JSON_SUFFIX, `${JSON.stringify(receipt, null, 2)}\n`, { contentType: 'application/json' });
+}
+
+const runtime = lazy(() => ingestRuntime(ingestConfig(), { s3: new S3Client({}) }, new DuckDbParquetEncoder()));
+
+/** The Lambda entry point. */
+export const handler = createIngestHandler(runtime);

@@ -1,0 +1,105 @@
+/**
+ * The AWS composition root: builds the adapters the core runs on, once per Lambda container.
+ *
+ * Buckets: the lake (`lake/…`, Parquet + partition manifests) lives in the curated bucket, where
+ * the Glue tables point; receipts, reports, the run ledger (`runs/…`) and mail links live in the
+ * reports bucket. The core sees one ObjectStore (PrefixRoutedStore). Uploads stay in the landing
+ * bucket, which only the ingest function reads; it writes the receipt beside each upload.
+ *
+ * Operators are told by SES mail to OPERATOR_EMAILS (no SNS client is bundled); every failure
+ * also makes the function throw, so its CloudWatch alarm reaches the operators' SNS topic.
+ */
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { AthenaQueryEngine } from '../adapters/athena-query-engine.js';
+import { S3ObjectStore, presignedAttachmentLinks } from '../adapters/s3-object-store.js';
+import { SesMailer } from '../adapters/ses-mailer.js';
+import { MAIL_LINKS_PREFIX } from '../core/aws-layout.js';
+import type { Notifier } from '../core/delivery.js';
+import type { Mailer, ObjectStore, ParquetEncoder, QueryEngine } from '../core/ports.js';
+import { escapeHtml } from '../core/report-mail.js';
+import type { Settings } from '../core/settings.js';
+import type { IngestConfig, ReportConfig } from './aws-config.js';
+import { PrefixRoutedStore } from './prefix-routed-store.js';
+
+/** The lake's key prefix: these keys go to the curated bucket. */
+export const LAKE_PREFIX = 'lake/';
+
+export interface IngestRuntime {
+  /** The uploads (read) and the receipts beside them (write). */
+  landing: S3ObjectStore;
+  /** lake/ → curated bucket, the rest → reports bucket. */
+  store: ObjectStore;
+  encoder: ParquetEncoder;
+  now: () => Date;
+}
+
+export interface ReportRuntime {
+  store: ObjectStore;
+  engine: QueryEngine;
+  mailer: Mailer;
+  notifier: Notifier;
+  settings: Settings;
+  config: ReportConfig;
+  now: () => Date;
+}
+
+/** Memoizes a builder: the first call builds (reading the environment), later calls reuse it. */
+export function lazy<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+function dataStore(s3: S3Client, curatedBucket: string, reportsBucket: string): { store: ObjectStore; reports: S3ObjectStore } {
+  const reports = new S3ObjectStore(s3, { bucket: reportsBucket });
+  const store = new PrefixRoutedStore([{ prefix: LAKE_PREFIX, store: new S3ObjectStore(s3, { bucket: curatedBucket }) }], reports);
+  return { store, reports };
+}
+
+/**
+ * The ingest function's adapters: S3 for landing, lake and receipts. The Parquet encoder (DuckDB,
+ * a native module only the ingest bundle ships) is passed in by the ingest handler, so the
+ * report bundles never import DuckDB.
+ */
+export function ingestRuntime(config: IngestConfig, clients: { s3: S3Client }, encoder: ParquetEncoder, now: () => Date = () => new Date()): IngestRuntime {
+  return {
+    landing: new S3ObjectStore(clients.s3, { bucket: config.landingBucket }),
+    store: dataStore(clients.s3, config.curatedBucket, config.reportsBucket).store,
+    encoder,
+    now,
+  };
+}
+
+/** Tells operators by mail; a failure to mail is logged (the function's alarm still fires on the job's failure). */
+export function mailNotifier(mailer: Mailer, from: string, operators: readonly string[]): Notifier {
+  return {
+    async notify(subject, body) {
+      console.error(JSON.stringify({ operators: subject, body }));
+      try {
+        await mailer.send({ from, to: operators, subject, text: body, html: `<pre>${escapeHtml(body)}</pre>`, attachments: [] });
+      } catch (error) {
+        console.error(JSON.stringify({ operatorsNotMailed: subject, error: (error as Error).message }));
+        throw error;
+      }
+    },
+  };
+}
+
+/** A report function's adapters: Athena for queries, S3 for the store, SES for mail and operators. */
+export function reportRuntime(
+  config: ReportConfig,
+  clients: { s3: S3Client; athena: AthenaClient; ses: SESv2Client },
+  now: () => Date = () => new Date(),
+): ReportRuntime {
+  const { store, reports } = dataStore(clients.s3, config.curatedBucket, config.reportsBucket);
+  const engine = new AthenaQueryEngine(clients.athena, { queriesDir: config.queriesDir, workGroup: config.athenaWorkGroup, database: config.glueDatabase });
+  const mailer = new SesMailer(clients.ses, { linkFor: presignedAttachmentLinks(reports, { prefix: MAIL_LINKS_PREFIX, expiresInSeconds: config.mailLinkSeconds }) });
+  const notifier = mailNotifier(mailer, config.settings.mail.from, config.settings.mail.operators);
+  return { store, engine, mailer, notifier, settings: config.settings, config, now };
+}
+
+/** SDK clients with the Lambda defaults (region and credentials from the environment). */
+export function defaultReportClients(): { s3: S3Client; athena: AthenaClient; ses: SESv2Client } {
+  return { s3: new S3Client({}), athena: new AthenaClient({}), ses: new SESv2Client({}) };
+}

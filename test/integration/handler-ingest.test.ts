@@ -1,0 +1,247 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
+import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.js';
+import type { Receipt } from '../../lambdas/core/validate.js';
+import { ingestConfig } from '../../lambdas/handlers/aws-config.js';
+import { ingestRuntime, type IngestRuntime } from '../../lambdas/handlers/aws-runtime.js';
+import { createIngestHandler } from '../../lambdas/handlers/ingest-extract.js';
+import { decodeS3Key, uploadsOf, UnsupportedEventError } from '../../lambdas/handlers/s3-event.js';
+import { startS3, type S3Harness } from './s3-harness.js';
+
+const EVENTS = join(import.meta.dirname, '../events/s3');
+const GOOD = join(import.meta.dirname, '../fixtures/extracts/good');
+const BAD = join(import.meta.dirname, '../fixtures/extracts/bad');
+const LANDING = 'telco-kpi-landing';
+const CURATED = 'telco-kpi-curated';
+const REPORTS = 'telco-kpi-reports';
+const ENV = { LANDING_BUCKET: LANDING, CURATED_BUCKET: CURATED, REPORTS_BUCKET: REPORTS };
+
+type Json = Record<string, unknown> & { detail: { bucket: { name: string }; object: { key: string } } };
+const event = async (file: string): Promise<Json> => JSON.parse(await readFile(join(EVENTS, file), 'utf8')) as Json;
+/** The EventBridge fixture for another upload key, as S3 would encode it. */
+async function createdEvent(key: string): Promise<Json> {
+  const e = await event('eventbridge-object-created.json');
+  e.detail.object.key = key.split('/').map((part) => encodeURIComponent(part).replace(/%20/g, '+')).join('/');
+  return e;
+}
+const text = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
+
+describe('ingest handler on s3rver with the DuckDB encoder', () => {
+  let s3: S3Harness;
+  let encoder: DuckDbParquetEncoder;
+  let runtime: IngestRuntime;
+  let landing: S3ObjectStore;
+  let curated: S3ObjectStore;
+  let reports: S3ObjectStore;
+  let clock: number;
+
+  beforeAll(() => {
+    encoder = new DuckDbParquetEncoder();
+  });
+
+  afterAll(async () => {
+    await encoder.close();
+  });
+
+  beforeEach(async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    s3 = await startS3(LANDING, { honourIfNoneMatch: true });
+    for (const bucket of [CURATED, REPORTS]) await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    clock = 0;
+    runtime = ingestRuntime(ingestConfig(ENV), { s3: s3.client }, encoder, () => new Date(Date.UTC(2026, 10, 19, 1, 7, clock++)));
+    landing = new S3ObjectStore(s3.client, { bucket: LANDING });
+    curated = new S3ObjectStore(s3.client, { bucket: CURATED });
+    reports = new S3ObjectStore(s3.client, { bucket: REPORTS });
+  });
+
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await s3.stop();
+  });
+
+  async function upload(key: string, fixture: string) {
+    await landing.put(key, new Uint8Array(await readFile(fixture)));
+  }
+
+  async function receiptBeside(key: string): Promise<Receipt> {
+    return JSON.parse(text(await landing.get(`${key}.receipt.json`))!) as Receipt;
+  }
+
+  it('stores an accepted upload as Parquet at its partition in the curated bucket and writes the receipt beside the upload', async () => {
+    // Prepare
+    await upload('JL/sales_JL_20261118.csv', join(GOOD, 'sales_JL_20261118.csv'));
+    const handler = createIngestHandler(() => runtime);
+    // Act
+    const result = await handler(await event('eventbridge-object-created.json'));
+    // Assess
+    expect(result.uploads).toEqual([{ bucket: LANDING, key: 'JL/sales_JL_20261118.csv', status: 'accepted', receiptKey: 'JL/sales_JL_20261118.csv.receipt.json' }]);
+    expect(await curated.list('')).toEqual(['lake/_manifest/sales/dt=2026-11-18/province=JL.json', 'lake/sales/dt=2026-11-18/province=JL/data.parquet']);
+    const dir = await mkdtemp(join(tmpdir(), 'handler-parquet-'));
+    try {
+      const path = join(dir, 'data.parquet');
+      await writeFile(path, (await curated.get('lake/sales/dt=2026-11-18/province=JL/data.parquet'))!);
+      const duck = await DuckDBInstance.create(':memory:');
+      const sql = await duck.connect();
+      const rows = (await sql.runAndReadAll(`select event_id, monthly_fee::varchar as fee from read_parquet('${path}') order by event_id`)).getRowObjectsJson();
+      sql.closeSync();
+      duck.closeSync();
+      expect(rows.map((r) => r.event_id)).toEqual(['S001', 'S002', 'S003', 'S004', 'S005']);
+      expect(rows[0]!.fee).toBe('129.00');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const beside = await receiptBeside('JL/sales_JL_20261118.csv');
+    expect(beside).toMatchObject({ file: 'sales_JL_20261118.csv', type: 'sales', province: 'JL', day: '2026-11-18', status: 'accepted', rowsAccepted: 5 });
+    expect(text(await landing.get('JL/sales_JL_20261118.csv.receipt.txt'))).toContain('sales_JL_20261118.csv');
+    const stored = await reports.list('receipts/');
+    expect(stored.filter((k) => k.endsWith('.json'))).toHaveLength(1);
+    expect(stored[0]).toMatch(/^receipts\/sales\/JL\/2026-11-18\//);
+    expect(await reports.list('lake/')).toEqual([]);
+  });
+
+  it('changes nothing when the same event is delivered twice', async () => {
+    // Prepare
+    await upload('JL/sales_JL_20261118.csv', join(GOOD, 'sales_JL_20261118.csv'));
+    const handler = createIngestHandler(() => runtime);
+    const created = await event('eventbridge-object-created.json');
+    await handler(created);
+    const firstReceipt = text(await landing.get('JL/sales_JL_20261118.csv.receipt.json'));
+    const requestsBefore = (await s3.requests()).length;
+    // Act
+    const again = await handler(created);
+    // Assess
+    expect(again.uploads[0]).toMatchObject({ status: 'unchanged', duplicate: true });
+    const writes = (await s3.requests()).slice(requestsBefore).filter((r) => r.method === 'PUT' || r.method === 'DELETE' || r.method === 'POST');
+    expect(writes).toEqual([]);
+    expect(text(await landing.get('JL/sales_JL_20261118.csv.receipt.json'))).toBe(firstReceipt);
+  });
+
+  it('does not put an older upload back when its event arrives after the correction\'s', async () => {
+    // Prepare: a broken file, then the corrected one under the same key, before either event is handled
+    await upload('JL/sales_JL_20261118.csv', join(BAD, 'sales_JL_20261101.csv'));
+    const handler = createIngestHandler(() => runtime);
+    await upload('JL/sales_JL_20261118.csv', join(GOOD, 'sales_JL_20261118.csv'));
+    // Act: both versions' events arrive (they carry the same key)
+    const first = await handler(await event('eventbridge-object-created.json'));
+    const late = await handler(await event('eventbridge-object-created.json'));
+    // Assess: the current bytes were ingested once; the late event changed nothing
+    expect(first.uploads[0]!.status).toBe('accepted');
+    expect(late.uploads[0]).toMatchObject({ status: 'unchanged', duplicate: true });
+    expect((await receiptBeside('JL/sales_JL_20261118.csv')).status).toBe('accepted');
+  });
+
+  it('rejects a broken file with a receipt beside it and leaves the lake untouched', async () => {
+    // Prepare
+    await upload('JL/sales_JL_20261101.csv', join(BAD, 'sales_JL_20261101.csv'));
+    const handler = createIngestHandler(() => runtime);
+    // Act
+    const result = await handler(await createdEvent('JL/sales_JL_20261101.csv'));
+    // Assess
+    expect(result.uploads[0]).toMatchObject({ status: 'rejected', detail: "row 1, column monthly_fee: '12,5' is not a number; use a dot for decimals" });
+    expect(await curated.list('')).toEqual([]);
+    const beside = await receiptBeside('JL/sales_JL_20261101.csv');
+    expect(beside).toMatchObject({ status: 'rejected', problemCount: 1, problems: [{ row: 1, column: 'monthly_fee', value: '12,5' }] });
+    expect(text(await landing.get('JL/sales_JL_20261101.csv.receipt.txt'))).toContain('12,5');
+    expect((await reports.list('receipts/sales/JL/2026-11-01/')).filter((k) => k.endsWith('.json'))).toHaveLength(1);
+  });
+
+  it('rejects a file whose name claims another province than the prefix it was uploaded under', async () => {
+    // Prepare: the GD branch uploads JL's extract into its own folder
+    await upload('GD/sales_JL_20261118.csv', join(GOOD, 'sales_JL_20261118.csv'));
+    const handler = createIngestHandler(() => runtime);
+    // Act
+    const result = await handler(await createdEvent('GD/sales_JL_20261118.csv'));
+    // Assess
+    expect(result.uploads[0]!.status).toBe('rejected');
+    expect(await curated.list('')).toEqual([]);
+    const beside = await receiptBeside('GD/sales_JL_20261118.csv');
+    expect(beside).toMatchObject({ status: 'rejected', province: 'GD', type: 'sales', day: '2026-11-18' });
+    expect(beside.problems[0]!.message).toMatch(/says province JL but it was uploaded under GD\//);
+    expect(await reports.list('receipts/sales/GD/')).toHaveLength(2);
+  });
+
+  it('rejects a file whose name says no extract type, with a receipt beside it', async () => {
+    // Prepare
+    await landing.put('JL/周报数据.csv', 'a,b\n1,2\n');
+    const handler = createIngestHandler(() => runtime);
+    // Act
+    const result = await handler(await createdEvent('JL/周报数据.csv'));
+    // Assess
+    expect(result.uploads[0]!.status).toBe('rejected');
+    const beside = await receiptBeside('JL/周报数据.csv');
+    expect(beside).toMatchObject({ file: '周报数据.csv', province: 'JL', status: 'rejected' });
+    expect(beside.problems[0]!.message).toMatch(/is not an extract type/);
+    expect(text(await landing.get('JL/周报数据.csv.receipt.txt'))).toMatch(/status: rejected/);
+    expect(await curated.list('')).toEqual([]);
+  });
+
+  it.each([
+    ['eventbridge-object-created-encoded-key.json'],
+    ['s3-notification-object-created.json'],
+  ])('decodes the URL-encoded key of %s and ingests the upload', async (fixture) => {
+    // Prepare: the key has a space and Chinese characters
+    await upload('JL/补传 11月/service_JL_20261118.csv', join(GOOD, 'service_JL_20261118.csv'));
+    const handler = createIngestHandler(() => runtime);
+    // Act
+    const result = await handler(await event(fixture));
+    // Assess
+    expect(result.uploads[0]).toMatchObject({ key: 'JL/补传 11月/service_JL_20261118.csv', status: 'accepted' });
+    expect(await curated.list('lake/service/')).toEqual(['lake/service/dt=2026-11-18/province=JL/data.parquet']);
+    expect((await receiptBeside('JL/补传 11月/service_JL_20261118.csv')).status).toBe('accepted');
+  });
+
+  it('skips its own receipts and keys outside the province prefixes without writing anything', async () => {
+    // Prepare: one S3 notification with two records
+    await landing.put('JL/sales_JL_20261118.csv.receipt.json', '{}');
+    await landing.put('README.txt', 'hello');
+    const notification = await event('s3-notification-object-created.json') as unknown as { Records: Array<{ s3: { object: { key: string } } }> };
+    const record = notification.Records[0]!;
+    notification.Records = ['JL/sales_JL_20261118.csv.receipt.json', 'README.txt'].map((key) => {
+      const copy = structuredClone(record);
+      copy.s3.object.key = key;
+      return copy;
+    });
+    const handler = createIngestHandler(() => runtime);
+    const before = (await s3.requests()).length;
+    // Act
+    const result = await handler(notification);
+    // Assess
+    expect(result.uploads.map((u) => [u.key, u.status])).toEqual([['JL/sales_JL_20261118.csv.receipt.json', 'skipped'], ['README.txt', 'skipped']]);
+    expect(result.uploads[1]!.detail).toMatch(/province prefix/);
+    expect((await s3.requests()).slice(before)).toEqual([]);
+  });
+
+  it('throws when storing fails for a reason that is not the file\'s, and writes no receipt beside the upload', async () => {
+    // Prepare: the encoder fails (as a full /tmp or a DuckDB crash would)
+    await upload('JL/sales_JL_20261118.csv', join(GOOD, 'sales_JL_20261118.csv'));
+    const failing: IngestRuntime = { ...runtime, encoder: { encode: () => Promise.reject(new Error('No space left on device')) } };
+    const handler = createIngestHandler(() => failing);
+    // Act / Assess
+    await expect(handler(await event('eventbridge-object-created.json'))).rejects.toThrow('No space left on device');
+    expect(await landing.get('JL/sales_JL_20261118.csv.receipt.json')).toBeUndefined();
+    expect(await curated.list('')).toEqual([]);
+    // A retry with a working encoder then ingests it
+    const retried = await createIngestHandler(() => runtime)(await event('eventbridge-object-created.json'));
+    expect(retried.uploads[0]!.status).toBe('accepted');
+  });
+});
+
+describe('S3 event parsing', () => {
+  it('decodes keys the way S3 encodes them: + is a space, %2B a plus, UTF-8 escapes', () => {
+    expect(decodeS3Key('JL/%E8%A1%A5%E4%BC%A0+11%E6%9C%88/a%2Bb.csv')).toBe('JL/补传 11月/a+b.csv');
+    expect(decodeS3Key('JL/sales_JL_20261118.csv')).toBe('JL/sales_JL_20261118.csv');
+    expect(decodeS3Key('JL/100%.csv')).toBe('JL/100%.csv');
+  });
+
+  it('reads the upload from both event shapes, ignores other detail types and rejects unknown events', async () => {
+    expect(uploadsOf(await event('eventbridge-object-created.json'))).toEqual([{ bucket: LANDING, key: 'JL/sales_JL_20261118.csv', rawKey: 'JL/sales_JL_20261118.csv' }]);
+    expect(uploadsOf(await event('s3-notification-object-created.json'))[0]!.key).toBe('JL/补传 11月/service_JL_20261118.csv');
+    expect(uploadsOf({ ...(await event('eventbridge-object-created.json')), 'detail-type': 'Object Deleted' })).toEqual([]);
+    expect(() => uploadsOf({ period: 'previous-week' })).toThrow(UnsupportedEventError);
+  });
+});
