@@ -248,7 +248,8 @@ interface CurvePoint { size: string; rows: number; seconds: number; secondsPerMi
 function curves(rows: StepRow[]): Record<string, CurvePoint[]> {
   const out: Record<string, CurvePoint[]> = {};
   for (const r of rows) {
-    const kind = r.step.replace(/ \d{4}-(W\d{2}|\d{2})$/, '');
+    const family = r.size.startsWith('sales-') ? ' (one big file)' : '';
+    const kind = `${r.step.replace(/ \d{4}-(W\d{2}|\d{2})$/, '')}${family}`;
     (out[kind] ??= []).push({ size: r.size, rows: r.rows, seconds: r.seconds.median, secondsPerMillionRows: r.seconds.median / (r.rows / 1e6), maxRssMb: r.maxRssMb });
   }
   for (const points of Object.values(out)) points.sort((a, b) => a.rows - b.rows);

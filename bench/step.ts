@@ -44,7 +44,7 @@ async function ingest(request: Extract<StepRequest, { step: 'ingest' }>): Promis
   const inner = new DuckDbParquetEncoder();
   let encodeSeconds = 0;
   const encoder: ParquetEncoder = {
-    async encode(table: TableDecl, csv: string) {
+    async encode(table: TableDecl, csv: string | Uint8Array) {
       const t = performance.now();
       try {
         return await inner.encode(table, csv);
