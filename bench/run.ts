@@ -50,7 +50,7 @@ const SIZES: Size[] = [
   {
     name: 'national-month', label: 'national month (31 provinces, 30 days)',
     sample: { from: '2026-11-01', days: 30, provinces: ALL, seed: SEED, scale: 'national' },
-    ingestRuns: 1, weekly: { period: '2026-W47', runs: 3 }, monthly: { period: '2026-11', runs: 3 }, incentives: { month: '2026-11', runs: 2 },
+    ingestRuns: 1, weekly: { period: '2026-W47', runs: 3 }, monthly: { period: '2026-11', runs: 3 }, incentives: { month: '2026-11', runs: 1 },
   },
   { name: 'sales-1m', label: 'one sales file, 1 M rows', bigFile: 1_000_000, ingestRuns: 2 },
   { name: 'sales-2m', label: 'one sales file, 2 M rows', bigFile: 2_000_000, ingestRuns: 2 },
@@ -81,13 +81,23 @@ interface StepRow {
 const started = Date.now();
 const progress = (text: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${text}\n`);
 
-function runStep(request: StepRequest): Promise<StepResult> {
+/** A step that runs longer than this is stopped and recorded as timed out, so the default run stays bounded. */
+const STEP_LIMIT_SECONDS = 180;
+
+function runStep(request: StepRequest, limitSeconds = Infinity): Promise<StepResult & { timedOut?: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', stepScript, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
+    let timedOut = false;
+    const timer = Number.isFinite(limitSeconds) ? setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, limitSeconds * 1000) : undefined;
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) return resolve({ seconds: limitSeconds, maxRssMb: Number.NaN, timedOut: true });
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0) return reject(new Error(`step ${request.step} exited with ${code}: ${out.slice(-500)}`));
       resolve(JSON.parse(line) as StepResult);
@@ -185,17 +195,23 @@ async function benchSize(size: Size, rows: StepRow[], scans: Record<string, Repo
 
   const provinces = size.sample?.provinces ?? ['GD'];
   const timed = async (step: string, runs: number, request: StepRequest) => {
-    const got: StepResult[] = [];
+    const got: Array<StepResult & { timedOut?: boolean }> = [];
     for (let run = 1; run <= runs; run++) {
       progress(`${size.name}: ${step} run ${run}/${runs}…`);
-      const result = await runStep(request);
+      const result = await runStep(request, STEP_LIMIT_SECONDS);
+      if (result.timedOut) {
+        progress(`${size.name}: ${step} run ${run}: stopped after ${STEP_LIMIT_SECONDS} s (timed out); no more runs of this step`);
+        got.push(result);
+        break;
+      }
       progress(`${size.name}: ${step} run ${run}: ${result.seconds.toFixed(2)} s, maxRSS ${result.maxRssMb.toFixed(0)} MB ${JSON.stringify(result.detail ?? {})}`);
       got.push(result);
     }
     const s = stats(got.map((g) => g.seconds));
+    const timedOut = got.some((g) => g.timedOut);
     rows.push({
-      size: size.name, step, runs, rows: lakeRows, bytes: lakeBytes, seconds: s,
-      maxRssMb: Math.max(...got.map((g) => g.maxRssMb)), detail: got[got.length - 1]!.detail,
+      size: size.name, step: timedOut ? `${step} (TIMED OUT > ${STEP_LIMIT_SECONDS} s)` : step, runs: got.length, rows: lakeRows, bytes: lakeBytes, seconds: s,
+      maxRssMb: timedOut ? Number.NaN : Math.max(...got.map((g) => g.maxRssMb)), detail: got[got.length - 1]!.detail,
     });
   };
   const after = (period: string) => `${addDays(parsePeriod(period).end, 3)}T02:00:00Z`;
@@ -231,7 +247,7 @@ function table(rows: StepRow[]): string {
   const body = rows.map((r) => [
     r.size, r.step, String(r.runs), fmt(r.rows), fmt(r.bytes / 1024 ** 2, 1),
     fmt(r.seconds.min, 2), fmt(r.seconds.median, 2), fmt(r.seconds.max, 2),
-    r.rowsPerSecond ? fmt(r.rowsPerSecond) : '', r.mbPerSecond ? fmt(r.mbPerSecond, 1) : '', fmt(r.maxRssMb),
+    r.rowsPerSecond ? fmt(r.rowsPerSecond) : '', r.mbPerSecond ? fmt(r.mbPerSecond, 1) : '', Number.isNaN(r.maxRssMb) ? '?' : fmt(r.maxRssMb),
   ]);
   return markdown(head, body);
 }
@@ -248,6 +264,7 @@ interface CurvePoint { size: string; rows: number; seconds: number; secondsPerMi
 function curves(rows: StepRow[]): Record<string, CurvePoint[]> {
   const out: Record<string, CurvePoint[]> = {};
   for (const r of rows) {
+    if (r.step.includes('TIMED OUT')) continue;
     const family = r.size.startsWith('sales-') ? ' (one big file)' : '';
     const kind = `${r.step.replace(/ \d{4}-(W\d{2}|\d{2})$/, '')}${family}`;
     (out[kind] ??= []).push({ size: r.size, rows: r.rows, seconds: r.seconds.median, secondsPerMillionRows: r.seconds.median / (r.rows / 1e6), maxRssMb: r.maxRssMb });
