@@ -16,7 +16,7 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
 
   constructor(private readonly options: { tempDir?: string } = {}) {}
 
-  encode(table: TableDecl, normalizedCsv: string): Promise<Uint8Array> {
+  encode(table: TableDecl, normalizedCsv: string | Uint8Array): Promise<Uint8Array> {
     const next = this.queue.then(() => this.encodeNow(table, normalizedCsv));
     this.queue = next.catch(() => undefined);
     return next;
@@ -40,7 +40,7 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
     return this.connection;
   }
 
-  private async encodeNow(table: TableDecl, normalizedCsv: string): Promise<Uint8Array> {
+  private async encodeNow(table: TableDecl, normalizedCsv: string | Uint8Array): Promise<Uint8Array> {
     const { connection } = await this.open();
     const dir = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'telco-kpi-parquet-'));
     try {

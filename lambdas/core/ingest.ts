@@ -42,8 +42,8 @@ export function receiptKey(receipt: Receipt): string {
  * the receipt is stored. A failure while encoding or storing leaves the previous partition as it was.
  */
 export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Promise<Receipt> {
-  const { receipt, normalizedCsv } = await validateExtract(input, { now: deps.now });
-  if (receipt.status === 'accepted' && normalizedCsv !== undefined) {
+  const { receipt, normalized } = await validateExtract(input, { now: deps.now });
+  if (receipt.status === 'accepted' && normalized !== undefined) {
     const dataKey = partitionKey(receipt.type, receipt);
     const manifestAt = manifestKey(receipt);
     const previous = await readManifest(deps.store, manifestAt);
@@ -51,7 +51,7 @@ export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Prom
     if (stored) {
       receipt.status = 'unchanged';
     } else {
-      const parquet = await deps.encoder.encode(TABLES[receipt.type], normalizedCsv);
+      const parquet = await deps.encoder.encode(TABLES[receipt.type], normalized);
       await deps.store.put(dataKey, parquet, { contentType: 'application/vnd.apache.parquet' });
       const manifest: PartitionManifest = { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt };
       await deps.store.put(manifestAt, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });

@@ -61,5 +61,5 @@ export interface Mailer {
 
 /** Turns a validated extract's canonical CSV (header = the table's stored columns) into Parquet bytes. */
 export interface ParquetEncoder {
-  encode(table: TableDecl, normalizedCsv: string): Promise<Uint8Array>;
+  encode(table: TableDecl, normalizedCsv: string | Uint8Array): Promise<Uint8Array>;
 }

@@ -38,8 +38,10 @@ export interface Receipt {
 
 export interface Validation {
   receipt: Receipt;
-  /** Present only when accepted: UTF-8 CSV of the stored columns in declaration order. */
-  normalizedCsv?: string;
+  /** Present only when accepted: UTF-8 CSV bytes of the stored columns in declaration order. */
+  normalized?: Uint8Array;
+  /** The same CSV as text (decoded on first read: ingest passes the bytes on untouched). */
+  readonly normalizedCsv?: string;
 }
 
 export interface ExtractInput {
@@ -76,12 +78,13 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     status: 'rejected', rowsRead: 0, rowsAccepted: 0, problems: problems.list, problemCount: 0,
     warnings, encoding: '', sha256: createHash('sha256').update(input.bytes).digest('hex'), receivedAt,
   };
-  const finish = (normalizedCsv?: string): Validation => {
+  const finish = (normalized?: Uint8Array): Validation => {
     receipt.problemCount = problems.count;
-    if (problems.count === 0 && normalizedCsv !== undefined) {
+    if (problems.count === 0 && normalized !== undefined) {
       receipt.status = 'accepted';
       receipt.rowsAccepted = receipt.rowsRead;
-      return { receipt, normalizedCsv };
+      let text: string | undefined;
+      return { receipt, normalized, get normalizedCsv() { return (text ??= new TextDecoder().decode(normalized)); } };
     }
     receipt.status = 'rejected';
     receipt.rowsAccepted = 0;
@@ -145,7 +148,7 @@ class RowValidator {
     this.index = Object.fromEntries(table.columns.map((c, i) => [c.name, i]));
   }
 
-  run(source: TableSource, receipt: Receipt): string | undefined {
+  run(source: TableSource, receipt: Receipt): Uint8Array | undefined {
     const { table, problems } = this;
     const mapped = this.mapHeader(source.header);
     const checks = this.columns.map((c) => (c.derived ? undefined : checkFor(c, table.name)));
@@ -211,12 +214,13 @@ class RowValidator {
         if (values[rule.operator] === 'self') selfProducts.add(values[rule.product]!);
       }
       if (problems.count !== 0) return;
+      let line = '';
       for (let o = 0; o < outputIdx.length; o++) {
         const k = outputIdx[o]!;
-        if (o > 0) output.push(',');
-        output.push(quoted[k] ? csvCell(values[k]!) : values[k]!);
+        const value = quoted[k] ? csvCell(values[k]!) : values[k]!;
+        line = o === 0 ? value : `${line},${value}`;
       }
-      output.endRow();
+      output.row(`${line}\n`);
     });
 
     receipt.rowsRead = rowsRead;
@@ -235,7 +239,7 @@ class RowValidator {
       this.warnings.push(`the file has no data rows: stored as a ${table.name === 'sales' ? 'day without sales events' : 'day without service contacts'}`);
     }
     if (problems.count !== 0) return undefined;
-    return output.text();
+    return output.bytes();
   }
 
   /** Source cell index per declared column (-1 when absent); undefined when the header is unusable. */
@@ -333,34 +337,36 @@ class RowValidator {
   }
 }
 
-/** The canonical CSV built from cell strings joined in chunks: no per-row string concatenation. */
+/**
+ * The canonical CSV as UTF-8 bytes: each row is one concatenated string, rows are encoded in
+ * blocks, so no file-sized string is ever built (the encoder writes the bytes as they are).
+ */
 class CsvChunks {
-  private readonly chunks: string[];
-  private parts: string[] = [];
+  private readonly chunks: Buffer[] = [];
+  private rows: string[] = [];
+  private size = 0;
 
   constructor(header: string) {
-    this.chunks = [header + '\n'];
+    this.chunks.push(Buffer.from(header + '\n'));
+    this.size = this.chunks[0]!.length;
   }
 
-  /** Appends a cell (with its separator: ',' or '\n' passed by the caller). */
-  push(text: string): void {
-    this.parts.push(text);
+  row(line: string): void {
+    this.rows.push(line);
+    if (this.rows.length >= 8_192) this.flush();
   }
 
-  endRow(): void {
-    this.parts.push('\n');
-    if (this.parts.length >= 16_384) this.flush();
-  }
-
-  text(): string {
+  bytes(): Buffer {
     this.flush();
-    return this.chunks.join('');
+    return Buffer.concat(this.chunks, this.size);
   }
 
   private flush(): void {
-    if (this.parts.length === 0) return;
-    this.chunks.push(this.parts.join(''));
-    this.parts = [];
+    if (this.rows.length === 0) return;
+    const block = Buffer.from(this.rows.join(''));
+    this.chunks.push(block);
+    this.size += block.length;
+    this.rows = [];
   }
 }
 

@@ -1,0 +1,329 @@
+/**
+ * `npm run bench [-- --full] [-- --only SIZE,…]`: generates sample extracts at growing sizes, then
+ * measures ingest, the weekly and monthly report (queries + workbook + e-mail) and the monthly
+ * incentive tally, each step in its own child process (its peak RSS is its own), over several
+ * runs. Prints a table and the cost curves, and writes bench/results.json.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { QUERIES_DIR } from '../lambdas/config.js';
+import { PROVINCE_CODES, type Province } from '../lambdas/core/codes.js';
+import { addDays, parsePeriod } from '../lambdas/core/period.js';
+import { generateSample, sampleFileCount, type SampleOptions } from '../lambdas/core/sample.js';
+import { reportScan, USD_PER_TB, type ReportScan } from './scan.js';
+import type { StepRequest, StepResult } from './step.js';
+
+const benchDir = import.meta.dirname;
+const dataRoot = join(benchDir, 'data');
+const stepScript = join(benchDir, 'step.ts');
+
+interface Size {
+  name: string;
+  label: string;
+  /** Sample options; `bigFile` instead builds one sales file of that many rows. */
+  sample?: SampleOptions;
+  bigFile?: number;
+  ingestRuns: number;
+  weekly?: { period: string; runs: number };
+  monthly?: { period: string; runs: number };
+  incentives?: { month: string; runs: number };
+  full?: boolean;
+}
+
+const ALL = PROVINCE_CODES as Province[];
+const SEED = 20261101;
+
+const SIZES: Size[] = [
+  {
+    name: 'province-month', label: 'province-month (JL, province scale, 30 days)',
+    sample: { from: '2026-11-01', days: 30, provinces: ['JL'], seed: SEED, scale: 'province' },
+    ingestRuns: 3, weekly: { period: '2026-W47', runs: 5 }, monthly: { period: '2026-11', runs: 3 }, incentives: { month: '2026-11', runs: 3 },
+  },
+  {
+    name: 'national-week', label: 'national week (31 provinces, 7 days)',
+    sample: { from: '2026-11-16', days: 7, provinces: ALL, seed: SEED, scale: 'national' },
+    ingestRuns: 2, weekly: { period: '2026-W47', runs: 3 },
+  },
+  {
+    name: 'national-month', label: 'national month (31 provinces, 30 days)',
+    sample: { from: '2026-11-01', days: 30, provinces: ALL, seed: SEED, scale: 'national' },
+    ingestRuns: 1, weekly: { period: '2026-W47', runs: 3 }, monthly: { period: '2026-11', runs: 3 }, incentives: { month: '2026-11', runs: 1 },
+  },
+  { name: 'sales-1m', label: 'one sales file, 1 M rows', bigFile: 1_000_000, ingestRuns: 2 },
+  { name: 'sales-2m', label: 'one sales file, 2 M rows', bigFile: 2_000_000, ingestRuns: 2 },
+  {
+    name: 'national-year', label: 'national year (31 provinces, 365 days)', full: true,
+    sample: { from: '2026-01-01', days: 365, provinces: ALL, seed: SEED, scale: 'national' },
+    ingestRuns: 1, weekly: { period: '2026-W47', runs: 1 }, monthly: { period: '2026-11', runs: 1 }, incentives: { month: '2026-11', runs: 1 },
+  },
+];
+
+/** Free bytes the national year needs: ≈ 25 GB of CSV and its lake, with room to spare. */
+const YEAR_NEEDS_BYTES = 45 * 1024 ** 3;
+
+interface StepRow {
+  size: string;
+  step: string;
+  runs: number;
+  /** Rows processed (ingest) or rows in the lake (reports, incentives). */
+  rows: number;
+  bytes: number;
+  seconds: { min: number; median: number; max: number };
+  rowsPerSecond?: number;
+  mbPerSecond?: number;
+  maxRssMb: number;
+  detail?: Record<string, unknown>;
+}
+
+const started = Date.now();
+const progress = (text: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${text}\n`);
+
+/** A step that runs longer than this is stopped and recorded as timed out, so the default run stays bounded. */
+const STEP_LIMIT_SECONDS = 180;
+
+function runStep(request: StepRequest, limitSeconds = Infinity): Promise<StepResult & { timedOut?: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', stepScript, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let timedOut = false;
+    const timer = Number.isFinite(limitSeconds) ? setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, limitSeconds * 1000) : undefined;
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) return resolve({ seconds: limitSeconds, maxRssMb: Number.NaN, timedOut: true });
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`step ${request.step} exited with ${code}: ${out.slice(-500)}`));
+      resolve(JSON.parse(line) as StepResult);
+    });
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const stats = (xs: number[]) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
+
+/** Writes the size's extracts once (kept under bench/data, reused while the options are the same). */
+async function ensureData(size: Size): Promise<string> {
+  const dir = join(dataRoot, size.name, 'extracts');
+  const marker = join(dataRoot, size.name, 'extracts.json');
+  const wanted = JSON.stringify(size.sample ?? { bigFile: size.bigFile });
+  if (existsSync(marker) && (await readFile(marker, 'utf8')) === wanted) return dir;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const t = performance.now();
+  if (size.sample) {
+    const total = sampleFileCount(size.sample);
+    let files = 0;
+    for (const file of generateSample(size.sample)) {
+      await writeFile(join(dir, file.fileName), file.content);
+      if (++files % 200 === 0) progress(`${size.name}: generated ${files}/${total} files`);
+    }
+  } else {
+    await writeFile(join(dir, 'sales_GD_20261118.csv'), bigSalesFile(size.bigFile!));
+  }
+  progress(`${size.name}: data generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  await writeFile(marker, wanted);
+  return dir;
+}
+
+/** One GD sales day repeated with renamed event ids until it has `rows` rows. */
+function bigSalesFile(rows: number): Buffer {
+  const day = [...generateSample({ from: '2026-11-18', days: 1, provinces: ['GD'], seed: SEED, scale: 'national' })].find((f) => f.type === 'sales')!;
+  const lines = day.content.trimEnd().split('\n');
+  const header = lines.shift()!;
+  const parts: string[] = [header, '\n'];
+  for (let i = 0, copy = 0; i < rows; copy++) {
+    for (const line of lines) {
+      if (i++ >= rows) break;
+      parts.push(`r${copy}-`, line, '\n');
+    }
+  }
+  return Buffer.from(parts.join(''));
+}
+
+function freeBytes(path: string): number {
+  const out = execFileSync('df', ['-Pk', path], { encoding: 'utf8' }).trim().split('\n').pop()!.split(/\s+/);
+  return Number(out[3]) * 1024;
+}
+
+async function benchSize(size: Size, rows: StepRow[], scans: Record<string, ReportScan[]>): Promise<void> {
+  const extracts = await ensureData(size);
+  const home = join(dataRoot, size.name, 'home');
+  const results: StepResult[] = [];
+  for (let run = 1; run <= size.ingestRuns; run++) {
+    const runHome = `${home}-run`;
+    await rm(runHome, { recursive: true, force: true });
+    progress(`${size.name}: ingest run ${run}/${size.ingestRuns}…`);
+    const result = await runStep({ step: 'ingest', dataDir: extracts, home: runHome });
+    const r = result.types ?? {};
+    const total = Object.values(r).reduce((a, t) => ({ rows: a.rows + t.rows, bytes: a.bytes + t.bytes }), { rows: 0, bytes: 0 });
+    progress(`${size.name}: ingest run ${run}: ${total.rows} rows in ${result.seconds.toFixed(1)} s = ${Math.round(total.rows / result.seconds)} rows/s, maxRSS ${result.maxRssMb.toFixed(0)} MB`
+      + (r.sales ? `; sales ${Math.round(r.sales.rows / r.sales.seconds)} rows/s (encode ${r.sales.encodeSeconds.toFixed(1)} of ${r.sales.seconds.toFixed(1)} s)` : ''));
+    if (result.rejected) throw new Error(`${size.name}: ${result.rejected} file(s) rejected by ingest`);
+    results.push(result);
+    await rm(home, { recursive: true, force: true });
+    await rename(runHome, home);
+  }
+  const types = Object.keys(results[0]!.types ?? {});
+  const lakeRows = types.reduce((n, t) => n + results[0]!.types![t]!.rows, 0);
+  const lakeBytes = types.reduce((n, t) => n + results[0]!.types![t]!.bytes, 0);
+  const ingestRow = (step: string, pick: (r: StepResult) => { rows: number; bytes: number; seconds: number; encodeSeconds: number }): StepRow => {
+    const picked = results.map(pick);
+    const s = stats(picked.map((p) => p.seconds));
+    return {
+      size: size.name, step, runs: results.length, rows: picked[0]!.rows, bytes: picked[0]!.bytes, seconds: s,
+      rowsPerSecond: picked[0]!.rows / s.median, mbPerSecond: picked[0]!.bytes / 1024 ** 2 / s.median,
+      maxRssMb: Math.max(...results.map((r) => r.maxRssMb)),
+      detail: { encodeSeconds: median(picked.map((p) => p.encodeSeconds)) },
+    };
+  };
+  rows.push(ingestRow('ingest (all types)', (r) => Object.values(r.types!).reduce(
+    (a, t) => ({ rows: a.rows + t.rows, bytes: a.bytes + t.bytes, seconds: a.seconds + t.seconds, encodeSeconds: a.encodeSeconds + t.encodeSeconds }),
+    { rows: 0, bytes: 0, seconds: 0, encodeSeconds: 0 },
+  )));
+  if (types.includes('sales')) rows.push(ingestRow('ingest sales', (r) => r.types!.sales!));
+
+  const provinces = size.sample?.provinces ?? ['GD'];
+  const timed = async (step: string, runs: number, request: StepRequest) => {
+    const got: Array<StepResult & { timedOut?: boolean }> = [];
+    for (let run = 1; run <= runs; run++) {
+      progress(`${size.name}: ${step} run ${run}/${runs}…`);
+      const result = await runStep(request, STEP_LIMIT_SECONDS);
+      if (result.timedOut) {
+        progress(`${size.name}: ${step} run ${run}: stopped after ${STEP_LIMIT_SECONDS} s (timed out); no more runs of this step`);
+        got.push(result);
+        break;
+      }
+      progress(`${size.name}: ${step} run ${run}: ${result.seconds.toFixed(2)} s, maxRSS ${result.maxRssMb.toFixed(0)} MB ${JSON.stringify(result.detail ?? {})}`);
+      got.push(result);
+    }
+    const s = stats(got.map((g) => g.seconds));
+    const timedOut = got.some((g) => g.timedOut);
+    rows.push({
+      size: size.name, step: timedOut ? `${step} (TIMED OUT > ${STEP_LIMIT_SECONDS} s)` : step, runs: got.length, rows: lakeRows, bytes: lakeBytes, seconds: s,
+      maxRssMb: timedOut ? Number.NaN : Math.max(...got.map((g) => g.maxRssMb)), detail: got[got.length - 1]!.detail,
+    });
+  };
+  const after = (period: string) => `${addDays(parsePeriod(period).end, 3)}T02:00:00Z`;
+  if (size.weekly) {
+    await timed(`weekly report ${size.weekly.period}`, size.weekly.runs, { step: 'report', home, period: size.weekly.period, provinces, now: after(size.weekly.period) });
+    (scans[size.name] ??= []).push(await reportScan(home, parsePeriod(size.weekly.period), QUERIES_DIR));
+  }
+  if (size.monthly) {
+    await timed(`monthly report ${size.monthly.period}`, size.monthly.runs, { step: 'report', home, period: size.monthly.period, provinces, now: after(size.monthly.period) });
+    (scans[size.name] ??= []).push(await reportScan(home, parsePeriod(size.monthly.period), QUERIES_DIR));
+  }
+  if (size.incentives) {
+    await timed(`incentives ${size.incentives.month}`, size.incentives.runs, { step: 'incentives', home, month: size.incentives.month, provinces, now: after(size.incentives.month) });
+  }
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model.trim() ?? 'unknown',
+    cores: cpu.length,
+    ramGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+  };
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function table(rows: StepRow[]): string {
+  const head = ['size', 'step', 'runs', 'rows', 'MB', 'min s', 'median s', 'max s', 'rows/s', 'MB/s', 'peak RSS MB'];
+  const body = rows.map((r) => [
+    r.size, r.step, String(r.runs), fmt(r.rows), fmt(r.bytes / 1024 ** 2, 1),
+    fmt(r.seconds.min, 2), fmt(r.seconds.median, 2), fmt(r.seconds.max, 2),
+    r.rowsPerSecond ? fmt(r.rowsPerSecond) : '', r.mbPerSecond ? fmt(r.mbPerSecond, 1) : '', Number.isNaN(r.maxRssMb) ? '?' : fmt(r.maxRssMb),
+  ]);
+  return markdown(head, body);
+}
+
+function markdown(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(head), `|${widths.map((w, i) => (i < 2 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+interface CurvePoint { size: string; rows: number; seconds: number; secondsPerMillionRows: number; maxRssMb: number }
+
+/** Per step kind: rows vs median seconds across sizes, and seconds per million rows (flat = linear). */
+function curves(rows: StepRow[]): Record<string, CurvePoint[]> {
+  const out: Record<string, CurvePoint[]> = {};
+  for (const r of rows) {
+    if (r.step.includes('TIMED OUT')) continue;
+    const family = r.size.startsWith('sales-') ? ' (one big file)' : '';
+    const kind = `${r.step.replace(/ \d{4}-(W\d{2}|\d{2})$/, '')}${family}`;
+    (out[kind] ??= []).push({ size: r.size, rows: r.rows, seconds: r.seconds.median, secondsPerMillionRows: r.seconds.median / (r.rows / 1e6), maxRssMb: r.maxRssMb });
+  }
+  for (const points of Object.values(out)) points.sort((a, b) => a.rows - b.rows);
+  return out;
+}
+
+function curveText(c: Record<string, CurvePoint[]>): string {
+  const lines: string[] = [];
+  for (const [kind, points] of Object.entries(c)) {
+    if (points.length < 2) continue;
+    const first = points[0]!;
+    const last = points[points.length - 1]!;
+    const growth = (last.seconds / first.seconds) / (last.rows / first.rows);
+    lines.push(`${kind}: ${points.map((p) => `${fmt(p.rows / 1e6, 2)} M rows → ${fmt(p.seconds, 2)} s (${fmt(p.secondsPerMillionRows, 2)} s/M rows, ${fmt(p.maxRssMb)} MB)`).join('; ')}`);
+    lines.push(`  time grew ${fmt(last.seconds / first.seconds, 1)}× for ${fmt(last.rows / first.rows, 1)}× the rows: ${growth > 1.3 ? 'SUPER-LINEAR' : growth < 0.7 ? 'sub-linear' : 'about linear'} (${fmt(growth, 2)})`);
+  }
+  return lines.join('\n');
+}
+
+function scanText(scans: Record<string, ReportScan[]>): string {
+  const lines: string[] = [];
+  for (const [size, list] of Object.entries(scans)) {
+    for (const s of list) {
+      const per = s.queries.map((q) => `${q.query} ${q.files} files ${fmt(q.bytes / 1024 ** 2, 1)} MB (columns ${fmt(q.columnBytes / 1024 ** 2, 1)} MB)`).join('; ');
+      lines.push(`${size} ${s.period}: ${s.files} files, ${fmt(s.bytes / 1024 ** 2, 1)} MB after partition pruning → ${fmt(s.usd, 4)} USD at ${USD_PER_TB} USD/TB; `
+        + `${fmt(s.columnBytes / 1024 ** 2, 1)} MB with column pruning → ${fmt(s.usdColumns, 4)} USD   [${per}]`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const full = args.includes('--full');
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : undefined;
+  await mkdir(dataRoot, { recursive: true });
+  let sizes = SIZES.filter((s) => (only ? only.has(s.name) : !s.full || full));
+  if (full && sizes.some((s) => s.full) && freeBytes(dataRoot) < YEAR_NEEDS_BYTES) {
+    progress(`--full: only ${fmt(freeBytes(dataRoot) / 1024 ** 3, 1)} GB free under ${dataRoot}; the national year needs ${YEAR_NEEDS_BYTES / 1024 ** 3} GB: skipped`);
+    sizes = sizes.filter((s) => !s.full);
+  }
+  const rows: StepRow[] = [];
+  const scans: Record<string, ReportScan[]> = {};
+  for (const size of sizes) {
+    progress(`== ${size.label}`);
+    await benchSize(size, rows, scans);
+  }
+  const c = curves(rows);
+  const results = { machine: machine(), totalSeconds: (Date.now() - started) / 1000, args, sizes: sizes.map((s) => ({ name: s.name, label: s.label })), steps: rows, curves: c, athena: scans };
+  await writeFile(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const m = results.machine;
+  console.log(`\nMachine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}, ${m.date}\n`);
+  console.log(table(rows));
+  console.log(`\nCurves (median seconds vs rows; s/M rows flat = linear):\n${curveText(c)}`);
+  console.log(`\nAthena bytes scanned per report (partition pruning read off the local lake; Parquet column pruning scans less):\n${scanText(scans)}`);
+  console.log(`\nTotal ${fmt(results.totalSeconds)} s; results in bench/results.json`);
+}
+
+await main();

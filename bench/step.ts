@@ -1,0 +1,164 @@
+/**
+ * One benchmark step, run in its own child process by bench/run.ts so its peak resident memory
+ * (maxRSS) is its own. Takes one JSON argument (a StepRequest) and prints one JSON line (a StepResult).
+ */
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDbParquetEncoder } from '../lambdas/adapters/duckdb-parquet-encoder.js';
+import { DuckDbQueryEngine } from '../lambdas/adapters/duckdb-query-engine.js';
+import { LocalObjectStore } from '../lambdas/adapters/local-object-store.js';
+import { OutboxMailer } from '../lambdas/adapters/outbox-mailer.js';
+import { QUERIES_DIR } from '../lambdas/config.js';
+import { loadSettings, readYamlFiles } from '../lambdas/cli/local-runtime.js';
+import { runIncentives } from '../lambdas/core/incentives/job.js';
+import { loadPlans } from '../lambdas/core/incentives/plan.js';
+import { ingestExtract, validateOnly } from '../lambdas/core/ingest.js';
+import { parsePeriod } from '../lambdas/core/period.js';
+import type { ParquetEncoder } from '../lambdas/core/ports.js';
+import { runReportJob } from '../lambdas/core/report-job.js';
+import type { TableDecl } from '../lambdas/core/schema.js';
+
+export type StepRequest =
+  | { step: 'ingest'; dataDir: string; home: string; validateOnly?: boolean }
+  | { step: 'report'; home: string; period: string; provinces: string[]; now: string }
+  | { step: 'incentives'; home: string; month: string; provinces: string[]; now: string };
+
+export interface TypeFigures { files: number; rows: number; bytes: number; seconds: number; encodeSeconds: number }
+
+export interface StepResult {
+  seconds: number;
+  /** Peak resident set size of the child process, MB. */
+  maxRssMb: number;
+  /** Ingest: per extract type. */
+  types?: Record<string, TypeFigures>;
+  rejected?: number;
+  /** Report/incentives: what came out. */
+  detail?: Record<string, number | string>;
+}
+
+const projectRoot = join(import.meta.dirname, '..');
+
+async function ingest(request: Extract<StepRequest, { step: 'ingest' }>): Promise<Omit<StepResult, 'maxRssMb'>> {
+  const names = (await readdir(request.dataDir)).filter((n) => n.endsWith('.csv')).sort();
+  const store = new LocalObjectStore(request.home);
+  const inner = new DuckDbParquetEncoder();
+  let encodeSeconds = 0;
+  const encoder: ParquetEncoder = {
+    async encode(table: TableDecl, csv: string | Uint8Array) {
+      const t = performance.now();
+      try {
+        return await inner.encode(table, csv);
+      } finally {
+        encodeSeconds += (performance.now() - t) / 1000;
+      }
+    },
+  };
+  const types: Record<string, TypeFigures> = {};
+  let rejected = 0;
+  const started = performance.now();
+  try {
+    for (const name of names) {
+      const bytes = new Uint8Array(await readFile(join(request.dataDir, name)));
+      const type = name.slice(0, name.indexOf('_'));
+      const figures = (types[type] ??= { files: 0, rows: 0, bytes: 0, seconds: 0, encodeSeconds: 0 });
+      const encodeBefore = encodeSeconds;
+      const t = performance.now();
+      const receipt = request.validateOnly
+        ? (await validateOnly({ fileName: name, bytes })).receipt
+        : await ingestExtract({ store, encoder }, { fileName: name, bytes });
+      figures.seconds += (performance.now() - t) / 1000;
+      figures.encodeSeconds += encodeSeconds - encodeBefore;
+      figures.files++;
+      figures.rows += receipt.rowsRead;
+      figures.bytes += bytes.length;
+      if (receipt.status === 'rejected') rejected++;
+    }
+  } finally {
+    await inner.close();
+  }
+  return { seconds: (performance.now() - started) / 1000, types, rejected };
+}
+
+/** The run ledger and earlier outputs are removed first, so every run builds and sends afresh. */
+async function freshOutputs(home: string): Promise<string> {
+  await rm(join(home, 'runs'), { recursive: true, force: true });
+  await rm(join(home, 'reports'), { recursive: true, force: true });
+  const outbox = join(home, 'bench-outbox');
+  await rm(outbox, { recursive: true, force: true });
+  return outbox;
+}
+
+async function report(request: Extract<StepRequest, { step: 'report' }>): Promise<Omit<StepResult, 'maxRssMb'>> {
+  const outbox = await freshOutputs(request.home);
+  const base = await loadSettings(join(projectRoot, 'config'));
+  const settings = { ...base, provinces: request.provinces };
+  const store = new LocalObjectStore(request.home);
+  const engine = new DuckDbQueryEngine(request.home, QUERIES_DIR);
+  const mailer = new OutboxMailer(outbox);
+  const notifier = { notify: async () => undefined };
+  const now = new Date(request.now);
+  const started = performance.now();
+  try {
+    const outcome = await runReportJob(
+      { engine, store, settings, mailer, notifier, now: () => now },
+      { period: parsePeriod(request.period), scope: 'ALL', lang: 'zh-CN', send: true },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const sent = outcome.runs.filter((r) => r.state === 'sent').length;
+    if (sent === 0) throw new Error(`report ${request.period} was not sent: ${outcome.runs.map((r) => `${r.state} ${r.error ?? ''}`).join('; ')}`);
+    const eml = await readdir(outbox);
+    return {
+      seconds,
+      detail: {
+        kpiRows: outcome.artifacts?.kpis.rows.length ?? 0,
+        xlsxBytes: outcome.artifacts?.xlsx.length ?? 0,
+        emlBytes: (await Promise.all(eml.map((f) => stat(join(outbox, f))))).reduce((n, s) => n + s.size, 0),
+        sent,
+      },
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+async function incentives(request: Extract<StepRequest, { step: 'incentives' }>): Promise<Omit<StepResult, 'maxRssMb'>> {
+  const outbox = await freshOutputs(request.home);
+  const base = await loadSettings(join(projectRoot, 'config'));
+  const settings = { ...base, provinces: request.provinces };
+  const plans = loadPlans((await readYamlFiles(join(projectRoot, 'config', 'plans'))).map((f) => ({ name: f.name, text: f.text })));
+  const store = new LocalObjectStore(request.home);
+  const engine = new DuckDbQueryEngine(request.home, QUERIES_DIR);
+  const mailer = new OutboxMailer(outbox);
+  const notifier = { notify: async () => undefined };
+  const now = new Date(request.now);
+  const started = performance.now();
+  try {
+    const result = await runIncentives(
+      { engine, store, settings, plans, now: () => now, delivery: { mailer, notifier } },
+      { month: request.month, send: true },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      seconds,
+      detail: {
+        managers: result.summary.managers,
+        lines: result.tally.managers.reduce((n, m) => n + m.lines.length, 0),
+        xlsxBytes: result.xlsx.length,
+        sent: result.runs.filter((r) => r.state === 'sent').length,
+      },
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const request = JSON.parse(process.argv[2] ?? '{}') as StepRequest;
+  const result = request.step === 'ingest' ? await ingest(request)
+    : request.step === 'report' ? await report(request)
+      : await incentives(request);
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb })}\n`);
+}
+
+await main();
