@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { duckDbOptions } from './duckdb-options.js';
 import type { ParquetEncoder } from '../core/ports.js';
 import { sqlType, type TableDecl } from '../core/schema.js';
 
@@ -34,7 +35,7 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
 
   private open() {
     this.connection ??= (async () => {
-      const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+      const instance = await DuckDBInstance.create(':memory:', duckDbOptions());
       return { instance, connection: await instance.connect() };
     })();
     return this.connection;

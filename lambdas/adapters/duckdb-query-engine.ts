@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { duckDbOptions } from './duckdb-options.js';
 import { TelcoKpiError } from '../core/errors.js';
 import type { QueryEngine, Row, SqlValue } from '../core/ports.js';
 import { EXTRACT_TYPES, TABLES, sqlType, type TableDecl } from '../core/schema.js';
@@ -46,7 +47,7 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   private async connect(): Promise<DuckDBConnection> {
     if (!this.connection) {
-      this.instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+      this.instance = await DuckDBInstance.create(':memory:', duckDbOptions());
       this.connection = await this.instance.connect();
     }
     return this.connection;
