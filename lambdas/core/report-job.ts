@@ -161,7 +161,9 @@ export async function runReportJob(deps: ReportJobDeps, request: ReportRequest &
       partial,
       missing: artifacts.missing,
       compose: ({ revision }) => ({
-        ...composeReportMail(artifacts.kpis, { lang, runId, workbookName, workbookPath: artifacts.xlsxKey, revision: revision > 0, partial: partial ? { missing: artifacts.missing } : undefined }),
+        // The subject and first line name the missing province-days from the report's own
+        // completeness, as readers count them (one per province and day, with readable labels).
+        ...composeReportMail(artifacts.kpis, { lang, runId, workbookName, workbookPath: artifacts.xlsxKey, revision: revision > 0 }),
         attachments: [{ filename: workbookName, content: artifacts.xlsx, contentType: XLSX_TYPE }],
       }),
     }));
