@@ -86,7 +86,11 @@ export function jobKey(job: JobId): string {
   return `${job.kind}/${job.periodId}/${job.scope}/${slug}-${listHash}`;
 }
 
-/** Sends the content to the job's recipients at most once; returns the run record written to the ledger. */
+/**
+ * Sends the content to the job's recipients at most once; returns the run record written to the
+ * ledger. Throws a DeliveryError when the message was delivered but the ledger could not say so
+ * in full; any other error (an unreachable store before the send) means this run sent nothing.
+ */
 export async function deliverOnce(deps: DeliveryDeps, job: JobId, content: DeliveryContent): Promise<RunRecord> {
   const key = jobKey(job);
   const base = `runs/${key}`;
@@ -158,7 +162,11 @@ export async function deliverOnce(deps: DeliveryDeps, job: JobId, content: Deliv
       throw new DeliveryError(`run ${content.runId} delivered ${key} but the ledger is unreachable: ${rec.error}`, { cause: error });
     }
   }
-  return save(done);
+  try {
+    return await save(done);
+  } catch (error) {
+    throw new DeliveryError(`run ${content.runId} delivered ${key} and marked it sent, but its run record could not be written: ${describe(error)}`, { cause: error });
+  }
 }
 
 /** Records a run that stopped before sending (queries, workbook or freshness) and tells operators when it failed. */
