@@ -1,13 +1,14 @@
 /**
  * A real SMTP server (smtp-server on loopback) behind a TCP proxy, scripted per message attempt:
  * accept, refuse with a 4xx or 5xx reply to the message data, or drop the connection while the
- * client is sending the message body (the proxy cuts both sockets before forwarding any of it).
+ * client is sending the message body (the proxy cuts both sockets before forwarding any of it),
+ * or after the server accepted the whole message but before its 250 reply reaches the client.
  */
 import net from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
-export type SmtpAction = 'accept' | 'refuse-4xx' | 'refuse-5xx' | 'drop-mid-data';
+export type SmtpAction = 'accept' | 'refuse-4xx' | 'refuse-5xx' | 'drop-mid-data' | 'drop-before-reply';
 
 export interface ReceivedMail {
   rcptTo: string[];
@@ -37,6 +38,7 @@ export async function startScriptedSmtp(script: SmtpAction[], otherwise: SmtpAct
     return action;
   };
   let peeked: SmtpAction | undefined;
+  let dropNextReply = false;
   const peek = (): SmtpAction => (peeked ??= next());
   const take = (): SmtpAction => {
     const action = peek();
@@ -54,6 +56,7 @@ export async function startScriptedSmtp(script: SmtpAction[], otherwise: SmtpAct
         const action = take();
         if (action === 'refuse-4xx') return callback(Object.assign(new Error('4.3.0 Mailbox busy, try again later'), { responseCode: 451 }));
         if (action === 'refuse-5xx') return callback(Object.assign(new Error('5.7.1 Message rejected by policy'), { responseCode: 554 }));
+        if (action === 'drop-before-reply') dropNextReply = true;
         const raw = Buffer.concat(chunks);
         const rcptTo = session.envelope.rcptTo.map((r) => r.address);
         pending.push(simpleParser(raw).then((parsed) => { received.push({ rcptTo, raw, parsed }); }));
@@ -87,7 +90,14 @@ export async function startScriptedSmtp(script: SmtpAction[], otherwise: SmtpAct
       if (/(^|\r\n)DATA\r\n$/i.test(chunk.toString('latin1'))) afterData = true;
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (dropNextReply && /^250 /m.test(chunk.toString('latin1'))) {
+        dropNextReply = false;
+        cut();
+        return;
+      }
+      client.write(chunk);
+    });
     client.on('close', () => { upstream.destroy(); sockets.delete(client); });
     upstream.on('close', () => { client.destroy(); sockets.delete(upstream); });
     client.on('error', () => undefined);

@@ -116,6 +116,21 @@ describe('report delivery against a faulty SMTP server', () => {
     expect(outcome.ok).toBe(true);
   });
 
+  it('a connection lost after the server took the message but before its reply: the known SMTP limit, both copies share one Message-ID', async () => {
+    // SMTP cannot tell the client whether a message whose 250 reply was lost was accepted, and
+    // nodemailer reports it exactly like a drop mid-DATA (ECONNECTION at CONN). The job retries, so
+    // the server may hold two copies; they carry the same Message-ID, which mail clients collapse.
+    // Act
+    const { smtp } = await runJob(['drop-before-reply', 'accept']);
+    // Assess
+    expect(smtp.log).toEqual(['drop-before-reply', 'accept']);
+    expect(smtp.received).toHaveLength(2);
+    const ids = smtp.received.map((m) => m.parsed.messageId);
+    expect(ids[0]).toMatch(/@telco-kpi>$/);
+    expect(ids[1]).toBe(ids[0]);
+    expect((await listRuns(runtime!.store)).map((r) => [r.state, r.attempts])).toEqual([['sent', 2]]);
+  });
+
   it('report --send through the CLI: a 5xx exits 1 and a later run against a healthy server sends once', async () => {
     // Prepare
     const out: string[] = [];
