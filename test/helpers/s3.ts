@@ -44,8 +44,9 @@ export async function startRestartableS3(bucket = 'curated'): Promise<Restartabl
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    // One attempt: a stopped server fails the call at once instead of after the SDK's backoff.
-    maxAttempts: 1,
+    // The SDK's retries stay on (a busy machine may drop a request); a killed server still fails
+    // the call after them.
+    maxAttempts: 3,
     // No kept-alive sockets: a socket to the killed server must not be reused after a restart.
     requestHandler: { httpAgent: new Agent({ keepAlive: false }) },
   });
@@ -73,9 +74,12 @@ export async function startRestartableS3(bucket = 'curated'): Promise<Restartabl
 }
 
 /** A store over the server that kills it just before the first call matching `when`; that call then fails for real. */
-export function killingStore(s3: RestartableS3, when: (call: StoreCall, previous: StoreCall[]) => boolean): CrashingStore {
-  const store: CrashingStore = new CrashingStore(s3.store, async (call) => {
-    if (when(call, store.calls)) await s3.kill();
+export function killingStore(s3: RestartableS3, when: (call: StoreCall, previous: StoreCall[]) => boolean): CrashingStore & { killedAt?: StoreCall } {
+  const store: CrashingStore & { killedAt?: StoreCall } = new CrashingStore(s3.store, async (call) => {
+    if (!store.killedAt && when(call, store.calls)) {
+      store.killedAt = call;
+      await s3.kill();
+    }
     return false;
   });
   return store;

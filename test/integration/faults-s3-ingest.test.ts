@@ -55,6 +55,7 @@ describe('S3 server stopped mid-ingest', () => {
       // Act: B's ingest loses the server.
       const killing = killingStore(s3, when);
       await expect(ingestExtract({ store: killing, encoder, now }, { fileName: NAME, bytes: B })).rejects.toThrow();
+      expect(killing.killedAt, `the server was not killed ${where}; calls: ${JSON.stringify(killing.calls)}`).toBeDefined();
       await s3.restart();
       // Assess: whole data, never B's rows under A's settled manifest (or the reverse).
       const after = await stored(s3.store);

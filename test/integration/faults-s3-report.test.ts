@@ -54,6 +54,7 @@ describe('S3 server stopped mid-report', () => {
     // Act
     const killing = killingStore(s3, (c) => c.op === 'put' && c.key.endsWith('report.xlsx'));
     const failure = await job(killing, NOW, 'run-1').then(() => undefined, (e: unknown) => e as Error);
+    expect(killing.killedAt).toBeDefined();
     // Assess: nothing sent; the ledger could not be written, so the job threw and operators were told.
     expect(failure).toBeInstanceOf(ReportNotProducedError);
     expect(failure!.message).toContain('run-1');
@@ -76,6 +77,7 @@ describe('S3 server stopped mid-report', () => {
     // Act
     const killing = killingStore(s3, (c) => c.op === 'putIfAbsent' && c.key.endsWith('.claim'));
     await expect(job(killing, NOW, 'run-1')).rejects.toThrow(ReportJobError);
+    expect(killing.killedAt).toBeDefined();
     await s3.restart();
     expect(notices.filter((n) => n.includes('failed') && n.includes('run-1'))).toHaveLength(1);
     // Assess
@@ -90,6 +92,7 @@ describe('S3 server stopped mid-report', () => {
     // Act
     const killing = killingStore(s3, (c) => c.op === 'put' && c.key.endsWith('.sent'));
     const failure = await job(killing, NOW, 'run-1').then(() => undefined, (e: unknown) => e as Error);
+    expect(killing.killedAt).toBeDefined();
     await s3.restart();
     const retry = await job(s3.store, NOW + 60_000, 'run-2');
     const later = await job(s3.store, NOW + 3_600_000, 'run-3');
