@@ -86,7 +86,11 @@ export function jobKey(job: JobId): string {
   return `${job.kind}/${job.periodId}/${job.scope}/${slug}-${listHash}`;
 }
 
-/** Sends the content to the job's recipients at most once; returns the run record written to the ledger. */
+/**
+ * Sends the content to the job's recipients at most once; returns the run record written to the
+ * ledger. Throws a DeliveryError when the message was delivered but the ledger could not say so
+ * in full; any other error (an unreachable store before the send) means this run sent nothing.
+ */
 export async function deliverOnce(deps: DeliveryDeps, job: JobId, content: DeliveryContent): Promise<RunRecord> {
   const key = jobKey(job);
   const base = `runs/${key}`;
@@ -122,13 +126,12 @@ export async function deliverOnce(deps: DeliveryDeps, job: JobId, content: Deliv
   const delays = deps.retryDelaysMs ?? [1000, 5000, 25000];
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let attempts = 0;
+  let receipt: MailReceipt;
   for (;;) {
     attempts++;
     try {
-      const receipt: MailReceipt = await deps.mailer.send(message);
-      const done = record('sent', { attempts, revision, messageId, deliveredTo: receipt.location });
-      await deps.store.put(`${base}/deliveries/${content.contentHash}.sent`, JSON.stringify({ runId: content.runId, sentAt: done.finishedAt, revision, receipt }));
-      return save(done);
+      receipt = await deps.mailer.send(message);
+      break;
     } catch (error) {
       const delay = delays[attempts - 1];
       if (isTransient(error) && delay !== undefined) {
@@ -140,6 +143,29 @@ export async function deliverOnce(deps: DeliveryDeps, job: JobId, content: Deliv
       const state: RunState = isTransient(error) ? 'failed' : 'parked';
       return save(await notified(deps, record(state, { attempts, revision, error: describe(error) })));
     }
+  }
+
+  // Delivered. From here on a failure must never release the claim: the recipients have the report.
+  const done = record('sent', { attempts, revision, messageId, deliveredTo: receipt.location });
+  try {
+    await deps.store.put(`${base}/deliveries/${content.contentHash}.sent`, JSON.stringify({ runId: content.runId, sentAt: done.finishedAt, revision, receipt }));
+  } catch (error) {
+    const rec = record('uncertain', {
+      attempts, revision, messageId, deliveredTo: receipt.location,
+      error: `the report was delivered (${receipt.location}) but the ledger could not record it (${describe(error)}); ` +
+        `its claim stays, so no later run sends it again. Run 'telco-kpi runs --release ${key}' only if it did not arrive.`,
+    });
+    await tellOperators(deps, rec);
+    try {
+      return await save(rec);
+    } catch {
+      throw new DeliveryError(`run ${content.runId} delivered ${key} but the ledger is unreachable: ${rec.error}`, { cause: error });
+    }
+  }
+  try {
+    return await save(done);
+  } catch (error) {
+    throw new DeliveryError(`run ${content.runId} delivered ${key} and marked it sent, but its run record could not be written: ${describe(error)}`, { cause: error });
   }
 }
 
@@ -201,7 +227,9 @@ async function notified(deps: DeliveryDeps, rec: RunRecord): Promise<RunRecord> 
 async function tellOperators(deps: Pick<DeliveryDeps, 'notifier'>, rec: RunRecord): Promise<void> {
   const subject = `[telco-kpi] ${rec.state}: ${rec.kind} ${rec.periodId} ${rec.scope} → ${rec.listName} (run ${rec.runId})`;
   const body = [
-    `Run ${rec.runId} of job ${rec.job} ended '${rec.state}'. Nothing was sent to ${rec.to.join(', ')} by this run.`,
+    rec.deliveredTo
+      ? `Run ${rec.runId} of job ${rec.job} ended '${rec.state}'. The report WAS delivered to ${rec.to.join(', ')} (${rec.deliveredTo}); do not resend it.`
+      : `Run ${rec.runId} of job ${rec.job} ended '${rec.state}'. Nothing was sent to ${rec.to.join(', ')} by this run.`,
     rec.error ? `Error: ${rec.error}` : '',
     rec.missing?.length ? `Missing data: ${rec.missing.join('; ')}` : '',
     `Started ${rec.startedAt}, finished ${rec.finishedAt}, ${rec.attempts} delivery attempt(s).`,

@@ -1,4 +1,6 @@
 /** Ingest: validate an extract, store it as one Parquet partition (atomic replace) and keep its receipt. */
+import { randomBytes } from 'node:crypto';
+import { TelcoKpiError } from './errors.js';
 import { shanghaiDay } from './period.js';
 import type { ObjectStore, ParquetEncoder } from './ports.js';
 import { partitionKey, TABLES, type ExtractType } from './schema.js';
@@ -8,6 +10,12 @@ export interface IngestDeps {
   store: ObjectStore;
   encoder: ParquetEncoder;
   now?: () => Date;
+  /** Waits between looks at a partition another ingest is writing; injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Age after which a partition lock is taken as left by a crashed ingest and taken over (default 10 min). */
+  lockLeaseMs?: number;
+  /** How long to wait in total for a partition another ingest is writing (default 2 min). */
+  lockWaitMs?: number;
 }
 
 /** What the manifest beside each partition records about the file stored there. */
@@ -16,7 +24,16 @@ export interface PartitionManifest {
   file: string;
   rows: number;
   storedAt: string;
+  /**
+   * Written before the Parquet object is replaced and cleared after: a manifest still pending
+   * means an ingest stopped in between, so the data may be the old file's or the new one's and
+   * no upload of either may be skipped as 'unchanged'.
+   */
+  pending?: boolean;
 }
+
+/** Another ingest held the partition for longer than the caller was willing to wait. */
+export class PartitionBusyError extends TelcoKpiError {}
 
 /** Validates without storing anything (the `validate` command's dry run). */
 export function validateOnly(input: ExtractInput, options: { now?: () => Date } = {}): Promise<Validation> {
@@ -40,25 +57,76 @@ export function receiptKey(receipt: Receipt): string {
  * Validates and stores one extract. Accepted: the partition's Parquet object is replaced whole
  * (or left alone when the same bytes are already stored: status 'unchanged'). Rejected: only
  * the receipt is stored. A failure while encoding or storing leaves the previous partition as it was.
+ *
+ * Concurrent uploads of the same partition take turns through a lock object beside the manifest
+ * (created with putIfAbsent), so the Parquet object and the manifest always describe the same
+ * file. An ingest stopped at any point leaves either the old or the new Parquet object whole, and
+ * a pending manifest makes the next upload of either file store it again.
  */
 export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Promise<Receipt> {
   const { receipt, normalized } = await validateExtract(input, { now: deps.now });
   if (receipt.status === 'accepted' && normalized !== undefined) {
     const dataKey = partitionKey(receipt.type, receipt);
     const manifestAt = manifestKey(receipt);
-    const previous = await readManifest(deps.store, manifestAt);
-    const stored = previous?.sha256 === receipt.sha256 && (await deps.store.list(dataKey)).includes(dataKey);
-    if (stored) {
-      receipt.status = 'unchanged';
-    } else {
-      const parquet = await deps.encoder.encode(TABLES[receipt.type], normalized);
-      await deps.store.put(dataKey, parquet, { contentType: 'application/vnd.apache.parquet' });
-      const manifest: PartitionManifest = { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt };
-      await deps.store.put(manifestAt, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
+    const lock = await lockPartition(deps, manifestAt.replace(/\.json$/, '.lock'), receipt.file);
+    try {
+      const previous = await readManifest(deps.store, manifestAt);
+      const stored = previous?.sha256 === receipt.sha256 && previous.pending !== true && (await deps.store.list(dataKey)).includes(dataKey);
+      if (stored) {
+        receipt.status = 'unchanged';
+      } else {
+        const parquet = await deps.encoder.encode(TABLES[receipt.type], normalized);
+        const manifest: PartitionManifest = { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt };
+        await deps.store.put(manifestAt, JSON.stringify({ ...manifest, pending: true }, null, 2), { contentType: 'application/json' });
+        await deps.store.put(dataKey, parquet, { contentType: 'application/vnd.apache.parquet' });
+        await deps.store.put(manifestAt, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
+      }
+    } finally {
+      await lock.release();
     }
   }
   await storeReceipt(deps.store, receipt);
   return receipt;
+}
+
+interface PartitionLock {
+  owner: string;
+  file: string;
+  lockedAt: string;
+}
+
+/**
+ * Takes the partition's lock object, waiting while another ingest holds it. A lock older than the
+ * lease is one a crashed ingest left behind and is taken over. (Two ingests taking over the same
+ * stale lock at the same instant could both proceed; the lease makes that a crash-plus-race case.)
+ */
+async function lockPartition(deps: IngestDeps, key: string, file: string): Promise<{ release(): Promise<void> }> {
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const lease = deps.lockLeaseMs ?? 10 * 60_000;
+  const waitLimit = deps.lockWaitMs ?? 2 * 60_000;
+  const owner = randomBytes(8).toString('hex');
+  let waited = 0;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 1000)) {
+    const body: PartitionLock = { owner, file, lockedAt: now().toISOString() };
+    if (await deps.store.putIfAbsent(key, JSON.stringify(body), { contentType: 'application/json' })) break;
+    const held = await readJson<PartitionLock>(deps.store, key);
+    if (held && now().getTime() - Date.parse(held.lockedAt) >= lease) {
+      await deps.store.delete(key);
+      continue;
+    }
+    if (waited >= waitLimit) {
+      throw new PartitionBusyError(`partition ${key.replace(/^lake\/_manifest\//, '').replace(/\.lock$/, '')} is being written by another ingest (${held?.file ?? 'unknown file'} since ${held?.lockedAt ?? '?'}); ${file} was not stored: upload it again later`);
+    }
+    await sleep(delay);
+    waited += delay;
+  }
+  return {
+    async release() {
+      const held = await readJson<PartitionLock>(deps.store, key);
+      if (held?.owner === owner) await deps.store.delete(key);
+    },
+  };
 }
 
 /** Writes the receipt as JSON and as readable text. */
@@ -68,11 +136,15 @@ export async function storeReceipt(store: ObjectStore, receipt: Receipt): Promis
   await store.put(`${key}.txt`, formatReceipt(receipt), { contentType: 'text/plain; charset=utf-8' });
 }
 
-async function readManifest(store: ObjectStore, key: string): Promise<PartitionManifest | undefined> {
+function readManifest(store: ObjectStore, key: string): Promise<PartitionManifest | undefined> {
+  return readJson<PartitionManifest>(store, key);
+}
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
   const bytes = await store.get(key);
   if (!bytes) return undefined;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as PartitionManifest;
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch {
     return undefined;
   }

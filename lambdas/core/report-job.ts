@@ -1,6 +1,6 @@
 /** The KPI report job: queries → kpis.json + workbook in the object store, one per period and scope. */
 import { createHash, randomBytes } from 'node:crypto';
-import { deliverOnce, recordRun, type JobId, type JobKind, type Notifier, type RunRecord } from './delivery.js';
+import { DeliveryError, deliverOnce, recordRun, type JobId, type JobKind, type Notifier, type RunRecord } from './delivery.js';
 import { TelcoKpiError } from './errors.js';
 import { listReceipts } from './ingest.js';
 import { computeKpis } from './kpis.js';
@@ -135,10 +135,17 @@ export async function runReportJob(deps: ReportJobDeps, request: ReportRequest &
   try {
     artifacts = await buildReport(deps, { ...request, runId });
   } catch (error) {
-    const runs = [];
-    for (const list of lists) runs.push(await recordRun(deps, jobOf(list), { runId, state: 'failed', startedAt: started, error }));
-    if (lists.length === 0) await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, `${(error as Error).message}`).catch(() => undefined);
-    throw new ReportNotProducedError(`report ${request.period.id} ${request.scope} was not produced (run ${runId}): ${(error as Error).message}`, { cause: error });
+    try {
+      for (const list of lists) await recordRun(deps, jobOf(list), { runId, state: 'failed', startedAt: started, error });
+    } catch (ledgerError) {
+      // The store itself is gone: nobody received anything, and the ledger cannot say so, so say it loudly.
+      const text = `report ${request.period.id} ${request.scope} was not produced and nothing was sent (run ${runId}): ${messageOf(error)}; ` +
+        `the run ledger could not record the failure either: ${messageOf(ledgerError)}`;
+      await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, text).catch(() => undefined);
+      throw new ReportNotProducedError(text, { cause: error });
+    }
+    if (lists.length === 0) await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, messageOf(error)).catch(() => undefined);
+    throw new ReportNotProducedError(`report ${request.period.id} ${request.scope} was not produced (run ${runId}): ${messageOf(error)}`, { cause: error });
   }
   if (!request.send) return { artifacts, runs: [], ok: true };
   if (lists.length === 0) {
@@ -160,21 +167,40 @@ export async function runReportJob(deps: ReportJobDeps, request: ReportRequest &
   for (const list of lists) {
     const lang = list.lang ?? request.lang;
     const workbookName = `telco-kpi_${request.period.id}_${request.scope}.xlsx`;
-    runs.push(await deliverOnce(deps, jobOf(list), {
-      runId,
-      contentHash: artifacts.contentHash,
-      from: deps.settings.mail.from,
-      partial,
-      missing: artifacts.missing,
-      compose: ({ revision }) => ({
-        ...composeReportMail(artifacts.kpis, { lang, runId, workbookName, workbookPath: artifacts.xlsxKey, previous: artifacts.previous, revision: revision > 0, partial: partial ? { missing: artifacts.missing } : undefined }),
-        attachments: [{ filename: workbookName, content: artifacts.xlsx, contentType: XLSX_TYPE }],
-      }),
-    }));
+    try {
+      runs.push(await deliverOnce(deps, jobOf(list), {
+        runId,
+        contentHash: artifacts.contentHash,
+        from: deps.settings.mail.from,
+        partial,
+        missing: artifacts.missing,
+        compose: ({ revision }) => ({
+          // The subject and first line name the missing province-days from the report's own
+          // completeness, as readers count them (one per province and day, with readable labels).
+          ...composeReportMail(artifacts.kpis, { lang, runId, workbookName, workbookPath: artifacts.xlsxKey, previous: artifacts.previous, revision: revision > 0 }),
+          attachments: [{ filename: workbookName, content: artifacts.xlsx, contentType: XLSX_TYPE }],
+        }),
+      }));
+    } catch (error) {
+      // deliverOnce throws a DeliveryError only after a delivery (and has told operators); any
+      // other failure is the store failing before the send: this run sent nothing to the list.
+      if (error instanceof DeliveryError) throw error;
+      const text = `report ${request.period.id} ${request.scope} (run ${runId}): the run ledger failed before sending to ${list.name} <${list.to.join(', ')}>, ` +
+        `so nothing was sent to them by this run: ${messageOf(error)}`;
+      await deps.notifier.notify(`[telco-kpi] failed: ${kind} ${request.period.id} ${request.scope} → ${list.name} (run ${runId})`, text).catch(() => undefined);
+      throw new ReportJobError(text, { cause: error });
+    }
   }
   return { artifacts, runs, ok: runs.every((r) => r.state === 'sent' || r.state === 'duplicate') };
 }
 
 export class ReportNotProducedError extends TelcoKpiError {}
+
+/** The report was built but the job could not finish delivering it (the run ledger failed). */
+export class ReportJobError extends TelcoKpiError {}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

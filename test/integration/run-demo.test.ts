@@ -46,7 +46,7 @@ describe('telco-kpi run (the npm start demo) in a temp home', () => {
       '【周报】营销KPI 2026年第47周（11/16–11/22）· 全国 · 缺1个省日数据',
       '【修订】【周报】营销KPI 2026年第47周（11/16–11/22）· 全国',
     ]);
-    expect(national[0]!.mail.text).toMatch(/^[^\n]*GD[^\n]*11-18/);
+    expect(national[0]!.mail.text).toMatch(/^⚠[^\n]*广东 11\/18（收入日报）/);
     expect(national[1]!.mail.attachments.map((a) => a.filename)).toEqual(['telco-kpi_2026-W47_ALL.xlsx']);
   });
 
