@@ -1,6 +1,7 @@
 -- kpi_rows: the KPIs of SPEC §3 for a period, beside the period before it.
 --
--- Grain: one row per dimension × group for the scope. dimension is total (one row), segment,
+-- Grain: one row per dimension × group for the scope, with the previous period's figures
+--   beside the current ones (prev_* columns). dimension is total (one row), segment,
 --   subSegment (enterprise sub_segment), channel, segmentChannel, province or product; a group
 --   has a row when it has any revenue, sales or service fact in either period.
 --
@@ -262,7 +263,14 @@ pivoted as (
         coalesce(sum(case when period = 'cur' then score_sum end), 0) as score_sum,
         coalesce(sum(case when period = 'cur' then complaints end), 0) as complaints,
         coalesce(sum(case when period = 'cur' then sla_met end), 0) as sla_met,
-        coalesce(sum(case when period = 'cur' then sla_eligible end), 0) as sla_eligible
+        coalesce(sum(case when period = 'cur' then sla_eligible end), 0) as sla_eligible,
+        coalesce(sum(case when period = 'prev' then churned end), 0) as prev_churned,
+        coalesce(sum(case when period = 'prev' then responses end), 0) as prev_responses,
+        coalesce(sum(case when period = 'prev' then satisfied end), 0) as prev_satisfied,
+        coalesce(sum(case when period = 'prev' then score_sum end), 0) as prev_score_sum,
+        coalesce(sum(case when period = 'prev' then complaints end), 0) as prev_complaints,
+        coalesce(sum(case when period = 'prev' then sla_met end), 0) as prev_sla_met,
+        coalesce(sum(case when period = 'prev' then sla_eligible end), 0) as prev_sla_eligible
     from kept_groups
     group by dimension, segment, sub_segment, channel, province, product
 ),
@@ -326,7 +334,33 @@ final as (
         case
             when dimension <> 'product'
                 then cast(sla_met as double) / nullif(cast(sla_eligible as double), 0)
-        end as first_response_sla
+        end as first_response_sla,
+        -- The previous period's own figures, so a report can show "last week" beside every
+        -- tile without running this query a second time.
+        cast(prev_revenue as double) as prev_revenue,
+        cast(prev_active_users_avg as double) as prev_active_users_avg,
+        cast(prev_arpu as double) as prev_arpu,
+        cast(prev_gross_adds as bigint) as prev_gross_adds,
+        cast(prev_churned as bigint) as prev_churned,
+        cast(prev_gross_adds - prev_churned as bigint) as prev_net_adds,
+        cast(prev_churned as double) / nullif(cast(prev_active_users_avg as double), 0) as prev_churn_rate,
+        case when dimension <> 'product' then cast(prev_responses as bigint) end as prev_responses,
+        case
+            when dimension <> 'product'
+                then cast(prev_satisfied as double) / nullif(cast(prev_responses as double), 0)
+        end as prev_csat,
+        case
+            when dimension <> 'product'
+                then cast(prev_score_sum as double) / nullif(cast(prev_responses as double), 0)
+        end as prev_avg_score,
+        case
+            when dimension not in ('channel', 'segmentChannel', 'product')
+                then cast(prev_complaints as double) * 10000 / nullif(cast(prev_active_users_avg as double), 0)
+        end as prev_complaints_per_10k,
+        case
+            when dimension <> 'product'
+                then cast(prev_sla_met as double) / nullif(cast(prev_sla_eligible as double), 0)
+        end as prev_first_response_sla
     from ratios
 )
 

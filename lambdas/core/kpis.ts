@@ -69,6 +69,15 @@ export function marketShareParams(month: string, scope: string): SqlValue[] {
  * report. Rows are ordered by dimension (as DIMENSIONS), then revenue descending, then keys.
  */
 export async function computeKpis(engine: QueryEngine, request: KpiRequest): Promise<KpiReport> {
+  return (await computeKpisWithPrevious(engine, request)).report;
+}
+
+/**
+ * computeKpis, plus the previous period's figures from the same kpi_rows run (its prev_*
+ * columns): `previous.rows` carry the plain figures (no shares or growths), and its market and
+ * completeness are empty. Reports use it for the "last period" column without a second scan.
+ */
+export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiRequest): Promise<{ report: KpiReport; previous: KpiReport }> {
   const { period, scope } = request;
   if (scope !== 'ALL' && !(PROVINCE_CODES as readonly string[]).includes(scope)) {
     throw new KpiRequestError(`scope '${scope}' is not valid: use ALL or a province code such as JL`);
@@ -76,13 +85,24 @@ export async function computeKpis(engine: QueryEngine, request: KpiRequest): Pro
   const kpiRows = await engine.run('kpi_rows', kpiRowsParams(period, scope));
   const receivedRows = await engine.run('received_days', receivedDaysParams(period.start, period.end, scope));
   const market = await marketRows(engine, period, scope);
+  const before = previousPeriod(period);
   return {
-    period: { kind: period.kind, id: period.id, start: period.start, end: period.end },
-    scope,
-    generatedAt: request.now.toISOString(),
-    rows: kpiRows.map(toKpiRow).sort(compareKpiRows),
-    market,
-    completeness: completeness(request, receivedRows),
+    report: {
+      period: { kind: period.kind, id: period.id, start: period.start, end: period.end },
+      scope,
+      generatedAt: request.now.toISOString(),
+      rows: kpiRows.map(toKpiRow).sort(compareKpiRows),
+      market,
+      completeness: completeness(request, receivedRows),
+    },
+    previous: {
+      period: { kind: before.kind, id: before.id, start: before.start, end: before.end },
+      scope,
+      generatedAt: request.now.toISOString(),
+      rows: kpiRows.map(toPreviousKpiRow).sort(compareKpiRows),
+      market: [],
+      completeness: [],
+    },
   };
 }
 
@@ -151,6 +171,22 @@ function toKpiRow(row: Row): KpiRow {
     product: optionalText(row, 'product', 'kpi_rows'),
   } as KpiRow;
   for (const [key, column] of KPI_NUMBER_COLUMNS) kpi[key] = optionalNumber(row, column, 'kpi_rows');
+  return kpi;
+}
+
+const PREVIOUS_NUMBER_COLUMNS = [
+  ['revenue', 'prev_revenue'], ['activeUsersAvg', 'prev_active_users_avg'], ['arpu', 'prev_arpu'],
+  ['grossAdds', 'prev_gross_adds'], ['churned', 'prev_churned'], ['netAdds', 'prev_net_adds'],
+  ['churnRate', 'prev_churn_rate'], ['responses', 'prev_responses'], ['csat', 'prev_csat'],
+  ['avgScore', 'prev_avg_score'], ['complaintsPer10k', 'prev_complaints_per_10k'],
+  ['firstResponseSla', 'prev_first_response_sla'],
+] as const satisfies ReadonlyArray<readonly [keyof KpiRow, string]>;
+
+/** The previous period's figures of a kpi_rows row; shares and growths are not computed for it. */
+function toPreviousKpiRow(row: Row): KpiRow {
+  const kpi = toKpiRow(row);
+  for (const [key] of KPI_NUMBER_COLUMNS) kpi[key] = null;
+  for (const [key, column] of PREVIOUS_NUMBER_COLUMNS) kpi[key] = optionalNumber(row, column, 'kpi_rows');
   return kpi;
 }
 

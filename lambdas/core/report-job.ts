@@ -3,9 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DeliveryError, deliverOnce, recordRun, type JobId, type JobKind, type Notifier, type RunRecord } from './delivery.js';
 import { TelcoKpiError } from './errors.js';
 import { listReceipts } from './ingest.js';
-import { computeKpis } from './kpis.js';
+import { computeKpisWithPrevious } from './kpis.js';
 import type { KpiReport } from './kpi-types.js';
-import { addDays, previousPeriod, type Period } from './period.js';
+import { addDays, type Period } from './period.js';
 import type { Mailer, ObjectStore, QueryEngine } from './ports.js';
 import { composeReportMail } from './report-mail.js';
 import { buildReportWorkbook } from './report-workbook.js';
@@ -24,7 +24,7 @@ export interface ReportRequest {
 export interface ReportArtifacts {
   runId: string;
   kpis: KpiReport;
-  /** The same KPIs for the period before, for the "last week" columns. */
+  /** The period before's figures (from the same query), for the "last week" columns. */
   previous: KpiReport;
   json: string;
   xlsx: Uint8Array;
@@ -65,7 +65,7 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
       problemCount: r.problemCount,
       firstProblem: r.problems[0] ? `row ${r.problems[0].row}, ${r.problems[0].column}: ${r.problems[0].message}` : '',
     }));
-  const kpis = await computeKpis(deps.engine, {
+  const { report: kpis, previous } = await computeKpisWithPrevious(deps.engine, {
     period,
     scope,
     expectedProvinces: deps.settings.provinces,
@@ -76,10 +76,6 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   if (revenueDays === 0) {
     throw new ReportNotProducedError(`no revenue extract was received for any day of ${period.id} (${period.start} – ${period.end}) in scope ${scope}: a report of zeros would mislead, so none is produced`);
   }
-  // The previous period in full, so every tile can show last week's value, not only the growing ones.
-  const previous = await computeKpis(deps.engine, {
-    period: previousPeriod(period), scope, expectedProvinces: deps.settings.provinces, rejectedUploads: [], now: deps.now(),
-  });
   const json = `${JSON.stringify(kpis, null, 2)}\n`;
   const xlsx = await buildReportWorkbook(kpis, { lang, runId, previous });
   const base = `reports/${period.id}/${scope}`;

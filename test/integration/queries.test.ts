@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
-import { computeKpis, kpiRowsParams, marketShareParams, receivedDaysParams, type KpiRequest } from '../../lambdas/core/kpis.js';
+import { computeKpis, computeKpisWithPrevious, kpiRowsParams, marketShareParams, receivedDaysParams, type KpiRequest } from '../../lambdas/core/kpis.js';
 import type { KpiReport, KpiRow } from '../../lambdas/core/kpi-types.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
 import type { SqlValue } from '../../lambdas/core/ports.js';
@@ -399,3 +399,27 @@ async function placeholderCount(name: string): Promise<number> {
     .replace(/'(?:[^']|'')*'/g, "''");
   return (sql.match(/\?/g) ?? []).length;
 }
+
+describe('kpi_rows previous-period columns', () => {
+  it('give the same figures as computing the previous week on its own', async () => {
+    // Prepare
+    const request: KpiRequest = { period: parsePeriod('2026-W47'), scope: 'ALL', expectedProvinces: ['JL', 'GD'], rejectedUploads: [], now: NOW };
+    // Act
+    const { previous } = await computeKpisWithPrevious(engine, request);
+    const direct = await computeKpis(engine, { ...request, period: parsePeriod('2026-W46') });
+    // Assess: W46 by hand is revenue 1000, activeUsersAvg 110, grossAdds 2 (p1, p2), T6 scored.
+    expect(previous.period.id).toBe('2026-W46');
+    const plain = ['revenue', 'activeUsersAvg', 'arpu', 'grossAdds', 'churned', 'netAdds', 'churnRate', 'responses', 'csat', 'avgScore', 'complaintsPer10k', 'firstResponseSla'] as const;
+    const pick = (r: KpiRow) => Object.fromEntries(plain.map((k) => [k, r[k]]));
+    const key = (r: KpiRow) => [r.dimension, r.segment, r.subSegment, r.channel, r.province, r.product].join('|');
+    const directByKey = new Map(direct.rows.map((r) => [key(r), pick(r)]));
+    const previousTotal = previous.rows.find((r) => r.dimension === 'total')!;
+    expect(previousTotal.revenue).toBe(1000);
+    expect(previousTotal.activeUsersAvg).toBeCloseTo(110, 9);
+    expect(previousTotal.grossAdds).toBe(2);
+    for (const row of previous.rows.filter((r) => (r.revenue ?? 0) !== 0 || (r.grossAdds ?? 0) !== 0)) {
+      expect(pick(row), key(row)).toEqual(directByKey.get(key(row)));
+    }
+    expect(previousTotal.revenueGrowth).toBeNull();
+  });
+});

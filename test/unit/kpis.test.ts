@@ -77,8 +77,10 @@ describe('computeKpis', () => {
     const numbers = ['revenue', 'revenue_share', 'active_users_avg', 'user_share', 'arpu', 'gross_adds', 'churned', 'net_adds',
       'churn_rate', 'revenue_growth', 'gross_adds_growth', 'active_users_growth', 'arpu_growth', 'responses', 'csat',
       'avg_score', 'complaints_per_10k', 'first_response_sla'];
+    const previous = ['prev_revenue', 'prev_active_users_avg', 'prev_arpu', 'prev_gross_adds', 'prev_churned', 'prev_net_adds',
+      'prev_churn_rate', 'prev_responses', 'prev_csat', 'prev_avg_score', 'prev_complaints_per_10k', 'prev_first_response_sla'];
     const kpiRow: Row = { dimension: 'total', segment: null, sub_segment: null, channel: null, province: null, product: null };
-    for (const n of numbers) kpiRow[n] = null;
+    for (const n of [...numbers, ...previous]) kpiRow[n] = null;
     kpiRow.revenue = '4300.5';
     kpiRow.gross_adds = 5;
     const engine = new FixedAnswers({ kpi_rows: [kpiRow] });
