@@ -11,7 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.js';
 import { CrashingStore, type StoreCall } from './faulty-store.js';
 
-const CHILD = fileURLToPath(new URL('./s3rver-restartable.mjs', import.meta.url));
+const CHILD = fileURLToPath(new URL('../integration/s3rver-child.mjs', import.meta.url));
 
 export interface RestartableS3 {
   store: S3ObjectStore;
@@ -23,7 +23,7 @@ export interface RestartableS3 {
 }
 
 async function spawnServer(directory: string, bucket: string, port: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', CHILD, directory, bucket, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', CHILD, directory, bucket, 'true', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const [first] = (await Promise.race([
     once(lines, 'line'),

@@ -1,13 +1,14 @@
 // Runs s3rver in its own Node process started with --openssl-legacy-provider: s3rver 3.7.1
 // encrypts ListObjectsV2 continuation tokens with DES, which Node 20's OpenSSL 3 refuses
 // otherwise (every truncated listing would answer 500).
-// argv: <directory> <bucket> <honourIfNoneMatch: "true" | "false">
+// argv: <directory> <bucket> <honourIfNoneMatch: "true" | "false"> [port, default any]
+// (a fixed port lets a fault test kill the server and start it again with the same data)
 // stdout: one JSON line { port }; IPC: { type: 'requests' } → the requests received so far.
 import S3rver from 's3rver';
 
-const [directory, bucket, honour] = process.argv.slice(2);
+const [directory, bucket, honour, port = '0'] = process.argv.slice(2);
 const requests = [];
-const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+const server = new S3rver({ address: '127.0.0.1', port: Number(port), silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
 
 /**
  * s3rver ignores If-None-Match on PutObject (it overwrites). When asked, answer a conditional
