@@ -42,11 +42,6 @@ function text(value: unknown, query: string, index: number, column: string): str
   return fail(query, index, column, value, 'a text or number');
 }
 
-function optionalText(value: unknown, query: string, index: number, column: string): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  return text(value, query, index, column);
-}
-
 function day(value: unknown, query: string, index: number, column: string): string {
   if (typeof value !== 'string' || !DAY.test(value)) return fail(query, index, column, value, 'a date YYYY-MM-DD');
   return value.length === 10 ? value : value.slice(0, 10);
