@@ -1,11 +1,14 @@
--- One row per sales event a clawback needs: the `new` events that named a manager in the
--- look-back window (they may have been credited), and the churns of the same customer and
--- product from the churn window to the month's end (with or without a manager: the clawback
--- falls on the manager credited for the `new`).
+-- One row per sales event a clawback needs beyond the month's own events (those come from
+-- incentive_sales_events): the `new` events that named a manager in the look-back window
+-- before the month (they may have been credited), and the churns from the churn window to
+-- the month's end, with or without a manager (the clawback falls on the manager credited for
+-- the `new`), that have such a `new` of the same customer and product 0…N days before them.
+-- Packed into one text column `event` like incentive_sales_events (same twelve fields, same
+-- order, joined by chr(31), a null is an empty field).
 -- Parameters: 1 first day of the `new` window (2N days before the month), 2 last day of the
--- month, 3 first day of the churn window (N days before the month), 4 last day of the month
--- (all 'YYYY-MM-DD', matched on partition dt).
-with credited_news as (
+-- month, 3 first day of the churn window (N days before the month), 4 last day of the month,
+-- 5 N (days), 6 the month's first day (all days 'YYYY-MM-DD', matched on partition dt).
+with managed_news as (
     select *
     from sales
     where dt between ? and ?
@@ -21,34 +24,42 @@ churns as (
         and event_type = 'churn'
         and exists (
             select 1
-            from credited_news as n
+            from managed_news as n
             where n.customer_id = s.customer_id
                 and n.product = s.product
+                and date_diff('day', n.event_date, s.event_date) between 0 and ?
         )
 ),
 
 both_kinds as (
-    select * from credited_news
+    select * from managed_news
+    where dt < ?
     union all
     select * from churns
 ),
 
 final as (
     select
-        event_id,
         event_date,
+        event_id,
         province,
-        customer_id,
-        segment,
-        sub_segment,
-        channel,
-        product,
-        event_type,
-        cast(monthly_fee as varchar) as monthly_fee,
-        cast(prev_monthly_fee as varchar) as prev_monthly_fee,
-        account_manager_id
+        concat_ws(
+            chr(31),
+            event_id,
+            cast(event_date as varchar),
+            province,
+            customer_id,
+            segment,
+            coalesce(sub_segment, ''),
+            channel,
+            product,
+            event_type,
+            cast(monthly_fee as varchar),
+            coalesce(cast(prev_monthly_fee as varchar), ''),
+            coalesce(account_manager_id, '')
+        ) as event
     from both_kinds
 )
 
-select * from final
+select event from final
 order by event_date, event_id, province

@@ -41,21 +41,38 @@ export interface IncentiveInput {
 interface Credit {
   rule: PlanRule;
   points: Dec;
+  /** `points` as a JS number (what a line stores). */
+  value: number;
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * What a rule earns depends only on the rule and the event's fees, and a month has few distinct
+ * fees, so each (rule, fee, previous fee) is computed once in decimals and reused: a national
+ * month credits over a million events.
+ */
+const creditCache = new WeakMap<PlanRule, Map<string, Credit>>();
 
 /** The first rule matching the event and what it earns; undefined when no rule matches. */
 export function creditOf(event: SalesEventRecord, plan: Plan): Credit | undefined {
   const rule = plan.rules.find((r) => matches(r, event));
   if (!rule) return undefined;
-  let points = new D(rule.points ?? 0);
-  if (rule.pointsPerMonthlyFee !== undefined) points = points.plus(new D(rule.pointsPerMonthlyFee).times(event.monthlyFee));
-  if (rule.pointsPerFeeIncrease !== undefined && event.prevMonthlyFee !== null) {
-    const increase = D.max(0, new D(event.monthlyFee).minus(event.prevMonthlyFee));
-    points = points.plus(new D(rule.pointsPerFeeIncrease).times(increase));
+  let cache = creditCache.get(rule);
+  if (!cache) creditCache.set(rule, (cache = new Map()));
+  const key = event.prevMonthlyFee === null ? event.monthlyFee : `${event.monthlyFee}|${event.prevMonthlyFee}`;
+  let credit = cache.get(key);
+  if (!credit) {
+    let points = new D(rule.points ?? 0);
+    if (rule.pointsPerMonthlyFee !== undefined) points = points.plus(new D(rule.pointsPerMonthlyFee).times(event.monthlyFee));
+    if (rule.pointsPerFeeIncrease !== undefined && event.prevMonthlyFee !== null) {
+      const increase = D.max(0, new D(event.monthlyFee).minus(event.prevMonthlyFee));
+      points = points.plus(new D(rule.pointsPerFeeIncrease).times(increase));
+    }
+    credit = { rule, points, value: points.toNumber() };
+    cache.set(key, credit);
   }
-  return { rule, points };
+  return credit;
 }
 
 const eventField: Record<WhenKey, (e: SalesEventRecord) => string | null> = {
@@ -65,20 +82,17 @@ const eventField: Record<WhenKey, (e: SalesEventRecord) => string | null> = {
 
 function matches(rule: PlanRule, event: SalesEventRecord): boolean {
   if (event.eventType === 'churn') return false;
-  return WHEN_KEY_NAMES.every((key) => {
+  for (const key of WHEN_KEY_NAMES) {
     const allowed = rule.when[key];
-    if (!allowed) return true;
+    if (!allowed) continue;
     const value = eventField[key](event);
-    return value !== null && allowed.includes(value);
-  });
+    if (value === null || !allowed.includes(value)) return false;
+  }
+  return true;
 }
 
 function hasManager(e: SalesEventRecord): e is SalesEventRecord & { accountManagerId: string } {
   return e.accountManagerId !== null && e.accountManagerId.trim() !== '';
-}
-
-function eventKey(e: SalesEventRecord): string {
-  return `${e.eventDate}|${e.province}|${e.eventId}`;
 }
 
 function byDateThenId(a: SalesEventRecord, b: SalesEventRecord): number {
@@ -89,22 +103,25 @@ function byDateThenId(a: SalesEventRecord, b: SalesEventRecord): number {
 export function computeIncentives(input: IncentiveInput): IncentiveTally {
   const { period, plan } = input;
   const planForMonth = input.planForMonth ?? (() => plan);
-  const events = dedupe(input.events).sort(byDateThenId);
+  const events = sortedUnique(input.events);
   const inPeriod = (day: string) => day >= period.start && day <= period.end;
 
   const lines = new Map<string, StatementLine[]>();
   const addLine = (managerId: string, line: StatementLine) => {
-    const list = lines.get(managerId) ?? [];
-    list.push(line);
-    lines.set(managerId, list);
+    const list = lines.get(managerId);
+    if (list) list.push(line);
+    else lines.set(managerId, [line]);
   };
 
+  // The month's events with a manager: credits, the managers listed, a province for those not in the roster.
+  const firstEvent = new Map<string, SalesEventRecord>();
   for (const event of events) {
     if (!inPeriod(event.eventDate) || !hasManager(event)) continue;
+    if (!firstEvent.has(event.accountManagerId)) firstEvent.set(event.accountManagerId, event);
     const credit = creditOf(event, plan);
     if (!credit) continue;
     addLine(event.accountManagerId, {
-      eventId: event.eventId, ruleId: credit.rule.id, points: credit.points.toNumber(), date: event.eventDate,
+      eventId: event.eventId, ruleId: credit.rule.id, points: credit.value, date: event.eventDate,
       customerId: event.customerId, product: event.product, eventType: event.eventType, clawbackOf: null,
     });
   }
@@ -120,7 +137,7 @@ export function computeIncentives(input: IncentiveInput): IncentiveTally {
   }
 
   const ids = new Set<string>(lines.keys());
-  for (const e of events) if (inPeriod(e.eventDate) && hasManager(e)) ids.add(e.accountManagerId);
+  for (const id of firstEvent.keys()) ids.add(id);
   for (const m of rosterById.values()) {
     if (m.startDate <= period.end && (m.endDate === null || m.endDate >= period.start)) ids.add(m.accountManagerId);
   }
@@ -131,13 +148,10 @@ export function computeIncentives(input: IncentiveInput): IncentiveTally {
     scores.set(t.accountManagerId, { scored: s.scored + t.scored, satisfied: s.satisfied + t.satisfied });
   }
 
-  const firstEventProvince = new Map<string, string>();
-  for (const e of events) if (inPeriod(e.eventDate) && hasManager(e) && !firstEventProvince.has(e.accountManagerId)) firstEventProvince.set(e.accountManagerId, e.province);
-
   const managers: ManagerStatement[] = [...ids].sort(cmp).map((id) => {
     const roster = rosterById.get(id);
     const own = (lines.get(id) ?? []).sort(lineOrder);
-    return statement(id, roster, firstEventProvince.get(id) ?? null, own, scores.get(id), plan);
+    return statement(id, roster, firstEvent.get(id)?.province ?? null, own, scores.get(id), plan);
   });
 
   const total = managers.reduce((sum, m) => sum.plus(m.payout), new D(0));
@@ -155,10 +169,29 @@ function lineOrder(a: StatementLine, b: StatementLine): number {
   return cmp(a.date, b.date) || kind(a) - kind(b) || cmp(a.eventId, b.eventId) || cmp(a.clawbackOf?.eventId ?? '', b.clawbackOf?.eventId ?? '');
 }
 
-function dedupe(events: readonly SalesEventRecord[]): SalesEventRecord[] {
-  const seen = new Map<string, SalesEventRecord>();
-  for (const e of events) if (!seen.has(eventKey(e))) seen.set(eventKey(e), e);
-  return [...seen.values()];
+/**
+ * Sorts by date, id, province and keeps the first copy (in input order) of each event: the sort
+ * is stable, so copies end up next to each other in input order. The job's input is two runs
+ * already in this order, which the sort merges in linear time.
+ */
+function sortedUnique(events: readonly SalesEventRecord[]): SalesEventRecord[] {
+  const sorted = [...events].sort(byDateThenId);
+  const out: SalesEventRecord[] = [];
+  let last: SalesEventRecord | undefined;
+  for (const e of sorted) {
+    if (last && byDateThenId(last, e) === 0) continue;
+    out.push(e);
+    last = e;
+  }
+  return out;
+}
+
+interface Credited {
+  event: SalesEventRecord & { accountManagerId: string };
+  day: number;
+  credit: Credit;
+  plan: Plan;
+  reversed: boolean;
 }
 
 function clawbacks(
@@ -171,25 +204,35 @@ function clawbacks(
   if (withinDays === undefined) return [];
   const periodStart = dayNumber(period.start);
 
-  const credited: Array<{ event: SalesEventRecord & { accountManagerId: string }; credit: Credit; plan: Plan; reversed: boolean }> = [];
+  const churns = events.filter((e) => e.eventType === 'churn' && e.eventDate <= period.end && dayNumber(e.eventDate) >= periodStart - withinDays);
+  if (churns.length === 0) return [];
+  const churned = new Set(churns.map((c) => c.customerId));
+
+  // Credited `new` events of the customers that churn, by customer, each list in event order.
+  const credited = new Map<string, Credited[]>();
+  const plans = new Map<string, Plan | undefined>([[period.start, plan]]);
   for (const e of events) {
     if (e.eventType !== 'new' || !hasManager(e) || e.eventDate > period.end) continue;
+    if (!churned.has(e.customerId)) continue;
     const month = monthOf(e.eventDate).start;
-    const creditingPlan = month === period.start ? plan : planForMonth(month);
+    if (!plans.has(month)) plans.set(month, planForMonth(month));
+    const creditingPlan = plans.get(month);
     if (!creditingPlan) continue;
     const credit = creditOf(e, creditingPlan);
-    if (credit && credit.points.greaterThan(0)) credited.push({ event: e, credit, plan: creditingPlan, reversed: false });
+    if (!credit || !credit.points.greaterThan(0)) continue;
+    const list = credited.get(e.customerId);
+    const entry: Credited = { event: e, day: dayNumber(e.eventDate), credit, plan: creditingPlan, reversed: false };
+    if (list) list.push(entry);
+    else credited.set(e.customerId, [entry]);
   }
 
   const out: Array<{ managerId: string; line: StatementLine }> = [];
-  const churns = events.filter((e) => e.eventType === 'churn' && e.eventDate <= period.end && dayNumber(e.eventDate) >= periodStart - withinDays);
   for (const churn of churns) {
     const churnDay = dayNumber(churn.eventDate);
-    const match = credited.find((c) => !c.reversed
-      && c.event.customerId === churn.customerId
+    const match = credited.get(churn.customerId)?.find((c) => !c.reversed
       && c.event.product === churn.product
-      && churnDay - dayNumber(c.event.eventDate) >= 0
-      && churnDay - dayNumber(c.event.eventDate) <= withinDays);
+      && churnDay - c.day >= 0
+      && churnDay - c.day <= withinDays);
     if (!match) continue;
     match.reversed = true;
     if (churn.eventDate < period.start) continue;
@@ -205,6 +248,23 @@ function clawbacks(
   return out;
 }
 
+/**
+ * Σ line points, exact. Each line's points are a decimal with at most 6 places (≤ 4-decimal
+ * rates × 2-decimal fees), so they are summed as integer millionths; a line that is not such a
+ * number, or a sum beyond 15 digits, falls back to decimal addition. Same value either way.
+ */
+export function sumPoints(lines: readonly StatementLine[]): Dec {
+  let micro = 0;
+  for (const l of lines) {
+    const m = Math.round(l.points * 1e6);
+    micro += m;
+    if (m / 1e6 !== l.points || Math.abs(m) >= 1e15 || Math.abs(micro) >= 1e15) {
+      return lines.reduce((sum, x) => sum.plus(x.points), new D(0));
+    }
+  }
+  return new D(micro).dividedBy(1e6);
+}
+
 function statement(
   id: string,
   roster: RosterManager | undefined,
@@ -213,7 +273,7 @@ function statement(
   score: { scored: number; satisfied: number } | undefined,
   plan: Plan,
 ): ManagerStatement {
-  const points = lines.reduce((sum, l) => sum.plus(l.points), new D(0));
+  const points = sumPoints(lines);
   const scored = score?.scored ?? 0;
   const satisfied = score?.satisfied ?? 0;
   const csat = scored > 0 ? new D(satisfied).dividedBy(scored) : null;
@@ -262,9 +322,11 @@ function dataProblems(
       eventId: e.eventId, eventDate: e.eventDate, province: e.province, accountManagerId: e.accountManagerId,
       customerId: e.customerId, product: e.product, eventType: e.eventType,
     }));
+  const perManager = new Map<string, number>();
+  for (const e of unknownManagerEvents) perManager.set(e.accountManagerId, (perManager.get(e.accountManagerId) ?? 0) + 1);
   const unknownManagers = managers.filter((m) => !m.inRoster).map((m) => ({
     accountManagerId: m.accountManagerId,
-    events: unknownManagerEvents.filter((e) => e.accountManagerId === m.accountManagerId).length,
+    events: perManager.get(m.accountManagerId) ?? 0,
     points: m.points,
   }));
   const duplicateRosterIds = [...duplicates].sort(([a], [b]) => cmp(a, b))

@@ -12,7 +12,7 @@ import { computeIncentives } from './calculate.js';
 import { planFor, type Plan } from './plan.js';
 import { toRoster, toSalesEvents, toTicketScores } from './rows.js';
 import type { IncentiveTally } from './types.js';
-import { buildIncentiveWorkbook, tallyJson } from './workbook.js';
+import { buildIncentiveWorkbook, tallyJsonBytes } from './workbook.js';
 
 /** The incentive job cannot run as asked (wrong period, nobody to mail, no mailer). */
 export class IncentiveJobError extends TelcoKpiError {}
@@ -47,7 +47,8 @@ export interface IncentiveSummary {
 }
 
 export interface IncentiveJobResult {
-  json: string;
+  /** incentives.json as UTF-8 bytes (built in pieces: a national month is hundreds of MB). */
+  json: Uint8Array;
   xlsx: Uint8Array;
   jsonKey: string;
   xlsxKey: string;
@@ -108,13 +109,13 @@ async function buildIncentives(deps: IncentiveJobDeps, period: Period): Promise<
   const n = plan.clawback?.withinDays ?? 0;
   const monthEvents = toSalesEvents(await deps.engine.run('incentive_sales_events', [period.start, period.end]), 'incentive_sales_events');
   const clawbackEvents = n > 0
-    ? toSalesEvents(await deps.engine.run('incentive_clawback_events', [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end]), 'incentive_clawback_events')
+    ? toSalesEvents(await deps.engine.run('incentive_clawback_events', [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, period.start]), 'incentive_clawback_events')
     : [];
   const tickets = toTicketScores(await deps.engine.run('incentive_ticket_scores', [addDays(period.start, -1), addDays(period.end, 1), period.start, period.end]), 'incentive_ticket_scores');
   const roster = toRoster(await deps.engine.run('incentive_roster', []), 'incentive_roster');
 
   const tally = computeIncentives({ period, plan, planForMonth, events: [...monthEvents, ...clawbackEvents], tickets, roster });
-  const json = tallyJson(tally);
+  const json = tallyJsonBytes(tally);
   const xlsx = await buildIncentiveWorkbook(tally, plan, deps.now());
 
   const prefix = `reports/${period.id}/incentives`;

@@ -1,5 +1,10 @@
-/** Query rows (DuckDB or Athena) checked once and turned into the calculation's records. */
-import { z } from 'zod';
+/**
+ * Query rows (DuckDB or Athena) checked and turned into the calculation's records with plain
+ * code: a month of a national roster is over a million sales rows, so no schema library runs
+ * per row. The sales queries pack each event into one text column `event` (fields joined by
+ * chr(31), see queries/incentive_sales_events.sql); the column's presence is checked once, each
+ * row's field count, date and money shape as it is split.
+ */
 import { TelcoKpiError } from '../errors.js';
 import type { Row } from '../ports.js';
 import type { RosterManager, SalesEventRecord, TicketScore } from './types.js';
@@ -7,51 +12,93 @@ import type { RosterManager, SalesEventRecord, TicketScore } from './types.js';
 /** A query returned a row the incentive calculation cannot use. */
 export class IncentiveDataError extends TelcoKpiError {}
 
-const text = z.union([z.string(), z.number()]).transform(String);
-const optionalText = z.union([z.string(), z.number(), z.null()]).transform((v) => (v === null || v === '' ? null : String(v)));
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'a date YYYY-MM-DD').transform((v) => v.slice(0, 10));
-const money = z.union([z.string(), z.number()]).transform(String).refine((v) => /^-?\d+(\.\d+)?$/.test(v), 'an exact decimal like 129.00');
-const count = z.union([z.number(), z.string()]).transform(Number).refine((n) => Number.isInteger(n) && n >= 0, 'a count ≥ 0');
+/** The separator of the packed `event` column (ASCII unit separator, chr(31)). */
+export const EVENT_FIELD_SEPARATOR = '\u001f';
+/** The fields of the packed `event` column, in order. */
+export const EVENT_FIELDS = [
+  'event_id', 'event_date', 'province', 'customer_id', 'segment', 'sub_segment', 'channel', 'product',
+  'event_type', 'monthly_fee', 'prev_monthly_fee', 'account_manager_id',
+] as const;
 
-const salesRow = z.object({
-  event_id: text, event_date: day, province: text, customer_id: text, segment: text,
-  sub_segment: optionalText, channel: text, product: text, event_type: text,
-  monthly_fee: money, prev_monthly_fee: money.nullable(), account_manager_id: optionalText,
-});
-const ticketRow = z.object({ account_manager_id: text, scored: count, satisfied: count });
-const rosterRow = z.object({
-  account_manager_id: text, name: text, province: text, city: text, team: text, role: text,
-  start_date: day, end_date: day.nullable(),
-});
+const DAY = /^\d{4}-\d{2}-\d{2}/;
+const MONEY = /^-?\d+(\.\d+)?$/;
 
-function parseRows<S extends z.ZodType>(schema: S, rows: readonly Row[], query: string): Array<z.output<S>> {
-  return rows.map((row, i) => {
-    const result = schema.safeParse(row);
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      const column = issue.path.join('.');
-      throw new IncentiveDataError(`${query} row ${i + 1}, column ${column}: ${JSON.stringify((row as Record<string, unknown>)[column] ?? null)} is not valid; expected ${issue.message}`);
-    }
-    return result.data;
-  });
+function fail(query: string, index: number, column: string, value: unknown, expected: string): never {
+  throw new IncentiveDataError(`${query} row ${index + 1}, column ${column}: ${JSON.stringify(value ?? null)} is not valid; expected ${expected}`);
 }
 
+function requireColumns(rows: readonly Row[], query: string, columns: readonly string[]): void {
+  const first = rows[0];
+  if (!first) return;
+  const missing = columns.filter((c) => !(c in first));
+  if (missing.length > 0) {
+    throw new IncentiveDataError(`${query} returned columns ${Object.keys(first).join(', ') || '(none)'}; expected ${columns.join(', ')} (missing ${missing.join(', ')})`);
+  }
+}
+
+function text(value: unknown, query: string, index: number, column: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return fail(query, index, column, value, 'a text or number');
+}
+
+function day(value: unknown, query: string, index: number, column: string): string {
+  if (typeof value !== 'string' || !DAY.test(value)) return fail(query, index, column, value, 'a date YYYY-MM-DD');
+  return value.length === 10 ? value : value.slice(0, 10);
+}
+
+function count(value: unknown, query: string, index: number, column: string): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return fail(query, index, column, value, 'a count ≥ 0');
+  return n;
+}
+
+/** Splits the packed `event` column of the sales queries into records. */
 export function toSalesEvents(rows: readonly Row[], query: string): SalesEventRecord[] {
-  return parseRows(salesRow, rows, query).map((r) => ({
-    eventId: r.event_id, eventDate: r.event_date, province: r.province, customerId: r.customer_id,
-    segment: r.segment, subSegment: r.sub_segment, channel: r.channel, product: r.product,
-    eventType: r.event_type, monthlyFee: r.monthly_fee, prevMonthlyFee: r.prev_monthly_fee,
-    accountManagerId: r.account_manager_id,
-  }));
+  requireColumns(rows, query, ['event']);
+  const out = new Array<SalesEventRecord>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const packed = rows[i]!.event;
+    if (typeof packed !== 'string') fail(query, i, 'event', packed, `the ${EVENT_FIELDS.length} fields joined by chr(31)`);
+    const f = packed.split(EVENT_FIELD_SEPARATOR);
+    if (f.length !== EVENT_FIELDS.length) {
+      fail(query, i, 'event', packed, `${EVENT_FIELDS.length} fields joined by chr(31) (${EVENT_FIELDS.join(', ')}), got ${f.length}`);
+    }
+    const eventDate = f[1]!;
+    if (!DAY.test(eventDate)) fail(query, i, 'event_date', eventDate, 'a date YYYY-MM-DD');
+    const monthlyFee = f[9]!;
+    if (!MONEY.test(monthlyFee)) fail(query, i, 'monthly_fee', monthlyFee, 'an exact decimal like 129.00');
+    const prev = f[10]!;
+    if (prev !== '' && !MONEY.test(prev)) fail(query, i, 'prev_monthly_fee', prev, 'an exact decimal like 129.00');
+    out[i] = {
+      eventId: f[0]!, eventDate: eventDate.length === 10 ? eventDate : eventDate.slice(0, 10), province: f[2]!, customerId: f[3]!,
+      segment: f[4]!, subSegment: f[5] === '' ? null : f[5]!, channel: f[6]!, product: f[7]!,
+      eventType: f[8]!, monthlyFee, prevMonthlyFee: prev === '' ? null : prev,
+      accountManagerId: f[11] === '' ? null : f[11]!,
+    };
+  }
+  return out;
 }
 
 export function toTicketScores(rows: readonly Row[], query: string): TicketScore[] {
-  return parseRows(ticketRow, rows, query).map((r) => ({ accountManagerId: r.account_manager_id, scored: r.scored, satisfied: r.satisfied }));
+  requireColumns(rows, query, ['account_manager_id', 'scored', 'satisfied']);
+  return rows.map((r, i) => ({
+    accountManagerId: text(r.account_manager_id, query, i, 'account_manager_id'),
+    scored: count(r.scored, query, i, 'scored'),
+    satisfied: count(r.satisfied, query, i, 'satisfied'),
+  }));
 }
 
 export function toRoster(rows: readonly Row[], query: string): RosterManager[] {
-  return parseRows(rosterRow, rows, query).map((r) => ({
-    accountManagerId: r.account_manager_id, name: r.name, province: r.province, city: r.city,
-    team: r.team, role: r.role, startDate: r.start_date, endDate: r.end_date,
+  requireColumns(rows, query, ['account_manager_id', 'name', 'province', 'city', 'team', 'role', 'start_date', 'end_date']);
+  return rows.map((r, i) => ({
+    accountManagerId: text(r.account_manager_id, query, i, 'account_manager_id'),
+    name: text(r.name, query, i, 'name'),
+    province: text(r.province, query, i, 'province'),
+    city: text(r.city, query, i, 'city'),
+    team: text(r.team, query, i, 'team'),
+    role: text(r.role, query, i, 'role'),
+    startDate: day(r.start_date, query, i, 'start_date'),
+    endDate: r.end_date === null || r.end_date === undefined ? null : day(r.end_date, query, i, 'end_date'),
   }));
 }

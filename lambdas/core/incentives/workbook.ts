@@ -1,23 +1,108 @@
-/** The HR workbook (REPORT.md): 汇总, one statement per manager, 数据问题, 方案. */
+/**
+ * The HR workbook (REPORT.md). A small tally (≤ LARGE_TALLY_MANAGERS managers): 汇总, one
+ * statement sheet per manager, 数据问题, 方案. A large one (a national roster): 汇总, 积分明细
+ * (every line of every manager, grouped by manager, the manager on each line so HR filters to
+ * one), 数据问题, 方案 — written by exceljs's streaming writer row by row, so memory does not
+ * grow with the lines (20 000 sheets were unworkable: > 5 min and > 2.7 GB).
+ */
+import { PassThrough } from 'node:stream';
 import { Decimal } from 'decimal.js';
 import ExcelJS from 'exceljs';
 import { EVENT_TYPES, PRODUCTS, PROVINCES, label } from '../codes.js';
 import { describePlan, type Plan } from './plan.js';
 import type { IncentiveTally, ManagerStatement } from './types.js';
-import { setText } from '../xlsx-safe.js';
+import { setText, textCell } from '../xlsx-safe.js';
 
 const MONEY = '#,##0.00';
 const POINTS = '#,##0.00##';
 const RED = 'FFC00000';
 const FIXED_SHEETS = ['汇总', '数据问题', '方案'];
 
+/** Above this many managers the workbook has one 积分明细 sheet instead of a sheet per manager. */
+export const LARGE_TALLY_MANAGERS = 200;
+/** Lines per 积分明细 sheet (Excel's limit is 1 048 576 rows); more lines continue on 积分明细-2, -3… */
+export const DETAIL_ROWS_PER_SHEET = 1_000_000;
+
+export interface WorkbookLayoutOptions {
+  /** Managers above which the large layout is used (default LARGE_TALLY_MANAGERS). */
+  largeAbove?: number;
+  /** Lines per 积分明细 sheet (default DETAIL_ROWS_PER_SHEET). */
+  detailRowsPerSheet?: number;
+}
+
 /** Serialises the plain JSON of a tally: fixed key order, no timestamps, so a recompute is byte-identical. */
 export function tallyJson(tally: IncentiveTally): string {
   return `${JSON.stringify(tally, null, 2)}\n`;
 }
 
-/** Builds the workbook; `now` only stamps the file's properties. */
-export async function buildIncentiveWorkbook(tally: IncentiveTally, plan: Plan, now: Date): Promise<Uint8Array> {
+/**
+ * The bytes of `tallyJson(tally)` (UTF-8), built in pieces: a national month's JSON is hundreds
+ * of MB, more than one JavaScript string may hold. Arrays longer than a few dozen items are
+ * written item by item, everything else with JSON.stringify, re-indented to its depth.
+ */
+export function tallyJsonBytes(tally: IncentiveTally): Uint8Array {
+  const parts: Buffer[] = [];
+  let pending: string[] = [];
+  let pendingLength = 0;
+  const emit = (text: string) => {
+    pending.push(text);
+    pendingLength += text.length;
+    if (pendingLength >= 1 << 20) flush();
+  };
+  const flush = () => {
+    parts.push(Buffer.from(pending.join(''), 'utf8'));
+    pending = [];
+    pendingLength = 0;
+  };
+  prettyJson(tally, 0, emit);
+  emit('\n');
+  flush();
+  const bytes = Buffer.concat(parts);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+const CHUNKED_ARRAY = 64;
+
+function hasLongArray(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > CHUNKED_ARRAY;
+  if (value === null || typeof value !== 'object') return false;
+  return Object.values(value).some((v) => Array.isArray(v) && v.length > CHUNKED_ARRAY);
+}
+
+/** Writes what `JSON.stringify(value, null, 2)` would, at `depth` levels of indentation, in pieces. */
+function prettyJson(value: unknown, depth: number, emit: (text: string) => void): void {
+  if (!hasLongArray(value)) {
+    const text = JSON.stringify(value, null, 2);
+    emit(depth === 0 ? text : text.replaceAll('\n', `\n${'  '.repeat(depth)}`));
+    return;
+  }
+  const inner = `\n${'  '.repeat(depth + 1)}`;
+  if (Array.isArray(value)) {
+    emit('[');
+    value.forEach((item, i) => {
+      emit(i === 0 ? inner : `,${inner}`);
+      prettyJson(item === undefined || typeof item === 'function' ? null : item, depth + 1, emit);
+    });
+    emit(`\n${'  '.repeat(depth)}]`);
+    return;
+  }
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && typeof v !== 'function');
+  emit('{');
+  entries.forEach(([key, v], i) => {
+    emit(`${i === 0 ? inner : `,${inner}`}${JSON.stringify(key)}: `);
+    prettyJson(v, depth + 1, emit);
+  });
+  emit(`\n${'  '.repeat(depth)}}`);
+}
+
+/**
+ * Builds the workbook; `now` only stamps the file's properties. Up to `largeAbove` managers one
+ * statement sheet each, above that the streamed large layout (see the module comment).
+ */
+export async function buildIncentiveWorkbook(tally: IncentiveTally, plan: Plan, now: Date, options: WorkbookLayoutOptions = {}): Promise<Uint8Array> {
+  if (tally.managers.length > (options.largeAbove ?? LARGE_TALLY_MANAGERS)) {
+    return buildLargeWorkbook(tally, plan, now, options.detailRowsPerSheet ?? DETAIL_ROWS_PER_SHEET);
+  }
   const wb = new ExcelJS.Workbook();
   wb.creator = 'telco-kpi';
   wb.created = now;
@@ -199,4 +284,174 @@ function planSheet(wb: ExcelJS.Workbook, tally: IncentiveTally, plan: Plan): voi
 
 function sumExact(values: readonly number[]): number {
   return values.reduce((sum, v) => sum.plus(v), new Decimal(0)).toNumber();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Large tallies: streamed, one row committed at a time. Every cell gets one of a few shared
+// style objects (exceljs recognises a style object it has seen and skips re-encoding it).
+
+const HEADER_STYLE: Partial<ExcelJS.Style> = { font: { bold: true }, fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } } };
+const TITLE_STYLE: Partial<ExcelJS.Style> = { font: { bold: true, size: 14 } };
+const BOLD_STYLE: Partial<ExcelJS.Style> = { font: { bold: true } };
+const TEXT_STYLE: Partial<ExcelJS.Style> = {};
+const RED_TEXT_STYLE: Partial<ExcelJS.Style> = { font: { color: { argb: RED } } };
+const POINTS_STYLE: Partial<ExcelJS.Style> = { numFmt: POINTS };
+const RED_POINTS_STYLE: Partial<ExcelJS.Style> = { numFmt: POINTS, font: { color: { argb: RED } } };
+const BOLD_POINTS_STYLE: Partial<ExcelJS.Style> = { numFmt: POINTS, font: { bold: true } };
+const MONEY_STYLE: Partial<ExcelJS.Style> = { numFmt: MONEY };
+const BOLD_MONEY_STYLE: Partial<ExcelJS.Style> = { numFmt: MONEY, font: { bold: true } };
+const PERCENT_STYLE: Partial<ExcelJS.Style> = { numFmt: '0.0%' };
+const FACTOR_STYLE: Partial<ExcelJS.Style> = { numFmt: '0.00##' };
+
+type Cellish = string | number | null | { n: number | null; style: Partial<ExcelJS.Style> };
+
+/** Writes one row of texts (through textCell: always a string, never a formula) and numbers, then commits it. */
+function streamRow(ws: ExcelJS.Worksheet, rowNumber: number, values: readonly Cellish[], textStyle = TEXT_STYLE): void {
+  const row = ws.getRow(rowNumber);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const cell = row.getCell(i + 1);
+    if (v !== null && typeof v === 'object') {
+      cell.value = v.n;
+      cell.style = v.style;
+    } else {
+      cell.value = textCell(v);
+      cell.style = textStyle;
+    }
+  }
+  row.commit();
+}
+
+/** Where each manager's lines are on the 积分明细 sheets: sheet index, first and last row. */
+interface DetailPlace { sheet: number; first: number; last: number }
+
+const DETAIL_FIRST_ROW = 4;
+const DETAIL_TITLES = ['工号', '姓名', '流水号', '日期', '客户', '产品', '业务类型', '规则', '积分', '说明'];
+
+function detailSheetName(index: number, count: number): string {
+  return count === 1 ? '积分明细' : `积分明细-${index + 1}`;
+}
+
+/** Lays the managers' lines out on sheets of at most `perSheet` lines, a manager kept on one sheet when it fits. */
+function detailLayout(tally: IncentiveTally, perSheet: number): { places: Map<string, DetailPlace[]>; sheets: number } {
+  const places = new Map<string, DetailPlace[]>();
+  let sheet = 0;
+  let used = 0;
+  for (const m of tally.managers) {
+    let left = m.lines.length;
+    if (left === 0) continue;
+    if (used > 0 && used + left > perSheet && left <= perSheet) {
+      sheet++;
+      used = 0;
+    }
+    const list: DetailPlace[] = [];
+    while (left > 0) {
+      if (used === perSheet) {
+        sheet++;
+        used = 0;
+      }
+      const take = Math.min(left, perSheet - used);
+      list.push({ sheet, first: DETAIL_FIRST_ROW + used, last: DETAIL_FIRST_ROW + used + take - 1 });
+      used += take;
+      left -= take;
+    }
+    places.set(m.accountManagerId, list);
+  }
+  return { places, sheets: sheet + 1 };
+}
+
+async function buildLargeWorkbook(tally: IncentiveTally, plan: Plan, now: Date, perSheet: number): Promise<Uint8Array> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('end', resolve);
+    out.on('error', reject);
+  });
+  // No shared strings: their table would hold every distinct text (every event id) in memory.
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  wb.creator = 'telco-kpi';
+  wb.created = now;
+  wb.modified = now;
+
+  const layout = detailLayout(tally, Math.max(1, perSheet));
+  const place = (id: string) => {
+    const list = layout.places.get(id);
+    if (!list) return '无明细';
+    return list.map((p) => `${detailSheetName(p.sheet, layout.sheets)} 第 ${p.first}–${p.last} 行`).join('；');
+  };
+
+  streamSummary(wb, tally, place);
+  for (let sheet = 0; sheet < layout.sheets; sheet++) streamDetail(wb, tally, layout.places, sheet, layout.sheets);
+
+  problemsSheet(wb, tally);
+  planSheet(wb, tally, plan);
+  await wb.commit();
+  await done;
+  const bytes = Buffer.concat(chunks);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+function streamSummary(wb: ExcelJS.Workbook, tally: IncentiveTally, place: (id: string) => string): void {
+  const titles = ['工号', '姓名', '省份', '班组', '积分', '满意率', '系数', '绩效积分', '封顶前金额', '应发金额', '是否封顶', '明细位置', '备注'];
+  const ws = wb.addWorksheet('汇总', {
+    views: [{ state: 'frozen', ySplit: 3 }],
+    pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+  });
+  ws.columns = [14, 12, 12, 14, 12, 10, 8, 12, 14, 14, 10, 28, 26].map((width) => ({ width }));
+  const last = 3 + tally.managers.length + 1;
+  ws.autoFilter = { from: { row: 3, column: 1 }, to: { row: last - 1, column: titles.length } };
+  streamRow(ws, 1, [`客户经理激励核算 ${tally.period.id}（方案 ${tally.plan.plan} 第 ${tally.plan.version} 版，每积分 ${tally.plan.pointValue} 元）；每位客户经理的明细见“积分明细”表（按工号筛选）`], TITLE_STYLE);
+  streamRow(ws, 3, titles, HEADER_STYLE);
+  let r = 4;
+  for (const m of tally.managers) {
+    streamRow(ws, r++, [
+      m.accountManagerId, m.name, provinceLabel(m.province), m.team,
+      { n: m.points, style: POINTS_STYLE }, { n: m.csat, style: PERCENT_STYLE }, { n: m.multiplier, style: FACTOR_STYLE },
+      { n: m.performancePoints, style: MONEY_STYLE }, { n: m.amountBeforeCap, style: MONEY_STYLE }, { n: m.payout, style: MONEY_STYLE },
+      m.capped ? '是' : '否', place(m.accountManagerId), m.inRoster ? '' : '不在名册，见“数据问题”',
+    ]);
+  }
+  streamRow(ws, r, [
+    '合计', `${tally.managers.length} 人`, null, null, { n: sumExact(tally.managers.map((m) => m.points)), style: BOLD_POINTS_STYLE },
+    null, null, null, null, { n: tally.total, style: BOLD_MONEY_STYLE },
+  ], BOLD_STYLE);
+  ws.commit();
+}
+
+function streamDetail(wb: ExcelJS.Workbook, tally: IncentiveTally, places: ReadonlyMap<string, DetailPlace[]>, sheet: number, sheets: number): void {
+  const name = detailSheetName(sheet, sheets);
+  const ws = wb.addWorksheet(name, {
+    views: [{ state: 'frozen', ySplit: 3 }],
+    pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+  });
+  ws.columns = [14, 12, 18, 12, 16, 10, 10, 22, 12, 50].map((width) => ({ width }));
+  let lastRow = DETAIL_FIRST_ROW - 1;
+  for (const list of places.values()) for (const p of list) if (p.sheet === sheet) lastRow = Math.max(lastRow, p.last);
+  ws.autoFilter = { from: { row: 3, column: 1 }, to: { row: lastRow, column: DETAIL_TITLES.length } };
+  streamRow(ws, 1, [`${tally.period.id} 积分明细${sheets > 1 ? `（第 ${sheet + 1}/${sheets} 表）` : ''}：每行一笔，按工号筛选即为该客户经理的明细；回扣行标红并注明原新装`], TITLE_STYLE);
+  streamRow(ws, 3, DETAIL_TITLES, HEADER_STYLE);
+  for (const m of tally.managers) {
+    const list = places.get(m.accountManagerId);
+    if (!list) continue;
+    let offset = 0;
+    for (const p of list) {
+      if (p.sheet === sheet) {
+        for (let r = p.first; r <= p.last; r++) detailRow(ws, r, m, m.lines[offset + r - p.first]!);
+      }
+      offset += p.last - p.first + 1;
+    }
+  }
+  ws.commit();
+}
+
+function detailRow(ws: ExcelJS.Worksheet, r: number, m: ManagerStatement, line: ManagerStatement['lines'][number]): void {
+  const o = line.clawbackOf;
+  streamRow(ws, r, [
+    m.accountManagerId, m.name ?? '（不在名册）', line.eventId, line.date, line.customerId,
+    label(PRODUCTS, line.product, 'zh-CN'), label(EVENT_TYPES, line.eventType, 'zh-CN'),
+    o ? `回扣 ${o.ruleId}` : line.ruleId,
+    { n: line.points, style: o ? RED_POINTS_STYLE : POINTS_STYLE },
+    o ? `扣回原新装 ${o.eventId}（${o.date}，规则 ${o.ruleId}，方案第 ${o.planVersion} 版）` : '',
+  ], o ? RED_TEXT_STYLE : TEXT_STYLE);
 }
