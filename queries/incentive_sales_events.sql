@@ -19,21 +19,21 @@ final as (
         event_date,
         event_id,
         province,
-        concat_ws(
-            chr(31),
-            event_id,
-            cast(event_date as varchar),
-            province,
-            customer_id,
-            segment,
-            coalesce(sub_segment, ''),
-            channel,
-            product,
-            event_type,
-            cast(monthly_fee as varchar),
-            coalesce(cast(prev_monthly_fee as varchar), ''),
-            account_manager_id
-        ) as event
+        -- One text column per event (fields joined by the unit separator, chr(31)): a million
+        -- rows cross into JS as one string each. Every field is non-null here, so || is safe.
+        event_id
+            || chr(31) || cast(event_date as varchar)
+            || chr(31) || province
+            || chr(31) || customer_id
+            || chr(31) || segment
+            || chr(31) || coalesce(sub_segment, '')
+            || chr(31) || channel
+            || chr(31) || product
+            || chr(31) || event_type
+            || chr(31) || cast(monthly_fee as varchar)
+            || chr(31) || coalesce(cast(prev_monthly_fee as varchar), '')
+            || chr(31) || account_manager_id
+            as event
     from month_events
 )
 

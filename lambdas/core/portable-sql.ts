@@ -22,6 +22,9 @@ export const PORTABLE_FUNCTIONS: ReadonlySet<string> = new Set([
   'abs', 'round', 'floor', 'ceil', 'ceiling', 'sqrt', 'power', 'ln', 'exp', 'sign',
   // strings
   'lower', 'upper', 'length', 'trim', 'ltrim', 'rtrim', 'substr', 'replace', 'lpad', 'rpad', 'split_part', 'strpos', 'starts_with',
+  // chr(n): the character of Unicode code point n in both (concat_ws is left out on purpose:
+  // it skips NULL arguments, which silently shifts the fields of a joined record)
+  'chr',
   // window functions
   'row_number', 'rank', 'dense_rank', 'lag', 'lead', 'first_value', 'last_value', 'ntile',
 ]);
