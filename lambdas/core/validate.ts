@@ -157,7 +157,7 @@ class RowValidator {
     const quoted = this.columns.map((c) => c.type.kind === 'string');
     const output = new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : 65_536);
     output.text(outputIdx.map((i) => this.columns[i]!.name).join(',') + '\n');
-    const keys = new Map<string, number>();
+    const keys = new KeyTable();
     const selfProducts = new Set<string>();
     const products = new Set<string>();
     const rule = this.ruleIndexes();
@@ -204,12 +204,14 @@ class RowValidator {
       this.rowRules(values, rowNo, rule);
       if (rule.openedDate >= 0) values[rule.openedDate] = openedDate(values[rule.openedAt]!);
       const key = this.keyOf(values);
-      const first = keys.get(key);
-      if (first !== undefined) {
+      keys.begin();
+      keys.appendText(key);
+      const first = keys.firstOrAdd(rowNo);
+      if (first >= 0) {
         const label = table.key.join(' + ');
         const shown = table.key.map((c) => values[this.index[c]!]).join(' | ');
         problems.add(rowNo, label, shown, `'${shown}' appears again (first in row ${first}); ${label} must be unique within the file`);
-      } else keys.set(key, rowNo);
+      }
       if (rule.operator >= 0) {
         products.add(values[rule.product]!);
         if (values[rule.operator] === 'self') selfProducts.add(values[rule.product]!);
@@ -281,7 +283,7 @@ class RowValidator {
     mapped: readonly number[],
     width: number,
     rule: ReturnType<RowValidator['ruleIndexes']>,
-    keys: Map<string, number>,
+    keys: KeyTable,
     products: Set<string>,
     selfProducts: Set<string>,
     output: ByteWriter,
@@ -305,6 +307,11 @@ class RowValidator {
     const vs = new Int32Array(n);
     const ve = new Int32Array(n);
     const val = (k: number): string => vals[k] ?? b.toString('utf8', vs[k], ve[k]);
+    const appendKey = (k: number): void => {
+      const v = vals[k] as string | null;
+      if (v === null) keys.appendBytes(b, vs[k]!, ve[k]!);
+      else keys.appendText(v);
+    };
     const keyCols = table.key.map((c) => this.index[c]!);
     const singleKey = keyCols.length === 1 ? keyCols[0]! : -1;
     const expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
@@ -405,14 +412,15 @@ class RowValidator {
       if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(val(rule.openedAt));
 
       // the key: a duplicate is reported by the text path
-      let key: string;
-      if (singleKey >= 0) key = val(singleKey);
+      keys.begin();
+      if (singleKey >= 0) appendKey(singleKey);
       else {
-        key = '';
-        for (const k of keyCols) key += val(k) + '\u0001';
+        for (const k of keyCols) {
+          appendKey(k);
+          keys.appendText('\u0001');
+        }
       }
-      if (keys.has(key)) return -1;
-      keys.set(key, rowNo);
+      if (keys.firstOrAdd(rowNo) >= 0) return -1;
       if (rule.operator >= 0) {
         const product = val(rule.product);
         products.add(product);
@@ -584,6 +592,107 @@ function writeText(out: Buffer, p: number, value: string): number {
   }
   for (let j = 0; j < n; j++) out[p++] = value.charCodeAt(j);
   return p;
+}
+
+/**
+ * The keys seen in a file and the first row of each: the keys' UTF-8 bytes in one arena, found
+ * through an open-addressing hash table, so a million keys are not a million strings in a Map.
+ * A key is built with begin/append…, then firstOrAdd looks it up and records it when new.
+ */
+class KeyTable {
+  private arena = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+  private start = 0;
+  private offsets = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
+  private rows = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  private count = 0;
+  private slots = new Int32Array(2048).fill(-1);
+
+  begin(): void {
+    this.used = this.start;
+  }
+
+  appendBytes(b: Buffer, s: number, e: number): void {
+    const arena = this.room(e - s);
+    let p = this.used;
+    for (let j = s; j < e; j++) arena[p++] = b[j]!;
+    this.used = p;
+  }
+
+  appendText(text: string): void {
+    this.used = writeText(this.room(text.length * 3), this.used, text);
+  }
+
+  /** The first row of the key built since begin(), or -1 when it is new (it is then recorded for `row`). */
+  firstOrAdd(row: number): number {
+    const { arena, start, used } = this;
+    let hash = 0x811c9dc5;
+    for (let j = start; j < used; j++) hash = Math.imul(hash ^ arena[j]!, 0x01000193);
+    const length = used - start;
+    let mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot]!;
+      if (entry < 0) break;
+      if (this.hashes[entry] === hash && this.lengths[entry] === length) {
+        const offset = this.offsets[entry]!;
+        let same = true;
+        for (let j = 0; j < length; j++) {
+          if (arena[offset + j] !== arena[start + j]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return this.rows[entry]!;
+      }
+    }
+    if (this.count === this.offsets.length) this.growEntries();
+    const entry = this.count++;
+    this.offsets[entry] = start;
+    this.lengths[entry] = length;
+    this.rows[entry] = row;
+    this.hashes[entry] = hash;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    mask = this.slots.length - 1;
+    let slot = hash & mask;
+    while (this.slots[slot]! >= 0) slot = (slot + 1) & mask;
+    this.slots[slot] = entry;
+    this.start = used;
+    return -1;
+  }
+
+  private room(size: number): Buffer {
+    if (this.used + size > this.arena.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + size));
+      this.arena.copy(grown, 0, 0, this.used);
+      this.arena = grown;
+    }
+    return this.arena;
+  }
+
+  private growEntries(): void {
+    const grow = (old: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const grown = new Int32Array(old.length * 2);
+      grown.set(old);
+      return grown;
+    };
+    this.offsets = grow(this.offsets);
+    this.lengths = grow(this.lengths);
+    this.rows = grow(this.rows);
+    this.hashes = grow(this.hashes);
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let entry = 0; entry < this.count; entry++) {
+      let slot = this.hashes[entry]! & mask;
+      while (slots[slot]! >= 0) slot = (slot + 1) & mask;
+      slots[slot] = entry;
+    }
+    this.slots = slots;
+  }
 }
 
 function sameBytes(b: Buffer, s: number, e: number, expected: Buffer): boolean {
