@@ -1,5 +1,5 @@
 /** ParquetEncoder on DuckDB: canonical CSV → typed Parquet (zstd), columns and types from schema.ts. */
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -47,7 +47,7 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
     try {
       const csvPath = join(dir, 'data.csv');
       const parquetPath = join(dir, 'data.parquet');
-      await writeWhole(csvPath, typeof normalizedCsv === 'string' ? Buffer.from(normalizedCsv) : normalizedCsv);
+      await writeFile(csvPath, normalizedCsv);
       const stored = table.columns.filter((c) => !table.partitions.includes(c.name as 'province'));
       const columns = stored.map((c) => `${literal(c.name)}: ${literal(sqlType(c.type))}`).join(', ');
       await connection.run(
@@ -55,42 +55,9 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
         + `header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}})) `
         + `to ${literal(parquetPath)} (format parquet, compression zstd)`,
       );
-      return await readWhole(parquetPath);
+      return new Uint8Array(await readFile(parquetPath));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }
-}
-
-/**
- * Writes the bytes with as few calls as the OS allows (fs.writeFile goes in 512 KiB chunks, each
- * waiting for a turn of the event loop, which stalls while the caller validates the next file).
- */
-async function writeWhole(path: string, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, 'w');
-  try {
-    for (let at = 0; at < bytes.length;) {
-      const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, at);
-      at += bytesWritten;
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Reads a whole file with as few calls as the OS allows (see writeWhole). */
-async function readWhole(path: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const { size } = await handle.stat();
-    const bytes = new Uint8Array(size);
-    for (let at = 0; at < size;) {
-      const { bytesRead } = await handle.read(bytes, at, size - at, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    return bytes;
-  } finally {
-    await handle.close();
   }
 }

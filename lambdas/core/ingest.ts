@@ -64,15 +64,7 @@ export function receiptKey(receipt: Receipt): string {
  * a pending manifest makes the next upload of either file store it again.
  */
 export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Promise<Receipt> {
-  return storeValidation(deps, await validateExtract(input, { now: deps.now }));
-}
-
-/**
- * The storing half of ingestExtract, for a validation already made (validateExtract with the same
- * `now`): a caller may validate the next file while this one is encoded and stored.
- */
-export async function storeValidation(deps: IngestDeps, validation: Validation): Promise<Receipt> {
-  const { receipt, normalized } = validation;
+  const { receipt, normalized } = await validateExtract(input, { now: deps.now });
   if (receipt.status === 'accepted' && normalized !== undefined) {
     const dataKey = partitionKey(receipt.type, receipt);
     const manifestAt = manifestKey(receipt);

@@ -4,8 +4,8 @@ import { DuckDbParquetEncoder } from '../../adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../adapters/local-object-store.js';
 import { UsageError } from '../../core/errors.js';
 import { FileNameError } from '../../core/file-name.js';
-import { storeValidation } from '../../core/ingest.js';
-import { formatProblem, validateExtract, type Receipt, type Validation } from '../../core/validate.js';
+import { ingestExtract } from '../../core/ingest.js';
+import { formatProblem, type Receipt } from '../../core/validate.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { explicitExtract, extractFiles, readExtract } from './extract-args.js';
 
@@ -51,46 +51,24 @@ Exit codes: 0 every file accepted or unchanged, 1 any file rejected, 2 usage err
     const encoder = new DuckDbParquetEncoder();
     const progressEvery = files.length >= 20 ? Math.ceil(files.length / 20) : 0;
     let rejected = 0;
-    const report = (receipt: Receipt): void => {
-      ctx.out(receiptLine(receipt));
-      if (receipt.status === 'rejected') {
-        rejected++;
-        for (const problem of receipt.problems) ctx.out(`    ${formatProblem(problem)}`);
-        if (receipt.problemCount > receipt.problems.length) ctx.out(`    …and ${receipt.problemCount - receipt.problems.length} more problems`);
-      }
-    };
-    const progress = (i: number): void => {
-      if (progressEvery > 0 && ((i + 1) % progressEvery === 0 || i + 1 === files.length)) ctx.err(`ingest: ${i + 1}/${files.length} files`);
-    };
-    // Two stages: file N is encoded and stored (DuckDB works on its own threads) while file N+1
-    // is validated here; stores run one at a time in file order, so lines, receipts and the
-    // last-upload-wins order of the partitions are as with one file at a time.
-    let storing: Promise<void> = Promise.resolve();
     try {
       for (const [i, path] of files.entries()) {
-        let validation: Validation | undefined;
         try {
-          validation = await validateExtract({ fileName: path, bytes: await readExtract(path), ...explicit }, { now: ctx.now });
+          const receipt = await ingestExtract({ store, encoder, now: ctx.now }, { fileName: path, bytes: await readExtract(path), ...explicit });
+          ctx.out(receiptLine(receipt));
+          if (receipt.status === 'rejected') {
+            rejected++;
+            for (const problem of receipt.problems) ctx.out(`    ${formatProblem(problem)}`);
+            if (receipt.problemCount > receipt.problems.length) ctx.out(`    …and ${receipt.problemCount - receipt.problems.length} more problems`);
+          }
         } catch (error) {
           if (!(error instanceof FileNameError)) throw error;
-          await storing;
           ctx.out(`✗ rejected ${basename(path)} (${error.message})`);
           rejected++;
-          progress(i);
-          continue;
         }
-        await storing;
-        const validated = validation;
-        storing = storeValidation({ store, encoder, now: ctx.now }, validated).then((receipt) => {
-          report(receipt);
-          progress(i);
-        });
-        // An unobserved failure would be reported as unhandled before the next await reaches it.
-        storing.catch(() => undefined);
+        if (progressEvery > 0 && ((i + 1) % progressEvery === 0 || i + 1 === files.length)) ctx.err(`ingest: ${i + 1}/${files.length} files`);
       }
-      await storing;
     } finally {
-      await storing.catch(() => undefined);
       await encoder.close();
     }
     return rejected > 0 ? 1 : 0;
