@@ -306,6 +306,11 @@ class RowValidator {
     const vals: (string | null)[] = new Array<string | null>(n).fill('');
     const vs = new Int32Array(n);
     const ve = new Int32Array(n);
+    /** 1 when the output bytes of column k are its input cell's bytes (set per row). */
+    const same = new Uint8Array(n);
+    const nOut = outputIdx.length;
+    const outSource = outputIdx.map((k) => (columns[k]!.derived ? -1 : mapped[k]!));
+    const runs = d === COMMA;
     const val = (k: number): string => vals[k] ?? b.toString('utf8', vs[k], ve[k]);
     const appendKey = (k: number): void => {
       const v = vals[k] as string | null;
@@ -360,6 +365,7 @@ class RowValidator {
         if (s === e) {
           if (required[k]) return -1;
           vals[k] = empty[k]!;
+          same[k] = a >= 0 && empty[k] === '' ? 1 : 0;
           continue;
         }
         if (b[s]! <= 32 || b[e - 1]! <= 32) return -1;
@@ -368,15 +374,18 @@ class RowValidator {
         const settled = cell.bytes(b, s, e);
         if (settled === true) {
           vals[k] = null;
+          same[k] = 1;
           continue;
         }
         if (settled !== false) {
-          vals[k] = settled;
+          vals[k] = settled.code;
+          same[k] = settled.same ? 1 : 0;
           continue;
         }
         const result = cell.check(b.toString('utf8', s, e));
         if (typeof result !== 'string') return -1;
         vals[k] = result;
+        same[k] = 0;
       }
 
       // the row rules (any broken rule: the text path reports it)
@@ -427,23 +436,34 @@ class RowValidator {
         if (val(rule.operator) === 'self') selfProducts.add(product);
       }
 
-      // the canonical line
-      let size = 1;
-      for (let o = 0; o < outputIdx.length; o++) {
+      // the canonical line: cells whose bytes are their canonical form and that are neighbours
+      // in the input are copied as one run (comma-separated input only)
+      let size = next - at + 1;
+      for (let o = 0; o < nOut; o++) {
         const k = outputIdx[o]!;
-        const v = vals[k] as string | null;
-        size += v === null ? ve[k]! - vs[k]! + 1 : v.length * 3 + 3;
+        if (same[k] === 0) size += (vals[k] as string).length * 3 + 3;
       }
       const out = output.reserve(size);
       let p = output.pos;
-      for (let o = 0; o < outputIdx.length; o++) {
+      for (let o = 0; o < nOut;) {
         const k = outputIdx[o]!;
         if (o > 0) out[p++] = COMMA;
-        const v = vals[k] as string | null;
-        if (v === null) {
-          const e = ve[k]!;
-          for (let j = vs[k]!; j < e; j++) out[p++] = b[j]!;
-        } else p = writeText(out, p, quoted[k] ? csvCell(v) : v);
+        if (same[k] === 1) {
+          let last = outSource[o]!;
+          const s = starts[last]!;
+          o++;
+          while (runs && o < nOut && same[outputIdx[o]!] === 1 && outSource[o] === last + 1) {
+            last++;
+            o++;
+          }
+          const e = ends[last]!;
+          if (e - s > 64) p += b.copy(out, p, s, e);
+          else for (let j = s; j < e; j++) out[p++] = b[j]!;
+        } else {
+          const v = vals[k] as string;
+          p = writeText(out, p, quoted[k] ? csvCell(v) : v);
+          o++;
+        }
       }
       out[p++] = LF;
       output.pos = p;
@@ -762,8 +782,14 @@ function openedDate(openedAtUtc: string): string {
  * `check` runs on the cell's text).
  */
 interface FastCell {
-  bytes(b: Buffer, s: number, e: number): boolean | string;
+  bytes(b: Buffer, s: number, e: number): boolean | CodeMatch;
   check: Check;
+}
+
+/** A code cell whose bytes are a key of the code list: the code, and whether the bytes are the code itself. */
+interface CodeMatch {
+  code: string;
+  same: boolean;
 }
 
 const undecided = (): boolean => false;
@@ -780,19 +806,19 @@ function fastCell(column: ColumnDecl, table: ExtractType): FastCell {
       return { bytes: (_b, s, e) => e - s <= max, check };
     }
     case 'code': {
-      const byShape = new Map<number, { key: Buffer; code: string }[]>();
+      const byShape = new Map<number, (CodeMatch & { key: Buffer })[]>();
       for (const [key, code] of codeLookup(type.list)) {
         const bytes = Buffer.from(key);
         const shape = bytes.length * 256 + bytes[0]!;
         const list = byShape.get(shape) ?? [];
-        list.push({ key: bytes, code });
+        list.push({ key: bytes, code, same: key === code });
         byShape.set(shape, list);
       }
       return {
         bytes: (b, s, e) => {
           const list = byShape.get((e - s) * 256 + b[s]!);
           if (list !== undefined) {
-            for (const entry of list) if (sameBytes(b, s, e, entry.key)) return entry.code;
+            for (const entry of list) if (sameBytes(b, s, e, entry.key)) return entry;
           }
           return false;
         },
