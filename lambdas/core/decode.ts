@@ -34,6 +34,11 @@ export interface TableSource {
   encoding: DecodedTable['encoding'];
   delimiter?: ',' | '\t';
   forEachRow(visit: (cells: readonly string[], row: number) => void): void;
+  /**
+   * Present for UTF-8 CSV: the raw bytes, where the first data record starts and the delimiter,
+   * so a reader can work on the bytes (readCsvRecord reads one record of them as text cells).
+   */
+  utf8?: { bytes: Buffer; start: number; delimiter: number };
 }
 
 /** Decodes a `.csv` or `.xlsx` file into a header and all its rows (trailing empty rows dropped). */
@@ -57,9 +62,35 @@ export async function openTable(fileName: string, bytes: Uint8Array): Promise<Ta
   throw new DecodeError(`the file has the extension '.${extension}'; expected .csv (CSV UTF-8 or GB18030) or .xlsx (Excel workbook)`);
 }
 
-/** CSV bytes → text (BOM → UTF-8; strict UTF-8; else GB18030) → header, then rows on demand. */
+/**
+ * CSV bytes → header, then rows on demand. UTF-8 (with or without BOM) is read straight from the
+ * bytes, cell by cell (no file-sized string); GB18030 is decoded to text first.
+ */
 export function openCsv(bytes: Uint8Array): TableSource {
-  const { text, encoding } = decodeText(bytes);
+  const { text, buffer, start, encoding } = decodeText(bytes);
+  if (text === undefined) {
+    const delimiter = detectDelimiterBytes(buffer, start);
+    const d = delimiter === '\t' ? TAB : COMMA;
+    const headerCells: string[] = [];
+    const afterHeader = readCsvRecord(buffer, start, d, headerCells, 0);
+    return {
+      header: headerCells.map((cell) => cell.trim()),
+      encoding,
+      delimiter,
+      utf8: { bytes: buffer, start: afterHeader, delimiter: d },
+      forEachRow(visit) {
+        const cells: string[] = [];
+        let row = 0;
+        let at = afterHeader;
+        while (at < buffer.length) {
+          cells.length = 0;
+          row++;
+          at = readCsvRecord(buffer, at, d, cells, row);
+          visit(cells, row);
+        }
+      },
+    };
+  }
   const delimiter = detectDelimiter(text);
   const d = delimiter === '\t' ? TAB : COMMA;
   const headerCells: string[] = [];
@@ -82,13 +113,14 @@ export function openCsv(bytes: Uint8Array): TableSource {
   };
 }
 
-function decodeText(bytes: Uint8Array): { text: string; encoding: DecodedTable['encoding'] } {
+/** Valid UTF-8 stays bytes (text undefined, `start` after the BOM); GB18030 becomes text. */
+function decodeText(bytes: Uint8Array): { text?: string; buffer: Buffer; start: number; encoding: DecodedTable['encoding'] } {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     if (!isUtf8(buffer.subarray(3))) {
       throw new DecodeError('the file starts with a UTF-8 byte order mark but is not valid UTF-8; save it again as "CSV UTF-8"');
     }
-    return { text: buffer.toString('utf8', 3), encoding: 'utf-8-bom' };
+    return { buffer, start: 3, encoding: 'utf-8-bom' };
   }
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
     throw new DecodeError('the file is UTF-16 text ("Unicode text"); save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
@@ -99,12 +131,12 @@ function decodeText(bytes: Uint8Array): { text: string; encoding: DecodedTable['
   if (bytes.indexOf(0) >= 0) {
     throw new DecodeError('the file holds binary data, not text; expected CSV text in UTF-8 or GB18030, or an .xlsx workbook');
   }
-  if (isUtf8(buffer)) return { text: buffer.toString('utf8'), encoding: 'utf-8' };
+  if (isUtf8(buffer)) return { buffer, start: 0, encoding: 'utf-8' };
   const text = iconv.decode(buffer, 'gb18030');
   if (text.includes('\uFFFD')) {
     throw new DecodeError('the file is neither UTF-8 nor GB18030/GBK text; save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
   }
-  return { text, encoding: 'gb18030' };
+  return { text, buffer, start: 0, encoding: 'gb18030' };
 }
 
 /** Tab when the header line holds more tabs than commas, else comma. */
@@ -113,6 +145,19 @@ function detectDelimiter(text: string): ',' | '\t' {
   let tabs = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c === LF || c === CR) break;
+    if (c === COMMA) commas++;
+    else if (c === TAB) tabs++;
+  }
+  return tabs > commas ? '\t' : ',';
+}
+
+/** detectDelimiter on UTF-8 bytes (the header line is compared byte for byte). */
+function detectDelimiterBytes(bytes: Buffer, start: number): ',' | '\t' {
+  let commas = 0;
+  let tabs = 0;
+  for (let i = start; i < bytes.length; i++) {
+    const c = bytes[i]!;
     if (c === LF || c === CR) break;
     if (c === COMMA) commas++;
     else if (c === TAB) tabs++;
@@ -187,6 +232,63 @@ function readRecord(text: string, start: number, d: number, out: string[], row: 
       i--;
     }
     return c === CR && text.charCodeAt(i + 1) === LF ? i + 2 : i + 1;
+  }
+}
+
+/**
+ * readRecord on valid UTF-8 bytes: the same records, cells and errors (quotes, delimiters and
+ * line ends are ASCII, so they never occur inside a multi-byte character).
+ */
+export function readCsvRecord(bytes: Buffer, start: number, d: number, out: string[], row: number): number {
+  const n = bytes.length;
+  let i = start;
+  for (;;) {
+    if (i >= n) {
+      out.push('');
+      return n;
+    }
+    let c = bytes[i]!;
+    if (c === QUOTE) {
+      let from = i + 1;
+      let value = '';
+      for (;;) {
+        const q = bytes.indexOf(QUOTE, from);
+        if (q < 0) {
+          throw new DecodeError(`a quoted cell is not closed (it starts in data row ${row}); check the quotes in that row`, row);
+        }
+        if (bytes[q + 1] === QUOTE) {
+          value += bytes.toString('utf8', from, q + 1);
+          from = q + 2;
+          continue;
+        }
+        value += bytes.toString('utf8', from, q);
+        i = q + 1;
+        break;
+      }
+      out.push(value);
+      if (i >= n) return n;
+      c = bytes[i]!;
+      if (c === d) {
+        i++;
+        continue;
+      }
+      if (c !== LF && c !== CR) {
+        throw new DecodeError(`data row ${row} has text after a closing quote; a quote inside a quoted cell must be doubled ("")`, row);
+      }
+    } else {
+      let j = i;
+      while (j < n) {
+        c = bytes[j]!;
+        if (c === d || c === LF || c === CR) break;
+        j++;
+      }
+      out.push(j === i ? '' : bytes.toString('utf8', i, j));
+      if (j >= n) return n;
+      i = j + 1;
+      if (c === d) continue;
+      i--;
+    }
+    return c === CR && bytes[i + 1] === LF ? i + 2 : i + 1;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { codeLookup, type CodeList } from './codes.js';
-import { DecodeError, openTable, type TableSource } from './decode.js';
+import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
 import { shanghaiDay } from './period.js';
 import { headerLookup, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
@@ -155,8 +155,9 @@ class RowValidator {
     const width = source.header.length;
     const outputIdx = this.columns.map((_, i) => i).filter((i) => !table.partitions.includes(this.columns[i]!.name as 'province'));
     const quoted = this.columns.map((c) => c.type.kind === 'string');
-    const output = new CsvChunks(outputIdx.map((i) => this.columns[i]!.name).join(','));
-    const keys = new Map<string, number>();
+    const output = new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : 65_536);
+    output.text(outputIdx.map((i) => this.columns[i]!.name).join(',') + '\n');
+    const keys = new KeyTable();
     const selfProducts = new Set<string>();
     const products = new Set<string>();
     const rule = this.ruleIndexes();
@@ -166,7 +167,7 @@ class RowValidator {
     let emptyRows = 0;
     let pendingEmpty = 0;
 
-    source.forEachRow((cells, rowNo) => {
+    const slowRow = (cells: readonly string[], rowNo: number): void => {
       if ((cells[0] === '' || cells.length === 1) && isEmptyRowFast(cells)) {
         pendingEmpty++;
         return;
@@ -203,25 +204,52 @@ class RowValidator {
       this.rowRules(values, rowNo, rule);
       if (rule.openedDate >= 0) values[rule.openedDate] = openedDate(values[rule.openedAt]!);
       const key = this.keyOf(values);
-      const first = keys.get(key);
-      if (first !== undefined) {
+      keys.begin();
+      keys.appendText(key);
+      const first = keys.firstOrAdd(rowNo);
+      if (first >= 0) {
         const label = table.key.join(' + ');
         const shown = table.key.map((c) => values[this.index[c]!]).join(' | ');
         problems.add(rowNo, label, shown, `'${shown}' appears again (first in row ${first}); ${label} must be unique within the file`);
-      } else keys.set(key, rowNo);
+      }
       if (rule.operator >= 0) {
         products.add(values[rule.product]!);
         if (values[rule.operator] === 'self') selfProducts.add(values[rule.product]!);
       }
       if (problems.count !== 0) return;
-      let line = '';
       for (let o = 0; o < outputIdx.length; o++) {
         const k = outputIdx[o]!;
-        const value = quoted[k] ? csvCell(values[k]!) : values[k]!;
-        line = o === 0 ? value : `${line},${value}`;
+        if (o > 0) output.text(',');
+        output.text(quoted[k] ? csvCell(values[k]!) : values[k]!);
       }
-      output.row(`${line}\n`);
-    });
+      output.text('\n');
+    };
+
+    const fast = source.utf8 && mapped ? this.fastRows(source.utf8, mapped, width, rule, keys, products, selfProducts, output, outputIdx, quoted) : undefined;
+    if (fast && source.utf8) {
+      // Clean rows are checked on the bytes and copied; any other row (and every row once a
+      // problem is found) goes through slowRow, which reports exactly as before.
+      const { bytes, start, delimiter } = source.utf8;
+      const cells: string[] = [];
+      let rowNo = 0;
+      let at = start;
+      while (at < bytes.length) {
+        rowNo++;
+        if (problems.count === 0) {
+          const next = fast(at, rowNo);
+          if (next >= 0) {
+            emptyRows += pendingEmpty;
+            pendingEmpty = 0;
+            rowsRead++;
+            at = next;
+            continue;
+          }
+        }
+        cells.length = 0;
+        at = readCsvRecord(bytes, at, delimiter, cells, rowNo);
+        slowRow(cells, rowNo);
+      }
+    } else source.forEachRow(slowRow);
 
     receipt.rowsRead = rowsRead;
     if (!mapped) return undefined;
@@ -240,6 +268,207 @@ class RowValidator {
     }
     if (problems.count !== 0) return undefined;
     return output.bytes();
+  }
+
+  /**
+   * The byte-level reader for clean rows of a UTF-8 CSV: returns a function that checks the
+   * record at `at` and, when every cell is already canonical (or a code/value the checks map
+   * without complaint) and no rule or key is broken, records it and writes its canonical line,
+   * returning where the next record starts. It returns -1, having changed nothing, for any row it
+   * does not settle (quotes, blanks to trim, a problem, an empty row, a wrong cell count): the
+   * caller then reads that row as text.
+   */
+  private fastRows(
+    source: { bytes: Buffer; delimiter: number },
+    mapped: readonly number[],
+    width: number,
+    rule: ReturnType<RowValidator['ruleIndexes']>,
+    keys: KeyTable,
+    products: Set<string>,
+    selfProducts: Set<string>,
+    output: ByteWriter,
+    outputIdx: readonly number[],
+    quoted: readonly boolean[],
+  ): ((at: number, rowNo: number) => number) | undefined {
+    const { table, columns, file } = this;
+    if (!columns.some((c) => c.required && !c.derived)) return undefined;
+    const b = source.bytes;
+    const N = b.length;
+    const d = source.delimiter;
+    const n = columns.length;
+    const plan = columns.map((c) => (c.derived ? undefined : fastCell(c, table.name)));
+    const required = columns.map((c) => c.required);
+    const empty = columns.map((c) => c.default ?? '');
+    const special = new Uint8Array(256);
+    for (const c of [d, LF, CR, QUOTE, COMMA]) special[c] = 1;
+    const starts = new Int32Array(width + 1);
+    const ends = new Int32Array(width + 1);
+    const vals: (string | null)[] = new Array<string | null>(n).fill('');
+    const vs = new Int32Array(n);
+    const ve = new Int32Array(n);
+    /** 1 when the output bytes of column k are its input cell's bytes (set per row). */
+    const same = new Uint8Array(n);
+    const nOut = outputIdx.length;
+    const outSource = outputIdx.map((k) => (columns[k]!.derived ? -1 : mapped[k]!));
+    const runs = d === COMMA;
+    const val = (k: number): string => vals[k] ?? b.toString('utf8', vs[k], ve[k]);
+    const appendKey = (k: number): void => {
+      const v = vals[k] as string | null;
+      if (v === null) keys.appendBytes(b, vs[k]!, ve[k]!);
+      else keys.appendText(v);
+    };
+    const keyCols = table.key.map((c) => this.index[c]!);
+    const singleKey = keyCols.length === 1 ? keyCols[0]! : -1;
+    const expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
+    const expectedDayBytes = expectedDay === undefined ? undefined : Buffer.from(expectedDay);
+
+    return (at, rowNo) => {
+      // cells of the record, without quotes
+      let i = at;
+      let c = 0;
+      let next: number;
+      for (;;) {
+        if (c === width) return -1;
+        const s = i;
+        let x = 0;
+        while (i < N) {
+          x = b[i]!;
+          if (special[x] !== 0) {
+            if (x === d || x === LF || x === CR) break;
+            return -1;
+          }
+          i++;
+        }
+        starts[c] = s;
+        ends[c] = i;
+        c++;
+        if (i >= N) {
+          next = N;
+          break;
+        }
+        if (x === d) {
+          i++;
+          continue;
+        }
+        next = x === CR && b[i + 1] === LF ? i + 2 : i + 1;
+        break;
+      }
+      if (c !== width) return -1;
+
+      // each declared cell
+      for (let k = 0; k < n; k++) {
+        const cell = plan[k];
+        if (cell === undefined) continue;
+        const a = mapped[k]!;
+        const s = a < 0 ? 0 : starts[a]!;
+        const e = a < 0 ? 0 : ends[a]!;
+        if (s === e) {
+          if (required[k]) return -1;
+          vals[k] = empty[k]!;
+          same[k] = a >= 0 && empty[k] === '' ? 1 : 0;
+          continue;
+        }
+        if (b[s]! <= 32 || b[e - 1]! <= 32) return -1;
+        vs[k] = s;
+        ve[k] = e;
+        const settled = cell.bytes(b, s, e);
+        if (settled === true) {
+          vals[k] = null;
+          same[k] = 1;
+          continue;
+        }
+        if (settled !== false) {
+          vals[k] = settled.code;
+          same[k] = settled.same ? 1 : 0;
+          continue;
+        }
+        const result = cell.check(b.toString('utf8', s, e));
+        if (typeof result !== 'string') return -1;
+        vals[k] = result;
+        same[k] = 0;
+      }
+
+      // the row rules (any broken rule: the text path reports it)
+      if (rule.province >= 0 && val(rule.province) !== file.province) return -1;
+      if (expectedDayBytes !== undefined) {
+        const k = rule.dayColumn;
+        const v = vals[k] as string | null;
+        if (v === null ? !sameBytes(b, vs[k]!, ve[k]!, expectedDayBytes) : v !== expectedDay) return -1;
+      }
+      if (rule.subSegment >= 0 && vals[rule.subSegment] !== '' && val(rule.segment) !== 'enterprise') return -1;
+      if (rule.accountManager >= 0 && vals[rule.accountManager] === '' && val(rule.channel) === 'direct') return -1;
+      if (rule.agent >= 0 && vals[rule.agent] === '' && val(rule.channel) === 'agent') return -1;
+      if (rule.prevFee >= 0 && vals[rule.prevFee] === '') {
+        const type = val(rule.eventType);
+        if (type === 'upgrade' || type === 'downgrade') return -1;
+      }
+      if (rule.customer >= 0) {
+        const k = rule.customer;
+        const v = vals[k] as string | null;
+        if (v === null ? looksLikePersonalBytes(b, vs[k]!, ve[k]!) : looksLikeMobile(v) || looksLikeIdCard(v)) return -1;
+      }
+      if (rule.openedAt >= 0) {
+        const opened = val(rule.openedAt);
+        for (const k of [rule.firstResponse, rule.resolved]) {
+          const v = val(k);
+          if (v !== '' && v < opened) return -1;
+        }
+      }
+      if (rule.end >= 0) {
+        const end = val(rule.end);
+        if (end !== '' && end < val(rule.start)) return -1;
+      }
+      if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(val(rule.openedAt));
+
+      // the key: a duplicate is reported by the text path
+      keys.begin();
+      if (singleKey >= 0) appendKey(singleKey);
+      else {
+        for (const k of keyCols) {
+          appendKey(k);
+          keys.appendText('\u0001');
+        }
+      }
+      if (keys.firstOrAdd(rowNo) >= 0) return -1;
+      if (rule.operator >= 0) {
+        const product = val(rule.product);
+        products.add(product);
+        if (val(rule.operator) === 'self') selfProducts.add(product);
+      }
+
+      // the canonical line: cells whose bytes are their canonical form and that are neighbours
+      // in the input are copied as one run (comma-separated input only)
+      let size = next - at + 1;
+      for (let o = 0; o < nOut; o++) {
+        const k = outputIdx[o]!;
+        if (same[k] === 0) size += (vals[k] as string).length * 3 + 3;
+      }
+      const out = output.reserve(size);
+      let p = output.pos;
+      for (let o = 0; o < nOut;) {
+        const k = outputIdx[o]!;
+        if (o > 0) out[p++] = COMMA;
+        if (same[k] === 1) {
+          let last = outSource[o]!;
+          const s = starts[last]!;
+          o++;
+          while (runs && o < nOut && same[outputIdx[o]!] === 1 && outSource[o] === last + 1) {
+            last++;
+            o++;
+          }
+          const e = ends[last]!;
+          if (e - s > 64) p += b.copy(out, p, s, e);
+          else for (let j = s; j < e; j++) out[p++] = b[j]!;
+        } else {
+          const v = vals[k] as string;
+          p = writeText(out, p, quoted[k] ? csvCell(v) : v);
+          o++;
+        }
+      }
+      out[p++] = LF;
+      output.pos = p;
+      return next;
+    };
   }
 
   /** Source cell index per declared column (-1 when absent); undefined when the header is unusable. */
@@ -337,37 +566,172 @@ class RowValidator {
   }
 }
 
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+const COMMA = 44;
+
 /**
- * The canonical CSV as UTF-8 bytes: each row is one concatenated string, rows are encoded in
- * blocks, so no file-sized string is ever built (the encoder writes the bytes as they are).
+ * The canonical CSV as UTF-8 bytes, written straight into one buffer that doubles when full
+ * (sized from the input, so a large file's output normally fits without growing).
  */
-class CsvChunks {
-  private readonly chunks: Buffer[] = [];
-  private rows: string[] = [];
-  private size = 0;
+class ByteWriter {
+  private buffer: Buffer;
+  pos = 0;
 
-  constructor(header: string) {
-    this.chunks.push(Buffer.from(header + '\n'));
-    this.size = this.chunks[0]!.length;
+  constructor(capacity: number) {
+    this.buffer = Buffer.allocUnsafe(capacity);
   }
 
-  row(line: string): void {
-    this.rows.push(line);
-    if (this.rows.length >= 8_192) this.flush();
+  /** The buffer, with room for `size` more bytes at `pos`. */
+  reserve(size: number): Buffer {
+    if (this.pos + size > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.pos + size));
+      this.buffer.copy(grown, 0, 0, this.pos);
+      this.buffer = grown;
+    }
+    return this.buffer;
   }
 
+  text(value: string): void {
+    this.pos = writeText(this.reserve(value.length * 3), this.pos, value);
+  }
+
+  /** The bytes written (copied to a right-sized buffer when much of the room is unused). */
   bytes(): Buffer {
-    this.flush();
-    return Buffer.concat(this.chunks, this.size);
+    const used = this.buffer.subarray(0, this.pos);
+    return this.pos < this.buffer.length * 0.75 ? Buffer.from(used) : used;
+  }
+}
+
+/** Writes `value` as UTF-8 at `p` (room checked by the caller); returns the position after it. */
+function writeText(out: Buffer, p: number, value: string): number {
+  const n = value.length;
+  for (let j = 0; j < n; j++) {
+    if (value.charCodeAt(j) >= 128) return p + out.write(value, p, 'utf8');
+  }
+  for (let j = 0; j < n; j++) out[p++] = value.charCodeAt(j);
+  return p;
+}
+
+/**
+ * The keys seen in a file and the first row of each: the keys' UTF-8 bytes in one arena, found
+ * through an open-addressing hash table, so a million keys are not a million strings in a Map.
+ * A key is built with begin/append…, then firstOrAdd looks it up and records it when new.
+ */
+class KeyTable {
+  private arena = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+  private start = 0;
+  private offsets = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
+  private rows = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  private count = 0;
+  private slots = new Int32Array(2048).fill(-1);
+
+  begin(): void {
+    this.used = this.start;
   }
 
-  private flush(): void {
-    if (this.rows.length === 0) return;
-    const block = Buffer.from(this.rows.join(''));
-    this.chunks.push(block);
-    this.size += block.length;
-    this.rows = [];
+  appendBytes(b: Buffer, s: number, e: number): void {
+    const arena = this.room(e - s);
+    let p = this.used;
+    for (let j = s; j < e; j++) arena[p++] = b[j]!;
+    this.used = p;
   }
+
+  appendText(text: string): void {
+    this.used = writeText(this.room(text.length * 3), this.used, text);
+  }
+
+  /** The first row of the key built since begin(), or -1 when it is new (it is then recorded for `row`). */
+  firstOrAdd(row: number): number {
+    const { arena, start, used } = this;
+    let hash = 0x811c9dc5;
+    for (let j = start; j < used; j++) hash = Math.imul(hash ^ arena[j]!, 0x01000193);
+    const length = used - start;
+    let mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot]!;
+      if (entry < 0) break;
+      if (this.hashes[entry] === hash && this.lengths[entry] === length) {
+        const offset = this.offsets[entry]!;
+        let same = true;
+        for (let j = 0; j < length; j++) {
+          if (arena[offset + j] !== arena[start + j]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return this.rows[entry]!;
+      }
+    }
+    if (this.count === this.offsets.length) this.growEntries();
+    const entry = this.count++;
+    this.offsets[entry] = start;
+    this.lengths[entry] = length;
+    this.rows[entry] = row;
+    this.hashes[entry] = hash;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    mask = this.slots.length - 1;
+    let slot = hash & mask;
+    while (this.slots[slot]! >= 0) slot = (slot + 1) & mask;
+    this.slots[slot] = entry;
+    this.start = used;
+    return -1;
+  }
+
+  private room(size: number): Buffer {
+    if (this.used + size > this.arena.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + size));
+      this.arena.copy(grown, 0, 0, this.used);
+      this.arena = grown;
+    }
+    return this.arena;
+  }
+
+  private growEntries(): void {
+    const grow = (old: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const grown = new Int32Array(old.length * 2);
+      grown.set(old);
+      return grown;
+    };
+    this.offsets = grow(this.offsets);
+    this.lengths = grow(this.lengths);
+    this.rows = grow(this.rows);
+    this.hashes = grow(this.hashes);
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let entry = 0; entry < this.count; entry++) {
+      let slot = this.hashes[entry]! & mask;
+      while (slots[slot]! >= 0) slot = (slot + 1) & mask;
+      slots[slot] = entry;
+    }
+    this.slots = slots;
+  }
+}
+
+function sameBytes(b: Buffer, s: number, e: number, expected: Buffer): boolean {
+  if (e - s !== expected.length) return false;
+  for (let j = 0; j < expected.length; j++) if (b[s + j] !== expected[j]) return false;
+  return true;
+}
+
+/** looksLikeMobile || looksLikeIdCard on the UTF-8 bytes of a cell. */
+function looksLikePersonalBytes(b: Buffer, s: number, e: number): boolean {
+  const len = e - s;
+  if (len !== 11 && len !== 18) return false;
+  for (let j = s; j < e - 1; j++) {
+    const c = b[j]!;
+    if (c < 48 || c > 57) return false;
+  }
+  const last = b[e - 1]!;
+  if (len === 11) return b[s] === 49 && last >= 48 && last <= 57;
+  return (last >= 48 && last <= 57) || last === 88 || last === 120;
 }
 
 function isEmptyRowFast(row: readonly string[]): boolean {
@@ -408,6 +772,110 @@ function allDigits(text: string, from: number, to: number): boolean {
 
 function openedDate(openedAtUtc: string): string {
   return shanghaiDay(new Date(`${openedAtUtc.replace(' ', 'T')}Z`));
+}
+
+// ---- byte-level cell checks for the fast reader ----
+
+/**
+ * A column as the byte reader sees it: `bytes` returns true when the cell's bytes are already
+ * its canonical form, a string when it knows the canonical value, false when undecided (then
+ * `check` runs on the cell's text).
+ */
+interface FastCell {
+  bytes(b: Buffer, s: number, e: number): boolean | CodeMatch;
+  check: Check;
+}
+
+/** A code cell whose bytes are a key of the code list: the code, and whether the bytes are the code itself. */
+interface CodeMatch {
+  code: string;
+  same: boolean;
+}
+
+const undecided = (): boolean => false;
+
+function fastCell(column: ColumnDecl, table: ExtractType): FastCell {
+  const check = checkFor(column, table);
+  const type = column.type;
+  switch (type.kind) {
+    case 'string': {
+      if (column.name === 'operator') return { bytes: undecided, check };
+      // UTF-8 bytes ≥ UTF-16 units, so a short byte run is within the limit; quotes, commas and
+      // line breaks never reach here (the record reader leaves such rows to the text path).
+      const max = type.maxLength ?? Infinity;
+      return { bytes: (_b, s, e) => e - s <= max, check };
+    }
+    case 'code': {
+      const byShape = new Map<number, (CodeMatch & { key: Buffer })[]>();
+      for (const [key, code] of codeLookup(type.list)) {
+        const bytes = Buffer.from(key);
+        const shape = bytes.length * 256 + bytes[0]!;
+        const list = byShape.get(shape) ?? [];
+        list.push({ key: bytes, code, same: key === code });
+        byShape.set(shape, list);
+      }
+      return {
+        bytes: (b, s, e) => {
+          const list = byShape.get((e - s) * 256 + b[s]!);
+          if (list !== undefined) {
+            for (const entry of list) if (sameBytes(b, s, e, entry.key)) return entry;
+          }
+          return false;
+        },
+        check,
+      };
+    }
+    case 'date': return { bytes: canonicalDateBytes, check };
+    case 'money': return { bytes: canonicalMoneyBytes, check };
+    case 'integer': {
+      const min = type.min;
+      const max = MAX_INTEGER[table]?.[column.name];
+      return {
+        bytes: (b, s, e) => {
+          if (e - s > 15 || (b[s] === 48 && e - s > 1)) return false;
+          let value = 0;
+          for (let j = s; j < e; j++) {
+            const c = b[j]! - 48;
+            if (c < 0 || c > 9) return false;
+            value = value * 10 + c;
+          }
+          return (min === undefined || value >= min) && (max === undefined || value <= max);
+        },
+        check,
+      };
+    }
+    default: return { bytes: undecided, check };
+  }
+}
+
+/** `YYYY-MM-DD` naming a real day (what checkDate returns unchanged). */
+function canonicalDateBytes(b: Buffer, s: number, e: number): boolean {
+  if (e - s !== 10 || b[s + 4] !== 45 || b[s + 7] !== 45) return false;
+  let y = 0;
+  for (let j = s; j < s + 4; j++) {
+    const c = b[j]! - 48;
+    if (c < 0 || c > 9) return false;
+    y = y * 10 + c;
+  }
+  const m1 = b[s + 5]! - 48, m2 = b[s + 6]! - 48, d1 = b[s + 8]! - 48, d2 = b[s + 9]! - 48;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
+  const m = m1 * 10 + m2;
+  const day = d1 * 10 + d2;
+  return m >= 1 && m <= 12 && day >= 1 && day <= daysIn(y, m);
+}
+
+/** Digits (no leading zero unless alone), optionally `.` and 1–2 digits: what money() returns unchanged. */
+function canonicalMoneyBytes(b: Buffer, s: number, e: number): boolean {
+  let j = s;
+  while (j < e && b[j]! >= 48 && b[j]! <= 57) j++;
+  const intDigits = j - s;
+  if (intDigits === 0 || intDigits > MAX_MONEY_DIGITS || (intDigits > 1 && b[s] === 48)) return false;
+  if (j === e) return true;
+  if (b[j] !== 46) return false;
+  const fracDigits = e - j - 1;
+  if (fracDigits < 1 || fracDigits > 2) return false;
+  for (let f = j + 1; f < e; f++) if (b[f]! < 48 || b[f]! > 57) return false;
+  return true;
 }
 
 // ---- per-type cell checks: each returns the canonical text or a Bad with the sentence ----
