@@ -134,8 +134,12 @@ class ProblemList {
 interface FilePeriod { province: string; day?: string; month?: string }
 
 /** Checks every row and builds the canonical CSV (undefined when anything is wrong). */
+const NONE_FAILED: ReadonlySet<number> = new Set();
+
 class RowValidator {
   private readonly columns: readonly ColumnDecl[];
+  /** Columns of the row being checked whose own cell check failed. */
+  private failed: ReadonlySet<number> = NONE_FAILED;
   private readonly index: Record<string, number>;
 
   constructor(
@@ -167,6 +171,7 @@ class RowValidator {
     let emptyRows = 0;
     let pendingEmpty = 0;
 
+    let failedNow = new Set<number>();
     const slowRow = (cells: readonly string[], rowNo: number): void => {
       if ((cells[0] === '' || cells.length === 1) && isEmptyRowFast(cells)) {
         pendingEmpty++;
@@ -189,7 +194,10 @@ class RowValidator {
         if (raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32)) raw = raw.trim();
         if (raw === '') {
           const column = this.columns[k]!;
-          if (column.required) problems.add(rowNo, column.name, '', `the cell is empty; a ${column.name} is required`);
+          if (column.required) {
+            problems.add(rowNo, column.name, '', `the cell is empty; a ${column.name} is required`);
+            failedNow.add(k);
+          }
           values[k] = column.default ?? '';
           continue;
         }
@@ -197,10 +205,19 @@ class RowValidator {
         if (typeof result === 'string') values[k] = result;
         else {
           problems.add(rowNo, this.columns[k]!.name, raw, result.message);
+          failedNow.add(k);
           values[k] = '';
         }
       }
-      if (problems.count !== before) return;
+      if (problems.count !== before) {
+        // Still check the row rules whose columns are valid, so one pass shows every problem
+        // of the row; the key is only checked on rows without problems.
+        this.failed = failedNow;
+        this.rowRules(values, rowNo, rule);
+        this.failed = NONE_FAILED;
+        failedNow = new Set<number>();
+        return;
+      }
       this.rowRules(values, rowNo, rule);
       if (rule.openedDate >= 0) values[rule.openedDate] = openedDate(values[rule.openedAt]!);
       const key = this.keyOf(values);
@@ -527,16 +544,16 @@ class RowValidator {
       }
     }
     if (i.subSegment >= 0 && v[i.subSegment] !== '' && v[i.segment] !== 'enterprise') {
-      this.flag(v, row, i.subSegment, `'${v[i.subSegment]}' is given for segment ${v[i.segment]}; sub_segment is only for enterprise rows, leave it empty`);
+      this.flag(v, row, i.subSegment, `'${v[i.subSegment]}' is given for segment ${v[i.segment]}; sub_segment is only for enterprise rows, leave it empty`, i.segment);
     }
     if (i.accountManager >= 0 && v[i.channel] === 'direct' && v[i.accountManager] === '') {
-      this.flag(v, row, i.accountManager, 'the cell is empty; account_manager_id is required when channel is direct');
+      this.flag(v, row, i.accountManager, 'the cell is empty; account_manager_id is required when channel is direct', i.channel);
     }
     if (i.agent >= 0 && v[i.channel] === 'agent' && v[i.agent] === '') {
-      this.flag(v, row, i.agent, 'the cell is empty; agent_id is required when channel is agent');
+      this.flag(v, row, i.agent, 'the cell is empty; agent_id is required when channel is agent', i.channel);
     }
     if (i.prevFee >= 0 && v[i.prevFee] === '' && (v[i.eventType] === 'upgrade' || v[i.eventType] === 'downgrade')) {
-      this.flag(v, row, i.prevFee, `the cell is empty; prev_monthly_fee is required for an ${v[i.eventType]} event`);
+      this.flag(v, row, i.prevFee, `the cell is empty; prev_monthly_fee is required for an ${v[i.eventType]} event`, i.eventType);
     }
     if (i.customer >= 0) {
       const id = v[i.customer]!;
@@ -545,15 +562,17 @@ class RowValidator {
     }
     if (i.openedAt >= 0) {
       for (const k of [i.firstResponse, i.resolved]) {
-        if (v[k] !== '' && v[k]! < v[i.openedAt]!) this.flag(v, row, k, `'${v[k]}' (UTC) is before opened_at ${v[i.openedAt]} (UTC); ${this.columns[k]!.name} cannot be earlier than opened_at`);
+        if (v[k] !== '' && v[k]! < v[i.openedAt]!) this.flag(v, row, k, `'${v[k]}' (UTC) is before opened_at ${v[i.openedAt]} (UTC); ${this.columns[k]!.name} cannot be earlier than opened_at`, i.openedAt);
       }
     }
     if (i.end >= 0 && v[i.end] !== '' && v[i.end]! < v[i.start]!) {
-      this.flag(v, row, i.end, `'${v[i.end]}' is before start_date ${v[i.start]}; end_date cannot be earlier than start_date`);
+      this.flag(v, row, i.end, `'${v[i.end]}' is before start_date ${v[i.start]}; end_date cannot be earlier than start_date`, i.start);
     }
   }
 
-  private flag(v: string[], row: number, k: number, message: string): void {
+  private flag(v: string[], row: number, k: number, message: string, ...inputs: number[]): void {
+    // A rule over a cell that already failed its own check would only repeat that problem.
+    if (this.failed.has(k) || inputs.some((j) => this.failed.has(j))) return;
     this.problems.add(row, this.columns[k]!.name, v[k]!, message);
   }
 
