@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { codeLookup, type CodeList } from './codes.js';
 import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
-import { shanghaiDay } from './period.js';
+import { shanghaiDateTime, shanghaiDay } from './period.js';
 import { headerLookup, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
 
 export interface Problem {
@@ -1153,7 +1153,8 @@ export function formatReceipt(receipt: Receipt, lang: 'en' | 'zh-CN' = 'en'): st
   lines.push(`${l.status}: ${l.statuses[receipt.status]}`);
   lines.push(l.rows(receipt.rowsRead, receipt.rowsAccepted));
   if (receipt.encoding) lines.push(`${l.encoding}: ${receipt.encoding}`);
-  lines.push(`${l.received}: ${receipt.receivedAt}`);
+  const received = new Date(receipt.receivedAt);
+  lines.push(`${l.received}: ${Number.isNaN(received.getTime()) ? receipt.receivedAt : `${shanghaiDateTime(received)} (Asia/Shanghai)`}`);
   if (receipt.problemCount > 0) {
     lines.push(l.problems(receipt.problemCount));
     for (const problem of receipt.problems) lines.push(`  ${formatProblem(problem, lang)}`);

@@ -220,7 +220,7 @@ describe('formatReceipt', () => {
     // Assess
     expect(text).toBe([
       'File: sales_JL_20261118.csv', 'Type: sales (销售日报)', 'Province: JL', 'Day: 2026-11-18', 'Status: rejected',
-      'Rows read: 20, accepted: 0', 'Encoding: gb18030', 'Received: 2026-11-19T01:02:03.004Z', 'Problems (2):',
+      'Rows read: 20, accepted: 0', 'Encoding: gb18030', 'Received: 2026-11-19 09:02 (Asia/Shanghai)', 'Problems (2):',
       "  row 14, column monthly_fee: '12,5' is not a number; use a dot for decimals", '  file: the file is empty',
       'Warnings:', "  unknown column 'x' was ignored", '',
     ].join('\n'));
