@@ -88,15 +88,23 @@ async function freshOutputs(home: string): Promise<string> {
   return outbox;
 }
 
-async function report(request: Extract<StepRequest, { step: 'report' }>): Promise<Omit<StepResult, 'maxRssMb'>> {
+/** The local adapters a report or incentive step runs on, with a fresh outbox and ledger. */
+async function localJob(request: { home: string; provinces: string[]; now: string }) {
   const outbox = await freshOutputs(request.home);
   const base = await loadSettings(join(projectRoot, 'config'));
-  const settings = { ...base, provinces: request.provinces };
-  const store = new LocalObjectStore(request.home);
-  const engine = new DuckDbQueryEngine(request.home, QUERIES_DIR);
-  const mailer = new OutboxMailer(outbox);
-  const notifier = { notify: async () => undefined };
-  const now = new Date(request.now);
+  return {
+    outbox,
+    settings: { ...base, provinces: request.provinces },
+    store: new LocalObjectStore(request.home),
+    engine: new DuckDbQueryEngine(request.home, QUERIES_DIR),
+    mailer: new OutboxMailer(outbox),
+    notifier: { notify: async () => undefined },
+    now: new Date(request.now),
+  };
+}
+
+async function report(request: Extract<StepRequest, { step: 'report' }>): Promise<Omit<StepResult, 'maxRssMb'>> {
+  const { outbox, settings, store, engine, mailer, notifier, now } = await localJob(request);
   const started = performance.now();
   try {
     const outcome = await runReportJob(
@@ -122,15 +130,8 @@ async function report(request: Extract<StepRequest, { step: 'report' }>): Promis
 }
 
 async function incentives(request: Extract<StepRequest, { step: 'incentives' }>): Promise<Omit<StepResult, 'maxRssMb'>> {
-  const outbox = await freshOutputs(request.home);
-  const base = await loadSettings(join(projectRoot, 'config'));
-  const settings = { ...base, provinces: request.provinces };
+  const { settings, store, engine, mailer, notifier, now } = await localJob(request);
   const plans = loadPlans((await readYamlFiles(join(projectRoot, 'config', 'plans'))).map((f) => ({ name: f.name, text: f.text })));
-  const store = new LocalObjectStore(request.home);
-  const engine = new DuckDbQueryEngine(request.home, QUERIES_DIR);
-  const mailer = new OutboxMailer(outbox);
-  const notifier = { notify: async () => undefined };
-  const now = new Date(request.now);
   const started = performance.now();
   try {
     const result = await runIncentives(

@@ -250,15 +250,18 @@ export class TelcoKpiStack extends Stack {
       });
       return role;
     };
+    // Every scheduled invocation: its own role, three retries within two hours, then the DLQ.
+    const invoke = (fn: PipelineFunction, roleId: string, input: Record<string, string>) =>
+      new schedulerTargets.LambdaInvoke(fn, {
+        role: schedulerRole(roleId, fn),
+        input: scheduler.ScheduleTargetInput.fromObject(input),
+        deadLetterQueue: scheduleDlq, retryAttempts: 3, maxEventAge: Duration.hours(2),
+      });
     new scheduler.Schedule(this, 'WeeklyReportSchedule', {
       description: 'weekly executive report, Monday 09:00 Asia/Shanghai, for the previous ISO week',
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '9', weekDay: 'MON', timeZone: TimeZone.ASIA_SHANGHAI }),
       key,
-      target: new schedulerTargets.LambdaInvoke(weekly, {
-        role: schedulerRole('WeeklyReportSchedulerRole', weekly),
-        input: scheduler.ScheduleTargetInput.fromObject({ period: 'previous-week' }),
-        deadLetterQueue: scheduleDlq, retryAttempts: 3, maxEventAge: Duration.hours(2),
-      }),
+      target: invoke(weekly, 'WeeklyReportSchedulerRole', { period: 'previous-week' }),
     });
     if (settings.weeklyCatchUpHours > 0) {
       // Lists that waited for late data (freshness: wait) get the report, labelled partial if still incomplete;
@@ -268,22 +271,14 @@ export class TelcoKpiStack extends Stack {
         description: `weekly report catch-up, ${hours} h after the week ends (1 h past the freshness deadline), Asia/Shanghai`,
         schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: String(hours % 24), weekDay: WEEKDAYS[Math.floor(hours / 24)], timeZone: TimeZone.ASIA_SHANGHAI }),
         key,
-        target: new schedulerTargets.LambdaInvoke(weekly, {
-          role: schedulerRole('WeeklyReportCatchUpSchedulerRole', weekly),
-          input: scheduler.ScheduleTargetInput.fromObject({ period: 'previous-week' }),
-          deadLetterQueue: scheduleDlq, retryAttempts: 3, maxEventAge: Duration.hours(2),
-        }),
+        target: invoke(weekly, 'WeeklyReportCatchUpSchedulerRole', { period: 'previous-week' }),
       });
     }
     new scheduler.Schedule(this, 'MonthlyIncentivesSchedule', {
       description: 'monthly HR incentive tally, 1st of the month 09:00 Asia/Shanghai, for the previous month',
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '9', day: '1', timeZone: TimeZone.ASIA_SHANGHAI }),
       key,
-      target: new schedulerTargets.LambdaInvoke(monthly, {
-        role: schedulerRole('MonthlyIncentivesSchedulerRole', monthly),
-        input: scheduler.ScheduleTargetInput.fromObject({ period: 'previous-month' }),
-        deadLetterQueue: scheduleDlq, retryAttempts: 3, maxEventAge: Duration.hours(2),
-      }),
+      target: invoke(monthly, 'MonthlyIncentivesSchedulerRole', { period: 'previous-month' }),
     });
 
     // Branch upload principals: each may only put objects under its own prefix.
