@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DuckDbParquetEncoder } from '../lambdas/adapters/duckdb-parquet-encoder.js';
-import { TABLES } from '../lambdas/core/schema.js';
-import { validateExtract } from '../lambdas/core/validate.js';
+import { TABLES } from '../lambdas/core/extracts/schema.js';
+import { validateExtract } from '../lambdas/core/extracts/validate.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: bench/profile-ingest.ts FILE [--validate-only]');

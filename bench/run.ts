@@ -10,9 +10,9 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { QUERIES_DIR } from '../lambdas/config.js';
-import { PROVINCE_CODES, type Province } from '../lambdas/core/codes.js';
+import { PROVINCE_CODES, type Province } from '../lambdas/core/extracts/codes.js';
 import { addDays, parsePeriod } from '../lambdas/core/period.js';
-import { generateSample, sampleFileCount, type SampleOptions } from '../lambdas/core/sample.js';
+import { generateSample, sampleFileCount, type SampleOptions } from '../lambdas/core/sample/sample.js';
 import { reportScan, USD_PER_TB, type ReportScan } from './scan.js';
 import type { StepRequest, StepResult } from './step.js';
 

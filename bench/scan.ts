@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { kpiRowsParams, marketShareParams, receivedDaysParams } from '../lambdas/core/kpis.js';
+import { kpiRowsParams, marketShareParams, receivedDaysParams } from '../lambdas/core/kpis/kpis.js';
 import { addDays, monthOf, type Period } from '../lambdas/core/period.js';
-import { TABLES, type ExtractType } from '../lambdas/core/schema.js';
+import { TABLES, type ExtractType } from '../lambdas/core/extracts/schema.js';
 
 /** Athena's price per TB scanned (USD), us-east-1 and most regions. */
 export const USD_PER_TB = 5;

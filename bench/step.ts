@@ -12,11 +12,11 @@ import { QUERIES_DIR } from '../lambdas/config.js';
 import { loadSettings, readYamlFiles } from '../lambdas/cli/local-runtime.js';
 import { runIncentives } from '../lambdas/core/incentives/job.js';
 import { loadPlans } from '../lambdas/core/incentives/plan.js';
-import { ingestExtract, validateOnly } from '../lambdas/core/ingest.js';
+import { ingestExtract, validateOnly } from '../lambdas/core/extracts/ingest.js';
 import { parsePeriod } from '../lambdas/core/period.js';
 import type { ParquetEncoder } from '../lambdas/core/ports.js';
-import { runReportJob } from '../lambdas/core/report-job.js';
-import type { TableDecl } from '../lambdas/core/schema.js';
+import { runReportJob } from '../lambdas/core/report/job.js';
+import type { TableDecl } from '../lambdas/core/extracts/schema.js';
 
 export type StepRequest =
   | { step: 'ingest'; dataDir: string; home: string; validateOnly?: boolean }

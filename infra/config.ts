@@ -1,4 +1,4 @@
-import { PROVINCE_CODES, type Province } from '../lambdas/core/codes.js';
+import { PROVINCE_CODES, type Province } from '../lambdas/core/extracts/codes.js';
 import { parseSettings, type RecipientList, type Settings } from '../lambdas/core/settings.js';
 import type { Construct } from 'constructs';
 

@@ -16,7 +16,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ATHENA_RESULTS_PREFIX, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX, landingPrefix } from '../lambdas/core/aws-layout.js';
-import { glueTableInputs } from '../lambdas/core/glue-tables.js';
+import { glueTableInputs } from '../lambdas/core/extracts/glue-tables.js';
 import { readSettings, type TelcoKpiSettings } from './config.js';
 import { PipelineFunction, dlqDepthAlarm } from './pipeline-function.js';
 
@@ -108,7 +108,7 @@ export class TelcoKpiStack extends Stack {
       { id: 'expire-replaced-reports', noncurrentVersionExpiration: Duration.days(90) },
     ]);
 
-    // Catalog: one Glue table per extract, generated from lambdas/core/schema.ts.
+    // Catalog: one Glue table per extract, generated from lambdas/core/extracts/schema.ts.
     const database = new glue.CfnDatabase(this, 'GlueDatabase', {
       catalogId: this.account,
       databaseInput: { name: GLUE_DATABASE, description: 'telco-kpi lake (Parquet, partition projection)' },

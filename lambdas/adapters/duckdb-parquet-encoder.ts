@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckDbOptions } from './duckdb-options.js';
 import type { ParquetEncoder } from '../core/ports.js';
-import { sqlType, type TableDecl } from '../core/schema.js';
+import { sqlType, type TableDecl } from '../core/extracts/schema.js';
 
 const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;

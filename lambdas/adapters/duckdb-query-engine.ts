@@ -5,7 +5,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckDbOptions } from './duckdb-options.js';
 import { TelcoKpiError } from '../core/errors.js';
 import type { QueryEngine, Row, SqlValue } from '../core/ports.js';
-import { EXTRACT_TYPES, TABLES, sqlType, type TableDecl } from '../core/schema.js';
+import { EXTRACT_TYPES, TABLES, sqlType, type TableDecl } from '../core/extracts/schema.js';
 
 export class QueryFailedError extends TelcoKpiError {}
 

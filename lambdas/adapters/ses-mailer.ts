@@ -1,6 +1,6 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { TelcoKpiError } from '../core/errors.js';
-import { escapeHtml } from '../core/report-mail.js';
+import { escapeHtml } from '../core/report/mail.js';
 import type { MailAttachment, MailMessage, MailReceipt, Mailer } from '../core/ports.js';
 import { buildMime } from './mime.js';
 

@@ -6,10 +6,10 @@ import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { LocalObjectStore } from '../adapters/local-object-store.js';
 import { OutboxMailer } from '../adapters/outbox-mailer.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
-import type { Notifier } from '../core/delivery.js';
+import type { Notifier } from '../core/delivery/delivery.js';
 import { ConfigError } from '../core/errors.js';
 import type { Mailer } from '../core/ports.js';
-import { escapeHtml } from '../core/report-mail.js';
+import { escapeHtml } from '../core/report/mail.js';
 import { parseSettings, type Settings } from '../core/settings.js';
 import type { CliContext } from './command.js';
 

@@ -2,7 +2,7 @@
  * Object layout of the AWS deployment, shared by the stack (IAM prefixes, Glue locations)
  * and the Lambda handlers (reading event keys). Plain strings, no AWS types.
  */
-import { PROVINCE_CODES, type Province } from './codes.js';
+import { PROVINCE_CODES, type Province } from './extracts/codes.js';
 
 /** Prefix of one province's uploads in the landing bucket: `JL/`. */
 export function landingPrefix(province: Province): string {

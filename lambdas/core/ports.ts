@@ -3,7 +3,7 @@
  * ObjectStore (local files | S3), QueryEngine (DuckDB | Athena), Mailer (outbox | SMTP | SES),
  * ParquetEncoder (DuckDB).
  */
-import type { TableDecl } from './schema.js';
+import type { TableDecl } from './extracts/schema.js';
 
 /** A flat key → bytes store with atomic replace of a single object. */
 export interface ObjectStore {

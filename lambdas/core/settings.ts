@@ -1,7 +1,7 @@
 /** The settings file `config/telco-kpi.yaml`: recipients per report and the expected provinces. */
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { PROVINCE_CODES } from './codes.js';
+import { PROVINCE_CODES } from './extracts/codes.js';
 import { ConfigError } from './errors.js';
 
 const province = z.enum(PROVINCE_CODES as [string, ...string[]]);

@@ -1,5 +1,5 @@
 /** What the scheduled handlers share: the period an event asks for and when a run counts as failed. */
-import type { RunState } from '../core/delivery.js';
+import type { RunState } from '../core/delivery/delivery.js';
 import { TelcoKpiError } from '../core/errors.js';
 import { latestFullMonth, latestFullWeek, parsePeriod, PeriodError, type Period } from '../core/period.js';
 

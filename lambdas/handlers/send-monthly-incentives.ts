@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { runIncentives, type IncentiveSummary } from '../core/incentives/job.js';
 import { loadPlans, type Plan } from '../core/incentives/plan.js';
-import type { RunRecord } from '../core/delivery.js';
+import type { RunRecord } from '../core/delivery/delivery.js';
 import { reportConfig } from './aws-config.js';
 import { defaultReportClients, lazy, reportRuntime, type ReportRuntime } from './aws-runtime.js';
 import { FAILED_STATES, ReportEventError, ReportJobFailedError, resolvePeriod } from './scheduled-job.js';

@@ -8,8 +8,8 @@
  * when any scope was not produced or any list ended failed/parked, so the invocation's retries,
  * the DLQ and the errors alarm see it; operators are also mailed by the core.
  */
-import type { RunRecord } from '../core/delivery.js';
-import { runReportJob } from '../core/report-job.js';
+import type { RunRecord } from '../core/delivery/delivery.js';
+import { runReportJob } from '../core/report/job.js';
 import { reportConfig } from './aws-config.js';
 import { defaultReportClients, lazy, reportRuntime, type ReportRuntime } from './aws-runtime.js';
 import { FAILED_STATES, ReportEventError, ReportJobFailedError, resolvePeriod } from './scheduled-job.js';

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
-import type { Province } from '../../lambdas/core/codes.js';
-import { ingestExtract } from '../../lambdas/core/ingest.js';
+import type { Province } from '../../lambdas/core/extracts/codes.js';
+import { ingestExtract } from '../../lambdas/core/extracts/ingest.js';
 import type { ObjectStore } from '../../lambdas/core/ports.js';
-import { generateSample, type SampleFile, type SampleSkip } from '../../lambdas/core/sample.js';
-import type { Receipt } from '../../lambdas/core/validate.js';
+import { generateSample, type SampleFile, type SampleSkip } from '../../lambdas/core/sample/sample.js';
+import type { Receipt } from '../../lambdas/core/extracts/validate.js';
 
 export interface SampleLakeOptions {
   from: string;

@@ -10,7 +10,7 @@
 import { openLocalRuntime } from '../../lambdas/cli/local-runtime.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
 import type { Mailer } from '../../lambdas/core/ports.js';
-import { runReportJob } from '../../lambdas/core/report-job.js';
+import { runReportJob } from '../../lambdas/core/report/job.js';
 
 const env = (name: string): string => {
   const value = process.env[name];

@@ -9,7 +9,7 @@ import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
 import { OutboxMailer } from '../../lambdas/adapters/outbox-mailer.js';
 import { QUERIES_DIR } from '../../lambdas/config.js';
 import { latestFullMonth, latestFullWeek, parseTimestamp, shanghaiDateTime, shanghaiDay, weekOf } from '../../lambdas/core/period.js';
-import { figuresHash, runReportJob } from '../../lambdas/core/report-job.js';
+import { figuresHash, runReportJob } from '../../lambdas/core/report/job.js';
 import { parseSettings } from '../../lambdas/core/settings.js';
 import { ingestFiles, sampleFiles, settingsYaml } from './lake.js';
 import { readOutbox } from './outbox.js';

@@ -1,8 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROVINCE_CODES } from '../../lambdas/core/codes.js';
-import { EXTRACT_TYPES } from '../../lambdas/core/schema.js';
+import { PROVINCE_CODES } from '../../lambdas/core/extracts/codes.js';
+import { EXTRACT_TYPES } from '../../lambdas/core/extracts/schema.js';
 import { iamMatch, makeApp, resolveArn, synthTemplate } from './synth.js';
 
 // The synthesized template is untyped JSON; the tests below probe into it and assert every shape they use.

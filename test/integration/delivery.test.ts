@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
-import { deliverOnce, jobKey, listRuns, releaseClaims, type DeliveryContent, type JobId } from '../../lambdas/core/delivery.js';
+import { deliverOnce, jobKey, listRuns, releaseClaims, type DeliveryContent, type JobId } from '../../lambdas/core/delivery/delivery.js';
 import type { MailMessage, MailReceipt, Mailer } from '../../lambdas/core/ports.js';
 
 /** A mailer that records what it accepted and fails as scripted (transient or permanent). */

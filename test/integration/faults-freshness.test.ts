@@ -10,9 +10,9 @@ import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js
 import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
 import { OutboxMailer } from '../../lambdas/adapters/outbox-mailer.js';
 import { QUERIES_DIR } from '../../lambdas/config.js';
-import { listRuns } from '../../lambdas/core/delivery.js';
+import { listRuns } from '../../lambdas/core/delivery/delivery.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
-import { runReportJob } from '../../lambdas/core/report-job.js';
+import { runReportJob } from '../../lambdas/core/report/job.js';
 import { parseSettings } from '../../lambdas/core/settings.js';
 import { ingestFiles, LakeTemplate, NATIONAL, sampleFiles, settingsYaml, type TestSettings } from '../helpers/lake.js';
 import { readOutbox } from '../helpers/outbox.js';

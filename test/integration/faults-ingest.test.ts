@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
-import { ingestExtract, listReceipts, manifestKey, type PartitionManifest } from '../../lambdas/core/ingest.js';
+import { ingestExtract, listReceipts, manifestKey, type PartitionManifest } from '../../lambdas/core/extracts/ingest.js';
 import type { ObjectStore } from '../../lambdas/core/ports.js';
 import { CrashingStore, JitteryStore, seeded } from '../helpers/faulty-store.js';
 import { sampleFiles } from '../helpers/lake.js';

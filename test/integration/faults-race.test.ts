@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
-import { listRuns, type RunRecord } from '../../lambdas/core/delivery.js';
+import { listRuns, type RunRecord } from '../../lambdas/core/delivery/delivery.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
 import { runTsChild } from '../helpers/child.js';
 import { LakeTemplate, NATIONAL, OPERATORS, writeConfigDir } from '../helpers/lake.js';

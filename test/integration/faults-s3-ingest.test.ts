@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
-import { ingestExtract, type PartitionManifest } from '../../lambdas/core/ingest.js';
+import { ingestExtract, type PartitionManifest } from '../../lambdas/core/extracts/ingest.js';
 import type { ObjectStore } from '../../lambdas/core/ports.js';
 import type { StoreCall } from '../helpers/faulty-store.js';
 import { sampleFiles } from '../helpers/lake.js';

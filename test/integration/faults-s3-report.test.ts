@@ -9,10 +9,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
 import { OutboxMailer } from '../../lambdas/adapters/outbox-mailer.js';
 import { QUERIES_DIR } from '../../lambdas/config.js';
-import { DeliveryError, listRuns } from '../../lambdas/core/delivery.js';
+import { DeliveryError, listRuns } from '../../lambdas/core/delivery/delivery.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
 import type { ObjectStore } from '../../lambdas/core/ports.js';
-import { ReportJobError, ReportNotProducedError, runReportJob } from '../../lambdas/core/report-job.js';
+import { ReportJobError, ReportNotProducedError, runReportJob } from '../../lambdas/core/report/job.js';
 import { parseSettings } from '../../lambdas/core/settings.js';
 import { LakeTemplate, NATIONAL, settingsYaml } from '../helpers/lake.js';
 import { readOutbox } from '../helpers/outbox.js';

@@ -9,9 +9,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
 import { openLocalRuntime, type LocalRuntime } from '../../lambdas/cli/local-runtime.js';
 import { main } from '../../lambdas/cli/main.js';
-import { listRuns } from '../../lambdas/core/delivery.js';
+import { listRuns } from '../../lambdas/core/delivery/delivery.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
-import { runReportJob } from '../../lambdas/core/report-job.js';
+import { runReportJob } from '../../lambdas/core/report/job.js';
 import { LakeTemplate, NATIONAL, OPERATORS, writeConfigDir } from '../helpers/lake.js';
 import { startScriptedSmtp, type ScriptedSmtp, type SmtpAction } from '../helpers/smtp.js';
 

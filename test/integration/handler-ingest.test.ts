@@ -6,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.js';
-import type { Receipt } from '../../lambdas/core/validate.js';
+import type { Receipt } from '../../lambdas/core/extracts/validate.js';
 import { ingestConfig } from '../../lambdas/handlers/aws-config.js';
 import { ingestRuntime, type IngestRuntime } from '../../lambdas/handlers/aws-runtime.js';
 import { createIngestHandler } from '../../lambdas/handlers/ingest-extract.js';

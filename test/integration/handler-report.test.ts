@@ -20,10 +20,10 @@ import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-enco
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.js';
 import { QUERIES_DIR } from '../../lambdas/config.js';
-import { listRuns } from '../../lambdas/core/delivery.js';
+import { listRuns } from '../../lambdas/core/delivery/delivery.js';
 import { ConfigError } from '../../lambdas/core/errors.js';
 import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
-import { generateSample } from '../../lambdas/core/sample.js';
+import { generateSample } from '../../lambdas/core/sample/sample.js';
 import { reportConfig } from '../../lambdas/handlers/aws-config.js';
 import { ingestRuntime, reportRuntime, type ReportRuntime } from '../../lambdas/handlers/aws-runtime.js';
 import { ingestUpload } from '../../lambdas/handlers/ingest-extract.js';

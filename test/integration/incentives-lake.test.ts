@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command } from '../../lambdas/cli/commands/incentives.js';
 import type { CliContext } from '../../lambdas/cli/command.js';
 import type { IncentiveTally } from '../../lambdas/core/incentives/types.js';
-import { MANAGERS, SALES, SERVICE, partitionKey, sqlType, type TableDecl } from '../../lambdas/core/schema.js';
+import { MANAGERS, SALES, SERVICE, partitionKey, sqlType, type TableDecl } from '../../lambdas/core/extracts/schema.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FORMULA_NAME = '=HYPERLINK("http://evil.example","点我")';

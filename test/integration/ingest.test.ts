@@ -5,9 +5,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
-import { ingestExtract, listReceipts, manifestKey } from '../../lambdas/core/ingest.js';
+import { ingestExtract, listReceipts, manifestKey } from '../../lambdas/core/extracts/ingest.js';
 import type { ParquetEncoder } from '../../lambdas/core/ports.js';
-import { partitionKey, sqlType, TABLES, type ExtractType } from '../../lambdas/core/schema.js';
+import { partitionKey, sqlType, TABLES, type ExtractType } from '../../lambdas/core/extracts/schema.js';
 
 const good = join(import.meta.dirname, '../fixtures/extracts/good');
 const fixture = (file: string) => readFile(join(good, file)).then((b) => new Uint8Array(b));

@@ -4,10 +4,10 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmtpDeliveryError, SmtpMailer } from '../../lambdas/adapters/smtp-mailer.js';
-import type { KpiReport } from '../../lambdas/core/kpi-types.js';
+import type { KpiReport } from '../../lambdas/core/kpis/kpi-types.js';
 import type { MailMessage } from '../../lambdas/core/ports.js';
-import { composeReportMail } from '../../lambdas/core/report-mail.js';
-import { buildReportWorkbook } from '../../lambdas/core/report-workbook.js';
+import { composeReportMail } from '../../lambdas/core/report/mail.js';
+import { buildReportWorkbook } from '../../lambdas/core/report/workbook.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PROVINCE_CODES } from '../../lambdas/core/codes.js';
-import { PARQUET_SERDE, glueTableInput, glueTableInputs } from '../../lambdas/core/glue-tables.js';
-import { EXTRACT_TYPES, TABLES, glueType, partitionKey } from '../../lambdas/core/schema.js';
+import { PROVINCE_CODES } from '../../lambdas/core/extracts/codes.js';
+import { PARQUET_SERDE, glueTableInput, glueTableInputs } from '../../lambdas/core/extracts/glue-tables.js';
+import { EXTRACT_TYPES, TABLES, glueType, partitionKey } from '../../lambdas/core/extracts/schema.js';
 
 describe('glueTableInputs', () => {
   it('declares every non-partition column of every extract with its Glue type', () => {

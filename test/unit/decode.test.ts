@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { DecodeError, decodeTable, parseCsv, plainNumber } from '../../lambdas/core/decode.js';
+import { DecodeError, decodeTable, parseCsv, plainNumber } from '../../lambdas/core/extracts/decode.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FileNameError, parseExtractName } from '../../lambdas/core/file-name.js';
+import { FileNameError, parseExtractName } from '../../lambdas/core/extracts/file-name.js';
 
 describe('parseExtractName', () => {
   it('reads type, province and day from a daily extract name, dropping folders', () => {

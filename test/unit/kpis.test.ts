@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeKpis, kpiRowsParams, KpiRequestError, marketShareParams, QueryResultError, receivedDaysParams } from '../../lambdas/core/kpis.js';
+import { computeKpis, kpiRowsParams, KpiRequestError, marketShareParams, QueryResultError, receivedDaysParams } from '../../lambdas/core/kpis/kpis.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
 import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
 

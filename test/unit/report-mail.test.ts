@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { KpiReport } from '../../lambdas/core/kpi-types.js';
-import { composeReportMail, escapeHtml, reportSubject } from '../../lambdas/core/report-mail.js';
+import type { KpiReport } from '../../lambdas/core/kpis/kpi-types.js';
+import { composeReportMail, escapeHtml, reportSubject } from '../../lambdas/core/report/mail.js';
 
 const fixture = (name: string): KpiReport => JSON.parse(readFileSync(new URL(`../fixtures/kpis/${name}`, import.meta.url), 'utf8')) as KpiReport;
 

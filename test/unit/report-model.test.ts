@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { CompletenessRow, KpiReport } from '../../lambdas/core/kpi-types.js';
-import { biggestMover, joinDot, judge, latestDataDay, missingProvinceDays, summaryTiles } from '../../lambdas/core/report-model.js';
-import { buildReportWorkbook } from '../../lambdas/core/report-workbook.js';
+import type { CompletenessRow, KpiReport } from '../../lambdas/core/kpis/kpi-types.js';
+import { biggestMover, joinDot, judge, latestDataDay, missingProvinceDays, summaryTiles } from '../../lambdas/core/report/model.js';
+import { buildReportWorkbook } from '../../lambdas/core/report/workbook.js';
 import ExcelJS from 'exceljs';
 
 const fixture = (name: string): KpiReport => JSON.parse(readFileSync(new URL(`../fixtures/kpis/${name}`, import.meta.url), 'utf8')) as KpiReport;

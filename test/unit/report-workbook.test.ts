@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
-import type { KpiReport } from '../../lambdas/core/kpi-types.js';
-import { NULL_TEXT, NUM_FMT, buildReportWorkbook } from '../../lambdas/core/report-workbook.js';
+import type { KpiReport } from '../../lambdas/core/kpis/kpi-types.js';
+import { NULL_TEXT, NUM_FMT, buildReportWorkbook } from '../../lambdas/core/report/workbook.js';
 
 const fixture = (name: string): KpiReport => JSON.parse(readFileSync(new URL(`../fixtures/kpis/${name}`, import.meta.url), 'utf8')) as KpiReport;
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, EVENT_TYPES, PRODUCTS, ROLES, SEGMENTS, SUB_SEGMENTS, TICKET_CATEGORIES, type CodeList } from '../../lambdas/core/codes.js';
+import { CHANNELS, EVENT_TYPES, PRODUCTS, ROLES, SEGMENTS, SUB_SEGMENTS, TICKET_CATEGORIES, type CodeList } from '../../lambdas/core/extracts/codes.js';
 import { UsageError } from '../../lambdas/core/errors.js';
 import { addDays, dayNumber, isValidDay, isoWeekday } from '../../lambdas/core/period.js';
-import { generateSample, parseSkip, sampleFileCount, type SampleFile, type SampleOptions } from '../../lambdas/core/sample.js';
-import { TABLES, inputColumns } from '../../lambdas/core/schema.js';
+import { generateSample, parseSkip, sampleFileCount, type SampleFile, type SampleOptions } from '../../lambdas/core/sample/sample.js';
+import { TABLES, inputColumns } from '../../lambdas/core/extracts/schema.js';
 
 type Row = Record<string, string>;
 

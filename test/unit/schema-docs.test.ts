@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { withExtractDocs } from '../../lambdas/core/schema-docs.js';
-import { TABLES } from '../../lambdas/core/schema.js';
+import { withExtractDocs } from '../../lambdas/core/extracts/schema-docs.js';
+import { TABLES } from '../../lambdas/core/extracts/schema.js';
 
 describe('schema docs', () => {
   it('README extract tables are the ones the schema generates (run `npm run docs` after a schema change)', () => {

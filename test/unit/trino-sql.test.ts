@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
-import { blankCommentsAndStrings, nonPortableFunctions, portabilityProblems } from '../../lambdas/core/portable-sql.js';
+import { blankCommentsAndStrings, nonPortableFunctions, portabilityProblems } from '../../lambdas/core/kpis/portable-sql.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const QUERIES = join(ROOT, 'queries');
@@ -39,7 +39,7 @@ function checkQuery(file: string): string[] {
   const calls = syntax.length === 0 ? functionCalls(sql) : [];
   const banned = new Set(nonPortableFunctions(calls.map((c) => c.name)));
   const functions = calls.filter((c) => banned.has(c.name))
-    .map((c) => `${name}:${c.line}: function ${c.name}() is not on the portable list (lambdas/core/portable-sql.ts)`);
+    .map((c) => `${name}:${c.line}: function ${c.name}() is not on the portable list (lambdas/core/kpis/portable-sql.ts)`);
   return [...syntax, ...portability, ...functions];
 }
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateExtract, type Problem } from '../../lambdas/core/validate.js';
+import { validateExtract, type Problem } from '../../lambdas/core/extracts/validate.js';
 
 const dir = join(import.meta.dirname, '../fixtures/extracts/bad');
 const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, { note: string; problems: Problem[] }>;

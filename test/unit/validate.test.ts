@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { FileNameError } from '../../lambdas/core/file-name.js';
-import { formatReceipt, MAX_PROBLEMS, validateExtract, type Receipt } from '../../lambdas/core/validate.js';
+import { FileNameError } from '../../lambdas/core/extracts/file-name.js';
+import { formatReceipt, MAX_PROBLEMS, validateExtract, type Receipt } from '../../lambdas/core/extracts/validate.js';
 
 const good = join(import.meta.dirname, '../fixtures/extracts/good');
 const utf8 = (text: string) => new TextEncoder().encode(text);

@@ -2,8 +2,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { isExtractType, isProvince } from '../../core/file-name.js';
-import { EXTRACT_TYPES, type ExtractType } from '../../core/schema.js';
+import { isExtractType, isProvince } from '../../core/extracts/file-name.js';
+import { EXTRACT_TYPES, type ExtractType } from '../../core/extracts/schema.js';
 
 export interface ExplicitExtract {
   type?: ExtractType;

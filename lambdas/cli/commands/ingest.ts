@@ -3,9 +3,9 @@ import { basename } from 'node:path';
 import { DuckDbParquetEncoder } from '../../adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../adapters/local-object-store.js';
 import { UsageError } from '../../core/errors.js';
-import { FileNameError } from '../../core/file-name.js';
-import { ingestExtract } from '../../core/ingest.js';
-import { formatProblem, type Receipt } from '../../core/validate.js';
+import { FileNameError } from '../../core/extracts/file-name.js';
+import { ingestExtract } from '../../core/extracts/ingest.js';
+import { formatProblem, type Receipt } from '../../core/extracts/validate.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { explicitExtract, extractFiles, readExtract } from './extract-args.js';
 

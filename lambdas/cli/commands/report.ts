@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { latestFullWeek, parsePeriod, PeriodError, type Period } from '../../core/period.js';
-import { ReportNotProducedError, runReportJob, type Lang } from '../../core/report-job.js';
-import { PROVINCE_CODES } from '../../core/codes.js';
+import { ReportNotProducedError, runReportJob, type Lang } from '../../core/report/job.js';
+import { PROVINCE_CODES } from '../../core/extracts/codes.js';
 import { parseCommandArgs, type Command, type CliContext } from '../command.js';
 import { openLocalRuntime } from '../local-runtime.js';
 import { describeRun } from './runs.js';

@@ -2,7 +2,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addDays, dayNumber, latestFullMonth, latestFullWeek, weekOf } from '../../core/period.js';
-import { generateSample, sampleFileCount, type SampleOptions } from '../../core/sample.js';
+import { generateSample, sampleFileCount, type SampleOptions } from '../../core/sample/sample.js';
 import { parseCommandArgs, type CliContext, type Command } from '../command.js';
 import { loadSettings } from '../local-runtime.js';
 import { command as ingest } from './ingest.js';

@@ -1,5 +1,5 @@
 import { LocalObjectStore } from '../../adapters/local-object-store.js';
-import { listRuns, releaseClaims, type RunRecord } from '../../core/delivery.js';
+import { listRuns, releaseClaims, type RunRecord } from '../../core/delivery/delivery.js';
 import { shanghaiDateTime } from '../../core/period.js';
 import { parseCommandArgs, type Command } from '../command.js';
 

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PROVINCE_CODES, type Province } from '../../core/codes.js';
+import { PROVINCE_CODES, type Province } from '../../core/extracts/codes.js';
 import { UsageError } from '../../core/errors.js';
-import { SAMPLE_SCALES, generateSample, parseSkip, sampleFileCount, type SampleOptions, type SampleScale } from '../../core/sample.js';
+import { SAMPLE_SCALES, generateSample, parseSkip, sampleFileCount, type SampleOptions, type SampleScale } from '../../core/sample/sample.js';
 import { parseCommandArgs, type Command } from '../command.js';
 
 const DEFAULT_PROVINCES = 'JL,GD,SC,ZJ';

@@ -1,7 +1,7 @@
 /** `telco-kpi validate FILE… [--type T] [--province P]`: a dry run printing each file's receipt. */
 import { UsageError } from '../../core/errors.js';
-import { FileNameError } from '../../core/file-name.js';
-import { formatReceipt, validateExtract } from '../../core/validate.js';
+import { FileNameError } from '../../core/extracts/file-name.js';
+import { formatReceipt, validateExtract } from '../../core/extracts/validate.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { explicitExtract, extractFiles, readExtract } from './extract-args.js';
 

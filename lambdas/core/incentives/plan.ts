@@ -14,7 +14,7 @@
 import { Decimal } from 'decimal.js';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { CHANNELS, EVENT_TYPES, PRODUCTS, PROVINCES, SEGMENTS, SUB_SEGMENTS, type CodeList } from '../codes.js';
+import { CHANNELS, EVENT_TYPES, PRODUCTS, PROVINCES, SEGMENTS, SUB_SEGMENTS, type CodeList } from '../extracts/codes.js';
 import { TelcoKpiError } from '../errors.js';
 import { isValidDay } from '../period.js';
 

@@ -8,7 +8,7 @@
 import { PassThrough } from 'node:stream';
 import { Decimal } from 'decimal.js';
 import ExcelJS from 'exceljs';
-import { EVENT_TYPES, PRODUCTS, PROVINCES, label } from '../codes.js';
+import { EVENT_TYPES, PRODUCTS, PROVINCES, label } from '../extracts/codes.js';
 import { describePlan, type Plan } from './plan.js';
 import type { IncentiveTally, ManagerStatement } from './types.js';
 import { setText, textCell } from '../xlsx-safe.js';

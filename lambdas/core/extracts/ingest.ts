@@ -1,8 +1,8 @@
 /** Ingest: validate an extract, store it as one Parquet partition (atomic replace) and keep its receipt. */
 import { randomBytes } from 'node:crypto';
-import { TelcoKpiError } from './errors.js';
-import { shanghaiDay } from './period.js';
-import type { ObjectStore, ParquetEncoder } from './ports.js';
+import { TelcoKpiError } from '../errors.js';
+import { shanghaiDay } from '../period.js';
+import type { ObjectStore, ParquetEncoder } from '../ports.js';
 import { partitionKey, TABLES, type ExtractType } from './schema.js';
 import { formatReceipt, validateExtract, type ExtractInput, type Receipt, type Validation } from './validate.js';
 

@@ -1,15 +1,15 @@
 /** The KPI report job: queries → kpis.json + workbook in the object store, one per period and scope. */
 import { createHash, randomBytes } from 'node:crypto';
-import { DeliveryError, deliverOnce, recordRun, type JobId, type JobKind, type Notifier, type RunRecord } from './delivery.js';
-import { TelcoKpiError } from './errors.js';
-import { listReceipts } from './ingest.js';
-import { computeKpisWithPrevious } from './kpis.js';
-import type { KpiReport } from './kpi-types.js';
-import { addDays, type Period } from './period.js';
-import type { Mailer, ObjectStore, QueryEngine } from './ports.js';
-import { composeReportMail } from './report-mail.js';
-import { buildReportWorkbook } from './report-workbook.js';
-import type { RecipientList, Settings } from './settings.js';
+import { DeliveryError, deliverOnce, recordRun, type JobId, type JobKind, type Notifier, type RunRecord } from '../delivery/delivery.js';
+import { TelcoKpiError } from '../errors.js';
+import { listReceipts } from '../extracts/ingest.js';
+import { computeKpisWithPrevious } from '../kpis/kpis.js';
+import type { KpiReport } from '../kpis/kpi-types.js';
+import { addDays, type Period } from '../period.js';
+import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
+import { composeReportMail } from './mail.js';
+import { buildReportWorkbook } from './workbook.js';
+import type { RecipientList, Settings } from '../settings.js';
 
 export type Lang = 'zh-CN' | 'en';
 

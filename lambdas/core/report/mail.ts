@@ -1,11 +1,11 @@
 /** The executive report e-mail: subject, phone-first HTML and its plain-text twin. */
 import { t, missingSuffix, currentPreviousLabels, type Lang } from './i18n.js';
-import type { KpiReport } from './kpi-types.js';
-import { shanghaiDateTime } from './period.js';
+import type { KpiReport } from '../kpis/kpi-types.js';
+import { shanghaiDateTime } from '../period.js';
 import {
   dataStatusLine, joinDot, judge, latestDataDay, missingProvinceDays, reportHeadline, summaryTiles, whatMovedLines,
   type Tile,
-} from './report-model.js';
+} from './model.js';
 
 export interface ReportMailOptions {
   lang: Lang;

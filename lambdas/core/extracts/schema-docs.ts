@@ -25,7 +25,7 @@ export function extractDocs(): string {
   return parts.join('\n');
 }
 
-export const DOCS_BEGIN = '<!-- extracts:begin (generated from lambdas/core/schema.ts by `npm run docs`) -->';
+export const DOCS_BEGIN = '<!-- extracts:begin (generated from lambdas/core/extracts/schema.ts by `npm run docs`) -->';
 export const DOCS_END = '<!-- extracts:end -->';
 
 /** Replaces the generated block of a README with the current docs. */

@@ -9,8 +9,8 @@
  * gone out, so it is never re-sent automatically; operators are told and can release it.
  */
 import { createHash } from 'node:crypto';
-import { TelcoKpiError } from './errors.js';
-import type { MailAttachment, MailMessage, MailReceipt, Mailer, ObjectStore } from './ports.js';
+import { TelcoKpiError } from '../errors.js';
+import type { MailAttachment, MailMessage, MailReceipt, Mailer, ObjectStore } from '../ports.js';
 
 export type JobKind = 'weekly' | 'monthly' | 'incentives';
 export type RunState = 'sent' | 'duplicate' | 'waiting' | 'failed' | 'parked' | 'uncertain' | 'concurrent' | 'built';

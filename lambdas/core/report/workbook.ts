@@ -1,17 +1,17 @@
 /** The weekly/monthly executive KPI workbook (REPORT.md), built in memory from a KpiReport. */
 import ExcelJS from 'exceljs';
-import { PROVINCES, PRODUCTS, label } from './codes.js';
+import { PROVINCES, PRODUCTS, label } from '../extracts/codes.js';
 import {
   currentPreviousLabels, extractLabel, kpiDefinitions, periodLabel, scopeLabel, shortDay, t,
   type LabelKey, type Lang,
 } from './i18n.js';
-import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow } from './kpi-types.js';
-import { daysBetween, isoWeekday, shanghaiDateTime } from './period.js';
+import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow } from '../kpis/kpi-types.js';
+import { daysBetween, isoWeekday, shanghaiDateTime } from '../period.js';
 import {
   dataStatusLine, groupName, judge, latestDataDay, missingProvinceDays, reportHeadline, rowsOf, summaryTiles, whatMovedLines,
   type ChangeKind, type Tile, type TileUnit,
-} from './report-model.js';
-import { setText } from './xlsx-safe.js';
+} from './model.js';
+import { setText } from '../xlsx-safe.js';
 
 export interface ReportWorkbookOptions {
   lang: Lang;

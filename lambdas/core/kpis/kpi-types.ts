@@ -1,5 +1,5 @@
 /** The shape of `kpis.json` (SPEC §5): the same figures the workbook and the e-mail show. */
-import type { Period } from './period.js';
+import type { Period } from '../period.js';
 
 export type Dimension = 'total' | 'segment' | 'subSegment' | 'channel' | 'segmentChannel' | 'province' | 'product';
 export const DIMENSIONS: readonly Dimension[] = ['total', 'segment', 'subSegment', 'channel', 'segmentChannel', 'province', 'product'];

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { codeLookup, type CodeList } from './codes.js';
 import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
-import { shanghaiDateTime, shanghaiDay } from './period.js';
+import { shanghaiDateTime, shanghaiDay } from '../period.js';
 import { headerLookup, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
 
 export interface Problem {

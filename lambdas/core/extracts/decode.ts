@@ -2,7 +2,7 @@
 import ExcelJS from 'exceljs';
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
-import { TelcoKpiError } from './errors.js';
+import { TelcoKpiError } from '../errors.js';
 
 export interface DecodedTable {
   header: string[];

@@ -2,10 +2,10 @@
  * What the workbook and the e-mail both show, derived once from a KpiReport: the summary
  * tiles with last period and change, the missing province-days, and what moved most.
  */
-import { CHANNELS, PRODUCTS, PROVINCES, SEGMENTS, SUB_SEGMENTS, label } from './codes.js';
+import { CHANNELS, PRODUCTS, PROVINCES, SEGMENTS, SUB_SEGMENTS, label } from '../extracts/codes.js';
 import { extractLabel, periodLabel, scopeLabel, shortDay, t, type Lang, type LabelKey } from './i18n.js';
-import type { CompletenessRow, Dimension, ExtractKind, KpiReport, KpiRow } from './kpi-types.js';
-import { daysBetween } from './period.js';
+import type { CompletenessRow, Dimension, ExtractKind, KpiReport, KpiRow } from '../kpis/kpi-types.js';
+import { daysBetween } from '../period.js';
 
 export type TileKey = 'revenue' | 'arpu' | 'activeUsers' | 'grossAdds' | 'netAdds' | 'churnRate' | 'csat' | 'complaintsPer10k' | 'firstResponseSla';
 

@@ -1,9 +1,9 @@
 /** Runs the KPI queries of SPEC §3 and assembles the `kpis.json` report of SPEC §5. */
-import { PROVINCE_CODES } from './codes.js';
-import { TelcoKpiError } from './errors.js';
+import { PROVINCE_CODES } from '../extracts/codes.js';
+import { TelcoKpiError } from '../errors.js';
 import { DIMENSIONS, type CompletenessRow, type Dimension, type ExtractKind, type KpiReport, type KpiRow, type MarketRow } from './kpi-types.js';
-import { addDays, daysBetween, monthOf, previousPeriod, type Period } from './period.js';
-import type { QueryEngine, Row, SqlValue } from './ports.js';
+import { addDays, daysBetween, monthOf, previousPeriod, type Period } from '../period.js';
+import type { QueryEngine, Row, SqlValue } from '../ports.js';
 
 /** An upload that was rejected whole (from its receipt). */
 export interface RejectedUpload {

@@ -1,7 +1,7 @@
 /** Extract file names: `{type}_{province}_{YYYYMMDD}.{csv|xlsx}` (market `YYYYMM`, managers date optional). */
 import { PROVINCES } from './codes.js';
-import { TelcoKpiError } from './errors.js';
-import { isValidDay } from './period.js';
+import { TelcoKpiError } from '../errors.js';
+import { isValidDay } from '../period.js';
 import { EXTRACT_TYPES, TABLES, type ExtractType } from './schema.js';
 
 /** A file name that does not say which extract it holds (and no explicit type/province was given). */

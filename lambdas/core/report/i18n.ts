@@ -1,6 +1,6 @@
 /** Every label the executive report shows, in Chinese (default) and English. */
-import { PROVINCES, label } from './codes.js';
-import type { ExtractKind, KpiReport } from './kpi-types.js';
+import { PROVINCES, label } from '../extracts/codes.js';
+import type { ExtractKind, KpiReport } from '../kpis/kpi-types.js';
 
 export type Lang = 'zh-CN' | 'en';
 

@@ -3,11 +3,11 @@
  * `sales`, `revenue` and `service` file, one `managers` roster per province and one `market`
  * file per province and calendar month. Same options, same bytes; memory stays flat with `days`.
  */
-import { CHANNELS, PRODUCTS, PROVINCE_CODES, type Channel, type Product, type Province, type Segment, type SubSegment } from './codes.js';
-import { UsageError } from './errors.js';
-import { addDays, dayFromNumber, dayNumber, isValidDay, isoWeekday, monthOf } from './period.js';
+import { CHANNELS, PRODUCTS, PROVINCE_CODES, type Channel, type Product, type Province, type Segment, type SubSegment } from '../extracts/codes.js';
+import { UsageError } from '../errors.js';
+import { addDays, dayFromNumber, dayNumber, isValidDay, isoWeekday, monthOf } from '../period.js';
 import { CHINESE_NEW_YEAR, COMPETITORS, GIVEN_CHARS, PROVINCE_PROFILES, SURNAMES } from './sample-data.js';
-import { EXTRACT_TYPES, TABLES, inputColumns, type ExtractType } from './schema.js';
+import { EXTRACT_TYPES, TABLES, inputColumns, type ExtractType } from '../extracts/schema.js';
 
 export const SAMPLE_SCALES = ['small', 'province', 'national'] as const;
 export type SampleScale = (typeof SAMPLE_SCALES)[number];

@@ -2,7 +2,7 @@
  * Reference data behind the sample generator: provinces' cities (capital first, then by size),
  * population (millions, for size factors), price levels, and the name stock of the roster.
  */
-import type { Province } from './codes.js';
+import type { Province } from '../extracts/codes.js';
 
 export interface ProvinceProfile {
   /** Prefecture-level cities (districts for the four municipalities), largest first. */
