@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { EngineChoice } from '../config.js';
 import { UsageError } from '../core/errors.js';
 
 /** What every command receives from main.ts (the CLI's composition root). */
@@ -9,6 +10,8 @@ export interface CliContext {
   configDir: string;
   /** SMTP URL when mail goes to a server instead of the outbox. */
   smtpUrl?: string;
+  /** The query engine (default DuckDB over the home's lake). */
+  engine?: EngineChoice;
   out: (line: string) => void;
   err: (line: string) => void;
   /** The clock, injectable for tests. */

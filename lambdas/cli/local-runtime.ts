@@ -3,19 +3,20 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUERIES_DIR } from '../config.js';
 import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
+import { TrinoQueryEngine } from '../adapters/trino-query-engine.js';
 import { LocalObjectStore } from '../adapters/local-object-store.js';
 import { OutboxMailer } from '../adapters/outbox-mailer.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import type { Notifier } from '../core/delivery/delivery.js';
 import { ConfigError } from '../core/errors.js';
-import type { Mailer } from '../core/ports.js';
+import type { Mailer, QueryEngine } from '../core/ports.js';
 import { escapeHtml } from '../core/report/mail.js';
 import { parseSettings, type Settings } from '../core/settings.js';
 import type { CliContext } from './command.js';
 
 export interface LocalRuntime {
   store: LocalObjectStore;
-  engine: DuckDbQueryEngine;
+  engine: QueryEngine;
   mailer: Mailer;
   notifier: Notifier;
   settings: Settings;
@@ -45,7 +46,9 @@ export async function readYamlFiles(dir: string): Promise<Array<{ name: string; 
 export async function openLocalRuntime(ctx: CliContext): Promise<LocalRuntime> {
   const settings = await loadSettings(ctx.configDir);
   const store = new LocalObjectStore(ctx.home);
-  const engine = new DuckDbQueryEngine(ctx.home, QUERIES_DIR);
+  const engine: QueryEngine = ctx.engine?.kind === 'trino'
+    ? new TrinoQueryEngine(ctx.engine.connection, QUERIES_DIR)
+    : new DuckDbQueryEngine(ctx.home, QUERIES_DIR);
   const outboxDir = join(ctx.home, 'outbox');
   const outbox = new OutboxMailer(outboxDir);
   const mailer: Mailer = ctx.smtpUrl ? new SmtpMailer(ctx.smtpUrl) : outbox;

@@ -1,6 +1,6 @@
 /** `telco-kpi`: the command line (SPEC §6) and the local runtime's composition root. */
 import { resolve } from 'node:path';
-import { readLocalConfig } from '../config.js';
+import { ENGINES, engineChoice, readLocalConfig } from '../config.js';
 import { TelcoKpiError, UsageError } from '../core/errors.js';
 import type { CliContext, Command } from './command.js';
 import { commands } from './commands/index.js';
@@ -15,6 +15,9 @@ ${commands.map((c) => `  ${c.name.padEnd(11)} ${c.summary}`).join('\n')}
 Global options:
   --home DIR   folder holding the lake, receipts, reports and outbox
                (env TELCO_KPI_HOME, default ./.telco-kpi)
+  --engine E   duckdb (default) or trino: where report, incentives and run query the lake
+               (env TELCO_KPI_ENGINE; trino is reached at TRINO_URL,
+               http(s)://[user[:password]@]host:port[/catalog[/schema]])
   --help       this text; 'telco-kpi <command> --help' for a command
 
 Environment: SMTP_URL sends mail to an SMTP server instead of the outbox;
@@ -27,8 +30,9 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
   const err = overrides.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   let rest: string[];
   let home: string | undefined;
+  let engine: string | undefined;
   try {
-    ({ rest, home } = extractHome(argv));
+    ({ rest, home, engine } = extractGlobals(argv));
   } catch (error) {
     err(`telco-kpi: ${(error as Error).message}`);
     return 2;
@@ -53,6 +57,7 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
       home: home ? resolve(home) : config.home,
       configDir: config.configDir,
       smtpUrl: config.smtpUrl,
+      engine: engine ? engineChoice(engine) : config.engine,
       out,
       err,
       now: () => new Date(),
@@ -73,9 +78,11 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
   }
 }
 
-function extractHome(argv: string[]): { rest: string[]; home?: string } {
+/** Takes the global options (--home, --engine) out of the arguments, wherever they stand. */
+function extractGlobals(argv: string[]): { rest: string[]; home?: string; engine?: string } {
   const rest: string[] = [];
   let home: string | undefined;
+  let engine: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--home') {
@@ -84,11 +91,15 @@ function extractHome(argv: string[]): { rest: string[]; home?: string } {
       home = value;
     } else if (arg.startsWith('--home=')) {
       home = arg.slice('--home='.length);
+    } else if (arg === '--engine' || arg.startsWith('--engine=')) {
+      const value = arg === '--engine' ? argv[++i] : arg.slice('--engine='.length);
+      if (!value || !(ENGINES as readonly string[]).includes(value)) throw new UsageError(`--engine needs one of ${ENGINES.join(', ')}: --engine trino`);
+      engine = value;
     } else {
       rest.push(arg);
     }
   }
-  return { rest, home };
+  return { rest, home, engine };
 }
 
 const invokedDirectly = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));

@@ -72,13 +72,27 @@ function projectionParameters(partition: 'dt' | 'month' | 'province'): Record<st
 
 /** `s3://bucket/lake/<type>/dt=${dt}/province=${province}/`: the partition path template. */
 export function locationTemplate(bucketName: string, table: TableDecl): string {
+  return lakeLocationTemplate(`s3://${bucketName}/lake`, table);
+}
+
+/** `<lakeUri>/<type>/dt=${dt}/province=${province}/` for a lake at any URI (s3://…, local:///…). */
+export function lakeLocationTemplate(lakeUri: string, table: TableDecl): string {
   const parts = table.partitions.map((p) => `${p}=\${${p}}`);
-  return `s3://${bucketName}/lake/${table.name}/${parts.join('/')}/`;
+  return `${lakeUri.replace(/\/+$/, '')}/${table.name}/${parts.join('/')}/`;
 }
 
 /** The Glue table for one extract type, its data in `bucketName` under `lake/<type>/`. */
 export function glueTableInput(bucketName: string, type: ExtractType): GlueTableInput {
+  return lakeTableInput(`s3://${bucketName}/lake`, type);
+}
+
+/**
+ * The table declaration for one extract type over a lake at `lakeUri`: the Glue table when the
+ * lake is `s3://bucket/lake`, and the source of the Trino table (trino-tables.ts) for any lake.
+ */
+export function lakeTableInput(lakeUri: string, type: ExtractType): GlueTableInput {
   const table = TABLES[type];
+  const lake = lakeUri.replace(/\/+$/, '');
   const partitionNames = new Set<string>(table.partitions);
   const columns = table.columns
     .filter((c) => !partitionNames.has(c.name))
@@ -89,7 +103,7 @@ export function glueTableInput(bucketName: string, type: ExtractType): GlueTable
     EXTERNAL: 'TRUE',
     'parquet.compression': 'SNAPPY',
     'projection.enabled': 'true',
-    'storage.location.template': locationTemplate(bucketName, table),
+    'storage.location.template': lakeLocationTemplate(lake, table),
   };
   for (const p of table.partitions) Object.assign(parameters, projectionParameters(p));
   return {
@@ -100,7 +114,7 @@ export function glueTableInput(bucketName: string, type: ExtractType): GlueTable
     partitionKeys,
     storageDescriptor: {
       columns,
-      location: `s3://${bucketName}/lake/${table.name}/`,
+      location: `${lake}/${table.name}/`,
       inputFormat: PARQUET_INPUT_FORMAT,
       outputFormat: PARQUET_OUTPUT_FORMAT,
       serdeInfo: { serializationLibrary: PARQUET_SERDE, parameters: { 'serialization.format': '1' } },
