@@ -1,7 +1,7 @@
 // `npm run trino -- start|stop|status|tables`: a local Trino server over a home's lake (SPEC §8).
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { localConnection, runningTrino, startTrino, stopTrino, syncTables, TRINO_VERSION, trinoCacheDir } from './trino-server.js';
+import { cacheSize, ensureTrino, localConnection, runningTrino, startTrino, stopTrino, syncTables, TRINO_VERSION, trinoCacheDir } from './trino-server.js';
 
 const HELP = `npm run trino -- <command> [--home DIR]
 
@@ -10,6 +10,7 @@ const HELP = `npm run trino -- <command> [--home DIR]
           127.0.0.1 whose Hive catalog reads DIR's lake, create or update the tables from the
           Glue tables' declaration, check the partition projection covers every stored
           partition, and print TRINO_URL=… as the last line
+  fetch   only download and unpack Trino into the cache (CI runs it before the tests)
   tables  re-create the tables on the running server (after a schema change) and re-check
   status  print TRINO_URL=… when the server for DIR is running (exit 1 when not)
   stop    stop the server for DIR
@@ -39,6 +40,12 @@ async function main(argv: string[]): Promise<number> {
       const state = await startTrino({ root: home, port: values.port ? Number(values.port) : undefined, memory: values.memory, log });
       await syncTables({ connection: localConnection(state), root: home, home, log });
       console.log(`TRINO_URL=${state.url}`);
+      return 0;
+    }
+    case 'fetch': {
+      const started = Date.now();
+      const install = await ensureTrino(log);
+      log(`Trino ${install.version} ready in ${install.serverDir} (${((await cacheSize()) / 2 ** 20).toFixed(0)} MiB downloaded; ${((Date.now() - started) / 1000).toFixed(1)} s), Java at ${install.javaHome}`);
       return 0;
     }
     case 'tables':
