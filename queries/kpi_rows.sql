@@ -6,29 +6,35 @@
 --   has a row when it has any revenue, sales or service fact in either period.
 --
 -- Parameters, bound in order ('YYYY-MM-DD' strings; scope is 'ALL' or a province code):
---    1 cur_start            first day of the period
---    2 prev_start           first day of the previous period (which ends the day before cur_start)
---    3 cur_end              last day of the period
+--    1 prev_start           first day of the previous period (which ends the day before cur_start)
+--    2 cur_end              last day of the period
+--    3 scope
 --    4 scope
---    5 scope
---    6 cur_start            sales: the same five again
---    7 prev_start
+--    5 cur_start            first day of the period
+--    6 cur_start
+--    7 prev_start           sales: the same six again
 --    8 cur_end
 --    9 scope
 --   10 scope
---   11 cur_start            service
---   12 prev_start - 1 day   file days: a ticket may sit in the file of the day before or after
---   13 cur_end + 1 day      the Asia/Shanghai day it was opened
---   14 prev_start           opened days
---   15 cur_end
---   16 scope
+--   11 cur_start
+--   12 cur_start
+--   13 prev_start - 1 day   service file days: a ticket may sit in the file of the day before or
+--   14 cur_end + 1 day      after the Asia/Shanghai day it was opened
+--   15 prev_start           opened days
+--   16 cur_end
 --   17 scope
+--   18 scope
+--   19 cur_start
+--   20 cur_start
+--
+-- Athena binds ? only inside a WHERE clause (SELECT ? is not supported), so each fact row meets
+-- the two-row periods list and the WHERE keeps the one period it falls in.
 
 with
 
 revenue_rows as (
     select
-        case when dt >= ? then 'cur' else 'prev' end as period,
+        p.period,
         dt,
         province,
         segment,
@@ -38,8 +44,10 @@ revenue_rows as (
         revenue,
         active_users
     from revenue
+    cross join (values ('cur'), ('prev')) as p (period)
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+        and ((p.period = 'cur' and dt >= ?) or (p.period = 'prev' and dt < ?))
 ),
 
 -- A day whose revenue extract was not received is missing, not zero: a province's active
@@ -76,7 +84,7 @@ revenue_cells as (
 
 sales_rows as (
     select
-        case when dt >= ? then 'cur' else 'prev' end as period,
+        p.period,
         province,
         segment,
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
@@ -84,8 +92,10 @@ sales_rows as (
         product,
         event_type
     from sales
+    cross join (values ('cur'), ('prev')) as p (period)
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+        and ((p.period = 'cur' and dt >= ?) or (p.period = 'prev' and dt < ?))
 ),
 
 sales_cells as (
@@ -106,7 +116,7 @@ sales_cells as (
 -- when files of neighbouring days both carry it, the later file's version (the later state) wins.
 service_versions as (
     select
-        case when opened_date >= cast(? as date) then 'cur' else 'prev' end as period,
+        p.period,
         province,
         segment,
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
@@ -117,9 +127,14 @@ service_versions as (
         satisfaction,
         row_number() over (partition by province, ticket_id order by dt desc) as version
     from service
+    cross join (values ('cur'), ('prev')) as p (period)
     where dt between ? and ?
         and opened_date between cast(? as date) and cast(? as date)
         and (? = 'ALL' or province = ?)
+        and (
+            (p.period = 'cur' and opened_date >= cast(? as date))
+            or (p.period = 'prev' and opened_date < cast(? as date))
+        )
 ),
 
 service_cells as (

@@ -5,13 +5,16 @@
 --   operator, province and product with the previous month (null when it had no row there or 0).
 --
 -- Parameters, bound in order ('YYYY-MM' strings; scope is 'ALL' or a province code):
---   1 month   2 month   3 previous month   4 scope   5 scope
+--   1 month   2 previous month   3 scope   4 scope   5 month   6 previous month
+--
+-- Athena binds ? only inside a WHERE clause (SELECT ? is not supported), so each row meets the
+-- two-row periods list and the WHERE keeps the one period its month is.
 
 with
 
 market_rows as (
     select
-        case when month = ? then 'cur' else 'prev' end as period,
+        p.period,
         month,
         province,
         product,
@@ -19,8 +22,10 @@ market_rows as (
         revenue,
         users
     from market
+    cross join (values ('cur'), ('prev')) as p (period)
     where month in (?, ?)
         and (? = 'ALL' or province = ?)
+        and ((p.period = 'cur' and month = ?) or (p.period = 'prev' and month = ?))
 ),
 
 markets as (
