@@ -5,16 +5,16 @@
 --   operator, province and product with the previous month (null when it had no row there or 0).
 --
 -- Parameters, bound in order ('YYYY-MM' strings; scope is 'ALL' or a province code):
---   1 month   2 previous month   3 scope   4 scope   5 month   6 previous month
+--   1 month   2 scope   3 scope   4 previous month   5 scope   6 scope
 --
--- Athena binds ? only inside a WHERE clause (SELECT ? is not supported), so each row meets the
--- two-row periods list and the WHERE keeps the one period its month is.
+-- Athena binds ? only inside a WHERE clause (SELECT ? is not supported), so each month is a
+-- select of its own rather than a CASE on a parameter in the select list.
 
 with
 
 market_rows as (
     select
-        p.period,
+        'cur' as period,
         month,
         province,
         product,
@@ -22,10 +22,22 @@ market_rows as (
         revenue,
         users
     from market
-    cross join (values ('cur'), ('prev')) as p (period)
-    where month in (?, ?)
+    where month = ?
         and (? = 'ALL' or province = ?)
-        and ((p.period = 'cur' and month = ?) or (p.period = 'prev' and month = ?))
+
+    union all
+
+    select
+        'prev' as period,
+        month,
+        province,
+        product,
+        operator,
+        revenue,
+        users
+    from market
+    where month = ?
+        and (? = 'ALL' or province = ?)
 ),
 
 markets as (
