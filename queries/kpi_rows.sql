@@ -7,28 +7,54 @@
 --
 -- Parameters, bound in order ('YYYY-MM-DD' strings; scope is 'ALL' or a province code):
 --    1 cur_start            first day of the period
---    2 prev_start           first day of the previous period (which ends the day before cur_start)
---    3 cur_end              last day of the period
+--    2 cur_end              last day of the period
+--    3 scope
 --    4 scope
---    5 scope
---    6 cur_start            sales: the same five again
---    7 prev_start
---    8 cur_end
---    9 scope
---   10 scope
---   11 cur_start            service
---   12 prev_start - 1 day   file days: a ticket may sit in the file of the day before or after
---   13 cur_end + 1 day      the Asia/Shanghai day it was opened
---   14 prev_start           opened days
---   15 cur_end
+--    5 prev_start           first day of the previous period
+--    6 prev_end             its last day, the day before cur_start
+--    7 scope
+--    8 scope
+--    9 cur_start            sales: the same eight again
+--   10 cur_end
+--   11 scope
+--   12 scope
+--   13 prev_start
+--   14 prev_end
+--   15 scope
 --   16 scope
---   17 scope
+--   17 prev_start - 1 day   service file days: a ticket may sit in the file of the day before or
+--   18 cur_end + 1 day      after the Asia/Shanghai day it was opened
+--   19 prev_start           opened days
+--   20 cur_end
+--   21 scope
+--   22 scope
+--   23 cur_start
+--
+-- Athena binds ? only inside a WHERE clause (SELECT ? is not supported), so no select list
+-- labels a row's period with a parameter: each period is a select of its own days, or (tickets,
+-- below) the row meets the two-row periods list and the WHERE keeps the period it belongs to.
 
 with
 
 revenue_rows as (
     select
-        case when dt >= ? then 'cur' else 'prev' end as period,
+        'cur' as period,
+        dt,
+        province,
+        segment,
+        case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
+        channel,
+        product,
+        revenue,
+        active_users
+    from revenue
+    where dt between ? and ?
+        and (? = 'ALL' or province = ?)
+
+    union all
+
+    select
+        'prev' as period,
         dt,
         province,
         segment,
@@ -76,7 +102,21 @@ revenue_cells as (
 
 sales_rows as (
     select
-        case when dt >= ? then 'cur' else 'prev' end as period,
+        'cur' as period,
+        province,
+        segment,
+        case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
+        channel,
+        product,
+        event_type
+    from sales
+    where dt between ? and ?
+        and (? = 'ALL' or province = ?)
+
+    union all
+
+    select
+        'prev' as period,
         province,
         segment,
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
@@ -104,9 +144,10 @@ sales_cells as (
 
 -- A ticket counts on its opened day in Asia/Shanghai (opened_date), whatever file carried it;
 -- when files of neighbouring days both carry it, the later file's version (the later state) wins.
+-- One scan for both periods: a ticket's versions may fall on either side of cur_start.
 service_versions as (
     select
-        case when opened_date >= cast(? as date) then 'cur' else 'prev' end as period,
+        p.period,
         province,
         segment,
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
@@ -117,9 +158,11 @@ service_versions as (
         satisfaction,
         row_number() over (partition by province, ticket_id order by dt desc) as version
     from service
+    cross join (values ('cur'), ('prev')) as p (period)
     where dt between ? and ?
         and opened_date between cast(? as date) and cast(? as date)
         and (? = 'ALL' or province = ?)
+        and p.period = case when opened_date >= cast(? as date) then 'cur' else 'prev' end
 ),
 
 service_cells as (

@@ -5,13 +5,16 @@
 --   operator, province and product with the previous month (null when it had no row there or 0).
 --
 -- Parameters, bound in order ('YYYY-MM' strings; scope is 'ALL' or a province code):
---   1 month   2 month   3 previous month   4 scope   5 scope
+--   1 month   2 scope   3 scope   4 previous month   5 scope   6 scope
+--
+-- Athena binds ? only inside a WHERE clause (SELECT ? is not supported), so each month is a
+-- select of its own rather than a CASE on a parameter in the select list.
 
 with
 
 market_rows as (
     select
-        case when month = ? then 'cur' else 'prev' end as period,
+        'cur' as period,
         month,
         province,
         product,
@@ -19,7 +22,21 @@ market_rows as (
         revenue,
         users
     from market
-    where month in (?, ?)
+    where month = ?
+        and (? = 'ALL' or province = ?)
+
+    union all
+
+    select
+        'prev' as period,
+        month,
+        province,
+        product,
+        operator,
+        revenue,
+        users
+    from market
+    where month = ?
         and (? = 'ALL' or province = ?)
 ),
 

@@ -191,6 +191,36 @@ describe('toExecutionParameter', () => {
     expect(() => toExecutionParameter(Number.NaN, 2)).toThrow(/parameter 3: NaN/);
     expect(() => toExecutionParameter('x'.repeat(1023))).toThrow(/at most 1024/);
   });
+
+  // Athena splices each value into the query as literal text ("strings must be single-quoted"),
+  // so the quoting is all that keeps a value a value.
+  it('keeps a string with quotes, SQL or backslashes one string literal', () => {
+    expect(toExecutionParameter("'")).toBe("''''");
+    expect(toExecutionParameter("a''b")).toBe("'a''''b'");
+    expect(toExecutionParameter("JL' or '1' = '1")).toBe("'JL'' or ''1'' = ''1'");
+    expect(toExecutionParameter("x'); drop table sales; --")).toBe("'x''); drop table sales; --'");
+    expect(toExecutionParameter('C:\\lake\\')).toBe("'C:\\lake\\'");
+    expect(toExecutionParameter('吉林 "JL"')).toBe(`'吉林 "JL"'`);
+    expect(toExecutionParameter('2026-11-16')).toBe("'2026-11-16'");
+  });
+
+  it('writes numbers and booleans bare, and null as NULL whatever its position', () => {
+    expect(toExecutionParameter(90)).toBe('90');
+    expect(toExecutionParameter(0)).toBe('0');
+    expect(toExecutionParameter(-0)).toBe('0');
+    expect(toExecutionParameter(12.5)).toBe('12.5');
+    expect(toExecutionParameter(1e21)).toBe('1e+21');
+    expect(toExecutionParameter(true)).toBe('true');
+    expect(toExecutionParameter(null, 7)).toBe('NULL');
+  });
+
+  it('counts the doubled quotes against the 1024-character limit, and refuses infinities', () => {
+    expect(toExecutionParameter('x'.repeat(1022))).toHaveLength(1024);
+    expect(toExecutionParameter("'".repeat(511))).toHaveLength(1024);
+    expect(() => toExecutionParameter("'".repeat(512), 4)).toThrow(/parameter 5: literal of 1026 characters; Athena accepts at most 1024/);
+    expect(() => toExecutionParameter(Number.POSITIVE_INFINITY)).toThrow(/Infinity is not a finite number/);
+    expect(() => toExecutionParameter(Number.NEGATIVE_INFINITY)).toThrow(/-Infinity is not a finite number/);
+  });
 });
 
 describe('convertCell', () => {

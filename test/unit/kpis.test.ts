@@ -22,8 +22,8 @@ describe('kpi query parameters', () => {
     const params = kpiRowsParams(parsePeriod('2026-W47'), 'JL');
 
     // Assess
-    const block = ['2026-11-16', '2026-11-09', '2026-11-22', 'JL', 'JL'];
-    expect(params).toEqual([...block, ...block, '2026-11-16', '2026-11-08', '2026-11-23', '2026-11-09', '2026-11-22', 'JL', 'JL']);
+    const block = ['2026-11-16', '2026-11-22', 'JL', 'JL', '2026-11-09', '2026-11-15', 'JL', 'JL'];
+    expect(params).toEqual([...block, ...block, '2026-11-08', '2026-11-23', '2026-11-09', '2026-11-22', 'JL', 'JL', '2026-11-16']);
   });
 
   it('binds a month against the previous month, across a year end', () => {
@@ -32,9 +32,11 @@ describe('kpi query parameters', () => {
     const market = marketShareParams('2026-01', 'GD');
 
     // Assess
-    expect(kpi.slice(0, 3)).toEqual(['2026-01-01', '2025-12-01', '2026-01-31']);
-    expect(kpi.slice(11, 15)).toEqual(['2025-11-30', '2026-02-01', '2025-12-01', '2026-01-31']);
-    expect(market).toEqual(['2026-01', '2026-01', '2025-12', 'GD', 'GD']);
+    expect(kpi.slice(0, 2)).toEqual(['2026-01-01', '2026-01-31']);
+    expect(kpi.slice(4, 6)).toEqual(['2025-12-01', '2025-12-31']);
+    expect(kpi.slice(16, 20)).toEqual(['2025-11-30', '2026-02-01', '2025-12-01', '2026-01-31']);
+    expect(kpi[22]).toBe('2026-01-01');
+    expect(market).toEqual(['2026-01', 'GD', 'GD', '2025-12', 'GD', 'GD']);
   });
 
   it('repeats the range and scope for each daily type in received_days.sql', () => {

@@ -236,3 +236,19 @@ describe('formatReceipt', () => {
     expect(text).toContain("  第 14 行, 列 monthly_fee: '12,5' is not a number");
   });
 });
+
+describe('validateExtract timestamps', () => {
+  it('stores fractional seconds to the millisecond, the precision Athena engine version 3 reads', async () => {
+    // Prepare: Athena reads timestamp columns as timestamp(3) and fails or rounds finer values
+    // ("Athena engine version 3", timestamp changes); DuckDB would keep microseconds.
+    const header = '工单号,受理时间,省份,地市,客户编号,客户群,行业,受理渠道,类别,客户经理工号,首次响应时间,办结时间,满意度\n';
+    const row = 'T1,2026-11-18 09:30:00.123456,JL,长春,C1,公众,,10000号,投诉,,2026-11-18 09:45:00.9999,,5\n';
+
+    // Act
+    const { receipt, normalizedCsv } = await validateExtract({ fileName: 'service_JL_20261118.csv', bytes: utf8(header + row) }, { now: fixed });
+
+    // Assess
+    expect(receipt.status).toBe('accepted');
+    expect(normalizedCsv!.split('\n')[1]).toBe('T1,2026-11-18 01:30:00.123,长春,C1,public,,hotline,complaint,,2026-11-18 01:45:00.999,,5,2026-11-18');
+  });
+});

@@ -49,8 +49,8 @@ export const DAILY_TYPES: readonly ExtractKind[] = ['sales', 'revenue', 'service
 /** Parameters of `kpi_rows.sql`, in binding order. */
 export function kpiRowsParams(period: Period, scope: string): SqlValue[] {
   const prev = previousPeriod(period);
-  const block = [period.start, prev.start, period.end, scope, scope];
-  return [...block, ...block, period.start, addDays(prev.start, -1), addDays(period.end, 1), prev.start, period.end, scope, scope];
+  const block = [period.start, period.end, scope, scope, prev.start, prev.end, scope, scope];
+  return [...block, ...block, addDays(prev.start, -1), addDays(period.end, 1), prev.start, period.end, scope, scope, period.start];
 }
 
 /** Parameters of `received_days.sql`, in binding order. */
@@ -61,7 +61,7 @@ export function receivedDaysParams(start: string, end: string, scope: string): S
 
 /** Parameters of `market_share.sql`, in binding order (`month` is `YYYY-MM`). */
 export function marketShareParams(month: string, scope: string): SqlValue[] {
-  return [month, month, previousMonth(month), scope, scope];
+  return [month, scope, scope, previousMonth(month), scope, scope];
 }
 
 /**
