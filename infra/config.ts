@@ -8,8 +8,10 @@ export interface TelcoKpiSettings {
   provinces: Province[];
   /** Verified SES identity (domain or address) mail is sent from (context `sesIdentity`). */
   sesIdentity: string;
-  /** Sender address (context `mailFrom`). */
+  /** Sender address (context `mailFrom`), may carry a display name. */
   mailFrom: string;
+  /** The bare address of mailFrom (`kpi@telco.example.cn`): what SES's ses:FromAddress condition sees. */
+  mailFromAddress: string;
   /** Weekly report lists per scope (context `reportRecipients`: JSON lists, or addresses for one ALL list). */
   reportRecipients: RecipientList[];
   /** Incentive lists (context `hrRecipients`: JSON lists, or addresses for one HR list). */
@@ -75,10 +77,12 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
   const afterDeadline = Math.ceil(checked.freshness.week.deadlineHours) + 1;
   const weeklyCatchUpHours = checked.freshness.week.mode === 'wait' && afterDeadline > 9 ? afterDeadline : 0;
   if (weeklyCatchUpHours > 6 * 24 + 23) throw new Error(`context freshness.week.deadlineHours: ${checked.freshness.week.deadlineHours}; the catch-up run must fall within the next week, so expected at most 166 hours`);
+  const mailFromAddress = mailFrom.replace(/^.*<|>.*$/g, '').trim();
   return {
     provinces: resolvedProvinces,
-    sesIdentity: String(ctx('sesIdentity') ?? mailFrom.replace(/^.*<|>.*$/g, '').split('@')[1]),
+    sesIdentity: String(ctx('sesIdentity') ?? mailFromAddress.split('@')[1]),
     mailFrom,
+    mailFromAddress,
     reportRecipients: checked.recipients.weekly,
     hrRecipients: checked.recipients.incentives,
     operatorEmails: checked.mail.operators,

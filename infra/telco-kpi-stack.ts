@@ -15,10 +15,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ATHENA_RESULTS_PREFIX, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX, landingPrefix } from '../lambdas/core/aws-layout.js';
+import { ATHENA_RESULTS_PREFIX, MAIL_LINKS_PREFIX, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX, landingPrefix } from '../lambdas/core/aws-layout.js';
+import { HR_PREFIX, LAKE_PREFIX } from '../lambdas/handlers/bucket-layout.js';
 import { glueTableInputs } from '../lambdas/core/extracts/glue-tables.js';
 import { readSettings, type TelcoKpiSettings } from './config.js';
-import { PipelineFunction, dlqDepthAlarm } from './pipeline-function.js';
+import { PipelineFunction, dlqDepthAlarm, type BucketGrant } from './pipeline-function.js';
 
 export const GLUE_DATABASE = 'telco_kpi';
 
@@ -153,9 +154,15 @@ export class TelcoKpiStack extends Stack {
     const identity = new ses.EmailIdentity(this, 'MailIdentity', {
       identity: settings.sesIdentity.includes('@') ? ses.Identity.email(settings.sesIdentity) : ses.Identity.domain(settings.sesIdentity),
     });
-    const sendMail = new iam.PolicyStatement({
-      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-      resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity.emailIdentityName })],
+    const identityArn = this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity.emailIdentityName });
+    /** SESv2 SendEmail from the configured address to these addresses only (a report or the operators), no one else. */
+    const sendMailTo = (recipients: readonly string[]) => new iam.PolicyStatement({
+      actions: ['ses:SendEmail'],
+      resources: [identityArn],
+      conditions: {
+        'ForAllValues:StringEqualsIgnoreCase': { 'ses:Recipients': [...new Set([...recipients, ...settings.operatorEmails])].sort() },
+        StringEqualsIgnoreCase: { 'ses:FromAddress': settings.mailFromAddress },
+      },
     });
 
     // Functions.
@@ -164,9 +171,11 @@ export class TelcoKpiStack extends Stack {
       description: 'validates an uploaded extract into the Parquet lake and writes its receipt',
       key, alarmTopic: operators, duckdb: true, memorySize: 2048, timeout: Duration.minutes(5),
     })
-      .bindBucket(landing, 'LANDING_BUCKET', 'read')
-      .bindBucket(curated, 'CURATED_BUCKET', 'readWrite')
-      .bindBucket(reports, 'REPORTS_BUCKET', 'readWrite');
+      .bindBucket(landing, 'LANDING_BUCKET', { read: ['*'] })
+      // Partitions and their manifests; the only deletes are of its own partition locks.
+      .bindBucket(curated, 'CURATED_BUCKET', { read: [`${LAKE_PREFIX}_manifest/*`], write: [`${LAKE_PREFIX}*`], delete: [`${LAKE_PREFIX}_manifest/*.lock`] })
+      // It parses untrusted files, so in the reports bucket it may only add receipts: no report, HR tally or run ledger.
+      .bindBucket(reports, 'REPORTS_BUCKET', { write: ['receipts/*'] });
     // The receipt beside each upload, for the branch to read: the function may write receipts only, never overwrite an upload.
     const receiptObjects = RECEIPT_SUFFIXES.map((suffix) => landing.arnForObjects(`*${suffix}`));
     ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: receiptObjects }));
@@ -185,14 +194,28 @@ export class TelcoKpiStack extends Stack {
       OPERATOR_EMAILS: settings.operatorEmails.join(','),
       FRESHNESS: JSON.stringify(settings.freshness),
     };
-    const reportFunction = (id: string, entry: string, description: string, environment: Record<string, string>, bundle: { plans?: boolean } = {}) => {
-      const fn = new PipelineFunction(this, id, {
-        entry, description, key, alarmTopic: operators, queries: true, plans: bundle.plans, memorySize: 1024, timeout: Duration.minutes(10),
-        environment: { ATHENA_WORKGROUP: WORKGROUP, GLUE_DATABASE, ...settingsEnvironment, ...environment },
+    interface ReportFunction {
+      id: string;
+      entry: string;
+      description: string;
+      environment: Record<string, string>;
+      /** What it reads and writes in the reports bucket. */
+      reportsGrant: BucketGrant;
+      /** Who it mails, besides the operators. */
+      recipients: string[];
+      memorySize: number;
+      plans?: boolean;
+    }
+    const reportFunction = (props: ReportFunction) => {
+      const fn = new PipelineFunction(this, props.id, {
+        entry: props.entry, description: props.description, key, alarmTopic: operators, queries: true, plans: props.plans,
+        memorySize: props.memorySize, timeout: Duration.minutes(10),
+        environment: { ATHENA_WORKGROUP: WORKGROUP, GLUE_DATABASE, ...settingsEnvironment, ...props.environment },
       })
-        .bindBucket(curated, 'CURATED_BUCKET', 'read')
-        .bindBucket(reports, 'REPORTS_BUCKET', 'readWrite');
-      fn.bindBucket(results, 'RESULTS_BUCKET', 'readWrite');
+        .bindBucket(curated, 'CURATED_BUCKET', { read: [`${LAKE_PREFIX}*`] })
+        .bindBucket(reports, 'REPORTS_BUCKET', props.reportsGrant)
+        // Athena writes and reads the query results with the caller's permissions.
+        .bindBucket(results, 'RESULTS_BUCKET', { read: [`${ATHENA_RESULTS_PREFIX}*`], write: [`${ATHENA_RESULTS_PREFIX}*`] });
       fn.addToRolePolicy(new iam.PolicyStatement({
         actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
         resources: [this.formatArn({ service: 'athena', resource: 'workgroup', resourceName: WORKGROUP })],
@@ -205,14 +228,36 @@ export class TelcoKpiStack extends Stack {
           ...tableNames.map((t) => this.formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/${t}` })),
         ],
       }));
-      fn.addToRolePolicy(sendMail);
+      fn.addToRolePolicy(sendMailTo(props.recipients));
       fn.node.addDependency(workgroup);
       return fn;
     };
-    const weekly = reportFunction('SendWeeklyReport', 'lambdas/handlers/send-weekly-report.ts',
-      'weekly executive KPI report: Athena -> workbook -> SES', { REPORT_RECIPIENTS: JSON.stringify(settings.reportRecipients) });
-    const monthly = reportFunction('SendMonthlyIncentives', 'lambdas/handlers/send-monthly-incentives.ts',
-      'monthly account-manager incentive tally for HR: Athena -> workbook -> SES', { HR_RECIPIENTS: JSON.stringify(settings.hrRecipients) }, { plans: true });
+    // The weekly function also runs monthly re-runs (`{"period":"2026-11"}`): both ledgers are its own.
+    const ledgers = ['runs/weekly/*', 'runs/monthly/*'];
+    const weekly = reportFunction({
+      id: 'SendWeeklyReport', entry: 'lambdas/handlers/send-weekly-report.ts',
+      description: 'weekly executive KPI report: Athena -> workbook -> SES',
+      environment: { REPORT_RECIPIENTS: JSON.stringify(settings.reportRecipients) },
+      reportsGrant: { read: ['receipts/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], write: ['reports/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], delete: ledgers },
+      recipients: settings.reportRecipients.flatMap((l) => l.to),
+      memorySize: 1024,
+    });
+    // However a layout changes, the weekly role never reaches an HR tally (SPEC §5: HR only).
+    weekly.addToRolePolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: [reports.arnForObjects(`${HR_PREFIX}*`), reports.arnForObjects('reports/*/incentives/*'), reports.arnForObjects('runs/incentives/*')],
+    }));
+    const hr = (pattern: string) => `${HR_PREFIX}${pattern}`;
+    const monthly = reportFunction({
+      id: 'SendMonthlyIncentives', entry: 'lambdas/handlers/send-monthly-incentives.ts',
+      description: 'monthly account-manager incentive tally for HR: Athena -> workbook -> SES',
+      environment: { HR_RECIPIENTS: JSON.stringify(settings.hrRecipients) },
+      reportsGrant: { read: [hr('runs/*'), hr(`${MAIL_LINKS_PREFIX}*`)], write: [hr('reports/*'), hr('runs/*'), hr(`${MAIL_LINKS_PREFIX}*`)], delete: [hr('runs/*')] },
+      recipients: settings.hrRecipients.flatMap((l) => l.to),
+      memorySize: 1024,
+      plans: true,
+    });
 
     // Upload → ingest, through EventBridge (no notification custom resource), with a DLQ.
     const deadLetters = (id: string, what: string) => {

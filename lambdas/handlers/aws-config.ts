@@ -41,6 +41,8 @@ export interface IngestConfig {
 export type ReportJob = 'weekly' | 'incentives';
 
 export interface ReportConfig {
+  /** The job this function runs (it decides where in the reports bucket its objects go). */
+  job: ReportJob;
   curatedBucket: string;
   reportsBucket: string;
   athenaWorkGroup: string;
@@ -117,6 +119,7 @@ export function reportConfig(job: ReportJob, env: Env = process.env): ReportConf
     throw new ConfigError(`environment variable MAIL_LINK_SECONDS is '${env.MAIL_LINK_SECONDS}'; expected whole seconds from 60 to 604800 (7 days)`);
   }
   return {
+    job,
     curatedBucket: required(env, 'CURATED_BUCKET'),
     reportsBucket: required(env, 'REPORTS_BUCKET'),
     athenaWorkGroup: required(env, 'ATHENA_WORKGROUP'),

@@ -3,7 +3,8 @@
  *
  * Buckets: the lake (`lake/…`, Parquet + partition manifests) lives in the curated bucket, where
  * the Glue tables point; receipts, reports, the run ledger (`runs/…`) and mail links live in the
- * reports bucket. The core sees one ObjectStore (PrefixRoutedStore). Uploads stay in the landing
+ * reports bucket, the incentive function's under `hr/` (bucket-layout.ts). The core sees one
+ * ObjectStore (PrefixRoutedStore). Uploads stay in the landing
  * bucket, which only the ingest function reads; it writes the receipt beside each upload.
  *
  * Operators are told by SES mail to OPERATOR_EMAILS (no SNS client is bundled); every failure
@@ -21,10 +22,10 @@ import type { Mailer, ObjectStore, ParquetEncoder, QueryEngine } from '../core/p
 import { escapeHtml } from '../core/report/mail.js';
 import type { Settings } from '../core/settings.js';
 import type { IngestConfig, ReportConfig } from './aws-config.js';
+import { HR_PREFIX, LAKE_PREFIX } from './bucket-layout.js';
 import { PrefixRoutedStore } from './prefix-routed-store.js';
 
-/** The lake's key prefix: these keys go to the curated bucket. */
-export const LAKE_PREFIX = 'lake/';
+export { LAKE_PREFIX } from './bucket-layout.js';
 
 export interface IngestRuntime {
   /** The uploads (read) and the receipts beside them (write). */
@@ -51,8 +52,8 @@ export function lazy<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
-function dataStore(s3: S3Client, curatedBucket: string, reportsBucket: string): { store: ObjectStore; reports: S3ObjectStore } {
-  const reports = new S3ObjectStore(s3, { bucket: reportsBucket });
+function dataStore(s3: S3Client, curatedBucket: string, reportsBucket: string, reportsPrefix?: string): { store: ObjectStore; reports: S3ObjectStore } {
+  const reports = new S3ObjectStore(s3, { bucket: reportsBucket, prefix: reportsPrefix });
   const store = new PrefixRoutedStore([{ prefix: LAKE_PREFIX, store: new S3ObjectStore(s3, { bucket: curatedBucket }) }], reports);
   return { store, reports };
 }
@@ -86,13 +87,17 @@ export function mailNotifier(mailer: Mailer, from: string, operators: readonly s
   };
 }
 
-/** A report function's adapters: Athena for queries, S3 for the store, SES for mail and operators. */
+/**
+ * A report function's adapters: Athena for queries, S3 for the store, SES for mail and operators.
+ * The incentives function keeps its reports-bucket keys under `hr/` (its tally, ledger and mail
+ * links), a prefix the weekly function's role cannot reach.
+ */
 export function reportRuntime(
   config: ReportConfig,
   clients: { s3: S3Client; athena: AthenaClient; ses: SESv2Client },
   now: () => Date = () => new Date(),
 ): ReportRuntime {
-  const { store, reports } = dataStore(clients.s3, config.curatedBucket, config.reportsBucket);
+  const { store, reports } = dataStore(clients.s3, config.curatedBucket, config.reportsBucket, config.job === 'incentives' ? HR_PREFIX : undefined);
   const engine = new AthenaQueryEngine(clients.athena, { queriesDir: config.queriesDir, workGroup: config.athenaWorkGroup, database: config.glueDatabase });
   const mailer = new SesMailer(clients.ses, { linkFor: presignedAttachmentLinks(reports, { prefix: MAIL_LINKS_PREFIX, expiresInSeconds: config.mailLinkSeconds }) });
   const notifier = mailNotifier(mailer, config.settings.mail.from, config.settings.mail.operators);

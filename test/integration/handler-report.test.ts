@@ -232,6 +232,12 @@ describe('scheduled report handlers over an s3rver lake, DuckDB for Athena, SES 
     expect(recipients(mails[0]!)).toEqual(HR);
     expect(mails[0]!.attachments.map((a) => a.filename)).toEqual(['incentives-2026-11.xlsx']);
     expect(await rt.store.list('reports/2026-11/incentives/')).toEqual(['reports/2026-11/incentives/incentives.json', 'reports/2026-11/incentives/incentives.xlsx']);
+    // In the bucket, everything of the HR tally is under hr/, the prefix only the incentives role reaches.
+    const bucket = new S3ObjectStore(s3.client, { bucket: `telco-kpi-reports-${bucketCount}` });
+    const keys = await bucket.list('');
+    expect(keys).toContain('hr/reports/2026-11/incentives/incentives.xlsx');
+    expect(keys.filter((k) => k.includes('/deliveries/')).every((k) => k.startsWith('hr/runs/incentives/2026-11/'))).toBe(true);
+    expect(keys.filter((k) => !k.startsWith('hr/'))).toEqual([]);
     await expect(handler({ period: '2026-W47' })).rejects.toThrow(/incentives are monthly/);
   });
 });

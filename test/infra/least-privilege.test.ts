@@ -1,0 +1,122 @@
+/** Issue 10, "Least privilege (from the synthesized template)": each role reaches only the keys its code reads or writes. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { policiesOf, synthTemplate, type Resources, type Statement } from './synth.js';
+
+const CONTEXT = {
+  provinces: 'JL,GD',
+  reportRecipients: JSON.stringify([
+    { name: '全国市场部', scope: 'ALL', to: ['exec@telco.example.cn'] },
+    { name: '吉林省分公司', scope: 'JL', to: ['jl@telco.example.cn'] },
+  ]),
+  hrRecipients: 'hr@telco.example.cn',
+  operatorEmails: 'ops@telco.example.cn,oncall@telco.example.cn',
+  mailFrom: 'telco-kpi <kpi@telco.example.cn>',
+};
+
+let resources: Resources;
+let view: ReturnType<typeof policiesOf>;
+
+beforeAll(() => {
+  resources = synthTemplate(CONTEXT).template.toJSON().Resources as Resources;
+  view = policiesOf(resources);
+});
+
+describe('the ingest role (it parses untrusted uploads)', () => {
+  let ingest: Statement[];
+  beforeAll(() => {
+    ingest = view.functionStatements('IngestExtract');
+  });
+
+  it('writes receipts to the reports bucket and reads, writes or deletes nothing else there', () => {
+    expect(view.allows(ingest, 's3:PutObject', 'arn:aws:s3:::reports/receipts/sales/JL/2026-11-18/20261119T010700000Z-sales_JL_20261118.csv.json')).toBe(true);
+    expect(view.allows(ingest, 's3:GetObject', 'arn:aws:s3:::reports/receipts/sales/JL/2026-11-18/x.json')).toBe(false);
+    for (const key of ['runs/weekly/2026-W47/ALL/x/deliveries/h.sent', 'reports/2026-W47/ALL/report.xlsx', 'hr/reports/2026-11/incentives/incentives.xlsx', 'mail-links/weekly/h/report.xlsx']) {
+      for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
+        expect(view.allows(ingest, action, `arn:aws:s3:::reports/${key}`), `${action} ${key}`).toBe(false);
+      }
+    }
+  });
+
+  it('replaces partitions and manifests in the lake, deletes only its partition locks', () => {
+    const data = 'arn:aws:s3:::curated/lake/sales/dt=2026-11-18/province=JL/data.parquet';
+    const manifest = 'arn:aws:s3:::curated/lake/_manifest/sales/dt=2026-11-18/province=JL.json';
+    const lock = 'arn:aws:s3:::curated/lake/_manifest/sales/dt=2026-11-18/province=JL.lock';
+    expect(view.allows(ingest, 's3:PutObject', data)).toBe(true);
+    expect(view.allows(ingest, 's3:GetObject', manifest)).toBe(true);
+    expect(view.allows(ingest, 's3:PutObject', manifest)).toBe(true);
+    expect(view.allows(ingest, 's3:DeleteObject', lock)).toBe(true);
+    expect(view.allows(ingest, 's3:DeleteObject', data)).toBe(false);
+    expect(view.allows(ingest, 's3:DeleteObject', manifest)).toBe(false);
+    expect(view.allows(ingest, 's3:PutObject', 'arn:aws:s3:::curated/elsewhere/x')).toBe(false);
+  });
+});
+
+describe('the report roles', () => {
+  let weekly: Statement[];
+  let incentives: Statement[];
+  beforeAll(() => {
+    weekly = view.functionStatements('SendWeeklyReport');
+    incentives = view.functionStatements('SendMonthlyIncentives');
+  });
+
+  it('let the weekly report read receipts, write its reports, ledger and mail links, and never reach the HR tallies', () => {
+    expect(view.allows(weekly, 's3:GetObject', 'arn:aws:s3:::reports/receipts/sales/JL/2026-11-18/x.json')).toBe(true);
+    expect(view.allows(weekly, 's3:PutObject', 'arn:aws:s3:::reports/reports/2026-W47/ALL/report.xlsx')).toBe(true);
+    expect(view.allows(weekly, 's3:PutObject', 'arn:aws:s3:::reports/reports/2026-11/JL/kpis.json')).toBe(true);
+    for (const kind of ['weekly', 'monthly']) {
+      for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
+        expect(view.allows(weekly, action, `arn:aws:s3:::reports/runs/${kind}/2026-W47/ALL/x/deliveries/h.claim`)).toBe(true);
+      }
+    }
+    expect(view.allows(weekly, 's3:PutObject', 'arn:aws:s3:::reports/mail-links/weekly/h/report.xlsx')).toBe(true);
+    expect(view.allows(weekly, 's3:GetObject', 'arn:aws:s3:::reports/mail-links/weekly/h/report.xlsx')).toBe(true);
+    for (const key of ['hr/reports/2026-11/incentives/incentives.json', 'hr/runs/incentives/2026-11/HR/x/deliveries/h.sent', 'hr/mail-links/h/incentives-2026-11.xlsx',
+      'reports/2026-11/incentives/incentives.json', 'runs/incentives/2026-11/HR/x/deliveries/h.sent']) {
+      for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
+        expect(view.allows(weekly, action, `arn:aws:s3:::reports/${key}`), `${action} ${key}`).toBe(false);
+      }
+    }
+    expect(view.allows(weekly, 's3:PutObject', 'arn:aws:s3:::reports/receipts/sales/JL/2026-11-18/x.json')).toBe(false);
+    expect(view.allows(weekly, 's3:DeleteObject', 'arn:aws:s3:::reports/reports/2026-W47/ALL/report.xlsx')).toBe(false);
+  });
+
+  it('let the incentives function keep its tally, ledger and links under hr/ and nothing else of the reports bucket', () => {
+    expect(view.allows(incentives, 's3:PutObject', 'arn:aws:s3:::reports/hr/reports/2026-11/incentives/incentives.xlsx')).toBe(true);
+    for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
+      expect(view.allows(incentives, action, 'arn:aws:s3:::reports/hr/runs/incentives/2026-11/HR/x/deliveries/h.claim')).toBe(true);
+    }
+    expect(view.allows(incentives, 's3:GetObject', 'arn:aws:s3:::reports/hr/mail-links/h/incentives-2026-11.xlsx')).toBe(true);
+    for (const key of ['receipts/sales/JL/2026-11-18/x.json', 'reports/2026-W47/ALL/report.xlsx', 'runs/weekly/2026-W47/ALL/x/deliveries/h.sent', 'mail-links/weekly/h/report.xlsx']) {
+      for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
+        expect(view.allows(incentives, action, `arn:aws:s3:::reports/${key}`), `${action} ${key}`).toBe(false);
+      }
+    }
+  });
+
+  it('keep Athena results under athena/ and never delete them', () => {
+    for (const statements of [weekly, incentives]) {
+      expect(view.allows(statements, 's3:PutObject', 'arn:aws:s3:::results/athena/q-1.csv')).toBe(true);
+      expect(view.allows(statements, 's3:GetObject', 'arn:aws:s3:::results/athena/q-1.csv')).toBe(true);
+      expect(view.allows(statements, 's3:PutObject', 'arn:aws:s3:::results/elsewhere/q-1.csv')).toBe(false);
+      expect(view.allows(statements, 's3:DeleteObject', 'arn:aws:s3:::results/athena/q-1.csv')).toBe(false);
+      expect(view.allows(statements, 's3:GetObject', 'arn:aws:s3:::curated/lake/sales/dt=2026-11-18/province=JL/data.parquet')).toBe(true);
+    }
+  });
+
+  it('send mail only from the configured address and only to the configured lists and operators', () => {
+    const sesStatements = (statements: Statement[]) => statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:')));
+    const expected: Array<[Statement[], string[]]> = [
+      [weekly, ['exec@telco.example.cn', 'jl@telco.example.cn', 'oncall@telco.example.cn', 'ops@telco.example.cn']],
+      [incentives, ['hr@telco.example.cn', 'oncall@telco.example.cn', 'ops@telco.example.cn']],
+    ];
+    for (const [statements, recipients] of expected) {
+      const ses = sesStatements(statements);
+      expect(ses).toHaveLength(1);
+      expect(ses[0]!.Action).toBe('ses:SendEmail');
+      expect(ses[0]!.Condition).toEqual({
+        'ForAllValues:StringEqualsIgnoreCase': { 'ses:Recipients': recipients },
+        StringEqualsIgnoreCase: { 'ses:FromAddress': 'kpi@telco.example.cn' },
+      });
+    }
+  });
+});
