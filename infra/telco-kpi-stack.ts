@@ -16,7 +16,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ATHENA_RESULTS_PREFIX, MAIL_LINKS_PREFIX, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX, landingPrefix } from '../lambdas/core/aws-layout.js';
-import { HR_PREFIX, LAKE_PREFIX } from '../lambdas/handlers/bucket-layout.js';
+import { HR_PREFIX, LAKE_PREFIX, UPLOAD_RECORDS_PREFIX } from '../lambdas/handlers/bucket-layout.js';
 import { glueTableInputs } from '../lambdas/core/extracts/glue-tables.js';
 import { readSettings, type TelcoKpiSettings } from './config.js';
 import { PipelineFunction, dlqDepthAlarm, type BucketGrant } from './pipeline-function.js';
@@ -172,8 +172,8 @@ export class TelcoKpiStack extends Stack {
       key, alarmTopic: operators, duckdb: true, memorySize: 2048, timeout: Duration.minutes(5),
     })
       .bindBucket(landing, 'LANDING_BUCKET', { read: ['*'] })
-      // Partitions and their manifests; the only deletes are of its own partition locks.
-      .bindBucket(curated, 'CURATED_BUCKET', { read: [`${LAKE_PREFIX}_manifest/*`], write: [`${LAKE_PREFIX}*`], delete: [`${LAKE_PREFIX}_manifest/*.lock`] })
+      // Partitions, their manifests and its record of each upload (which decides duplicates: branches cannot reach it).
+      .bindBucket(curated, 'CURATED_BUCKET', { read: [`${LAKE_PREFIX}_manifest/*`, `${UPLOAD_RECORDS_PREFIX}*`], write: [`${LAKE_PREFIX}*`], delete: [`${LAKE_PREFIX}_manifest/*.lock`] })
       // It parses untrusted files, so in the reports bucket it may only add receipts: no report, HR tally or run ledger.
       .bindBucket(reports, 'REPORTS_BUCKET', { write: ['receipts/*'] });
     // The receipt beside each upload, for the branch to read: the function may write receipts only, never overwrite an upload.

@@ -12,3 +12,15 @@
 export const LAKE_PREFIX = 'lake/';
 /** Prefix, in the reports bucket, of every object the incentives function writes. */
 export const HR_PREFIX = 'hr/';
+/**
+ * The ingest function's record of each upload it handled (`lake/_uploads/<landing key>.json`, the
+ * receipt it wrote), in the curated bucket, which upload roles cannot reach. A redelivered event is
+ * a duplicate when this record has the upload's SHA-256; the receipt beside the upload cannot
+ * decide that, because the branch may write any key under its prefix, receipts included.
+ */
+export const UPLOAD_RECORDS_PREFIX = `${LAKE_PREFIX}_uploads/`;
+
+/** The key of the record of one landing key. */
+export function uploadRecordKey(landingKey: string): string {
+  return `${UPLOAD_RECORDS_PREFIX}${landingKey}.json`;
+}

@@ -51,6 +51,20 @@ describe('the ingest role (it parses untrusted uploads)', () => {
   });
 });
 
+describe('the record that decides duplicate uploads', () => {
+  it('is kept in the lake, where the ingest role reads and writes it and no upload role reaches', () => {
+    const ingest = view.functionStatements('IngestExtract');
+    const record = 'arn:aws:s3:::curated/lake/_uploads/JL/sales_JL_20261118.csv.json';
+    expect(view.allows(ingest, 's3:GetObject', record)).toBe(true);
+    expect(view.allows(ingest, 's3:PutObject', record)).toBe(true);
+    const uploaders = view.ofType('AWS::IAM::Role').filter(([, r]) => String(r.Properties.RoleName).startsWith('telco-kpi-uploader-'));
+    expect(uploaders).toHaveLength(2);
+    for (const [roleId] of uploaders) {
+      for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) expect(view.allows(view.statementsOfRole(roleId), action, record)).toBe(false);
+    }
+  });
+});
+
 describe('the report roles', () => {
   let weekly: Statement[];
   let incentives: Statement[];
