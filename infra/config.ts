@@ -24,6 +24,31 @@ export interface TelcoKpiSettings {
   weeklyCatchUpHours: number;
   /** Athena per-query scan limit in bytes (context `bytesScannedCutoffPerQuery`). */
   bytesScannedCutoffPerQuery: number;
+  /**
+   * Who may assume a province's upload role (context `uploadPrincipals`, JSON `{"JL":["arn:…"]}`).
+   * A province without an entry trusts principals of this account tagged `telco-kpi:province=<P>`.
+   */
+  uploadPrincipals: Partial<Record<Province, string[]>>;
+}
+
+const PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:(iam::\d{12}:(root|user\/.+|role\/.+)|sts::\d{12}:assumed-role\/.+)$/;
+
+function readUploadPrincipals(value: unknown, provinces: readonly Province[]): Partial<Record<Province, string[]>> {
+  const raw = jsonOr(value, 'uploadPrincipals', () => {
+    throw new Error('context uploadPrincipals: expected JSON like {"JL":["arn:aws:iam::111122223333:role/jl-uploads"]}');
+  });
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('context uploadPrincipals: expected a JSON object of province → principal ARNs');
+  const out: Partial<Record<Province, string[]>> = {};
+  for (const [province, arns] of Object.entries(raw)) {
+    if (!(provinces as string[]).includes(province)) throw new Error(`context uploadPrincipals: ${province} is not one of the provinces (${provinces.join(',')})`);
+    const list = Array.isArray(arns) ? arns.map(String) : [String(arns)];
+    for (const arn of list) {
+      if (!PRINCIPAL_ARN.test(arn)) throw new Error(`context uploadPrincipals.${province}: '${arn}' is not an IAM principal ARN (arn:aws:iam::<account>:root|user/…|role/…)`);
+    }
+    if (list.length > 0) out[province as Province] = list;
+  }
+  return out;
 }
 
 export const DEFAULT_PROVINCES: Province[] = ['BJ', 'JL', 'GD'];
@@ -89,5 +114,6 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
     freshness: checked.freshness,
     weeklyCatchUpHours,
     bytesScannedCutoffPerQuery: cutoff,
+    uploadPrincipals: readUploadPrincipals(ctx('uploadPrincipals'), resolvedProvinces),
   };
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -29,6 +29,8 @@ export const FEATURE_FLAGS = {
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
 };
 export const WORKGROUP = 'telco-kpi';
+/** The principal tag that lets a user or role of the account assume its province's upload role. */
+export const PROVINCE_TAG = 'telco-kpi:province';
 const RECEIPT_SUFFIXES = [RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX];
 const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
 
@@ -45,10 +47,37 @@ export class TelcoKpiStack extends Stack {
     super(scope, id, props);
     const settings = (this.settings = readSettings(this));
 
-    // Encryption: one customer-managed key for buckets, queues, topic and query results.
+    // Encryption: one customer-managed key for buckets, queues, topic and query results. Its policy
+    // replaces CDK's default (the account root may do kms:*): the account administers the key, and
+    // IAM policies of the account may use it only through the services that hold our data.
+    const viaServices = ['s3', 'sqs', 'scheduler'].map((service) => `${service}.${this.region}.${Aws.URL_SUFFIX}`);
     const key = new kms.Key(this, 'DataKey', {
       description: 'telco-kpi data: buckets, queues, alarm topic, Athena results',
       enableKeyRotation: true,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersTheKey',
+            principals: [new iam.AccountRootPrincipal()],
+            // Administration only: no Encrypt/Decrypt/GenerateDataKey and no CreateGrant (a grant could hand out decryption).
+            actions: [
+              'kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListAliases', 'kms:ListGrants', 'kms:ListKeyPolicies',
+              'kms:ListResourceTags', 'kms:ListKeyRotations', 'kms:PutKeyPolicy', 'kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias',
+              'kms:UpdateKeyDescription', 'kms:EnableKey', 'kms:DisableKey', 'kms:EnableKeyRotation', 'kms:DisableKeyRotation',
+              'kms:RotateKeyOnDemand', 'kms:RevokeGrant', 'kms:RetireGrant', 'kms:TagResource', 'kms:UntagResource',
+              'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+            ],
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'AccountUsesTheKeyThroughItsDataServices',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'kms:ViaService': viaServices, 'kms:CallerAccount': this.account } },
+          }),
+        ],
+      }),
     });
     // Services that write to the encrypted queues and topic on our behalf.
     for (const service of ['events.amazonaws.com', 'scheduler.amazonaws.com', 'cloudwatch.amazonaws.com']) {
@@ -326,12 +355,17 @@ export class TelcoKpiStack extends Stack {
       target: invoke(monthly, 'MonthlyIncentivesSchedulerRole', { period: 'previous-month' }),
     });
 
-    // Branch upload principals: each may only put objects under its own prefix.
+    // Branch upload principals: each may only put objects under its own prefix. A role is assumed by the
+    // principals context uploadPrincipals names for it, else by principals of this account that carry the
+    // tag telco-kpi:province=<P> (README "How branches upload").
     for (const province of settings.provinces) {
+      const named = settings.uploadPrincipals[province];
       const role = new iam.Role(this, `Uploader${province}`, {
         roleName: `telco-kpi-uploader-${province}`,
         description: `branch ${province}: upload extracts to landing/${landingPrefix(province)} only`,
-        assumedBy: new iam.AccountRootPrincipal(),
+        assumedBy: named
+          ? new iam.CompositePrincipal(...named.map((arn) => new iam.ArnPrincipal(arn)))
+          : new iam.AccountRootPrincipal().withConditions({ StringEquals: { [`aws:PrincipalTag/${PROVINCE_TAG}`]: province } }),
         maxSessionDuration: Duration.hours(1),
       });
       const policy = new iam.Policy(this, `Uploader${province}Policy`, {
@@ -339,10 +373,12 @@ export class TelcoKpiStack extends Stack {
           new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [landing.arnForObjects(`${landingPrefix(province)}*`)] }),
           // The branch reads the receipts of its own uploads, and nothing else in the bucket.
           new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: RECEIPT_SUFFIXES.map((suffix) => landing.arnForObjects(`${landingPrefix(province)}*${suffix}`)) }),
+          // The key only for landing-bucket objects (with S3 Bucket Keys the encryption context is the bucket ARN):
+          // GenerateDataKey to put, Decrypt to read receipts and to complete multipart uploads (aws s3 cp above 8 MB).
           new iam.PolicyStatement({
-            actions: ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'],
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
             resources: [key.keyArn],
-            conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
+            conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.${Aws.URL_SUFFIX}`, 'kms:EncryptionContext:aws:s3:arn': landing.bucketArn } },
           }),
         ],
       });

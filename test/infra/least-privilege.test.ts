@@ -134,3 +134,60 @@ describe('the report roles', () => {
     }
   });
 });
+
+describe('the upload roles and the key', () => {
+  const roleOf = (res: Resources, province: string) => Object.values(res).find((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName === `telco-kpi-uploader-${province}`)!;
+
+  it('trust only principals of the account tagged with the role\'s province', () => {
+    for (const province of ['JL', 'GD']) {
+      expect(roleOf(resources, province).Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:root']] } },
+        Condition: { StringEquals: { 'aws:PrincipalTag/telco-kpi:province': province } },
+      }]);
+    }
+  });
+
+  it('trust exactly the principals context uploadPrincipals names for a province, and refuse a bad entry', () => {
+    const arn = 'arn:aws:iam::444455556666:role/jl-branch-uploads';
+    const res = synthTemplate({ ...CONTEXT, uploadPrincipals: JSON.stringify({ JL: [arn] }) }).template.toJSON().Resources as Resources;
+    expect(roleOf(res, 'JL').Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: arn } }]);
+    expect(roleOf(res, 'GD').Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:PrincipalTag/telco-kpi:province': 'GD' } });
+    expect(() => synthTemplate({ ...CONTEXT, uploadPrincipals: '{"XX":["arn:aws:iam::444455556666:root"]}' })).toThrow(/uploadPrincipals: XX is not one of the provinces/);
+    expect(() => synthTemplate({ ...CONTEXT, uploadPrincipals: '{"JL":["jl-user"]}' })).toThrow(/uploadPrincipals\.JL: 'jl-user' is not an IAM principal ARN/);
+  });
+
+  it('give no one kms:* and let IAM policies use the key only through S3, SQS and Scheduler', () => {
+    const [key] = Object.values(resources).filter((r) => r.Type === 'AWS::KMS::Key');
+    const statements = key!.Properties.KeyPolicy.Statement as Array<Statement & { Principal: { AWS?: unknown; Service?: string } }>;
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a) => a === 'kms:*' || a === '*')).toEqual([]);
+    const dataActions = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:CreateGrant'];
+    for (const s of statements.filter((x) => x.Principal.AWS !== undefined)) {
+      const grantsData = [s.Action].flat().some((a) => dataActions.some((d) => d.startsWith(a.replace(/\*$/, ''))));
+      if (!grantsData) continue;
+      expect(s.Condition?.StringEquals?.['kms:ViaService']).toEqual([
+        { 'Fn::Join': ['', ['s3.ap-southeast-1.', { Ref: 'AWS::URLSuffix' }]] },
+        { 'Fn::Join': ['', ['sqs.ap-southeast-1.', { Ref: 'AWS::URLSuffix' }]] },
+        { 'Fn::Join': ['', ['scheduler.ap-southeast-1.', { Ref: 'AWS::URLSuffix' }]] },
+      ]);
+      expect(s.Condition?.StringEquals?.['kms:CallerAccount']).toBe('111122223333');
+    }
+    // The account can still administer the key (CloudFormation updates it; KMS refuses a policy that locks the account out).
+    expect(statements.some((s) => [s.Action].flat().includes('kms:PutKeyPolicy'))).toBe(true);
+  });
+
+  it('let an upload role use the key only for objects of the landing bucket, through S3', () => {
+    const kms = view.statementsOfRole(Object.entries(resources).find(([, r]) => r.Properties.RoleName === 'telco-kpi-uploader-JL')![0])
+      .filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:')));
+    expect(kms).toHaveLength(1);
+    expect([kms[0]!.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(kms[0]!.Condition).toEqual({
+      StringEquals: {
+        'kms:ViaService': { 'Fn::Join': ['', ['s3.ap-southeast-1.', { Ref: 'AWS::URLSuffix' }]] },
+        'kms:EncryptionContext:aws:s3:arn': { 'Fn::GetAtt': [view.bucketId('LandingBucket'), 'Arn'] },
+      },
+    });
+  });
+});
