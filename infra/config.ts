@@ -29,6 +29,8 @@ export interface TelcoKpiSettings {
    * A province without an entry trusts principals of this account tagged `telco-kpi:province=<P>`.
    */
   uploadPrincipals: Partial<Record<Province, string[]>>;
+  /** Years the HR tallies (reports bucket `hr/`) are kept before they expire (context `hrRetentionYears`). */
+  hrRetentionYears: number;
 }
 
 const PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:(iam::\d{12}:(root|user\/.+|role\/.+)|sts::\d{12}:assumed-role\/.+)$/;
@@ -102,6 +104,9 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
   const afterDeadline = Math.ceil(checked.freshness.week.deadlineHours) + 1;
   const weeklyCatchUpHours = checked.freshness.week.mode === 'wait' && afterDeadline > 9 ? afterDeadline : 0;
   if (weeklyCatchUpHours > 6 * 24 + 23) throw new Error(`context freshness.week.deadlineHours: ${checked.freshness.week.deadlineHours}; the catch-up run must fall within the next week, so expected at most 166 hours`);
+  // Wage payment records are kept at least two years (工资支付暂行规定, art. 6); README "Deploy" says why 3.
+  const hrRetentionYears = Number(ctx('hrRetentionYears') ?? 3);
+  if (!Number.isInteger(hrRetentionYears) || hrRetentionYears < 2) throw new Error(`context hrRetentionYears: ${String(ctx('hrRetentionYears'))}; expected whole years, at least 2 (wage records are kept two years or more)`);
   const mailFromAddress = mailFrom.replace(/^.*<|>.*$/g, '').trim();
   return {
     provinces: resolvedProvinces,
@@ -115,5 +120,6 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
     weeklyCatchUpHours,
     bytesScannedCutoffPerQuery: cutoff,
     uploadPrincipals: readUploadPrincipals(ctx('uploadPrincipals'), resolvedProvinces),
+    hrRetentionYears,
   };
 }

@@ -29,6 +29,8 @@ export const FEATURE_FLAGS = {
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
 };
 export const WORKGROUP = 'telco-kpi';
+/** How long a presigned link to a too-big attachment works (SigV4's maximum); the copies expire a day later. */
+const MAIL_LINK_DAYS = 7;
 /** The principal tag that lets a user or role of the account assume its province's upload role. */
 export const PROVINCE_TAG = 'telco-kpi:province';
 const RECEIPT_SUFFIXES = [RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX];
@@ -134,8 +136,15 @@ export class TelcoKpiStack extends Stack {
     const results = dataBucket('ResultsBucket', [
       { id: 'expire-query-results', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1) },
     ]);
+    // Mail-link copies are only there for their presigned links: gone a day after the links stop working.
+    // HR tallies (everything under hr/, their ledger included) are kept hrRetentionYears, then expire;
+    // where rules overlap S3 applies the shorter one, so hr/mail-links/ still goes after days.
+    const mailLinkExpiry = Duration.days(MAIL_LINK_DAYS + 1);
     const reports = dataBucket('ReportsBucket', [
       { id: 'expire-replaced-reports', noncurrentVersionExpiration: Duration.days(90) },
+      { id: 'expire-mail-links', prefix: MAIL_LINKS_PREFIX, expiration: mailLinkExpiry, noncurrentVersionExpiration: Duration.days(1) },
+      { id: 'expire-hr-mail-links', prefix: `${HR_PREFIX}${MAIL_LINKS_PREFIX}`, expiration: mailLinkExpiry, noncurrentVersionExpiration: Duration.days(1) },
+      { id: 'expire-hr-tallies', prefix: HR_PREFIX, expiration: Duration.days(366 * settings.hrRetentionYears) },
     ]);
 
     // Catalog: one Glue table per extract, generated from lambdas/core/extracts/schema.ts.
@@ -221,6 +230,7 @@ export class TelcoKpiStack extends Stack {
       EXPECTED_PROVINCES: settings.provinces.join(','),
       MAIL_FROM: settings.mailFrom,
       OPERATOR_EMAILS: settings.operatorEmails.join(','),
+      MAIL_LINK_SECONDS: String(MAIL_LINK_DAYS * 24 * 3600),
       FRESHNESS: JSON.stringify(settings.freshness),
     };
     interface ReportFunction {

@@ -191,3 +191,27 @@ describe('the upload roles and the key', () => {
     });
   });
 });
+
+describe('retention in the reports bucket', () => {
+  const rulesOf = (res: Resources) => {
+    const id = policiesOf(res).bucketId('ReportsBucket');
+    return res[id]!.Properties.LifecycleConfiguration.Rules as Array<{ Id: string; Prefix?: string; ExpirationInDays?: number; Status: string }>;
+  };
+  const rule = (res: Resources, id: string) => rulesOf(res).find((r) => r.Id === id);
+
+  it('expires mail-link copies a day after their links stop working', () => {
+    const weekly = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description.startsWith('weekly'))!;
+    const linkSeconds = Number(weekly.Properties.Environment.Variables.MAIL_LINK_SECONDS);
+    expect(linkSeconds).toBe(7 * 24 * 3600);
+    for (const [id, prefix] of [['expire-mail-links', 'mail-links/'], ['expire-hr-mail-links', 'hr/mail-links/']]) {
+      expect(rule(resources, id!)).toMatchObject({ Prefix: prefix, Status: 'Enabled', ExpirationInDays: linkSeconds / 86_400 + 1 });
+    }
+  });
+
+  it('keeps HR tallies the configured number of years (default 3), and refuses less than the 2 years wage records are kept', () => {
+    expect(rule(resources, 'expire-hr-tallies')).toMatchObject({ Prefix: 'hr/', Status: 'Enabled', ExpirationInDays: 3 * 366 });
+    const five = synthTemplate({ ...CONTEXT, hrRetentionYears: 5 }).template.toJSON().Resources as Resources;
+    expect(rule(five, 'expire-hr-tallies')!.ExpirationInDays).toBe(5 * 366);
+    expect(() => synthTemplate({ ...CONTEXT, hrRetentionYears: 1 })).toThrow(/context hrRetentionYears: 1; expected whole years, at least 2/);
+  });
+});
