@@ -1,5 +1,8 @@
 /** Issue 10, "Least privilege (from the synthesized template)": each role reaches only the keys its code reads or writes. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ESBUILD_DEFAULTS, LAMBDA_RUNTIME } from '../../infra/pipeline-function.js';
 import { policiesOf, synthTemplate, type Resources, type Statement } from './synth.js';
 
 const CONTEXT = {
@@ -213,5 +216,23 @@ describe('retention in the reports bucket', () => {
     const five = synthTemplate({ ...CONTEXT, hrRetentionYears: 5 }).template.toJSON().Resources as Resources;
     expect(rule(five, 'expire-hr-tallies')!.ExpirationInDays).toBe(5 * 366);
     expect(() => synthTemplate({ ...CONTEXT, hrRetentionYears: 1 })).toThrow(/context hrRetentionYears: 1; expected whole years, at least 2/);
+  });
+});
+
+describe('function sizes and runtime', () => {
+  const bench = JSON.parse(readFileSync(join(import.meta.dirname, '../../bench/results.json'), 'utf8')) as { steps: Array<{ size: string; step: string; maxRssMb: number }> };
+  const peak = (step: RegExp) => Math.max(...bench.steps.filter((s) => s.size === 'national-month' && step.test(s.step)).map((s) => s.maxRssMb));
+  const memoryOf = (prefix: string) => Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix))![1].Properties.MemorySize as number;
+
+  it('gives each report function at least 1.5× the peak RSS the benchmark measured for a national month', () => {
+    expect(peak(/^incentives/)).toBeGreaterThan(1024);
+    expect(memoryOf('SendMonthlyIncentives')).toBeGreaterThanOrEqual(1.5 * peak(/^incentives/));
+    // The weekly function also runs monthly re-runs.
+    expect(memoryOf('SendWeeklyReport')).toBeGreaterThanOrEqual(1.5 * peak(/^(weekly|monthly) report/));
+    expect(memoryOf('IngestExtract')).toBeGreaterThanOrEqual(1.5 * Math.max(...bench.steps.filter((s) => s.step.startsWith('ingest')).map((s) => s.maxRssMb)));
+  });
+
+  it('bundles for the Lambda runtime it runs on', () => {
+    expect(ESBUILD_DEFAULTS.target).toBe(`node${LAMBDA_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, '$1')}`);
   });
 });
