@@ -1,5 +1,6 @@
 import { PROVINCE_CODES, type Province } from '../lambdas/core/extracts/codes.js';
 import { parseSettings, type RecipientList, type Settings } from '../lambdas/core/settings.js';
+import { Stack, Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
 /** Deployment settings, from CDK context (`cdk.json` or `-c key=value`). */
@@ -29,6 +30,11 @@ export interface TelcoKpiSettings {
    * A province without an entry trusts principals of this account tagged `telco-kpi:province=<P>`.
    */
   uploadPrincipals: Partial<Record<Province, string[]>>;
+  /**
+   * How the report functions mail (context `mailTransport`): `ses`, or `smtp` through the operator's
+   * relay, whose URL the stack keeps in a Secrets Manager secret (SPEC §7: the AWS China regions have no SES).
+   */
+  mailTransport: 'ses' | 'smtp';
   /** Years the HR tallies (reports bucket `hr/`) are kept before they expire (context `hrRetentionYears`). */
   hrRetentionYears: number;
 }
@@ -107,6 +113,12 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
   // Wage payment records are kept at least two years (工资支付暂行规定, art. 6); README "Deploy" says why 3.
   const hrRetentionYears = Number(ctx('hrRetentionYears') ?? 3);
   if (!Number.isInteger(hrRetentionYears) || hrRetentionYears < 2) throw new Error(`context hrRetentionYears: ${String(ctx('hrRetentionYears'))}; expected whole years, at least 2 (wage records are kept two years or more)`);
+  const mailTransport = String(ctx('mailTransport') ?? 'ses');
+  if (mailTransport !== 'ses' && mailTransport !== 'smtp') throw new Error(`context mailTransport: '${mailTransport}'; expected ses or smtp`);
+  const region = Stack.of(scope).region;
+  if (mailTransport === 'ses' && !Token.isUnresolved(region) && region.startsWith('cn-')) {
+    throw new Error(`region ${region}: SES does not exist in the AWS China regions; deploy with -c mailTransport=smtp to mail through your SMTP relay`);
+  }
   const mailFromAddress = mailFrom.replace(/^.*<|>.*$/g, '').trim();
   return {
     provinces: resolvedProvinces,
@@ -121,5 +133,6 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
     bytesScannedCutoffPerQuery: cutoff,
     uploadPrincipals: readUploadPrincipals(ctx('uploadPrincipals'), resolvedProvinces),
     hrRetentionYears,
+    mailTransport,
   };
 }

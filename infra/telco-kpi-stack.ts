@@ -10,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -188,20 +189,28 @@ export class TelcoKpiStack extends Stack {
       },
     });
 
-    // Mail.
-    const identity = new ses.EmailIdentity(this, 'MailIdentity', {
+    // Mail: SES, or the operator's SMTP relay (its URL in a secret the operator fills after the first deploy).
+    const ses_ = settings.mailTransport === 'ses' ? new ses.EmailIdentity(this, 'MailIdentity', {
       identity: settings.sesIdentity.includes('@') ? ses.Identity.email(settings.sesIdentity) : ses.Identity.domain(settings.sesIdentity),
-    });
-    const identityArn = this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity.emailIdentityName });
+    }) : undefined;
     /** SESv2 SendEmail from the configured address to these addresses only (a report or the operators), no one else. */
-    const sendMailTo = (recipients: readonly string[]) => new iam.PolicyStatement({
+    const sendMailTo = (identity: ses.EmailIdentity, recipients: readonly string[]) => new iam.PolicyStatement({
       actions: ['ses:SendEmail'],
-      resources: [identityArn],
+      resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity.emailIdentityName })],
       conditions: {
         'ForAllValues:StringEqualsIgnoreCase': { 'ses:Recipients': [...new Set([...recipients, ...settings.operatorEmails])].sort() },
         StringEqualsIgnoreCase: { 'ses:FromAddress': settings.mailFromAddress },
       },
     });
+    const smtpSecret = settings.mailTransport === 'smtp' ? new secretsmanager.Secret(this, 'SmtpRelaySecret', {
+      description: 'telco-kpi: the SMTP relay as a URL, smtp://user:password@host:587 (put it after the first deploy, README "Deploy")',
+    }) : undefined;
+    if (smtpSecret) {
+      Validations.of(smtpSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'The secret holds the credentials of the operator\'s own SMTP relay, which only its owner can change; a rotation function here could not. The operator puts the new URL when the relay\'s password changes.',
+      });
+    }
 
     // Functions.
     const ingest = new PipelineFunction(this, 'IngestExtract', {
@@ -267,7 +276,13 @@ export class TelcoKpiStack extends Stack {
           ...tableNames.map((t) => this.formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/${t}` })),
         ],
       }));
-      fn.addToRolePolicy(sendMailTo(props.recipients));
+      if (ses_) fn.addToRolePolicy(sendMailTo(ses_, props.recipients));
+      if (smtpSecret) {
+        smtpSecret.grantRead(fn);
+        fn.addEnvironment('MAIL_TRANSPORT', 'smtp')
+          .addEnvironment('SMTP_SECRET_ARN', smtpSecret.secretArn)
+          .addEnvironment('SECRETS_MANAGER_ENDPOINT', `https://secretsmanager.${this.region}.${Aws.URL_SUFFIX}`);
+      }
       fn.node.addDependency(workgroup);
       return fn;
     };
@@ -415,6 +430,7 @@ export class TelcoKpiStack extends Stack {
     new CfnOutput(this, 'ReportsBucketName', { value: reports.bucketName, description: 'receipts/, reports/, runs/ (the delivery ledger)' });
     new CfnOutput(this, 'WeeklyReportFunctionName', { value: weekly.functionName, description: 'invoke with {"period":"2026-W47"} to re-run a week' });
     new CfnOutput(this, 'MonthlyIncentivesFunctionName', { value: monthly.functionName, description: 'invoke with {"period":"2026-10"} to re-run a month' });
+    if (smtpSecret) new CfnOutput(this, 'SmtpSecretArn', { value: smtpSecret.secretArn, description: 'put the relay URL here: aws secretsmanager put-secret-value --secret-id <this> --secret-string smtp://…' });
     new CfnOutput(this, 'OperatorsTopicArn', { value: operators.topicArn, description: 'alarms of every function and dead-letter queue' });
   }
 }

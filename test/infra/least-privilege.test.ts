@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ESBUILD_DEFAULTS, LAMBDA_RUNTIME } from '../../infra/pipeline-function.js';
-import { policiesOf, synthTemplate, type Resources, type Statement } from './synth.js';
+import { mailTransportConfig } from '../../lambdas/handlers/aws-config.js';
+import { Template } from 'aws-cdk-lib/assertions';
+import { makeApp, policiesOf, synthTemplate, type Resources, type Statement } from './synth.js';
 
 const CONTEXT = {
   provinces: 'JL,GD',
@@ -234,5 +236,50 @@ describe('function sizes and runtime', () => {
 
   it('bundles for the Lambda runtime it runs on', () => {
     expect(ESBUILD_DEFAULTS.target).toBe(`node${LAMBDA_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, '$1')}`);
+  });
+});
+
+describe('mail through the operator\'s SMTP relay (AWS China regions have no SES)', () => {
+  const smtpStack = (region: string, context: Record<string, unknown> = {}) => {
+    const { stack } = makeApp({ ...CONTEXT, mailTransport: 'smtp', ...context }, { region });
+    return Template.fromStack(stack).toJSON() as { Resources: Resources; Outputs: Record<string, { Value: unknown }> };
+  };
+
+  it('reads the relay URL from a Secrets Manager secret, with no SES identity and no SES permission', () => {
+    const { Resources: res, Outputs: outputs } = smtpStack('cn-northwest-1');
+    const types = Object.values(res).map((r) => r.Type);
+    expect(types.filter((t) => t.startsWith('AWS::SES::'))).toEqual([]);
+    const [secretId] = Object.entries(res).find(([, r]) => r.Type === 'AWS::SecretsManager::Secret')!;
+    const p = policiesOf(res);
+    for (const fn of ['SendWeeklyReport', 'SendMonthlyIncentives']) {
+      const statements = p.functionStatements(fn);
+      expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('ses:'))).toEqual([]);
+      expect(statements.some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue') && [s.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify({ Ref: secretId })))).toBe(true);
+      const env = Object.entries(res).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(fn))![1].Properties.Environment.Variables;
+      expect(env.MAIL_TRANSPORT).toBe('smtp');
+      expect(env.SMTP_SECRET_ARN).toEqual({ Ref: secretId });
+      expect(env.SECRETS_MANAGER_ENDPOINT).toEqual({ 'Fn::Join': ['', ['https://secretsmanager.cn-northwest-1.', { Ref: 'AWS::URLSuffix' }]] });
+      expect(mailTransportConfig({ ...env, SMTP_SECRET_ARN: 'arn:aws-cn:secretsmanager:…', SECRETS_MANAGER_ENDPOINT: 'https://…', AWS_REGION: 'cn-northwest-1' }).transport).toBe('smtp');
+    }
+    expect(p.functionStatements('IngestExtract').some((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')))).toBe(false);
+    expect(outputs.SmtpSecretArn!.Value).toEqual({ Ref: secretId });
+  });
+
+  it('builds every ARN and service name of the stack from the partition, so it synthesizes for aws-cn', () => {
+    const text = JSON.stringify(smtpStack('cn-northwest-1').Resources);
+    expect(text.match(/arn:aws:[^"]*/g)).toBeNull();
+    // Service principals are <service>.amazonaws.com in every partition; endpoints and kms:ViaService values are not.
+    const withoutPrincipals = text.replace(/"(Service|Principal)":"[a-z0-9.-]+\.amazonaws\.com"/g, '');
+    expect(withoutPrincipals.match(/[^"]*amazonaws\.com[^"]*/g)).toBeNull();
+  });
+
+  it('refuses SES in a China region, and an unknown transport', () => {
+    expect(() => makeApp(CONTEXT, { region: 'cn-north-1' })).toThrow(/SES does not exist in the AWS China regions.*mailTransport=smtp/);
+    expect(() => makeApp({ ...CONTEXT, mailTransport: 'pigeon' })).toThrow(/context mailTransport: 'pigeon'; expected ses or smtp/);
+  });
+
+  it('passes the AwsSolutions checks with the relay secret too', () => {
+    const { app } = makeApp({ ...CONTEXT, mailTransport: 'smtp' }, { nag: true, region: 'cn-northwest-1' });
+    expect(() => app.synth()).not.toThrow();
   });
 });

@@ -4,9 +4,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FEATURE_FLAGS, TelcoKpiStack } from '../../infra/telco-kpi-stack.js';
 
-export function makeApp(context: Record<string, unknown> = {}, options: { nag?: boolean } = {}) {
+export function makeApp(context: Record<string, unknown> = {}, options: { nag?: boolean; region?: string } = {}) {
   const app = new App({ context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [], ...context } });
-  const stack = new TelcoKpiStack(app, 'TelcoKpi', { env: { account: '111122223333', region: 'ap-southeast-1' } });
+  const stack = new TelcoKpiStack(app, 'TelcoKpi', { env: { account: '111122223333', region: options.region ?? 'ap-southeast-1' } });
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }
