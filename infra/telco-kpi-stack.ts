@@ -75,7 +75,7 @@ export class TelcoKpiStack extends Stack {
           new iam.PolicyStatement({
             sid: 'AccountUsesTheKeyThroughItsDataServices',
             principals: [new iam.AccountRootPrincipal()],
-            actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+            actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'],
             resources: ['*'],
             conditions: { StringEquals: { 'kms:ViaService': viaServices, 'kms:CallerAccount': this.account } },
           }),
@@ -190,7 +190,7 @@ export class TelcoKpiStack extends Stack {
     });
 
     // Mail: SES, or the operator's SMTP relay (its URL in a secret the operator fills after the first deploy).
-    const ses_ = settings.mailTransport === 'ses' ? new ses.EmailIdentity(this, 'MailIdentity', {
+    const mailIdentity = settings.mailTransport === 'ses' ? new ses.EmailIdentity(this, 'MailIdentity', {
       identity: settings.sesIdentity.includes('@') ? ses.Identity.email(settings.sesIdentity) : ses.Identity.domain(settings.sesIdentity),
     }) : undefined;
     /** SESv2 SendEmail from the configured address to these addresses only (a report or the operators), no one else. */
@@ -276,7 +276,7 @@ export class TelcoKpiStack extends Stack {
           ...tableNames.map((t) => this.formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/${t}` })),
         ],
       }));
-      if (ses_) fn.addToRolePolicy(sendMailTo(ses_, props.recipients));
+      if (mailIdentity) fn.addToRolePolicy(sendMailTo(mailIdentity, props.recipients));
       if (smtpSecret) {
         smtpSecret.grantRead(fn);
         fn.addEnvironment('MAIL_TRANSPORT', 'smtp')
@@ -427,7 +427,7 @@ export class TelcoKpiStack extends Stack {
     // What operators and branches need after `cdk deploy` (README "Deploy").
     new CfnOutput(this, 'LandingBucketName', { value: landing.bucketName, description: 'branches upload to s3://<this>/<PROVINCE>/…; receipts appear beside each upload' });
     new CfnOutput(this, 'CuratedBucketName', { value: curated.bucketName, description: 'the Parquet lake (lake/…), read by Athena' });
-    new CfnOutput(this, 'ReportsBucketName', { value: reports.bucketName, description: 'receipts/, reports/, runs/ (the delivery ledger)' });
+    new CfnOutput(this, 'ReportsBucketName', { value: reports.bucketName, description: 'receipts/, reports/, runs/ (the delivery ledger); hr/ holds the HR tallies and their ledger' });
     new CfnOutput(this, 'WeeklyReportFunctionName', { value: weekly.functionName, description: 'invoke with {"period":"2026-W47"} to re-run a week' });
     new CfnOutput(this, 'MonthlyIncentivesFunctionName', { value: monthly.functionName, description: 'invoke with {"period":"2026-10"} to re-run a month' });
     if (smtpSecret) new CfnOutput(this, 'SmtpSecretArn', { value: smtpSecret.secretArn, description: 'put the relay URL here: aws secretsmanager put-secret-value --secret-id <this> --secret-string smtp://…' });
