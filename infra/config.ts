@@ -1,5 +1,6 @@
 import { PROVINCE_CODES, type Province } from '../lambdas/core/extracts/codes.js';
 import { parseSettings, type RecipientList, type Settings } from '../lambdas/core/settings.js';
+import { Stack, Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
 /** Deployment settings, from CDK context (`cdk.json` or `-c key=value`). */
@@ -8,8 +9,10 @@ export interface TelcoKpiSettings {
   provinces: Province[];
   /** Verified SES identity (domain or address) mail is sent from (context `sesIdentity`). */
   sesIdentity: string;
-  /** Sender address (context `mailFrom`). */
+  /** Sender address (context `mailFrom`), may carry a display name. */
   mailFrom: string;
+  /** The bare address of mailFrom (`kpi@telco.example.cn`): what SES's ses:FromAddress condition sees. */
+  mailFromAddress: string;
   /** Weekly report lists per scope (context `reportRecipients`: JSON lists, or addresses for one ALL list). */
   reportRecipients: RecipientList[];
   /** Incentive lists (context `hrRecipients`: JSON lists, or addresses for one HR list). */
@@ -22,6 +25,38 @@ export interface TelcoKpiSettings {
   weeklyCatchUpHours: number;
   /** Athena per-query scan limit in bytes (context `bytesScannedCutoffPerQuery`). */
   bytesScannedCutoffPerQuery: number;
+  /**
+   * Who may assume a province's upload role (context `uploadPrincipals`, JSON `{"JL":["arn:…"]}`).
+   * A province without an entry trusts principals of this account tagged `telco-kpi:province=<P>`.
+   */
+  uploadPrincipals: Partial<Record<Province, string[]>>;
+  /**
+   * How the report functions mail (context `mailTransport`): `ses`, or `smtp` through the operator's
+   * relay, whose URL the stack keeps in a Secrets Manager secret (SPEC §7: the AWS China regions have no SES).
+   */
+  mailTransport: 'ses' | 'smtp';
+  /** Years the HR tallies (reports bucket `hr/`) are kept before they expire (context `hrRetentionYears`). */
+  hrRetentionYears: number;
+}
+
+const PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:(iam::\d{12}:(root|user\/.+|role\/.+)|sts::\d{12}:assumed-role\/.+)$/;
+
+function readUploadPrincipals(value: unknown, provinces: readonly Province[]): Partial<Record<Province, string[]>> {
+  const raw = jsonOr(value, 'uploadPrincipals', () => {
+    throw new Error('context uploadPrincipals: expected JSON like {"JL":["arn:aws:iam::111122223333:role/jl-uploads"]}');
+  });
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('context uploadPrincipals: expected a JSON object of province → principal ARNs');
+  const out: Partial<Record<Province, string[]>> = {};
+  for (const [province, arns] of Object.entries(raw)) {
+    if (!(provinces as string[]).includes(province)) throw new Error(`context uploadPrincipals: ${province} is not one of the provinces (${provinces.join(',')})`);
+    const list = Array.isArray(arns) ? arns.map(String) : [String(arns)];
+    for (const arn of list) {
+      if (!PRINCIPAL_ARN.test(arn)) throw new Error(`context uploadPrincipals.${province}: '${arn}' is not an IAM principal ARN (arn:aws:iam::<account>:root|user/…|role/…)`);
+    }
+    if (list.length > 0) out[province as Province] = list;
+  }
+  return out;
 }
 
 export const DEFAULT_PROVINCES: Province[] = ['BJ', 'JL', 'GD'];
@@ -75,15 +110,29 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
   const afterDeadline = Math.ceil(checked.freshness.week.deadlineHours) + 1;
   const weeklyCatchUpHours = checked.freshness.week.mode === 'wait' && afterDeadline > 9 ? afterDeadline : 0;
   if (weeklyCatchUpHours > 6 * 24 + 23) throw new Error(`context freshness.week.deadlineHours: ${checked.freshness.week.deadlineHours}; the catch-up run must fall within the next week, so expected at most 166 hours`);
+  // Wage payment records are kept at least two years (工资支付暂行规定, art. 6); README "Deploy" says why 3.
+  const hrRetentionYears = Number(ctx('hrRetentionYears') ?? 3);
+  if (!Number.isInteger(hrRetentionYears) || hrRetentionYears < 2) throw new Error(`context hrRetentionYears: ${String(ctx('hrRetentionYears'))}; expected whole years, at least 2 (wage records are kept two years or more)`);
+  const mailTransport = String(ctx('mailTransport') ?? 'ses');
+  if (mailTransport !== 'ses' && mailTransport !== 'smtp') throw new Error(`context mailTransport: '${mailTransport}'; expected ses or smtp`);
+  const region = Stack.of(scope).region;
+  if (mailTransport === 'ses' && !Token.isUnresolved(region) && region.startsWith('cn-')) {
+    throw new Error(`region ${region}: SES does not exist in the AWS China regions; deploy with -c mailTransport=smtp to mail through your SMTP relay`);
+  }
+  const mailFromAddress = mailFrom.replace(/^.*<|>.*$/g, '').trim();
   return {
     provinces: resolvedProvinces,
-    sesIdentity: String(ctx('sesIdentity') ?? mailFrom.replace(/^.*<|>.*$/g, '').split('@')[1]),
+    sesIdentity: String(ctx('sesIdentity') ?? mailFromAddress.split('@')[1]),
     mailFrom,
+    mailFromAddress,
     reportRecipients: checked.recipients.weekly,
     hrRecipients: checked.recipients.incentives,
     operatorEmails: checked.mail.operators,
     freshness: checked.freshness,
     weeklyCatchUpHours,
     bytesScannedCutoffPerQuery: cutoff,
+    uploadPrincipals: readUploadPrincipals(ctx('uploadPrincipals'), resolvedProvinces),
+    hrRetentionYears,
+    mailTransport,
   };
 }

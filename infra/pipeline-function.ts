@@ -15,12 +15,18 @@ import { Construct } from 'constructs';
 
 export const REPO_ROOT = join(import.meta.dirname, '..');
 
-/** The one runtime of every function (see the AwsSolutions-L1 acknowledgement). */
-export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_20_X;
+/**
+ * The one runtime of every function. Node.js 24, not 22: nodejs20.x functions cannot be created
+ * from 2027-02-01 and nodejs22.x is deprecated from 2027-04-30, so 22 would need the same move
+ * again within months. The code runs on Node 20 locally and in CI (package.json engines) and uses
+ * nothing Node 24 removed; the handlers are async (Node 24 on Lambda drops callback handlers).
+ */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** esbuild settings every function shares; bundle-sizes.ts builds with the same ones. */
 export const ESBUILD_DEFAULTS = {
-  target: 'node20',
+  /** The Lambda runtime's Node major, not the local one: the bundle runs only there. */
+  target: 'node24',
   format: 'esm' as const,
   minify: true,
   /** Error classes keep their names (TelcoKpiError sets name from the class), so logs and alarms say ConfigError, not `v1`. */
@@ -33,6 +39,13 @@ export const ESBUILD_DEFAULTS = {
   /** ESM bundles still meet CommonJS dependencies that call require(). */
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 };
+
+/** Key patterns (IAM wildcards, relative to the bucket) a function reads, writes and deletes in one bucket. */
+export interface BucketGrant {
+  read?: readonly string[];
+  write?: readonly string[];
+  delete?: readonly string[];
+}
 
 export interface PipelineFunctionProps {
   /** Handler file, relative to the repository root (`lambdas/handlers/….ts`). */
@@ -52,7 +65,7 @@ export interface PipelineFunctionProps {
 }
 
 /**
- * A NodejsFunction with the pipeline's defaults: Node 20 on ARM64, ESM bundle with source
+ * A NodejsFunction with the pipeline's defaults: Node 24 on ARM64, ESM bundle with source
  * maps, its own log group with retention, its own role (no managed policies), a KMS-encrypted
  * dead-letter queue for failed asynchronous invocations, and alarms on errors and DLQ depth.
  */
@@ -116,10 +129,6 @@ export class PipelineFunction extends NodejsFunction {
     });
     this.deadLetterQueueFor = dlq;
     this.key = props.key;
-    Validations.of(this.node.defaultChild!).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Node.js 20 is the runtime the code is built and tested on (package.json engines, STACK.md pins for Node 20); the runtime is set once here (LAMBDA_RUNTIME) to move all functions together.',
-    });
     logGroup.grantWrite(role);
 
     const alarmAction = new cwActions.SnsAction(props.alarmTopic);
@@ -136,30 +145,41 @@ export class PipelineFunction extends NodejsFunction {
   }
 
   /**
-   * Grants exactly the S3 and KMS actions an ObjectStore needs on one bucket, and sets the
-   * variable that names it: read = get + list; write = put (+ multipart abort);
-   * readWrite = both + delete. The object wildcard is acknowledged here, with the bucket named.
+   * Grants exactly the S3 and KMS actions the function's ObjectStore needs on the key patterns
+   * its code uses in one bucket, and sets the variable that names the bucket: read = GetObject,
+   * write = PutObject (+ multipart abort), delete = DeleteObject, each on its own patterns. A
+   * function that reads also gets ListBucket: S3 answers a missing key with 404 (which the store
+   * reads as "absent") only to callers that may list, and 403 to others. Each wildcard pattern is
+   * acknowledged here, with the bucket and the actions named.
    */
-  bindBucket(bucket: s3.IBucket, variable: string, access: 'read' | 'write' | 'readWrite'): this {
-    const read = access !== 'write';
-    const write = access !== 'read';
-    const objectActions = [
-      ...(read ? ['s3:GetObject'] : []),
-      ...(write ? ['s3:PutObject', 's3:AbortMultipartUpload'] : []),
-      ...(access === 'readWrite' ? ['s3:DeleteObject'] : []),
+  bindBucket(bucket: s3.IBucket, variable: string, grant: BucketGrant): this {
+    const kinds: Array<[keyof BucketGrant, string[]]> = [
+      ['read', ['s3:GetObject']],
+      ['write', ['s3:PutObject', 's3:AbortMultipartUpload']],
+      ['delete', ['s3:DeleteObject']],
     ];
-    this.addToRolePolicy(new iam.PolicyStatement({ actions: objectActions, resources: [bucket.arnForObjects('*')] }));
-    if (read) this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
+    const policy = () => this.role!.node.tryFindChild('DefaultPolicy')!;
+    const bucketId = Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+    for (const [kind, actions] of kinds) {
+      const patterns = grant[kind] ?? [];
+      if (patterns.length === 0) continue;
+      this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: patterns.map((p) => bucket.arnForObjects(p)) }));
+      for (const pattern of patterns.filter((p) => p.includes('*'))) {
+        Validations.of(policy()).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${pattern}]`,
+          reason: `${variable}: objects under ${pattern} are named at run time (one per partition, file, report or delivery); ${actions.join(', ')} only, only there.`,
+        });
+      }
+    }
+    const reads = (grant.read ?? []).length > 0;
+    const writes = (grant.write ?? []).length > 0;
+    if (reads) this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
+    // A multipart upload to an SSE-KMS bucket decrypts the data key of its parts, so writers decrypt too.
     this.addToRolePolicy(new iam.PolicyStatement({
-      actions: [...(read ? ['kms:Decrypt'] : []), ...(write ? ['kms:GenerateDataKey', 'kms:Encrypt'] : [])],
+      actions: ['kms:Decrypt', ...(writes ? ['kms:GenerateDataKey', 'kms:Encrypt'] : [])],
       resources: [this.key.keyArn],
     }));
     this.addEnvironment(variable, bucket.bucketName);
-    const policy = this.role!.node.tryFindChild('DefaultPolicy')!;
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
-      reason: `${variable}: objects are named at run time (one per partition, file or report); access is limited to this bucket and to the listed actions (${objectActions.join(', ')}).`,
-    });
     return this;
   }
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -10,15 +10,17 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ATHENA_RESULTS_PREFIX, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX, landingPrefix } from '../lambdas/core/aws-layout.js';
+import { ATHENA_RESULTS_PREFIX, MAIL_LINKS_PREFIX, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX, landingPrefix } from '../lambdas/core/aws-layout.js';
+import { HR_PREFIX, LAKE_PREFIX, UPLOAD_RECORDS_PREFIX } from '../lambdas/handlers/bucket-layout.js';
 import { glueTableInputs } from '../lambdas/core/extracts/glue-tables.js';
 import { readSettings, type TelcoKpiSettings } from './config.js';
-import { PipelineFunction, dlqDepthAlarm } from './pipeline-function.js';
+import { PipelineFunction, dlqDepthAlarm, type BucketGrant } from './pipeline-function.js';
 
 export const GLUE_DATABASE = 'telco_kpi';
 
@@ -28,6 +30,10 @@ export const FEATURE_FLAGS = {
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
 };
 export const WORKGROUP = 'telco-kpi';
+/** How long a presigned link to a too-big attachment works (SigV4's maximum); the copies expire a day later. */
+const MAIL_LINK_DAYS = 7;
+/** The principal tag that lets a user or role of the account assume its province's upload role. */
+export const PROVINCE_TAG = 'telco-kpi:province';
 const RECEIPT_SUFFIXES = [RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX];
 const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
 
@@ -44,10 +50,37 @@ export class TelcoKpiStack extends Stack {
     super(scope, id, props);
     const settings = (this.settings = readSettings(this));
 
-    // Encryption: one customer-managed key for buckets, queues, topic and query results.
+    // Encryption: one customer-managed key for buckets, queues, topic and query results. Its policy
+    // replaces CDK's default (the account root may do kms:*): the account administers the key, and
+    // IAM policies of the account may use it only through the services that hold our data.
+    const viaServices = ['s3', 'sqs', 'scheduler'].map((service) => `${service}.${this.region}.${Aws.URL_SUFFIX}`);
     const key = new kms.Key(this, 'DataKey', {
       description: 'telco-kpi data: buckets, queues, alarm topic, Athena results',
       enableKeyRotation: true,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersTheKey',
+            principals: [new iam.AccountRootPrincipal()],
+            // Administration only: no Encrypt/Decrypt/GenerateDataKey and no CreateGrant (a grant could hand out decryption).
+            actions: [
+              'kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListAliases', 'kms:ListGrants', 'kms:ListKeyPolicies',
+              'kms:ListResourceTags', 'kms:ListKeyRotations', 'kms:PutKeyPolicy', 'kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias',
+              'kms:UpdateKeyDescription', 'kms:EnableKey', 'kms:DisableKey', 'kms:EnableKeyRotation', 'kms:DisableKeyRotation',
+              'kms:RotateKeyOnDemand', 'kms:RevokeGrant', 'kms:RetireGrant', 'kms:TagResource', 'kms:UntagResource',
+              'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+            ],
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'AccountUsesTheKeyThroughItsDataServices',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'kms:ViaService': viaServices, 'kms:CallerAccount': this.account } },
+          }),
+        ],
+      }),
     });
     // Services that write to the encrypted queues and topic on our behalf.
     for (const service of ['events.amazonaws.com', 'scheduler.amazonaws.com', 'cloudwatch.amazonaws.com']) {
@@ -104,8 +137,15 @@ export class TelcoKpiStack extends Stack {
     const results = dataBucket('ResultsBucket', [
       { id: 'expire-query-results', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1) },
     ]);
+    // Mail-link copies are only there for their presigned links: gone a day after the links stop working.
+    // HR tallies (everything under hr/, their ledger included) are kept hrRetentionYears, then expire;
+    // where rules overlap S3 applies the shorter one, so hr/mail-links/ still goes after days.
+    const mailLinkExpiry = Duration.days(MAIL_LINK_DAYS + 1);
     const reports = dataBucket('ReportsBucket', [
       { id: 'expire-replaced-reports', noncurrentVersionExpiration: Duration.days(90) },
+      { id: 'expire-mail-links', prefix: MAIL_LINKS_PREFIX, expiration: mailLinkExpiry, noncurrentVersionExpiration: Duration.days(1) },
+      { id: 'expire-hr-mail-links', prefix: `${HR_PREFIX}${MAIL_LINKS_PREFIX}`, expiration: mailLinkExpiry, noncurrentVersionExpiration: Duration.days(1) },
+      { id: 'expire-hr-tallies', prefix: HR_PREFIX, expiration: Duration.days(366 * settings.hrRetentionYears) },
     ]);
 
     // Catalog: one Glue table per extract, generated from lambdas/core/extracts/schema.ts.
@@ -149,14 +189,28 @@ export class TelcoKpiStack extends Stack {
       },
     });
 
-    // Mail.
-    const identity = new ses.EmailIdentity(this, 'MailIdentity', {
+    // Mail: SES, or the operator's SMTP relay (its URL in a secret the operator fills after the first deploy).
+    const mailIdentity = settings.mailTransport === 'ses' ? new ses.EmailIdentity(this, 'MailIdentity', {
       identity: settings.sesIdentity.includes('@') ? ses.Identity.email(settings.sesIdentity) : ses.Identity.domain(settings.sesIdentity),
-    });
-    const sendMail = new iam.PolicyStatement({
-      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+    }) : undefined;
+    /** SESv2 SendEmail from the configured address to these addresses only (a report or the operators), no one else. */
+    const sendMailTo = (identity: ses.EmailIdentity, recipients: readonly string[]) => new iam.PolicyStatement({
+      actions: ['ses:SendEmail'],
       resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity.emailIdentityName })],
+      conditions: {
+        'ForAllValues:StringEqualsIgnoreCase': { 'ses:Recipients': [...new Set([...recipients, ...settings.operatorEmails])].sort() },
+        StringEqualsIgnoreCase: { 'ses:FromAddress': settings.mailFromAddress },
+      },
     });
+    const smtpSecret = settings.mailTransport === 'smtp' ? new secretsmanager.Secret(this, 'SmtpRelaySecret', {
+      description: 'telco-kpi: the SMTP relay as a URL, smtp://user:password@host:587 (put it after the first deploy, README "Deploy")',
+    }) : undefined;
+    if (smtpSecret) {
+      Validations.of(smtpSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'The secret holds the credentials of the operator\'s own SMTP relay, which only its owner can change; a rotation function here could not. The operator puts the new URL when the relay\'s password changes.',
+      });
+    }
 
     // Functions.
     const ingest = new PipelineFunction(this, 'IngestExtract', {
@@ -164,9 +218,11 @@ export class TelcoKpiStack extends Stack {
       description: 'validates an uploaded extract into the Parquet lake and writes its receipt',
       key, alarmTopic: operators, duckdb: true, memorySize: 2048, timeout: Duration.minutes(5),
     })
-      .bindBucket(landing, 'LANDING_BUCKET', 'read')
-      .bindBucket(curated, 'CURATED_BUCKET', 'readWrite')
-      .bindBucket(reports, 'REPORTS_BUCKET', 'readWrite');
+      .bindBucket(landing, 'LANDING_BUCKET', { read: ['*'] })
+      // Partitions, their manifests and its record of each upload (which decides duplicates: branches cannot reach it).
+      .bindBucket(curated, 'CURATED_BUCKET', { read: [`${LAKE_PREFIX}_manifest/*`, `${UPLOAD_RECORDS_PREFIX}*`], write: [`${LAKE_PREFIX}*`], delete: [`${LAKE_PREFIX}_manifest/*.lock`] })
+      // It parses untrusted files, so in the reports bucket it may only add receipts: no report, HR tally or run ledger.
+      .bindBucket(reports, 'REPORTS_BUCKET', { write: ['receipts/*'] });
     // The receipt beside each upload, for the branch to read: the function may write receipts only, never overwrite an upload.
     const receiptObjects = RECEIPT_SUFFIXES.map((suffix) => landing.arnForObjects(`*${suffix}`));
     ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: receiptObjects }));
@@ -183,16 +239,31 @@ export class TelcoKpiStack extends Stack {
       EXPECTED_PROVINCES: settings.provinces.join(','),
       MAIL_FROM: settings.mailFrom,
       OPERATOR_EMAILS: settings.operatorEmails.join(','),
+      MAIL_LINK_SECONDS: String(MAIL_LINK_DAYS * 24 * 3600),
       FRESHNESS: JSON.stringify(settings.freshness),
     };
-    const reportFunction = (id: string, entry: string, description: string, environment: Record<string, string>, bundle: { plans?: boolean } = {}) => {
-      const fn = new PipelineFunction(this, id, {
-        entry, description, key, alarmTopic: operators, queries: true, plans: bundle.plans, memorySize: 1024, timeout: Duration.minutes(10),
-        environment: { ATHENA_WORKGROUP: WORKGROUP, GLUE_DATABASE, ...settingsEnvironment, ...environment },
+    interface ReportFunction {
+      id: string;
+      entry: string;
+      description: string;
+      environment: Record<string, string>;
+      /** What it reads and writes in the reports bucket. */
+      reportsGrant: BucketGrant;
+      /** Who it mails, besides the operators. */
+      recipients: string[];
+      memorySize: number;
+      plans?: boolean;
+    }
+    const reportFunction = (props: ReportFunction) => {
+      const fn = new PipelineFunction(this, props.id, {
+        entry: props.entry, description: props.description, key, alarmTopic: operators, queries: true, plans: props.plans,
+        memorySize: props.memorySize, timeout: Duration.minutes(10),
+        environment: { ATHENA_WORKGROUP: WORKGROUP, GLUE_DATABASE, ...settingsEnvironment, ...props.environment },
       })
-        .bindBucket(curated, 'CURATED_BUCKET', 'read')
-        .bindBucket(reports, 'REPORTS_BUCKET', 'readWrite');
-      fn.bindBucket(results, 'RESULTS_BUCKET', 'readWrite');
+        .bindBucket(curated, 'CURATED_BUCKET', { read: [`${LAKE_PREFIX}*`] })
+        .bindBucket(reports, 'REPORTS_BUCKET', props.reportsGrant)
+        // Athena writes and reads the query results with the caller's permissions.
+        .bindBucket(results, 'RESULTS_BUCKET', { read: [`${ATHENA_RESULTS_PREFIX}*`], write: [`${ATHENA_RESULTS_PREFIX}*`] });
       fn.addToRolePolicy(new iam.PolicyStatement({
         actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
         resources: [this.formatArn({ service: 'athena', resource: 'workgroup', resourceName: WORKGROUP })],
@@ -205,14 +276,46 @@ export class TelcoKpiStack extends Stack {
           ...tableNames.map((t) => this.formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/${t}` })),
         ],
       }));
-      fn.addToRolePolicy(sendMail);
+      if (mailIdentity) fn.addToRolePolicy(sendMailTo(mailIdentity, props.recipients));
+      if (smtpSecret) {
+        smtpSecret.grantRead(fn);
+        fn.addEnvironment('MAIL_TRANSPORT', 'smtp')
+          .addEnvironment('SMTP_SECRET_ARN', smtpSecret.secretArn)
+          .addEnvironment('SECRETS_MANAGER_ENDPOINT', `https://secretsmanager.${this.region}.${Aws.URL_SUFFIX}`);
+      }
       fn.node.addDependency(workgroup);
       return fn;
     };
-    const weekly = reportFunction('SendWeeklyReport', 'lambdas/handlers/send-weekly-report.ts',
-      'weekly executive KPI report: Athena -> workbook -> SES', { REPORT_RECIPIENTS: JSON.stringify(settings.reportRecipients) });
-    const monthly = reportFunction('SendMonthlyIncentives', 'lambdas/handlers/send-monthly-incentives.ts',
-      'monthly account-manager incentive tally for HR: Athena -> workbook -> SES', { HR_RECIPIENTS: JSON.stringify(settings.hrRecipients) }, { plans: true });
+    // The weekly function also runs monthly re-runs (`{"period":"2026-11"}`): both ledgers are its own.
+    const ledgers = ['runs/weekly/*', 'runs/monthly/*'];
+    const weekly = reportFunction({
+      id: 'SendWeeklyReport', entry: 'lambdas/handlers/send-weekly-report.ts',
+      description: 'weekly executive KPI report: Athena -> workbook -> SES',
+      environment: { REPORT_RECIPIENTS: JSON.stringify(settings.reportRecipients) },
+      reportsGrant: { read: ['receipts/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], write: ['reports/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], delete: ledgers },
+      recipients: settings.reportRecipients.flatMap((l) => l.to),
+      // README Benchmarks (bench/results.json): a national month peaks at 1,062 MB RSS for the weekly and
+      // 1,253 MB for a monthly re-run, already past 1,024; 2,048 MB is 1.6× the larger.
+      memorySize: 2048,
+    });
+    // However a layout changes, the weekly role never reaches an HR tally (SPEC §5: HR only).
+    weekly.addToRolePolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: [reports.arnForObjects(`${HR_PREFIX}*`), reports.arnForObjects('reports/*/incentives/*'), reports.arnForObjects('runs/incentives/*')],
+    }));
+    const hr = (pattern: string) => `${HR_PREFIX}${pattern}`;
+    const monthly = reportFunction({
+      id: 'SendMonthlyIncentives', entry: 'lambdas/handlers/send-monthly-incentives.ts',
+      description: 'monthly account-manager incentive tally for HR: Athena -> workbook -> SES',
+      environment: { HR_RECIPIENTS: JSON.stringify(settings.hrRecipients) },
+      reportsGrant: { read: [hr('runs/*'), hr(`${MAIL_LINKS_PREFIX}*`)], write: [hr('reports/*'), hr('runs/*'), hr(`${MAIL_LINKS_PREFIX}*`)], delete: [hr('runs/*')] },
+      recipients: settings.hrRecipients.flatMap((l) => l.to),
+      // README Benchmarks (bench/results.json): the national incentive month (19,199 managers, 617 k lines)
+      // peaks at 1,924 MB RSS; 3,072 MB is 1.6× that, and the ~1.7 vCPU it brings shortens the 36 s run.
+      memorySize: 3072,
+      plans: true,
+    });
 
     // Upload → ingest, through EventBridge (no notification custom resource), with a DLQ.
     const deadLetters = (id: string, what: string) => {
@@ -281,12 +384,17 @@ export class TelcoKpiStack extends Stack {
       target: invoke(monthly, 'MonthlyIncentivesSchedulerRole', { period: 'previous-month' }),
     });
 
-    // Branch upload principals: each may only put objects under its own prefix.
+    // Branch upload principals: each may only put objects under its own prefix. A role is assumed by the
+    // principals context uploadPrincipals names for it, else by principals of this account that carry the
+    // tag telco-kpi:province=<P> (README "How branches upload").
     for (const province of settings.provinces) {
+      const named = settings.uploadPrincipals[province];
       const role = new iam.Role(this, `Uploader${province}`, {
         roleName: `telco-kpi-uploader-${province}`,
         description: `branch ${province}: upload extracts to landing/${landingPrefix(province)} only`,
-        assumedBy: new iam.AccountRootPrincipal(),
+        assumedBy: named
+          ? new iam.CompositePrincipal(...named.map((arn) => new iam.ArnPrincipal(arn)))
+          : new iam.AccountRootPrincipal().withConditions({ StringEquals: { [`aws:PrincipalTag/${PROVINCE_TAG}`]: province } }),
         maxSessionDuration: Duration.hours(1),
       });
       const policy = new iam.Policy(this, `Uploader${province}Policy`, {
@@ -294,10 +402,12 @@ export class TelcoKpiStack extends Stack {
           new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [landing.arnForObjects(`${landingPrefix(province)}*`)] }),
           // The branch reads the receipts of its own uploads, and nothing else in the bucket.
           new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: RECEIPT_SUFFIXES.map((suffix) => landing.arnForObjects(`${landingPrefix(province)}*${suffix}`)) }),
+          // The key only for landing-bucket objects (with S3 Bucket Keys the encryption context is the bucket ARN):
+          // GenerateDataKey to put, Decrypt to read receipts and to complete multipart uploads (aws s3 cp above 8 MB).
           new iam.PolicyStatement({
-            actions: ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'],
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
             resources: [key.keyArn],
-            conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
+            conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.${Aws.URL_SUFFIX}`, 'kms:EncryptionContext:aws:s3:arn': landing.bucketArn } },
           }),
         ],
       });
@@ -317,9 +427,10 @@ export class TelcoKpiStack extends Stack {
     // What operators and branches need after `cdk deploy` (README "Deploy").
     new CfnOutput(this, 'LandingBucketName', { value: landing.bucketName, description: 'branches upload to s3://<this>/<PROVINCE>/…; receipts appear beside each upload' });
     new CfnOutput(this, 'CuratedBucketName', { value: curated.bucketName, description: 'the Parquet lake (lake/…), read by Athena' });
-    new CfnOutput(this, 'ReportsBucketName', { value: reports.bucketName, description: 'receipts/, reports/, runs/ (the delivery ledger)' });
+    new CfnOutput(this, 'ReportsBucketName', { value: reports.bucketName, description: 'receipts/, reports/, runs/ (the delivery ledger); hr/ holds the HR tallies and their ledger' });
     new CfnOutput(this, 'WeeklyReportFunctionName', { value: weekly.functionName, description: 'invoke with {"period":"2026-W47"} to re-run a week' });
     new CfnOutput(this, 'MonthlyIncentivesFunctionName', { value: monthly.functionName, description: 'invoke with {"period":"2026-10"} to re-run a month' });
+    if (smtpSecret) new CfnOutput(this, 'SmtpSecretArn', { value: smtpSecret.secretArn, description: 'put the relay URL here: aws secretsmanager put-secret-value --secret-id <this> --secret-string smtp://…' });
     new CfnOutput(this, 'OperatorsTopicArn', { value: operators.topicArn, description: 'alarms of every function and dead-letter queue' });
   }
 }

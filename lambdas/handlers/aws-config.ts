@@ -37,10 +37,17 @@ export interface IngestConfig {
   reportsBucket: string;
 }
 
+/** How a report function mails: SES, or the operator's SMTP relay whose URL is in a Secrets Manager secret. */
+export type MailTransportConfig =
+  | { transport: 'ses' }
+  | { transport: 'smtp'; secretArn: string; secretsEndpoint: string; region: string };
+
 /** Which scheduled job a report function runs: it decides which recipients variable is required. */
 export type ReportJob = 'weekly' | 'incentives';
 
 export interface ReportConfig {
+  /** The job this function runs (it decides where in the reports bucket its objects go). */
+  job: ReportJob;
   curatedBucket: string;
   reportsBucket: string;
   athenaWorkGroup: string;
@@ -51,7 +58,16 @@ export interface ReportConfig {
   plansDir: string;
   /** How long a presigned link to a too-big attachment is valid, in seconds. */
   mailLinkSeconds: number;
+  mail: MailTransportConfig;
   settings: Settings;
+}
+
+/** MAIL_TRANSPORT (`ses` default, or `smtp` with SMTP_SECRET_ARN, SECRETS_MANAGER_ENDPOINT and the runtime's AWS_REGION). */
+export function mailTransportConfig(env: Env = process.env): MailTransportConfig {
+  const transport = env.MAIL_TRANSPORT?.trim() || 'ses';
+  if (transport === 'ses') return { transport };
+  if (transport !== 'smtp') throw new ConfigError(`environment variable MAIL_TRANSPORT is '${transport}'; expected ses or smtp`);
+  return { transport, secretArn: required(env, 'SMTP_SECRET_ARN'), secretsEndpoint: required(env, 'SECRETS_MANAGER_ENDPOINT'), region: required(env, 'AWS_REGION') };
 }
 
 /** Settings of the ingest function: LANDING_BUCKET, CURATED_BUCKET, REPORTS_BUCKET. */
@@ -108,7 +124,8 @@ export function settingsFromEnv(job: ReportJob, env: Env = process.env): Setting
 /**
  * Settings of a report function: CURATED_BUCKET, REPORTS_BUCKET, ATHENA_WORKGROUP, GLUE_DATABASE,
  * QUERIES_DIR (default `$LAMBDA_TASK_ROOT/queries`), PLANS_DIR (default `$LAMBDA_TASK_ROOT/plans`),
- * MAIL_LINK_SECONDS (default 7 days, SigV4's maximum) and the settings variables above.
+ * MAIL_LINK_SECONDS (default 7 days, SigV4's maximum), MAIL_TRANSPORT (mailTransportConfig) and the
+ * settings variables above.
  */
 export function reportConfig(job: ReportJob, env: Env = process.env): ReportConfig {
   const root = env.LAMBDA_TASK_ROOT ?? '.';
@@ -117,6 +134,7 @@ export function reportConfig(job: ReportJob, env: Env = process.env): ReportConf
     throw new ConfigError(`environment variable MAIL_LINK_SECONDS is '${env.MAIL_LINK_SECONDS}'; expected whole seconds from 60 to 604800 (7 days)`);
   }
   return {
+    job,
     curatedBucket: required(env, 'CURATED_BUCKET'),
     reportsBucket: required(env, 'REPORTS_BUCKET'),
     athenaWorkGroup: required(env, 'ATHENA_WORKGROUP'),
@@ -124,6 +142,7 @@ export function reportConfig(job: ReportJob, env: Env = process.env): ReportConf
     queriesDir: env.QUERIES_DIR?.trim() || `${root}/queries`,
     plansDir: env.PLANS_DIR?.trim() || `${root}/plans`,
     mailLinkSeconds: linkSeconds,
+    mail: mailTransportConfig(env),
     settings: settingsFromEnv(job, env),
   };
 }

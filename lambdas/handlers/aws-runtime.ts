@@ -3,11 +3,13 @@
  *
  * Buckets: the lake (`lake/…`, Parquet + partition manifests) lives in the curated bucket, where
  * the Glue tables point; receipts, reports, the run ledger (`runs/…`) and mail links live in the
- * reports bucket. The core sees one ObjectStore (PrefixRoutedStore). Uploads stay in the landing
+ * reports bucket, the incentive function's under `hr/` (bucket-layout.ts). The core sees one
+ * ObjectStore (PrefixRoutedStore). Uploads stay in the landing
  * bucket, which only the ingest function reads; it writes the receipt beside each upload.
  *
- * Operators are told by SES mail to OPERATOR_EMAILS (no SNS client is bundled); every failure
- * also makes the function throw, so its CloudWatch alarm reaches the operators' SNS topic.
+ * Operators are told by mail (SES, or the SMTP relay with MAIL_TRANSPORT=smtp) to OPERATOR_EMAILS
+ * (no SNS client is bundled); every failure also makes the function throw, so its CloudWatch alarm
+ * reaches the operators' SNS topic.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -15,16 +17,19 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { AthenaQueryEngine } from '../adapters/athena-query-engine.js';
 import { S3ObjectStore, presignedAttachmentLinks } from '../adapters/s3-object-store.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
+import { SmtpMailer } from '../adapters/smtp-mailer.js';
+import { ConfigError } from '../core/errors.js';
 import { MAIL_LINKS_PREFIX } from '../core/aws-layout.js';
 import type { Notifier } from '../core/delivery/delivery.js';
 import type { Mailer, ObjectStore, ParquetEncoder, QueryEngine } from '../core/ports.js';
 import { escapeHtml } from '../core/report/mail.js';
 import type { Settings } from '../core/settings.js';
-import type { IngestConfig, ReportConfig } from './aws-config.js';
+import type { IngestConfig, MailTransportConfig, ReportConfig } from './aws-config.js';
+import { HR_PREFIX, LAKE_PREFIX } from './bucket-layout.js';
 import { PrefixRoutedStore } from './prefix-routed-store.js';
+import { credentialsFromEnv, getSecretString, type AwsCredentials } from './secret-value.js';
 
-/** The lake's key prefix: these keys go to the curated bucket. */
-export const LAKE_PREFIX = 'lake/';
+export { LAKE_PREFIX } from './bucket-layout.js';
 
 export interface IngestRuntime {
   /** The uploads (read) and the receipts beside them (write). */
@@ -51,8 +56,8 @@ export function lazy<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
-function dataStore(s3: S3Client, curatedBucket: string, reportsBucket: string): { store: ObjectStore; reports: S3ObjectStore } {
-  const reports = new S3ObjectStore(s3, { bucket: reportsBucket });
+function dataStore(s3: S3Client, curatedBucket: string, reportsBucket: string, reportsPrefix?: string): { store: ObjectStore; reports: S3ObjectStore } {
+  const reports = new S3ObjectStore(s3, { bucket: reportsBucket, prefix: reportsPrefix });
   const store = new PrefixRoutedStore([{ prefix: LAKE_PREFIX, store: new S3ObjectStore(s3, { bucket: curatedBucket }) }], reports);
   return { store, reports };
 }
@@ -86,15 +91,48 @@ export function mailNotifier(mailer: Mailer, from: string, operators: readonly s
   };
 }
 
-/** A report function's adapters: Athena for queries, S3 for the store, SES for mail and operators. */
+/**
+ * The operator's SMTP relay, its URL read from Secrets Manager at the first send (and again after a
+ * failed read), so a cold start that sends nothing reads no secret.
+ */
+export function relayMailer(config: Extract<MailTransportConfig, { transport: 'smtp' }>, credentials: () => AwsCredentials): Mailer {
+  let relay: Promise<SmtpMailer> | undefined;
+  const connect = async () => {
+    const url = await getSecretString({ endpoint: config.secretsEndpoint, region: config.region, secretId: config.secretArn, credentials: credentials() });
+    try {
+      return new SmtpMailer(url.trim());
+    } catch (error) {
+      // The SmtpMailer's message names what is wrong; the secret's value stays out of it and out of the logs.
+      throw new ConfigError(`secret ${config.secretArn}: ${(error as Error).message.replace(/^SMTP_URL/, 'the value')}`);
+    }
+  };
+  return {
+    async send(message) {
+      relay ??= connect().catch((error: unknown) => {
+        relay = undefined;
+        throw error;
+      });
+      return (await relay).send(message);
+    },
+  };
+}
+
+/**
+ * A report function's adapters: Athena for queries, S3 for the store, SES (or the operator's SMTP
+ * relay, MAIL_TRANSPORT=smtp) for mail and operators.
+ * The incentives function keeps its reports-bucket keys under `hr/` (its tally, ledger and mail
+ * links), a prefix the weekly function's role cannot reach.
+ */
 export function reportRuntime(
   config: ReportConfig,
-  clients: { s3: S3Client; athena: AthenaClient; ses: SESv2Client },
+  clients: { s3: S3Client; athena: AthenaClient; ses: SESv2Client; credentials?: () => AwsCredentials },
   now: () => Date = () => new Date(),
 ): ReportRuntime {
-  const { store, reports } = dataStore(clients.s3, config.curatedBucket, config.reportsBucket);
+  const { store, reports } = dataStore(clients.s3, config.curatedBucket, config.reportsBucket, config.job === 'incentives' ? HR_PREFIX : undefined);
   const engine = new AthenaQueryEngine(clients.athena, { queriesDir: config.queriesDir, workGroup: config.athenaWorkGroup, database: config.glueDatabase });
-  const mailer = new SesMailer(clients.ses, { linkFor: presignedAttachmentLinks(reports, { prefix: MAIL_LINKS_PREFIX, expiresInSeconds: config.mailLinkSeconds }) });
+  const mailer = config.mail.transport === 'smtp'
+    ? relayMailer(config.mail, clients.credentials ?? (() => credentialsFromEnv()))
+    : new SesMailer(clients.ses, { linkFor: presignedAttachmentLinks(reports, { prefix: MAIL_LINKS_PREFIX, expiresInSeconds: config.mailLinkSeconds }) });
   const notifier = mailNotifier(mailer, config.settings.mail.from, config.settings.mail.operators);
   return { store, engine, mailer, notifier, settings: config.settings, config, now };
 }

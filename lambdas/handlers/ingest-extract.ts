@@ -6,9 +6,11 @@
  *
  * Input problems (bad rows, a name that says no extract or another province) give a rejected
  * receipt and a normal return; anything else (S3, DuckDB) throws, so the retries and the DLQ see it.
- * At-least-once delivery: a redelivered event finds the receipt beside the upload with the same
- * SHA-256 and changes nothing; the current object is read (never an event's older version), so a
- * late duplicate cannot put an older file back over a correction.
+ * At-least-once delivery: a redelivered event finds the function's own record of the upload
+ * (`lake/_uploads/…`, out of the branches' reach) with the same SHA-256 and changes nothing; the
+ * receipt beside the upload is only for the branch to read, never trusted, since the branch can
+ * write it too. The current object is read (never an event's older version), so a late duplicate
+ * cannot put an older file back over a correction.
  */
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -19,6 +21,7 @@ import { ingestExtract, storeReceipt } from '../core/extracts/ingest.js';
 import { formatProblem, formatReceipt, type Problem, type Receipt } from '../core/extracts/validate.js';
 import { ingestConfig } from './aws-config.js';
 import { ingestRuntime, lazy, type IngestRuntime } from './aws-runtime.js';
+import { uploadRecordKey } from './bucket-layout.js';
 import { uploadsOf, type UploadRef } from './s3-event.js';
 
 /** A rejection of a file whose name says no extract type: there is no table to key a full receipt by. */
@@ -37,7 +40,7 @@ export interface IngestOutcome {
   bucket: string;
   key: string;
   status: Receipt['status'] | 'skipped';
-  /** True when the receipt beside the upload already covered these bytes (a redelivered event). */
+  /** True when the function's record of the upload already covered these bytes (a redelivered event). */
   duplicate?: boolean;
   /** Why an upload was skipped, or the first problem of a rejected one. */
   detail?: string;
@@ -77,7 +80,7 @@ export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promis
   if (!bytes) return skipped('the object no longer exists (deleted or replaced by a later upload whose own event follows)');
 
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const previous = await readReceiptBeside(rt, key);
+  const previous = await readUploadRecord(rt, key);
   const outcome = (receipt: Receipt | UnnamedRejection, duplicate = false): IngestOutcome => ({
     bucket: upload.bucket, key, status: duplicate && receipt.status !== 'rejected' ? 'unchanged' : receipt.status,
     ...(duplicate ? { duplicate } : {}),
@@ -88,6 +91,8 @@ export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promis
 
   const receipt = await validateAndStore(rt, key, province, bytes, sha256);
   await writeReceiptBeside(rt, key, receipt);
+  // Last: the record is what marks the upload as handled.
+  await rt.store.put(uploadRecordKey(key), `${JSON.stringify(receipt, null, 2)}\n`, { contentType: 'application/json' });
   return outcome(receipt);
 }
 
@@ -127,8 +132,8 @@ function rejectedReceipt(rt: IngestRuntime, name: ExtractName, province: string,
   };
 }
 
-async function readReceiptBeside(rt: IngestRuntime, key: string): Promise<Receipt | UnnamedRejection | undefined> {
-  const bytes = await rt.landing.get(key + RECEIPT_JSON_SUFFIX);
+async function readUploadRecord(rt: IngestRuntime, key: string): Promise<Receipt | UnnamedRejection | undefined> {
+  const bytes = await rt.store.get(uploadRecordKey(key));
   if (!bytes) return undefined;
   try {
     return JSON.parse(Buffer.from(bytes).toString('utf8')) as Receipt | UnnamedRejection;
@@ -142,7 +147,7 @@ async function writeReceiptBeside(rt: IngestRuntime, key: string, receipt: Recei
     ? formatReceipt(receipt)
     : [`file: ${receipt.file}`, `province: ${receipt.province}`, 'status: rejected', `received: ${receipt.receivedAt}`,
       ...receipt.problems.map((p) => `  ${formatProblem(p)}`), ''].join('\n');
-  // Text first: the JSON is what marks the upload as handled, so it is written last.
+  // Text first, so a tool polling for the JSON finds the text there too.
   await rt.landing.put(key + RECEIPT_TEXT_SUFFIX, text, { contentType: 'text/plain; charset=utf-8' });
   await rt.landing.put(key + RECEIPT_JSON_SUFFIX, `${JSON.stringify(receipt, null, 2)}\n`, { contentType: 'application/json' });
 }

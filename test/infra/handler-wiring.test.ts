@@ -77,11 +77,11 @@ describe('TelcoKpiStack wiring of the handlers', () => {
   });
 
   it('lets the report functions read the lake but not write it, and write the ledger and reports', () => {
-    for (const name of ['SendWeeklyReport', 'SendMonthlyIncentives']) {
+    for (const [name, claim] of [['SendWeeklyReport', 'runs/weekly/2026-W47/ALL/x'], ['SendMonthlyIncentives', 'hr/runs/incentives/2026-11/HR/x']] as const) {
       const statements = stack.functionStatements(name);
       expect(stack.allows(statements, 's3:GetObject', 'arn:aws:s3:::curated/lake/sales/dt=2026-11-18/province=JL/data.parquet')).toBe(true);
       expect(stack.allows(statements, 's3:PutObject', 'arn:aws:s3:::curated/lake/sales/dt=2026-11-18/province=JL/data.parquet')).toBe(false);
-      expect(stack.allows(statements, 's3:PutObject', 'arn:aws:s3:::reports/runs/weekly/2026-W47/ALL/x/deliveries/h.claim')).toBe(true);
+      expect(stack.allows(statements, 's3:PutObject', `arn:aws:s3:::reports/${claim}/deliveries/h.claim`)).toBe(true);
       expect(stack.allows(statements, 's3:GetObject', 'arn:aws:s3:::landing/JL/sales_JL_20261118.csv')).toBe(false);
     }
   });

@@ -93,12 +93,12 @@ describe('TelcoKpiStack Athena and Glue', () => {
 });
 
 describe('TelcoKpiStack functions and asynchronous paths', () => {
-  it('runs every function on Node.js 20, ARM64, with its own dead-letter queue', () => {
+  it('runs every function on Node.js 24 (nodejs20.x functions cannot be created from 2027-02-01), ARM64, with its own dead-letter queue', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions).toHaveLength(3);
     for (const [, fn] of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
-      expect(fn.Properties.Runtime).toBe('nodejs20.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.DeadLetterConfig.TargetArn['Fn::GetAtt'][1]).toBe('Arn');
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }

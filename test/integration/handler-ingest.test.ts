@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,11 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     await landing.put(key, new Uint8Array(await readFile(fixture)));
   }
 
+  /** The curated bucket without the function's upload records: the partitions and their manifests. */
+  async function lakeObjects(): Promise<string[]> {
+    return (await curated.list('')).filter((k) => !k.startsWith('lake/_uploads/'));
+  }
+
   async function receiptBeside(key: string): Promise<Receipt> {
     return JSON.parse(text(await landing.get(`${key}.receipt.json`))!) as Receipt;
   }
@@ -80,7 +86,8 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     const result = await handler(await event('eventbridge-object-created.json'));
     // Assess
     expect(result.uploads).toEqual([{ bucket: LANDING, key: 'JL/sales_JL_20261118.csv', status: 'accepted', receiptKey: 'JL/sales_JL_20261118.csv.receipt.json' }]);
-    expect(await curated.list('')).toEqual(['lake/_manifest/sales/dt=2026-11-18/province=JL.json', 'lake/sales/dt=2026-11-18/province=JL/data.parquet']);
+    expect(await lakeObjects()).toEqual(['lake/_manifest/sales/dt=2026-11-18/province=JL.json', 'lake/sales/dt=2026-11-18/province=JL/data.parquet']);
+    expect(await curated.list('lake/_uploads/')).toEqual(['lake/_uploads/JL/sales_JL_20261118.csv.json']);
     const dir = await mkdtemp(join(tmpdir(), 'handler-parquet-'));
     try {
       const path = join(dir, 'data.parquet');
@@ -121,6 +128,25 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     expect(text(await landing.get('JL/sales_JL_20261118.csv.receipt.json'))).toBe(firstReceipt);
   });
 
+  it('ingests an upload whose "receipt" the branch wrote itself: duplicates are decided from a record only the function writes', async () => {
+    // Prepare: the branch may write any key under its prefix, so it forges an accepted receipt beside a broken file
+    await upload('JL/sales_JL_20261101.csv', join(BAD, 'sales_JL_20261101.csv'));
+    const bytes = await landing.get('JL/sales_JL_20261101.csv');
+    const sha256 = createHash('sha256').update(bytes!).digest('hex');
+    await landing.put('JL/sales_JL_20261101.csv.receipt.json', JSON.stringify({ file: 'sales_JL_20261101.csv', type: 'sales', province: 'JL', status: 'accepted', sha256, problems: [] }));
+    const handler = createIngestHandler(() => runtime);
+    // Act
+    const result = await handler(await createdEvent('JL/sales_JL_20261101.csv'));
+    // Assess: validated, rejected, and the receipt beside it says so
+    expect(result.uploads[0]).toMatchObject({ status: 'rejected' });
+    expect(result.uploads[0]!.duplicate).toBeUndefined();
+    expect((await receiptBeside('JL/sales_JL_20261101.csv')).status).toBe('rejected');
+    expect(await curated.list('lake/_uploads/')).toEqual(['lake/_uploads/JL/sales_JL_20261101.csv.json']);
+    // and a redelivery is a duplicate by that record, not by the receipt beside the upload
+    await landing.put('JL/sales_JL_20261101.csv.receipt.json', '{}');
+    expect((await handler(await createdEvent('JL/sales_JL_20261101.csv'))).uploads[0]).toMatchObject({ status: 'rejected', duplicate: true });
+  });
+
   it('does not put an older upload back when its event arrives after the correction\'s', async () => {
     // Prepare: a broken file, then the corrected one under the same key, before either event is handled
     await upload('JL/sales_JL_20261118.csv', join(BAD, 'sales_JL_20261101.csv'));
@@ -143,7 +169,7 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     const result = await handler(await createdEvent('JL/sales_JL_20261101.csv'));
     // Assess
     expect(result.uploads[0]).toMatchObject({ status: 'rejected', detail: "row 1, column monthly_fee: '12,5' is not a number; use a dot for decimals" });
-    expect(await curated.list('')).toEqual([]);
+    expect(await lakeObjects()).toEqual([]);
     const beside = await receiptBeside('JL/sales_JL_20261101.csv');
     expect(beside).toMatchObject({ status: 'rejected', problemCount: 1, problems: [{ row: 1, column: 'monthly_fee', value: '12,5' }] });
     expect(text(await landing.get('JL/sales_JL_20261101.csv.receipt.txt'))).toContain('12,5');
@@ -158,7 +184,7 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     const result = await handler(await createdEvent('GD/sales_JL_20261118.csv'));
     // Assess
     expect(result.uploads[0]!.status).toBe('rejected');
-    expect(await curated.list('')).toEqual([]);
+    expect(await lakeObjects()).toEqual([]);
     const beside = await receiptBeside('GD/sales_JL_20261118.csv');
     expect(beside).toMatchObject({ status: 'rejected', province: 'GD', type: 'sales', day: '2026-11-18' });
     expect(beside.problems[0]!.message).toMatch(/says province JL but it was uploaded under GD\//);
@@ -177,7 +203,7 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     expect(beside).toMatchObject({ file: '周报数据.csv', province: 'JL', status: 'rejected' });
     expect(beside.problems[0]!.message).toMatch(/is not an extract type/);
     expect(text(await landing.get('JL/周报数据.csv.receipt.txt'))).toMatch(/status: rejected/);
-    expect(await curated.list('')).toEqual([]);
+    expect(await lakeObjects()).toEqual([]);
   });
 
   it.each([

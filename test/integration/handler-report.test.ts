@@ -7,6 +7,8 @@
  * objects Athena would read. Athena's protocol is tested on its own (athena-query-engine.test.ts).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -31,6 +33,7 @@ import { createIncentivesHandler, readPlans } from '../../lambdas/handlers/send-
 import { createWeeklyReportHandler } from '../../lambdas/handlers/send-weekly-report.js';
 import { ReportEventError, ReportJobFailedError } from '../../lambdas/handlers/scheduled-job.js';
 import { startS3, type S3Harness } from './s3-harness.js';
+import { startScriptedSmtp } from '../helpers/smtp.js';
 
 const LANDING = 'telco-kpi-landing';
 const CURATED = 'telco-kpi-curated';
@@ -216,6 +219,45 @@ describe('scheduled report handlers over an s3rver lake, DuckDB for Athena, SES 
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
+  it('mails through the operator\'s SMTP relay when MAIL_TRANSPORT=smtp, its URL read once from Secrets Manager', async () => {
+    // Prepare: a real SMTP server, and an HTTP endpoint answering GetSecretValue with its URL
+    const smtp = await startScriptedSmtp([]);
+    const requests: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+    const secrets = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        requests.push({ headers: req.headers, body });
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ Name: 'telco-kpi-smtp', SecretString: smtp.url }));
+      });
+    });
+    await new Promise<void>((resolve) => secrets.listen(0, '127.0.0.1', resolve));
+    const secretArn = 'arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:telco-kpi-smtp-AbCdEf';
+    try {
+      const config = reportConfig('weekly', {
+        ...env(`telco-kpi-reports-${bucketCount}`), MAIL_TRANSPORT: 'smtp', SMTP_SECRET_ARN: secretArn,
+        SECRETS_MANAGER_ENDPOINT: `http://127.0.0.1:${(secrets.address() as AddressInfo).port}/`, AWS_REGION: 'cn-north-1',
+      });
+      const credentials = () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret', sessionToken: 'test-token' });
+      const rt = { ...reportRuntime(config, { s3: s3.client, athena: new AthenaClient({ region: 'cn-north-1' }), ses, credentials }, () => NOW), engine };
+      // Act
+      const summary = await createWeeklyReportHandler(() => rt)({ period: 'previous-week' });
+      // Assess
+      expect(summary.scopes.map((sc) => [sc.scope, sc.ok])).toEqual([['ALL', true], ['JL', true]]);
+      expect(smtp.received.map((m) => [...m.rcptTo].sort())).toEqual([[...EXEC].sort(), JL]);
+      expect(smtp.received[0]!.parsed.attachments.map((a) => a.filename)).toEqual(['telco-kpi_2026-W47_ALL.xlsx']);
+      expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
+      expect(requests[0]!.headers['x-amz-security-token']).toBe('test-token');
+      expect(requests[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/cn-north-1\/secretsmanager\/aws4_request, /);
+      expect(JSON.parse(requests[0]!.body)).toEqual({ SecretId: secretArn });
+    } finally {
+      await new Promise((resolve) => secrets.close(resolve));
+      await smtp.close();
+    }
+  });
+
   it('mails the month\'s incentive tally to HR only, once, with the bundled plans', async () => {
     // Prepare
     const rt = { ...reportRuntime(reportConfig('incentives', env(`telco-kpi-reports-${bucketCount}`)), { s3: s3.client, athena: new AthenaClient({ region: 'ap-southeast-1' }), ses }, () => NOW), engine };
@@ -232,6 +274,12 @@ describe('scheduled report handlers over an s3rver lake, DuckDB for Athena, SES 
     expect(recipients(mails[0]!)).toEqual(HR);
     expect(mails[0]!.attachments.map((a) => a.filename)).toEqual(['incentives-2026-11.xlsx']);
     expect(await rt.store.list('reports/2026-11/incentives/')).toEqual(['reports/2026-11/incentives/incentives.json', 'reports/2026-11/incentives/incentives.xlsx']);
+    // In the bucket, everything of the HR tally is under hr/, the prefix only the incentives role reaches.
+    const bucket = new S3ObjectStore(s3.client, { bucket: `telco-kpi-reports-${bucketCount}` });
+    const keys = await bucket.list('');
+    expect(keys).toContain('hr/reports/2026-11/incentives/incentives.xlsx');
+    expect(keys.filter((k) => k.includes('/deliveries/')).every((k) => k.startsWith('hr/runs/incentives/2026-11/'))).toBe(true);
+    expect(keys.filter((k) => !k.startsWith('hr/'))).toEqual([]);
     await expect(handler({ period: '2026-W47' })).rejects.toThrow(/incentives are monthly/);
   });
 });
@@ -245,6 +293,7 @@ describe('report function configuration from the environment', () => {
     expect(config.settings.recipients.weekly.map((l) => [l.scope, l.lang])).toEqual([['ALL', 'zh-CN'], ['JL', 'zh-CN']]);
     expect(config.settings.freshness.week).toEqual({ mode: 'wait', deadlineHours: 12 });
     expect(config.mailLinkSeconds).toBe(604_800);
+    expect(config.mail).toEqual({ transport: 'ses' });
   });
 
   it.each([
@@ -253,6 +302,8 @@ describe('report function configuration from the environment', () => {
     ['a bad address inside the JSON', { REPORT_RECIPIENTS: '[{"name":"x","scope":"ALL","to":["not-an-address"]}]' }, /REPORT_RECIPIENTS \(recipients\.weekly\.0\.to\.0\): an e-mail address/],
     ['an unknown province', { EXPECTED_PROVINCES: 'JL,XX' }, /EXPECTED_PROVINCES \(provinces\.1\)/],
     ['a missing bucket', { REPORTS_BUCKET: ' ' }, /REPORTS_BUCKET is not set/],
+    ['an unknown mail transport', { MAIL_TRANSPORT: 'pigeon' }, /MAIL_TRANSPORT is 'pigeon'; expected ses or smtp/],
+    ['the relay without its secret', { MAIL_TRANSPORT: 'smtp', SECRETS_MANAGER_ENDPOINT: 'https://secretsmanager.cn-north-1.amazonaws.com.cn', AWS_REGION: 'cn-north-1' }, /SMTP_SECRET_ARN is not set/],
   ])('fails the cold start on %s, naming the variable', (_what, change, message) => {
     expect(() => reportConfig('weekly', { ...base, ...change })).toThrow(ConfigError);
     expect(() => reportConfig('weekly', { ...base, ...change })).toThrow(message);
