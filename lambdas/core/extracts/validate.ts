@@ -880,7 +880,7 @@ function canonicalDateBytes(b: Buffer, s: number, e: number): boolean {
   if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
   const m = m1 * 10 + m2;
   const day = d1 * 10 + d2;
-  return m >= 1 && m <= 12 && day >= 1 && day <= daysIn(y, m);
+  return y >= MIN_YEAR && y <= MAX_YEAR && m >= 1 && m <= 12 && day >= 1 && day <= daysIn(y, m);
 }
 
 /** Digits (no leading zero unless alone), optionally `.` and 1–2 digits: what money() returns unchanged. */
@@ -961,6 +961,19 @@ function readDate(v: string): [number, number, number, number] | undefined {
   return [y0 * 1000 + y1 * 100 + y2 * 10 + y3, month, day, i];
 }
 
+/**
+ * Years a date or timestamp may have: rosters go back to staff hired in the last century, and
+ * anything outside is a typo (0026 for 2026) or a placeholder (9999-12-31) that would be stored
+ * as another year or break the day arithmetic.
+ */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2099;
+
+function badYear(v: string, y: number): Bad | undefined {
+  if (y >= MIN_YEAR && y <= MAX_YEAR) return undefined;
+  return new Bad(`'${v}' has the year ${String(y).padStart(4, '0')}; expected a year from ${MIN_YEAR} to ${MAX_YEAR}`);
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : `${n}`;
 }
@@ -969,6 +982,8 @@ function checkDate(v: string): string | Bad {
   const d = readDate(v);
   if (!d || d[3] !== v.length) return new Bad(`'${v}' is not a date; use YYYY-MM-DD, e.g. 2026-11-18`);
   const [y, m, day] = d;
+  const year = badYear(v, y);
+  if (year) return year;
   if (m < 1 || m > 12 || day < 1 || day > daysIn(y, m)) return new Bad(`'${v}' is not a real day; use YYYY-MM-DD, e.g. 2026-11-18`);
   return v.length === 10 && v.charCodeAt(4) === 45 ? v : `${y}-${pad2(m)}-${pad2(day)}`;
 }
@@ -982,6 +997,8 @@ function checkMonth(v: string): string | Bad {
     if (d && d[3] === v.length && d[2] === 1) [y, m] = [d[0], d[1]];
   }
   if (y < 0) return new Bad(`'${v}' is not a month; use YYYY-MM, e.g. 2026-11`);
+  const year = badYear(v, y);
+  if (year) return year;
   if (m < 1 || m > 12) return new Bad(`'${v}' is not a real month; use YYYY-MM with a month 01–12`);
   return `${y}-${pad2(m)}`;
 }
@@ -1038,6 +1055,8 @@ function checkTimestamp(v: string): string | Bad {
       offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
     } else return bad();
   }
+  const year = badYear(v, y);
+  if (year) return year;
   if (mo < 1 || mo > 12 || day < 1 || day > daysIn(y, mo) || h > 23 || mi > 59 || s > 59) {
     return new Bad(`'${v}' is not a real time; use ISO 8601 like 2026-11-18 09:30:00`);
   }
