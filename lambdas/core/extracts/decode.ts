@@ -11,12 +11,21 @@ export interface DecodedTable {
   delimiter?: ',' | '\t';
 }
 
-/** The bytes cannot be read as a table; `row` is the data row (1-based) when known, else 0. */
+/**
+ * The bytes cannot be read as a table; `row` is the data row (1-based) when known, else 0, and
+ * `column` the header name of the cell when one cell is to blame.
+ */
 export class DecodeError extends TelcoKpiError {
-  constructor(message: string, readonly row = 0, options?: { cause?: unknown }) {
+  constructor(message: string, readonly row = 0, options?: { cause?: unknown; column?: string }) {
     super(message, options);
+    this.column = options?.column ?? '';
   }
+
+  readonly column: string;
 }
+
+/** A cell that has no text form (a date cell whose number is not a date); decodeXlsx adds where it is. */
+class CellError extends Error {}
 
 const QUOTE = 34;
 const LF = 10;
@@ -318,7 +327,15 @@ export async function decodeXlsx(bytes: Uint8Array): Promise<TableSource> {
     const row = sheet.getRow(r);
     const cells: string[] = [];
     const count = row.cellCount;
-    for (let c = 1; c <= count; c++) cells.push(cellText(row.getCell(c).value));
+    for (let c = 1; c <= count; c++) {
+      try {
+        cells.push(cellText(row.getCell(c).value));
+      } catch (error) {
+        if (!(error instanceof CellError)) throw error;
+        const column = r === 1 ? '' : (records[0]?.[c - 1]?.trim() || columnLetters(c));
+        throw new DecodeError(error.message, r - 1, { column });
+      }
+    }
     records.push(cells);
   }
   dropTrailingEmptyRows(records);
@@ -349,9 +366,19 @@ function cellText(value: ExcelJS.CellValue | undefined): string {
 
 /** A date cell: `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` when it has a time (spreadsheet wall-clock time). */
 function dateText(date: Date): string {
+  if (Number.isNaN(date.getTime())) {
+    throw new CellError('the cell is formatted as a date but holds a number too large to be one; type the date as text, YYYY-MM-DD');
+  }
   const iso = date.toISOString();
   if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0) return iso.slice(0, 10);
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** Spreadsheet column letters of a 1-based column number (1 → A, 16384 → XFD). */
+export function columnLetters(n: number): string {
+  let letters = '';
+  for (let c = n; c > 0; c = Math.floor((c - 1) / 26)) letters = String.fromCharCode(65 + ((c - 1) % 26)) + letters;
+  return letters;
 }
 
 /** A number as plain decimal text (no exponent), with binary floating-point noise removed. */
