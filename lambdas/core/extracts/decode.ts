@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { TelcoKpiError } from '../errors.js';
+import { inflateCounting, isZip64, zipEntries } from './xlsx-zip.js';
 
 export interface DecodedTable {
   header: string[];
@@ -16,12 +17,15 @@ export interface DecodedTable {
  * `column` the header name of the cell when one cell is to blame.
  */
 export class DecodeError extends TelcoKpiError {
-  constructor(message: string, readonly row = 0, options?: { cause?: unknown; column?: string }) {
+  constructor(message: string, readonly row = 0, options?: { cause?: unknown; column?: string; value?: string }) {
     super(message, options);
     this.column = options?.column ?? '';
+    this.value = options?.value ?? '';
   }
 
   readonly column: string;
+  /** The offending cell's text, when one cell is to blame. */
+  readonly value: string;
 }
 
 /** A cell that has no text form (a date cell whose number is not a date); decodeXlsx adds where it is. */
@@ -311,33 +315,96 @@ function dropTrailingEmptyRows(rows: string[][]): void {
   while (rows.length > 0 && isEmptyRow(rows[rows.length - 1]!)) rows.pop();
 }
 
-/** First sheet of an XLSX workbook, cells as the text forms the validator reads. */
-export async function decodeXlsx(bytes: Uint8Array): Promise<TableSource> {
+/**
+ * What an .xlsx extract may hold. The workbook is loaded whole (all sheets), and its memory grows
+ * with both its inflated XML and its rows: a 100,000-row sales sheet (64 MB of XML) peaks near
+ * 0.9 GB, within the ingest function's 2 GB. Bigger extracts go as CSV, which is read from its
+ * bytes without such limits.
+ */
+export const XLSX_LIMITS = {
+  /** Sum of the inflated sizes of the zip's parts. */
+  inflatedBytes: 100 * 2 ** 20,
+  /** Data rows (the header not counted), over all sheets. */
+  rows: 100_000,
+  /** The last column a non-empty cell may be in (IV, as in Excel 2003). */
+  columns: 256,
+};
+
+export type XlsxLimits = typeof XLSX_LIMITS;
+
+const CSV_INSTEAD = 'save it as CSV UTF-8, which has no such limit';
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+}
+
+/**
+ * Checks the limits that can be read before loading: the inflated size the zip directory claims,
+ * then (inflating part by part and keeping only counts) the real inflated size and the rows.
+ */
+async function checkXlsxSize(bytes: Buffer, limits: XlsxLimits): Promise<void> {
+  const entries = zipEntries(bytes);
+  if (!entries) return;
+  const tooBig = (size: number) => new DecodeError(`the workbook inflates to ${size >= 2 ** 32 ? 'more than 4 GB' : megabytes(size)}; `
+    + `an .xlsx extract may inflate to at most ${megabytes(limits.inflatedBytes)}: ${CSV_INSTEAD}`);
+  if (entries.some(isZip64)) throw tooBig(2 ** 32);
+  const claimed = entries.reduce((sum, e) => sum + e.size, 0);
+  if (claimed > limits.inflatedBytes) throw tooBig(claimed);
+  let inflated = 0;
+  let rows = 0;
+  for (const entry of entries) {
+    const counted = await inflateCounting(bytes, entry, limits.inflatedBytes - inflated, /^xl\/worksheets\/[^/]+\.xml$/.test(entry.name));
+    inflated += counted.bytes;
+    if (inflated > limits.inflatedBytes) throw tooBig(Math.max(inflated, claimed));
+    rows += counted.rows;
+  }
+  if (rows - 1 > limits.rows) throw tooManyRows(rows - 1, limits);
+}
+
+function tooManyRows(rows: number, limits: XlsxLimits): DecodeError {
+  return new DecodeError(`the workbook has ${rows} data rows; an .xlsx extract may have at most ${limits.rows} rows: ${CSV_INSTEAD}`);
+}
+
+/**
+ * First sheet of an XLSX workbook, cells as the text forms the validator reads. Only the cells
+ * that hold something are read; a row is as long as its last non-empty cell (at most the header).
+ */
+export async function decodeXlsx(bytes: Uint8Array, limits: XlsxLimits = XLSX_LIMITS): Promise<TableSource> {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  await checkXlsxSize(buffer, limits);
   const workbook = new ExcelJS.Workbook();
   try {
-    await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
+    await workbook.xlsx.load(buffer as unknown as ExcelJS.Buffer);
   } catch (error) {
     throw new DecodeError('the file is not a readable Excel workbook (.xlsx); open it in Excel and save it again, or save it as CSV', 0, { cause: error });
   }
   const sheet = workbook.worksheets[0];
   if (!sheet) throw new DecodeError('the workbook has no sheets; expected the extract on the first sheet');
   const records: string[][] = [];
-  const rowCount = sheet.rowCount;
-  for (let r = 1; r <= rowCount; r++) {
-    const row = sheet.getRow(r);
+  sheet.eachRow((row, r) => {
+    if (r - 1 > limits.rows) throw tooManyRows(sheet.rowCount - 1, limits);
+    while (records.length < r - 1) records.push([]);
     const cells: string[] = [];
-    const count = row.cellCount;
-    for (let c = 1; c <= count; c++) {
+    row.eachCell((cell, c) => {
+      const column = r === 1 ? '' : (records[0]?.[c - 1]?.trim() || columnLetters(c));
+      if (c > limits.columns) {
+        const text = cellText(cell.value);
+        if (text.trim() === '') return;
+        throw new DecodeError(`the cell ${columnLetters(c)}${r} is beyond column ${columnLetters(limits.columns)}; an extract may have at most ${limits.columns} columns: `
+          + 'delete the cells right of the extract\'s columns, or save it as CSV UTF-8', r - 1, { column, value: text.slice(0, 40) });
+      }
+      let text: string;
       try {
-        cells.push(cellText(row.getCell(c).value));
+        text = cellText(cell.value);
       } catch (error) {
         if (!(error instanceof CellError)) throw error;
-        const column = r === 1 ? '' : (records[0]?.[c - 1]?.trim() || columnLetters(c));
         throw new DecodeError(error.message, r - 1, { column });
       }
-    }
+      while (cells.length < c - 1) cells.push('');
+      cells.push(text);
+    });
     records.push(cells);
-  }
+  });
   dropTrailingEmptyRows(records);
   const header = (records.shift() ?? []).map((cell) => cell.trim());
   while (header.length > 0 && header[header.length - 1] === '') header.pop();

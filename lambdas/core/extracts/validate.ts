@@ -104,7 +104,7 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     source = await openTable(name.file, input.bytes);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    problems.add(error.row, error.column, '', error.message);
+    problems.add(error.row, error.column, error.value, error.message);
     return finish();
   }
   receipt.encoding = source.encoding;
@@ -117,7 +117,7 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     return finish(validator.run(source, receipt));
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    problems.add(error.row, error.column, '', error.message);
+    problems.add(error.row, error.column, error.value, error.message);
     return finish();
   }
 }
