@@ -60,7 +60,8 @@ const EMPTY_ALLOWED: ReadonlySet<ExtractType> = new Set(['sales', 'service']);
 const MAX_INTEGER: Partial<Record<ExtractType, Record<string, number>>> = { service: { satisfaction: 5 } };
 
 class Bad {
-  constructor(readonly message: string) {}
+  /** `shown`: the value as the receipt shows it, when the raw text would mislead (hidden characters). */
+  constructor(readonly message: string, readonly shown?: string) {}
 }
 
 type Check = (value: string) => string | Bad;
@@ -201,10 +202,10 @@ class RowValidator {
           values[k] = column.default ?? '';
           continue;
         }
-        const result = check(raw);
+        const result = hiddenCharacter(raw) ?? check(raw);
         if (typeof result === 'string') values[k] = result;
         else {
-          problems.add(rowNo, this.columns[k]!.name, raw, result.message);
+          problems.add(rowNo, this.columns[k]!.name, result.shown ?? raw, result.message);
           failedNow.add(k);
           values[k] = '';
         }
@@ -822,7 +823,7 @@ function fastCell(column: ColumnDecl, table: ExtractType): FastCell {
       // UTF-8 bytes ≥ UTF-16 units, so a short byte run is within the limit; quotes, commas and
       // line breaks never reach here (the record reader leaves such rows to the text path).
       const max = type.maxLength ?? Infinity;
-      return { bytes: (_b, s, e) => e - s <= max, check };
+      return { bytes: (b, s, e) => e - s <= max && plainBytes(b, s, e), check };
     }
     case 'code': {
       const byShape = new Map<number, (CodeMatch & { key: Buffer })[]>();
@@ -904,8 +905,8 @@ function checkFor(column: ColumnDecl, table: ExtractType): Check {
   switch (type.kind) {
     case 'string': {
       const max = type.maxLength ?? Infinity;
-      if (column.name === 'operator') return (v) => (v.length > max ? tooLong(v, max) : v.toLowerCase() === 'self' ? 'self' : v);
-      return (v) => (v.length > max ? tooLong(v, max) : v);
+      if (column.name === 'operator') return (v) => (v.length > max ? tooLong(v, max) : hiddenCharacter(v) ?? (v.toLowerCase() === 'self' ? 'self' : v));
+      return (v) => (v.length > max ? tooLong(v, max) : hiddenCharacter(v) ?? v);
     }
     case 'code': return codeCheck(type.list);
     case 'date': return checkDate;
@@ -914,6 +915,50 @@ function checkFor(column: ColumnDecl, table: ExtractType): Check {
     case 'money': return type.signed ? checkSignedMoney : checkMoney;
     case 'integer': return integerCheck(type.min, MAX_INTEGER[table]?.[column.name]);
   }
+}
+
+/**
+ * Characters no extract cell may hold: C0/C1 controls (also tab and line breaks), DEL, the byte
+ * order mark, zero-width and bidirectional controls, line/paragraph separators, and U+FFFD (the
+ * mark of text already damaged by a wrong encoding). They are invisible in Excel, would be stored
+ * inside ids and names, and bidi overrides make a receipt or report show other text than stored.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const HIDDEN = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFD]/;
+const HIDDEN_ALL = new RegExp(HIDDEN.source, 'g');
+
+const HIDDEN_NAMES: Record<number, string> = {
+  0x00: 'NUL', 0x07: 'BEL', 0x08: 'BACKSPACE', 0x09: 'TAB', 0x0a: 'LINE FEED', 0x0d: 'CARRIAGE RETURN', 0x1b: 'ESC', 0x7f: 'DEL',
+  0x200b: 'ZERO WIDTH SPACE', 0x200c: 'ZERO WIDTH NON-JOINER', 0x200d: 'ZERO WIDTH JOINER', 0x200e: 'LEFT-TO-RIGHT MARK', 0x200f: 'RIGHT-TO-LEFT MARK',
+  0x2028: 'LINE SEPARATOR', 0x2029: 'PARAGRAPH SEPARATOR', 0x202a: 'LEFT-TO-RIGHT EMBEDDING', 0x202b: 'RIGHT-TO-LEFT EMBEDDING',
+  0x202c: 'POP DIRECTIONAL FORMATTING', 0x202d: 'LEFT-TO-RIGHT OVERRIDE', 0x202e: 'RIGHT-TO-LEFT OVERRIDE',
+  0x2066: 'LEFT-TO-RIGHT ISOLATE', 0x2067: 'RIGHT-TO-LEFT ISOLATE', 0x2068: 'FIRST STRONG ISOLATE', 0x2069: 'POP DIRECTIONAL ISOLATE',
+  0xfeff: 'BYTE ORDER MARK', 0xfffd: 'REPLACEMENT CHARACTER',
+};
+
+const codePoint = (c: number): string => `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** A Bad naming the first hidden character of `v` (the value shown with each as `<U+XXXX>`), else undefined. */
+function hiddenCharacter(v: string): Bad | undefined {
+  const at = v.search(HIDDEN);
+  if (at < 0) return undefined;
+  const c = v.charCodeAt(at);
+  const name = HIDDEN_NAMES[c] ? ` (${HIDDEN_NAMES[c]})` : '';
+  const shown = v.replace(HIDDEN_ALL, (h) => `<${codePoint(h.charCodeAt(0))}>`);
+  const fix = c === 0xfffd
+    ? 'the text was damaged when it was converted from another encoding: export it again and save it as CSV UTF-8'
+    : 'delete it (retype the cell, or use Excel\'s CLEAN function on the column)';
+  const what = c === 0xfffd ? '' : 'an invisible control character ';
+  return new Bad(`'${shown}' holds ${what}${codePoint(c)}${name} at position ${at + 1}; ${fix}`, shown);
+}
+
+/** False when the UTF-8 bytes may hold a hidden character (any control byte, or a lead byte of one of them). */
+function plainBytes(b: Buffer, s: number, e: number): boolean {
+  for (let j = s; j < e; j++) {
+    const c = b[j]!;
+    if (c < 0x20 || c === 0x7f || c === 0xc2 || c === 0xd8 || c === 0xe2 || c === 0xef) return false;
+  }
+  return true;
 }
 
 function tooLong(v: string, max: number): Bad {
