@@ -149,7 +149,44 @@ function decodeText(bytes: Uint8Array): { text?: string; buffer: Buffer; start: 
   if (text.includes('\uFFFD')) {
     throw new DecodeError('the file is neither UTF-8 nor GB18030/GBK text; save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
   }
+  const chinese = gbCharacterMix(buffer);
+  if (chinese.common < chinese.total * MIN_COMMON_SHARE) {
+    const share = Math.round((100 * (chinese.total - chinese.common)) / chinese.total);
+    throw new DecodeError(`the file is not UTF-8, and read as GB18030/GBK ${share}% of its ${chinese.total} Chinese characters are rare ones `
+      + `(such as '${chinese.rare}'), which Chinese text seldom has: it was probably saved in another encoding (Big5, Shift-JIS, Latin-1…); save it as "CSV UTF-8"`);
+  }
   return { text, buffer, start: 0, encoding: 'gb18030' };
+}
+
+/**
+ * Share of a GB18030 file's characters that must be common ones (the GB2312 set: its hanzi and
+ * symbols). Chinese text is >99.9% GB2312 (rare name characters aside); bytes of Big5, Shift-JIS
+ * or Latin-1 text read as GBK land mostly outside it (Big5's common hanzi ~40% inside).
+ */
+const MIN_COMMON_SHARE = 0.8;
+
+/**
+ * Walks GB18030 bytes: the multi-byte characters, how many are common (lead byte 0xA1–0xA9 or
+ * 0xB0–0xF7, trail byte 0xA1–0xFE: GB2312's symbols and hanzi) and a few rare ones as text.
+ */
+function gbCharacterMix(bytes: Buffer): { total: number; common: number; rare: string } {
+  let total = 0;
+  let common = 0;
+  let rare = '';
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const trail = bytes[i + 1] ?? 0;
+    const size = trail >= 0x30 && trail <= 0x39 ? 4 : 2;
+    total++;
+    if (size === 2 && trail >= 0xa1 && trail <= 0xfe && ((lead >= 0xb0 && lead <= 0xf7) || (lead >= 0xa1 && lead <= 0xa9))) common++;
+    else if (rare.length < 6) rare += iconv.decode(bytes.subarray(i, i + size), 'gb18030');
+    i += size;
+  }
+  return { total, common, rare };
 }
 
 /** Tab when the header line holds more tabs than commas, else comma. */
