@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { codeLookup, type CodeList } from './codes.js';
 import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
-import { shanghaiDateTime, shanghaiDay } from '../period.js';
+import { addDays, shanghaiDateTime, shanghaiDay } from '../period.js';
 import { headerLookup, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
 
 export interface Problem {
@@ -134,6 +134,44 @@ class ProblemList {
 
 interface FilePeriod { province: string; day?: string; month?: string }
 
+/**
+ * How far a service file's timestamps may be from its day. The reports read each day's tickets
+ * from the files of that day and the days either side (a ticket opened late on the 17th may come
+ * in the 18th's file), so an opened_at outside the file's day ±1 (Asia/Shanghai) would be counted
+ * in no report. A first response or resolution may come later (an export or a corrected re-upload
+ * carries the ticket's later state) but not by more than 90 days: further is a wrong year or month.
+ */
+export const OPENED_WINDOW_DAYS = 1;
+export const LATER_WINDOW_DAYS = 90;
+
+/** Bounds, as canonical UTC text (compared as strings), of a daily file's timestamps. */
+interface TimeWindow {
+  day: string;
+  /** First and last allowed Shanghai day of opened_at, and the UTC text bounds [from, to). */
+  openedFirst: string;
+  openedLast: string;
+  openedFrom: string;
+  openedTo: string;
+  /** Last allowed Shanghai day of first_response_at/resolved_at, and the exclusive UTC bound. */
+  laterLast: string;
+  laterTo: string;
+}
+
+/** Midnight Asia/Shanghai at the start of `day`, as canonical UTC text. */
+const shanghaiMidnightUtc = (day: string): string => `${addDays(day, -1)} 16:00:00`;
+
+function timeWindow(day: string | undefined): TimeWindow | undefined {
+  if (day === undefined) return undefined;
+  const openedFirst = addDays(day, -OPENED_WINDOW_DAYS);
+  const openedLast = addDays(day, OPENED_WINDOW_DAYS);
+  const laterLast = addDays(day, LATER_WINDOW_DAYS);
+  return {
+    day, openedFirst, openedLast, laterLast,
+    openedFrom: shanghaiMidnightUtc(openedFirst), openedTo: shanghaiMidnightUtc(addDays(openedLast, 1)),
+    laterTo: shanghaiMidnightUtc(addDays(laterLast, 1)),
+  };
+}
+
 /** Checks every row and builds the canonical CSV (undefined when anything is wrong). */
 const NONE_FAILED: ReadonlySet<number> = new Set();
 
@@ -142,6 +180,7 @@ class RowValidator {
   /** Columns of the row being checked whose own cell check failed. */
   private failed: ReadonlySet<number> = NONE_FAILED;
   private readonly index: Record<string, number>;
+  private readonly window: TimeWindow | undefined;
 
   constructor(
     private readonly table: TableDecl,
@@ -151,6 +190,7 @@ class RowValidator {
   ) {
     this.columns = table.columns;
     this.index = Object.fromEntries(table.columns.map((c, i) => [c.name, i]));
+    this.window = table.name === 'service' ? timeWindow(file.day) : undefined;
   }
 
   run(source: TableSource, receipt: Receipt): Uint8Array | undefined {
@@ -308,7 +348,7 @@ class RowValidator {
     outputIdx: readonly number[],
     quoted: readonly boolean[],
   ): ((at: number, rowNo: number) => number) | undefined {
-    const { table, columns, file } = this;
+    const { table, columns, file, window } = this;
     if (!columns.some((c) => c.required && !c.derived)) return undefined;
     const b = source.bytes;
     const N = b.length;
@@ -427,9 +467,10 @@ class RowValidator {
       }
       if (rule.openedAt >= 0) {
         const opened = val(rule.openedAt);
+        if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
         for (const k of [rule.firstResponse, rule.resolved]) {
           const v = val(k);
-          if (v !== '' && v < opened) return -1;
+          if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
         }
       }
       if (rule.end >= 0) {
@@ -562,8 +603,19 @@ class RowValidator {
       else if (looksLikeIdCard(id)) this.flag(v, row, i.customer, `'${id}' looks like an ID-card number; customer_id must be the pseudonymous customer id, never an ID-card number`);
     }
     if (i.openedAt >= 0) {
+      const w = this.window;
+      const opened = v[i.openedAt]!;
+      if (w && opened !== '' && (opened < w.openedFrom || opened >= w.openedTo)) {
+        this.flag(v, row, i.openedAt, `'${opened}' (UTC) is ${openedDate(opened)} in Asia/Shanghai, more than a day from the file's day ${w.day}; `
+          + `opened_at must be from ${w.openedFirst} to ${w.openedLast}: put a ticket of another day in that day's file, or check the year and month`);
+      }
       for (const k of [i.firstResponse, i.resolved]) {
-        if (v[k] !== '' && v[k]! < v[i.openedAt]!) this.flag(v, row, k, `'${v[k]}' (UTC) is before opened_at ${v[i.openedAt]} (UTC); ${this.columns[k]!.name} cannot be earlier than opened_at`, i.openedAt);
+        const name = this.columns[k]!.name;
+        if (v[k] !== '' && v[k]! < opened) this.flag(v, row, k, `'${v[k]}' (UTC) is before opened_at ${opened} (UTC); ${name} cannot be earlier than opened_at`, i.openedAt);
+        else if (w && v[k] !== '' && v[k]! >= w.laterTo) {
+          this.flag(v, row, k, `'${v[k]}' (UTC) is ${openedDate(v[k]!)} in Asia/Shanghai, more than ${LATER_WINDOW_DAYS} days after the file's day ${w.day}; `
+            + `${name} must be by ${w.laterLast}: check the year and month`);
+        }
       }
     }
     if (i.end >= 0 && v[i.end] !== '' && v[i.end]! < v[i.start]!) {
