@@ -1,6 +1,7 @@
 /** Turns uploaded bytes (CSV in UTF-8/GB18030, comma or tab; or XLSX) into a header and rows of text. */
 import ExcelJS from 'exceljs';
 import { isUtf8 } from 'node:buffer';
+import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { TelcoKpiError } from '../errors.js';
 import { inflateCounting, isZip64, zipEntries } from './xlsx-zip.js';
@@ -353,10 +354,10 @@ function dropTrailingEmptyRows(rows: string[][]): void {
 }
 
 /**
- * What an .xlsx extract may hold. The workbook is loaded whole (all sheets), and its memory grows
- * with both its inflated XML and its rows: a 100,000-row sales sheet (64 MB of XML) peaks near
- * 0.9 GB, within the ingest function's 2 GB. Bigger extracts go as CSV, which is read from its
- * bytes without such limits.
+ * What an .xlsx extract may hold. The first sheet's rows are kept as text while the workbook is
+ * streamed, so memory grows with the rows and the text in them: a 100,000-row sales sheet (60 MB
+ * of XML) peaks near 0.4 GB, and 300 MB of XML in long cells near 1.1 GB, of the ingest
+ * function's 2 GB. Bigger extracts go as CSV, which is read from its bytes without such limits.
  */
 export const XLSX_LIMITS = {
   /** Sum of the inflated sizes of the zip's parts. */
@@ -403,45 +404,21 @@ function tooManyRows(rows: number, limits: XlsxLimits): DecodeError {
 }
 
 /**
- * First sheet of an XLSX workbook, cells as the text forms the validator reads. Only the cells
- * that hold something are read; a row is as long as its last non-empty cell (at most the header).
+ * First sheet of an XLSX workbook, cells as the text forms the validator reads. The workbook is
+ * read as a stream (exceljs' WorkbookReader): only the first sheet's rows are kept, as text, and
+ * only the cells that hold something; a row is as long as its last non-empty cell.
  */
 export async function decodeXlsx(bytes: Uint8Array, limits: XlsxLimits = XLSX_LIMITS): Promise<TableSource> {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   await checkXlsxSize(buffer, limits);
-  const workbook = new ExcelJS.Workbook();
+  let records: string[][] | undefined;
   try {
-    await workbook.xlsx.load(buffer as unknown as ExcelJS.Buffer);
+    records = await readFirstSheet(buffer, limits);
   } catch (error) {
+    if (error instanceof DecodeError) throw error;
     throw new DecodeError('the file is not a readable Excel workbook (.xlsx); open it in Excel and save it again, or save it as CSV', 0, { cause: error });
   }
-  const sheet = workbook.worksheets[0];
-  if (!sheet) throw new DecodeError('the workbook has no sheets; expected the extract on the first sheet');
-  const records: string[][] = [];
-  sheet.eachRow((row, r) => {
-    if (r - 1 > limits.rows) throw tooManyRows(sheet.rowCount - 1, limits);
-    while (records.length < r - 1) records.push([]);
-    const cells: string[] = [];
-    row.eachCell((cell, c) => {
-      const column = r === 1 ? '' : (records[0]?.[c - 1]?.trim() || columnLetters(c));
-      if (c > limits.columns) {
-        const text = cellText(cell.value);
-        if (text.trim() === '') return;
-        throw new DecodeError(`the cell ${columnLetters(c)}${r} is beyond column ${columnLetters(limits.columns)}; an extract may have at most ${limits.columns} columns: `
-          + 'delete the cells right of the extract\'s columns, or save it as CSV UTF-8', r - 1, { column, value: text.slice(0, 40) });
-      }
-      let text: string;
-      try {
-        text = cellText(cell.value);
-      } catch (error) {
-        if (!(error instanceof CellError)) throw error;
-        throw new DecodeError(error.message, r - 1, { column });
-      }
-      while (cells.length < c - 1) cells.push('');
-      cells.push(text);
-    });
-    records.push(cells);
-  });
+  if (!records) throw new DecodeError('the workbook has no sheets; expected the extract on the first sheet');
   dropTrailingEmptyRows(records);
   const header = (records.shift() ?? []).map((cell) => cell.trim());
   while (header.length > 0 && header[header.length - 1] === '') header.pop();
@@ -453,6 +430,60 @@ export async function decodeXlsx(bytes: Uint8Array, limits: XlsxLimits = XLSX_LI
       records.forEach((cells, i) => visit(cells, i + 1));
     },
   };
+}
+
+/** What the stream reader knows of the workbook once its workbook part is read (not in exceljs' types). */
+interface ReaderModel {
+  model?: { sheets?: { name?: string }[] };
+}
+
+/**
+ * The first sheet's rows as text (undefined when the workbook has no sheet). The first sheet is
+ * the first in the workbook's order, by name; when the workbook part comes after the sheets (not
+ * as Excel writes it), the first sheet in the file.
+ */
+async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<string[][] | undefined> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
+    sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore',
+  });
+  let records: string[][] | undefined;
+  for await (const sheet of reader) {
+    const firstName = (reader as unknown as ReaderModel).model?.sheets?.[0]?.name;
+    const keep = records === undefined && (firstName === undefined || (sheet as unknown as { name?: string }).name === firstName);
+    const rows: string[][] = [];
+    for await (const row of sheet) {
+      if (!keep) continue;
+      addRow(rows, row, limits);
+    }
+    if (keep) records = rows;
+  }
+  return records;
+}
+
+/** Appends one sheet row (row.number is 1-based, the header being row 1) as text cells, after empty rows for any gap. */
+function addRow(records: string[][], row: ExcelJS.Row, limits: XlsxLimits): void {
+  const r = row.number;
+  if (r - 1 > limits.rows) throw tooManyRows(r - 1, limits);
+  while (records.length < r - 1) records.push([]);
+  const cells: string[] = [];
+  row.eachCell((cell, c) => {
+    const column = r === 1 ? '' : (records[0]?.[c - 1]?.trim() || columnLetters(c));
+    let text: string;
+    try {
+      text = cellText(cell.value);
+    } catch (error) {
+      if (!(error instanceof CellError)) throw error;
+      throw new DecodeError(error.message, r - 1, { column });
+    }
+    if (c > limits.columns) {
+      if (text.trim() === '') return;
+      throw new DecodeError(`the cell ${columnLetters(c)}${r} is beyond column ${columnLetters(limits.columns)}; an extract may have at most ${limits.columns} columns: `
+        + 'delete the cells right of the extract\'s columns, or save it as CSV UTF-8', r - 1, { column, value: text.slice(0, 40) });
+    }
+    while (cells.length < c - 1) cells.push('');
+    cells.push(text);
+  });
+  records[r - 1] = cells;
 }
 
 function cellText(value: ExcelJS.CellValue | undefined): string {
