@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, decodeXlsx, XLSX_LIMITS } from '../../lambdas/core/extracts/decode.js';
@@ -41,6 +42,32 @@ function claimSizes(zip: Uint8Array, size: number): Uint8Array {
     out.writeUInt32LE(size, at + 24);
   }
   return new Uint8Array(out);
+}
+
+/** Two sheets whose workbook order (数据 first, as after dragging its tab) differs from their part names (数据 is sheet2.xml). */
+async function reorderedWorkbook(): Promise<Uint8Array> {
+  const book = new ExcelJS.Workbook();
+  book.addWorksheet('old').addRow(['old']);
+  const data = book.addWorksheet('数据');
+  data.addRow(['event_id', 'city']);
+  data.getRow(3).values = ['S1', '长春'];
+  const zip = await JSZip.loadAsync(await book.xlsx.writeBuffer());
+  const workbookXml = await zip.file('xl/workbook.xml')!.async('string');
+  const sheets = /<sheets>(<sheet [^>]*\/>)(<sheet [^>]*\/>)<\/sheets>/.exec(workbookXml)!;
+  zip.file('xl/workbook.xml', workbookXml.replace(sheets[0], `<sheets>${sheets[2]}${sheets[1]}</sheets>`));
+  return new Uint8Array(await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+}
+
+/** The same two sheets by hand, with inline strings and no shared strings part (exceljs' stream reader emits only one of them). */
+async function reorderedInlineWorkbook(): Promise<Uint8Array> {
+  const zip = await JSZip.loadAsync(await workbook(rowXml(1, ['old'])));
+  const ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  zip.file('xl/workbook.xml', `<?xml version="1.0" encoding="UTF-8"?><workbook ${ns} xmlns:r="${rel}"><sheets><sheet name="数据" sheetId="2" r:id="rId2"/><sheet name="old" sheetId="1" r:id="rId1"/></sheets></workbook>`);
+  zip.file('xl/_rels/workbook.xml.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    + `<Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${rel}/worksheet" Target="worksheets/sheet2.xml"/></Relationships>`);
+  zip.file('xl/worksheets/sheet2.xml', `<?xml version="1.0" encoding="UTF-8"?><worksheet ${ns}><sheetData>${rowXml(1, ['event_id', 'city'])}${rowXml(3, ['S1', '长春'])}</sheetData></worksheet>`);
+  return new Uint8Array(await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
 }
 
 const goodRow = (i: number) => ['S' + i, '2026-11-18', 'JL', '长春', 'C' + i, 'public', '', 'own_hall', '', '', 'mobile', 'e9-129', 'new', '129', '', ''];
@@ -103,5 +130,17 @@ describe('decodeXlsx limits', () => {
     // Assess
     expect(receipt.problems).toEqual([]);
     expect(receipt.rowsAccepted).toBe(10);
+  });
+
+  it.each([['as Excel saves it', reorderedWorkbook], ['by hand, without shared strings', reorderedInlineWorkbook]])('reads the first sheet in the workbook\'s order, not the first part in the zip, and keeps row numbers across empty rows (%s)', async (_, build) => {
+    // Prepare
+    const bytes = await build();
+    // Act
+    const table = await decodeXlsx(bytes);
+    const rows: string[][] = [];
+    table.forEachRow((cells) => rows.push([...cells]));
+    // Assess
+    expect(table.header).toEqual(['event_id', 'city']);
+    expect(rows).toEqual([['', ''], ['S1', '长春']]);
   });
 });

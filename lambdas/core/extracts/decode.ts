@@ -413,7 +413,7 @@ export async function decodeXlsx(bytes: Uint8Array, limits: XlsxLimits = XLSX_LI
   await checkXlsxSize(buffer, limits);
   let records: string[][] | undefined;
   try {
-    records = await readFirstSheet(buffer, limits);
+    records = await readFirstSheet(buffer, limits) ?? await loadFirstSheet(buffer, limits);
   } catch (error) {
     if (error instanceof DecodeError) throw error;
     throw new DecodeError('the file is not a readable Excel workbook (.xlsx); open it in Excel and save it again, or save it as CSV', 0, { cause: error });
@@ -457,6 +457,21 @@ async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<strin
     }
     if (keep) records = rows;
   }
+  return records;
+}
+
+/**
+ * The first sheet's rows from the workbook loaded whole: for the rare workbook whose first sheet
+ * the stream reader does not emit (exceljs drops sheets of some hand-made zips); the limits
+ * checked before keep its memory bounded.
+ */
+async function loadFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<string[][] | undefined> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(buffer as unknown as ExcelJS.Buffer);
+  const sheet = workbook.worksheets[0];
+  if (!sheet) return undefined;
+  const records: string[][] = [];
+  sheet.eachRow((row) => addRow(records, row, limits));
   return records;
 }
 
