@@ -1,6 +1,8 @@
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
 import { DecodeError, decodeXlsx, XLSX_LIMITS } from '../../lambdas/core/extracts/decode.js';
 import { validateExtract } from '../../lambdas/core/extracts/validate.js';
 
@@ -88,6 +90,8 @@ describe('decodeXlsx limits', () => {
       message: `the cell XFD2 is beyond column IV; an extract may have at most ${XLSX_LIMITS.columns} columns: delete the cells right of the extract's columns, or save it as CSV UTF-8`,
     }]);
     expect(process.memoryUsage().rss - before).toBeLessThan(300 * 2 ** 20);
+    // exceljs' stream reader parks a sheet read before the shared strings in a temp file: none is left behind
+    await vi.waitFor(() => expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`tmp-${process.pid}-`))).toEqual([]), { timeout: 2000 });
   });
 
   it('rejects a sheet with more data rows than the limit before loading it, saying to save it as CSV', async () => {

@@ -447,16 +447,24 @@ async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<strin
     sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore',
   });
   let records: string[][] | undefined;
+  // A problem found mid-sheet is thrown only once the reader is done: exceljs parks a sheet read
+  // before the shared strings in a temp file and removes it only when the sheet is read to the end.
+  let problem: unknown;
   for await (const sheet of reader) {
     const firstName = (reader as unknown as ReaderModel).model?.sheets?.[0]?.name;
     const keep = records === undefined && (firstName === undefined || (sheet as unknown as { name?: string }).name === firstName);
     const rows: string[][] = [];
     for await (const row of sheet) {
-      if (!keep) continue;
-      addRow(rows, row, limits);
+      if (!keep || problem !== undefined) continue;
+      try {
+        addRow(rows, row, limits);
+      } catch (error) {
+        problem = error;
+      }
     }
     if (keep) records = rows;
   }
+  if (problem !== undefined) throw problem;
   return records;
 }
 
