@@ -7,6 +7,7 @@
  * HR incentive tally (workbooks, its ledger, its mail links) under `hr/`, which only the
  * incentives function reaches and which has its own retention.
  */
+import { companionKey } from '../core/extracts/file-name.js';
 
 /** The lake's key prefix: these keys go to the curated bucket. */
 export const LAKE_PREFIX = 'lake/';
@@ -22,5 +23,6 @@ export const UPLOAD_RECORDS_PREFIX = `${LAKE_PREFIX}_uploads/`;
 
 /** The key of the record of one landing key. */
 export function uploadRecordKey(landingKey: string): string {
-  return `${UPLOAD_RECORDS_PREFIX}${landingKey}.json`;
+  // Shortened like the receipts beside the upload, so a landing key of any length S3 allows fits.
+  return companionKey(`${UPLOAD_RECORDS_PREFIX}${landingKey}`, '.json');
 }

@@ -2,7 +2,10 @@
  * Entry point: an extract uploaded to the landing bucket (EventBridge "Object Created"; a direct
  * S3 notification works too). Runs the same `ingestExtract` as the CLI: the upload is validated,
  * an accepted file replaces its Parquet partition in the lake, and the receipt is kept in the
- * store and written beside the upload (`<key>.receipt.json` / `.receipt.txt`) for the branch.
+ * store and written beside the upload (`<key>.receipt.json` / `.receipt.txt`; the upload's name
+ * shortened with a hash when the key would pass S3's 1,024 bytes) for the branch. The receipt
+ * beside the upload is written last, after the data: it marks the upload as handled, so a failure
+ * before it makes the retry ingest the file again (then 'unchanged') and write it.
  *
  * Input problems (bad rows, a name that says no extract or another province) give a rejected
  * receipt and a normal return; anything else (S3, DuckDB) throws, so the retries and the DLQ see it.
@@ -16,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DuckDbParquetEncoder } from '../adapters/duckdb-parquet-encoder.js';
 import { provinceOfLandingKey, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX } from '../core/aws-layout.js';
-import { FileNameError, parseExtractName, type ExtractName } from '../core/extracts/file-name.js';
+import { companionKey, FileNameError, parseExtractName, type ExtractName } from '../core/extracts/file-name.js';
 import { ingestExtract, storeReceipt } from '../core/extracts/ingest.js';
 import { formatProblem, formatReceipt, type Problem, type Receipt } from '../core/extracts/validate.js';
 import { ingestConfig } from './aws-config.js';
@@ -85,7 +88,7 @@ export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promis
     bucket: upload.bucket, key, status: duplicate && receipt.status !== 'rejected' ? 'unchanged' : receipt.status,
     ...(duplicate ? { duplicate } : {}),
     ...(receipt.problems[0] ? { detail: formatProblem(receipt.problems[0]) } : {}),
-    receiptKey: key + RECEIPT_JSON_SUFFIX,
+    receiptKey: companionKey(key, RECEIPT_JSON_SUFFIX),
   });
   if (previous?.sha256 === sha256) return outcome(previous, true);
 
@@ -148,8 +151,8 @@ async function writeReceiptBeside(rt: IngestRuntime, key: string, receipt: Recei
     : [`file: ${receipt.file}`, `province: ${receipt.province}`, 'status: rejected', `received: ${receipt.receivedAt}`,
       ...receipt.problems.map((p) => `  ${formatProblem(p)}`), ''].join('\n');
   // Text first, so a tool polling for the JSON finds the text there too.
-  await rt.landing.put(key + RECEIPT_TEXT_SUFFIX, text, { contentType: 'text/plain; charset=utf-8' });
-  await rt.landing.put(key + RECEIPT_JSON_SUFFIX, `${JSON.stringify(receipt, null, 2)}\n`, { contentType: 'application/json' });
+  await rt.landing.put(companionKey(key, RECEIPT_TEXT_SUFFIX), text, { contentType: 'text/plain; charset=utf-8' });
+  await rt.landing.put(companionKey(key, RECEIPT_JSON_SUFFIX), `${JSON.stringify(receipt, null, 2)}\n`, { contentType: 'application/json' });
 }
 
 const runtime = lazy(() => ingestRuntime(ingestConfig(), { s3: new S3Client({}) }, new DuckDbParquetEncoder()));

@@ -242,6 +242,27 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     expect((await s3.requests()).slice(before)).toEqual([]);
   });
 
+  it('writes the receipt beside an upload whose key leaves no room for the suffix within the 1,024 bytes S3 allows', async () => {
+    // Prepare
+    const folders = `JL/${`${'d'.repeat(240)}/`.repeat(4)}`;
+    const file = `sales_JL_20261118_${'x'.repeat(1020 - folders.length - 'sales_JL_20261118_.csv'.length)}.csv`;
+    const key = folders + file;
+    await upload(key, join(GOOD, 'sales_JL_20261118.csv'));
+    const handler = createIngestHandler(() => runtime);
+    // Act
+    const result = await handler(await createdEvent(key));
+    const again = await handler(await createdEvent(key));
+    // Assess
+    const outcome = result.uploads[0]!;
+    expect(outcome.status).toBe('accepted');
+    expect(Buffer.byteLength(outcome.receiptKey!)).toBeLessThanOrEqual(1024);
+    expect(outcome.receiptKey!.startsWith(folders)).toBe(true);
+    expect(outcome.receiptKey!.endsWith('.receipt.json')).toBe(true);
+    expect((JSON.parse(text(await landing.get(outcome.receiptKey!))!) as Receipt).file).toBe(file);
+    expect(text(await landing.get(outcome.receiptKey!.replace(/\.json$/, '.txt')))).toContain('accepted');
+    expect(again.uploads[0]).toMatchObject({ status: 'unchanged', duplicate: true, receiptKey: outcome.receiptKey });
+  });
+
   it('throws when storing fails for a reason that is not the file\'s, and writes no receipt beside the upload', async () => {
     // Prepare: the encoder fails (as a full /tmp or a DuckDB crash would)
     await upload('JL/sales_JL_20261118.csv', join(GOOD, 'sales_JL_20261118.csv'));

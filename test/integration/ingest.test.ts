@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
 import { ingestExtract, listReceipts, manifestKey } from '../../lambdas/core/extracts/ingest.js';
-import type { ParquetEncoder } from '../../lambdas/core/ports.js';
+import type { ObjectStore, ParquetEncoder } from '../../lambdas/core/ports.js';
+import { CrashingStore } from '../helpers/faulty-store.js';
 import { partitionKey, sqlType, TABLES, type ExtractType } from '../../lambdas/core/extracts/schema.js';
 
 const good = join(import.meta.dirname, '../fixtures/extracts/good');
@@ -168,5 +169,61 @@ describe('ingestExtract with DuckDB and a local lake', () => {
     expect(await store.list('lake/sales/')).toEqual([SALES_KEY]);
     const again = await ingestExtract({ store, encoder, now }, { fileName: SALES, bytes: await fixture(SALES) });
     expect(again.status).toBe('unchanged');
+  });
+
+  it.each([220, 250])('keeps the receipt of an accepted file whose name is %i characters long, under a key the filesystem allows', async (length) => {
+    // Prepare
+    const fileName = `sales_JL_20261118_${'x'.repeat(length - 'sales_JL_20261118_.csv'.length)}.csv`;
+    // Act
+    const receipt = await ingestExtract({ store, encoder, now }, { fileName, bytes: await fixture(SALES) });
+    // Assess
+    expect(receipt.status).toBe('accepted');
+    const receipts = await listReceipts(store);
+    expect(receipts.map((r) => [r.file, r.status])).toEqual([[fileName, 'accepted']]);
+    const keys = await store.list('receipts/');
+    expect(keys).toHaveLength(2);
+    for (const key of keys) expect(Math.max(...key.split('/').map((part) => Buffer.byteLength(part)))).toBeLessThanOrEqual(200);
+    expect(await store.list('lake/sales/')).toEqual([SALES_KEY]);
+  });
+
+  it('gives names of the same long prefix different receipt keys, the same name the same shortened key', async () => {
+    // Prepare
+    const long = (tail: string) => `sales_JL_20261118_${'x'.repeat(300)}${tail}.csv`;
+    const fixed = () => new Date(Date.UTC(2026, 10, 19, 1, 0, 0));
+    // Act
+    await ingestExtract({ store, encoder, now: fixed }, { fileName: long('a'), bytes: await fixture(SALES) });
+    await ingestExtract({ store, encoder, now: fixed }, { fileName: long('b'), bytes: await fixture(SALES) });
+    await ingestExtract({ store, encoder, now: fixed }, { fileName: long('b'), bytes: await fixture(SALES) });
+    // Assess
+    expect((await store.list('receipts/')).filter((k) => k.endsWith('.json'))).toHaveLength(2);
+  });
+
+  it('writes the receipt before the data: when the receipt cannot be stored, the lake is unchanged', async () => {
+    // Prepare
+    const crashing = new CrashingStore(store, (call) => call.op === 'put' && call.key.startsWith('receipts/'));
+    // Act
+    const result = ingestExtract({ store: crashing, encoder, now }, { fileName: SALES, bytes: await fixture(SALES) });
+    // Assess
+    await expect(result).rejects.toThrow('store gone');
+    expect(await store.list('lake/sales/')).toEqual([]);
+    expect(await store.list('receipts/')).toEqual([]);
+  });
+
+  it('removes the receipt again when storing the data fails after it', async () => {
+    // Prepare
+    const failing: ObjectStore = {
+      put: (key, body) => (key === SALES_KEY ? Promise.reject(new Error('S3 InternalError')) : store.put(key, body)),
+      putIfAbsent: (key, body) => store.putIfAbsent(key, body),
+      get: (key) => store.get(key),
+      list: (prefix) => store.list(prefix),
+      delete: (key) => store.delete(key),
+    };
+    // Act
+    const result = ingestExtract({ store: failing, encoder, now }, { fileName: SALES, bytes: await fixture(SALES) });
+    // Assess
+    await expect(result).rejects.toThrow('S3 InternalError');
+    expect(await store.list('receipts/')).toEqual([]);
+    const again = await ingestExtract({ store, encoder, now }, { fileName: SALES, bytes: await fixture(SALES) });
+    expect(again.status).toBe('accepted');
   });
 });

@@ -60,6 +60,25 @@ describe('decodeTable (CSV)', () => {
     expect(table).toEqual({ header: ['流水号', '地市'], rows: [['S1', '长春']], encoding: 'gb18030', delimiter: ',' });
   });
 
+  it('accepts GB18030 text whose place names use GB2312 level-2 hanzi (深圳, 东莞)', async () => {
+    // Prepare
+    const bytes = new Uint8Array(iconv.encode('地市,客户群\n深圳,公众\n东莞,政企\n深圳,家庭\n', 'gb18030'));
+    // Act
+    const table = await decodeTable('x.csv', bytes);
+    // Assess
+    expect(table.encoding).toBe('gb18030');
+    expect(table.rows).toEqual([['深圳', '公众'], ['东莞', '政企'], ['深圳', '家庭']]);
+  });
+
+  it.each(['big5', 'shift_jis'])('rejects traditional Chinese text saved in %s instead of reading it as GB18030', async (encoding) => {
+    // Prepare
+    const text = '流水號,地市,客戶群,渠道\n' + ['長春', '吉林', '四平', '延邊', '遼源'].map((c, i) => `S${i},${c},公眾,自有營業廳\n`).join('');
+    // Act
+    const result = decodeTable('x.csv', new Uint8Array(iconv.encode(text, encoding)));
+    // Assess
+    await expect(result).rejects.toThrow('it was probably saved in another encoding (Big5, Shift-JIS, Latin-1…); save it as "CSV UTF-8"');
+  });
+
   it('detects tab-delimited CRLF files from the header line', async () => {
     // Act
     const table = await decodeTable('x.csv', utf8('a\tb\tc\r\n1\t2,5\t\r\n'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FileNameError, parseExtractName } from '../../lambdas/core/extracts/file-name.js';
+import { companionKey, fitName, FileNameError, parseExtractName } from '../../lambdas/core/extracts/file-name.js';
 
 describe('parseExtractName', () => {
   it('reads type, province and day from a daily extract name, dropping folders', () => {
@@ -52,5 +52,33 @@ describe('parseExtractName', () => {
     // Assess
     expect(act).toThrow(FileNameError);
     expect(act).toThrow(message);
+  });
+});
+
+describe('fitName and companionKey', () => {
+  it('keeps a name that fits and shortens a longer one deterministically, at a character boundary, with a hash', () => {
+    // Prepare
+    const long = `sales_JL_20261118_${'长春'.repeat(100)}.csv`;
+    // Act
+    const short = fitName(long, 100);
+    // Assess
+    expect(fitName('sales_JL_20261118.csv', 100)).toBe('sales_JL_20261118.csv');
+    expect(Buffer.byteLength(short)).toBeLessThanOrEqual(100);
+    expect(short).toMatch(/^sales_JL_20261118_(长春)+长?~[0-9a-f]{16}$/);
+    expect(fitName(long, 100)).toBe(short);
+    expect(fitName(long.replace('.csv', '.xlsx'), 100)).not.toBe(short);
+  });
+
+  it('gives every companion of an upload key a key within 1,024 bytes and 255 bytes per part, sharing one start', () => {
+    // Prepare
+    const key = `JL/${'d'.repeat(700)}/${'x'.repeat(300)}.csv`;
+    // Act
+    const json = companionKey(key, '.receipt.json');
+    const txt = companionKey(key, '.receipt.txt');
+    // Assess
+    expect(companionKey('JL/sales_JL_20261118.csv', '.receipt.json')).toBe('JL/sales_JL_20261118.csv.receipt.json');
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(1024);
+    expect(Buffer.byteLength(json.slice(json.lastIndexOf('/') + 1))).toBeLessThanOrEqual(255);
+    expect(json.replace(/\.receipt\.json$/, '')).toBe(txt.replace(/\.receipt\.txt$/, ''));
   });
 });

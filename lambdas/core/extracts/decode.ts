@@ -1,8 +1,10 @@
 /** Turns uploaded bytes (CSV in UTF-8/GB18030, comma or tab; or XLSX) into a header and rows of text. */
 import ExcelJS from 'exceljs';
 import { isUtf8 } from 'node:buffer';
+import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { TelcoKpiError } from '../errors.js';
+import { inflateCounting, isZip64, zipEntries } from './xlsx-zip.js';
 
 export interface DecodedTable {
   header: string[];
@@ -11,12 +13,24 @@ export interface DecodedTable {
   delimiter?: ',' | '\t';
 }
 
-/** The bytes cannot be read as a table; `row` is the data row (1-based) when known, else 0. */
+/**
+ * The bytes cannot be read as a table; `row` is the data row (1-based) when known, else 0, and
+ * `column` the header name of the cell when one cell is to blame.
+ */
 export class DecodeError extends TelcoKpiError {
-  constructor(message: string, readonly row = 0, options?: { cause?: unknown }) {
+  constructor(message: string, readonly row = 0, options?: { cause?: unknown; column?: string; value?: string }) {
     super(message, options);
+    this.column = options?.column ?? '';
+    this.value = options?.value ?? '';
   }
+
+  readonly column: string;
+  /** The offending cell's text, when one cell is to blame. */
+  readonly value: string;
 }
+
+/** A cell that has no text form (a date cell whose number is not a date); decodeXlsx adds where it is. */
+class CellError extends Error {}
 
 const QUOTE = 34;
 const LF = 10;
@@ -136,7 +150,44 @@ function decodeText(bytes: Uint8Array): { text?: string; buffer: Buffer; start: 
   if (text.includes('\uFFFD')) {
     throw new DecodeError('the file is neither UTF-8 nor GB18030/GBK text; save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
   }
+  const chinese = gbCharacterMix(buffer);
+  if (chinese.common < chinese.total * MIN_COMMON_SHARE) {
+    const share = Math.round((100 * (chinese.total - chinese.common)) / chinese.total);
+    throw new DecodeError(`the file is not UTF-8, and read as GB18030/GBK ${share}% of its ${chinese.total} Chinese characters are rare ones `
+      + `(such as '${chinese.rare}'), which Chinese text seldom has: it was probably saved in another encoding (Big5, Shift-JIS, Latin-1…); save it as "CSV UTF-8"`);
+  }
   return { text, buffer, start: 0, encoding: 'gb18030' };
+}
+
+/**
+ * Share of a GB18030 file's characters that must be common ones (the GB2312 set: its hanzi and
+ * symbols). Chinese text is >99.9% GB2312 (rare name characters aside); bytes of Big5, Shift-JIS
+ * or Latin-1 text read as GBK land mostly outside it (Big5's common hanzi ~40% inside).
+ */
+const MIN_COMMON_SHARE = 0.8;
+
+/**
+ * Walks GB18030 bytes: the multi-byte characters, how many are common (lead byte 0xA1–0xA9 or
+ * 0xB0–0xF7, trail byte 0xA1–0xFE: GB2312's symbols and hanzi) and a few rare ones as text.
+ */
+function gbCharacterMix(bytes: Buffer): { total: number; common: number; rare: string } {
+  let total = 0;
+  let common = 0;
+  let rare = '';
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const trail = bytes[i + 1] ?? 0;
+    const size = trail >= 0x30 && trail <= 0x39 ? 4 : 2;
+    total++;
+    if (size === 2 && trail >= 0xa1 && trail <= 0xfe && ((lead >= 0xb0 && lead <= 0xf7) || (lead >= 0xa1 && lead <= 0xa9))) common++;
+    else if (rare.length < 6) rare += iconv.decode(bytes.subarray(i, i + size), 'gb18030');
+    i += size;
+  }
+  return { total, common, rare };
 }
 
 /** Tab when the header line holds more tabs than commas, else comma. */
@@ -302,25 +353,72 @@ function dropTrailingEmptyRows(rows: string[][]): void {
   while (rows.length > 0 && isEmptyRow(rows[rows.length - 1]!)) rows.pop();
 }
 
-/** First sheet of an XLSX workbook, cells as the text forms the validator reads. */
-export async function decodeXlsx(bytes: Uint8Array): Promise<TableSource> {
-  const workbook = new ExcelJS.Workbook();
+/**
+ * What an .xlsx extract may hold. The first sheet's rows are kept as text while the workbook is
+ * streamed, so memory grows with the rows and the text in them: a 100,000-row sales sheet (60 MB
+ * of XML) peaks near 0.4 GB, and 300 MB of XML in long cells near 1.1 GB, of the ingest
+ * function's 2 GB. Bigger extracts go as CSV, which is read from its bytes without such limits.
+ */
+export const XLSX_LIMITS = {
+  /** Sum of the inflated sizes of the zip's parts. */
+  inflatedBytes: 100 * 2 ** 20,
+  /** Data rows (the header not counted), over all sheets. */
+  rows: 100_000,
+  /** The last column a non-empty cell may be in (IV, as in Excel 2003). */
+  columns: 256,
+};
+
+export type XlsxLimits = typeof XLSX_LIMITS;
+
+const CSV_INSTEAD = 'save it as CSV UTF-8, which has no such limit';
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+}
+
+/**
+ * Checks the limits that can be read before loading: the inflated size the zip directory claims,
+ * then (inflating part by part and keeping only counts) the real inflated size and the rows.
+ */
+async function checkXlsxSize(bytes: Buffer, limits: XlsxLimits): Promise<void> {
+  const entries = zipEntries(bytes);
+  if (!entries) return;
+  const tooBig = (size: number) => new DecodeError(`the workbook inflates to ${size >= 2 ** 32 ? 'more than 4 GB' : megabytes(size)}; `
+    + `an .xlsx extract may inflate to at most ${megabytes(limits.inflatedBytes)}: ${CSV_INSTEAD}`);
+  if (entries.some(isZip64)) throw tooBig(2 ** 32);
+  const claimed = entries.reduce((sum, e) => sum + e.size, 0);
+  if (claimed > limits.inflatedBytes) throw tooBig(claimed);
+  let inflated = 0;
+  let rows = 0;
+  for (const entry of entries) {
+    const counted = await inflateCounting(bytes, entry, limits.inflatedBytes - inflated, /^xl\/worksheets\/[^/]+\.xml$/.test(entry.name));
+    inflated += counted.bytes;
+    if (inflated > limits.inflatedBytes) throw tooBig(Math.max(inflated, claimed));
+    rows += counted.rows;
+  }
+  if (rows - 1 > limits.rows) throw tooManyRows(rows - 1, limits);
+}
+
+function tooManyRows(rows: number, limits: XlsxLimits): DecodeError {
+  return new DecodeError(`the workbook has ${rows} data rows; an .xlsx extract may have at most ${limits.rows} rows: ${CSV_INSTEAD}`);
+}
+
+/**
+ * First sheet of an XLSX workbook, cells as the text forms the validator reads. The workbook is
+ * read as a stream (exceljs' WorkbookReader): only the first sheet's rows are kept, as text, and
+ * only the cells that hold something; a row is as long as its last non-empty cell.
+ */
+export async function decodeXlsx(bytes: Uint8Array, limits: XlsxLimits = XLSX_LIMITS): Promise<TableSource> {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  await checkXlsxSize(buffer, limits);
+  let records: string[][] | undefined;
   try {
-    await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
+    records = await readFirstSheet(buffer, limits) ?? await loadFirstSheet(buffer, limits);
   } catch (error) {
+    if (error instanceof DecodeError) throw error;
     throw new DecodeError('the file is not a readable Excel workbook (.xlsx); open it in Excel and save it again, or save it as CSV', 0, { cause: error });
   }
-  const sheet = workbook.worksheets[0];
-  if (!sheet) throw new DecodeError('the workbook has no sheets; expected the extract on the first sheet');
-  const records: string[][] = [];
-  const rowCount = sheet.rowCount;
-  for (let r = 1; r <= rowCount; r++) {
-    const row = sheet.getRow(r);
-    const cells: string[] = [];
-    const count = row.cellCount;
-    for (let c = 1; c <= count; c++) cells.push(cellText(row.getCell(c).value));
-    records.push(cells);
-  }
+  if (!records) throw new DecodeError('the workbook has no sheets; expected the extract on the first sheet');
   dropTrailingEmptyRows(records);
   const header = (records.shift() ?? []).map((cell) => cell.trim());
   while (header.length > 0 && header[header.length - 1] === '') header.pop();
@@ -332,6 +430,83 @@ export async function decodeXlsx(bytes: Uint8Array): Promise<TableSource> {
       records.forEach((cells, i) => visit(cells, i + 1));
     },
   };
+}
+
+/** What the stream reader knows of the workbook once its workbook part is read (not in exceljs' types). */
+interface ReaderModel {
+  model?: { sheets?: { name?: string }[] };
+}
+
+/**
+ * The first sheet's rows as text (undefined when the workbook has no sheet). The first sheet is
+ * the first in the workbook's order, by name; when the workbook part comes after the sheets (not
+ * as Excel writes it), the first sheet in the file.
+ */
+async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<string[][] | undefined> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
+    sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore',
+  });
+  let records: string[][] | undefined;
+  // A problem found mid-sheet is thrown only once the reader is done: exceljs parks a sheet read
+  // before the shared strings in a temp file and removes it only when the sheet is read to the end.
+  let problem: unknown;
+  for await (const sheet of reader) {
+    const firstName = (reader as unknown as ReaderModel).model?.sheets?.[0]?.name;
+    const keep = records === undefined && (firstName === undefined || (sheet as unknown as { name?: string }).name === firstName);
+    const rows: string[][] = [];
+    for await (const row of sheet) {
+      if (!keep || problem !== undefined) continue;
+      try {
+        addRow(rows, row, limits);
+      } catch (error) {
+        problem = error;
+      }
+    }
+    if (keep) records = rows;
+  }
+  if (problem !== undefined) throw problem;
+  return records;
+}
+
+/**
+ * The first sheet's rows from the workbook loaded whole: for the rare workbook whose first sheet
+ * the stream reader does not emit (exceljs drops sheets of some hand-made zips); the limits
+ * checked before keep its memory bounded.
+ */
+async function loadFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<string[][] | undefined> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(buffer as unknown as ExcelJS.Buffer);
+  const sheet = workbook.worksheets[0];
+  if (!sheet) return undefined;
+  const records: string[][] = [];
+  sheet.eachRow((row) => addRow(records, row, limits));
+  return records;
+}
+
+/** Appends one sheet row (row.number is 1-based, the header being row 1) as text cells, after empty rows for any gap. */
+function addRow(records: string[][], row: ExcelJS.Row, limits: XlsxLimits): void {
+  const r = row.number;
+  if (r - 1 > limits.rows) throw tooManyRows(r - 1, limits);
+  while (records.length < r - 1) records.push([]);
+  const cells: string[] = [];
+  row.eachCell((cell, c) => {
+    const column = r === 1 ? '' : (records[0]?.[c - 1]?.trim() || columnLetters(c));
+    let text: string;
+    try {
+      text = cellText(cell.value);
+    } catch (error) {
+      if (!(error instanceof CellError)) throw error;
+      throw new DecodeError(error.message, r - 1, { column });
+    }
+    if (c > limits.columns) {
+      if (text.trim() === '') return;
+      throw new DecodeError(`the cell ${columnLetters(c)}${r} is beyond column ${columnLetters(limits.columns)}; an extract may have at most ${limits.columns} columns: `
+        + 'delete the cells right of the extract\'s columns, or save it as CSV UTF-8', r - 1, { column, value: text.slice(0, 40) });
+    }
+    while (cells.length < c - 1) cells.push('');
+    cells.push(text);
+  });
+  records[r - 1] = cells;
 }
 
 function cellText(value: ExcelJS.CellValue | undefined): string {
@@ -349,9 +524,19 @@ function cellText(value: ExcelJS.CellValue | undefined): string {
 
 /** A date cell: `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` when it has a time (spreadsheet wall-clock time). */
 function dateText(date: Date): string {
+  if (Number.isNaN(date.getTime())) {
+    throw new CellError('the cell is formatted as a date but holds a number too large to be one; type the date as text, YYYY-MM-DD');
+  }
   const iso = date.toISOString();
   if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0) return iso.slice(0, 10);
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** Spreadsheet column letters of a 1-based column number (1 → A, 16384 → XFD). */
+export function columnLetters(n: number): string {
+  let letters = '';
+  for (let c = n; c > 0; c = Math.floor((c - 1) / 26)) letters = String.fromCharCode(65 + ((c - 1) % 26)) + letters;
+  return letters;
 }
 
 /** A number as plain decimal text (no exponent), with binary floating-point noise removed. */

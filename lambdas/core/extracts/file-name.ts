@@ -1,4 +1,5 @@
 /** Extract file names: `{type}_{province}_{YYYYMMDD}.{csv|xlsx}` (market `YYYYMM`, managers date optional). */
+import { createHash } from 'node:crypto';
 import { PROVINCES } from './codes.js';
 import { TelcoKpiError } from '../errors.js';
 import { isValidDay } from '../period.js';
@@ -65,4 +66,44 @@ export function parseExtractName(fileName: string, explicit: { type?: ExtractTyp
   const day = `${dateToken.slice(0, 4)}-${dateToken.slice(4, 6)}-${dateToken.slice(6, 8)}`;
   if (!isValidDay(day)) throw new FileNameError(`'${file}': '${dateToken}' is not a real day; expected YYYYMMDD`);
   return { file, type, province, day, extension };
+}
+
+/**
+ * `name` in at most `maxBytes` UTF-8 bytes: unchanged when it fits, else its start (cut at a
+ * character boundary) and `~` with 16 hex digits of its SHA-256, so the same name always gives
+ * the same result and names that share a long start still differ.
+ */
+export function fitName(name: string, maxBytes: number): string {
+  if (Buffer.byteLength(name) <= maxBytes) return name;
+  const suffix = `~${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+  const budget = maxBytes - suffix.length;
+  let kept = '';
+  let used = 0;
+  for (const char of name) {
+    const size = Buffer.byteLength(char);
+    if (used + size > budget) break;
+    kept += char;
+    used += size;
+  }
+  return kept + suffix;
+}
+
+/** S3's limit on the length of an object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/** Room kept after an upload's name for a companion's suffix (`.receipt.json`). */
+const COMPANION_SUFFIX_BYTES = 32;
+
+/**
+ * The key of a companion object (`<key><suffix>`, e.g. the receipt beside an upload) that S3
+ * allows for any upload key: when the key leaves less than 32 bytes for a suffix within
+ * MAX_KEY_BYTES (or within 255 bytes for its last part, the limit of a local file name), the
+ * upload's name is shortened with fitName; every companion of a key shares the same start.
+ */
+export function companionKey(key: string, suffix: string): string {
+  const slash = key.lastIndexOf('/');
+  const folder = key.slice(0, slash + 1);
+  const base = key.slice(slash + 1);
+  const room = Math.min(MAX_KEY_BYTES - Buffer.byteLength(folder), 255) - COMPANION_SUFFIX_BYTES;
+  return folder + fitName(base, Math.max(room, 17)) + suffix;
 }

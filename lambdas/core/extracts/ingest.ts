@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { TelcoKpiError } from '../errors.js';
 import { shanghaiDay } from '../period.js';
 import type { ObjectStore, ParquetEncoder } from '../ports.js';
+import { fitName } from './file-name.js';
 import { partitionKey, TABLES, type ExtractType } from './schema.js';
 import { formatReceipt, validateExtract, type ExtractInput, type Receipt, type Validation } from './validate.js';
 
@@ -46,17 +47,26 @@ export function manifestKey(receipt: Pick<Receipt, 'type' | 'province' | 'day' |
   return `lake/_manifest/${receipt.type}/${data.slice(`lake/${receipt.type}/`.length, -'/data.parquet'.length)}.json`;
 }
 
+/**
+ * Longest file name, in UTF-8 bytes, kept as it is in a receipt's key; a longer one is shortened
+ * with a hash (fitName). With the time stamp, `.json` and a local store's temp suffix, the last
+ * part of the key stays well within the 255 bytes a local file name may have.
+ */
+export const RECEIPT_NAME_BYTES = 160;
+
 /** The key (without `.json`/`.txt`) under which a receipt is kept. */
 export function receiptKey(receipt: Receipt): string {
   const period = receipt.day ?? receipt.month ?? shanghaiDay(new Date(receipt.receivedAt));
   const compact = receipt.receivedAt.replace(/[-:.]/g, '');
-  return `receipts/${receipt.type}/${receipt.province}/${period}/${compact}-${receipt.file}`;
+  return `receipts/${receipt.type}/${receipt.province}/${period}/${compact}-${fitName(receipt.file, RECEIPT_NAME_BYTES)}`;
 }
 
 /**
  * Validates and stores one extract. Accepted: the partition's Parquet object is replaced whole
  * (or left alone when the same bytes are already stored: status 'unchanged'). Rejected: only
  * the receipt is stored. A failure while encoding or storing leaves the previous partition as it was.
+ * The receipt is written before the data, so no stored data is without its receipt; when storing
+ * the data then fails, the receipt is removed again.
  *
  * Concurrent uploads of the same partition take turns through a lock object beside the manifest
  * (created with putIfAbsent), so the Parquet object and the manifest always describe the same
@@ -74,16 +84,24 @@ export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Prom
       const stored = previous?.sha256 === receipt.sha256 && previous.pending !== true && (await deps.store.list(dataKey)).includes(dataKey);
       if (stored) {
         receipt.status = 'unchanged';
+        await storeReceipt(deps.store, receipt);
       } else {
         const parquet = await deps.encoder.encode(TABLES[receipt.type], normalized);
         const manifest: PartitionManifest = { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt };
-        await deps.store.put(manifestAt, JSON.stringify({ ...manifest, pending: true }, null, 2), { contentType: 'application/json' });
-        await deps.store.put(dataKey, parquet, { contentType: 'application/vnd.apache.parquet' });
-        await deps.store.put(manifestAt, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
+        await storeReceipt(deps.store, receipt);
+        try {
+          await deps.store.put(manifestAt, JSON.stringify({ ...manifest, pending: true }, null, 2), { contentType: 'application/json' });
+          await deps.store.put(dataKey, parquet, { contentType: 'application/vnd.apache.parquet' });
+          await deps.store.put(manifestAt, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
+        } catch (error) {
+          await deleteReceipt(deps.store, receipt).catch(() => undefined);
+          throw error;
+        }
       }
     } finally {
       await lock.release();
     }
+    return receipt;
   }
   await storeReceipt(deps.store, receipt);
   return receipt;
@@ -134,6 +152,12 @@ export async function storeReceipt(store: ObjectStore, receipt: Receipt): Promis
   const key = receiptKey(receipt);
   await store.put(`${key}.json`, JSON.stringify(receipt, null, 2), { contentType: 'application/json' });
   await store.put(`${key}.txt`, formatReceipt(receipt), { contentType: 'text/plain; charset=utf-8' });
+}
+
+async function deleteReceipt(store: ObjectStore, receipt: Receipt): Promise<void> {
+  const key = receiptKey(receipt);
+  await store.delete(`${key}.json`);
+  await store.delete(`${key}.txt`);
 }
 
 function readManifest(store: ObjectStore, key: string): Promise<PartitionManifest | undefined> {

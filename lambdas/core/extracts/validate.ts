@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { codeLookup, type CodeList } from './codes.js';
 import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
-import { shanghaiDateTime, shanghaiDay } from '../period.js';
+import { addDays, shanghaiDateTime, shanghaiDay } from '../period.js';
 import { headerLookup, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
 
 export interface Problem {
@@ -60,7 +60,8 @@ const EMPTY_ALLOWED: ReadonlySet<ExtractType> = new Set(['sales', 'service']);
 const MAX_INTEGER: Partial<Record<ExtractType, Record<string, number>>> = { service: { satisfaction: 5 } };
 
 class Bad {
-  constructor(readonly message: string) {}
+  /** `shown`: the value as the receipt shows it, when the raw text would mislead (hidden characters). */
+  constructor(readonly message: string, readonly shown?: string) {}
 }
 
 type Check = (value: string) => string | Bad;
@@ -104,7 +105,7 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     source = await openTable(name.file, input.bytes);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    problems.add(error.row, '', '', error.message);
+    problems.add(error.row, error.column, error.value, error.message);
     return finish();
   }
   receipt.encoding = source.encoding;
@@ -117,7 +118,7 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     return finish(validator.run(source, receipt));
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    problems.add(error.row, '', '', error.message);
+    problems.add(error.row, error.column, error.value, error.message);
     return finish();
   }
 }
@@ -133,6 +134,44 @@ class ProblemList {
 
 interface FilePeriod { province: string; day?: string; month?: string }
 
+/**
+ * How far a service file's timestamps may be from its day. The reports read each day's tickets
+ * from the files of that day and the days either side (a ticket opened late on the 17th may come
+ * in the 18th's file), so an opened_at outside the file's day ±1 (Asia/Shanghai) would be counted
+ * in no report. A first response or resolution may come later (an export or a corrected re-upload
+ * carries the ticket's later state) but not by more than 90 days: further is a wrong year or month.
+ */
+export const OPENED_WINDOW_DAYS = 1;
+export const LATER_WINDOW_DAYS = 90;
+
+/** Bounds, as canonical UTC text (compared as strings), of a daily file's timestamps. */
+interface TimeWindow {
+  day: string;
+  /** First and last allowed Shanghai day of opened_at, and the UTC text bounds [from, to). */
+  openedFirst: string;
+  openedLast: string;
+  openedFrom: string;
+  openedTo: string;
+  /** Last allowed Shanghai day of first_response_at/resolved_at, and the exclusive UTC bound. */
+  laterLast: string;
+  laterTo: string;
+}
+
+/** Midnight Asia/Shanghai at the start of `day`, as canonical UTC text. */
+const shanghaiMidnightUtc = (day: string): string => `${addDays(day, -1)} 16:00:00`;
+
+function timeWindow(day: string | undefined): TimeWindow | undefined {
+  if (day === undefined) return undefined;
+  const openedFirst = addDays(day, -OPENED_WINDOW_DAYS);
+  const openedLast = addDays(day, OPENED_WINDOW_DAYS);
+  const laterLast = addDays(day, LATER_WINDOW_DAYS);
+  return {
+    day, openedFirst, openedLast, laterLast,
+    openedFrom: shanghaiMidnightUtc(openedFirst), openedTo: shanghaiMidnightUtc(addDays(openedLast, 1)),
+    laterTo: shanghaiMidnightUtc(addDays(laterLast, 1)),
+  };
+}
+
 /** Checks every row and builds the canonical CSV (undefined when anything is wrong). */
 const NONE_FAILED: ReadonlySet<number> = new Set();
 
@@ -141,6 +180,7 @@ class RowValidator {
   /** Columns of the row being checked whose own cell check failed. */
   private failed: ReadonlySet<number> = NONE_FAILED;
   private readonly index: Record<string, number>;
+  private readonly window: TimeWindow | undefined;
 
   constructor(
     private readonly table: TableDecl,
@@ -150,6 +190,7 @@ class RowValidator {
   ) {
     this.columns = table.columns;
     this.index = Object.fromEntries(table.columns.map((c, i) => [c.name, i]));
+    this.window = table.name === 'service' ? timeWindow(file.day) : undefined;
   }
 
   run(source: TableSource, receipt: Receipt): Uint8Array | undefined {
@@ -201,10 +242,10 @@ class RowValidator {
           values[k] = column.default ?? '';
           continue;
         }
-        const result = check(raw);
+        const result = hiddenCharacter(raw) ?? check(raw);
         if (typeof result === 'string') values[k] = result;
         else {
-          problems.add(rowNo, this.columns[k]!.name, raw, result.message);
+          problems.add(rowNo, this.columns[k]!.name, result.shown ?? raw, result.message);
           failedNow.add(k);
           values[k] = '';
         }
@@ -307,7 +348,7 @@ class RowValidator {
     outputIdx: readonly number[],
     quoted: readonly boolean[],
   ): ((at: number, rowNo: number) => number) | undefined {
-    const { table, columns, file } = this;
+    const { table, columns, file, window } = this;
     if (!columns.some((c) => c.required && !c.derived)) return undefined;
     const b = source.bytes;
     const N = b.length;
@@ -426,9 +467,10 @@ class RowValidator {
       }
       if (rule.openedAt >= 0) {
         const opened = val(rule.openedAt);
+        if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
         for (const k of [rule.firstResponse, rule.resolved]) {
           const v = val(k);
-          if (v !== '' && v < opened) return -1;
+          if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
         }
       }
       if (rule.end >= 0) {
@@ -561,8 +603,19 @@ class RowValidator {
       else if (looksLikeIdCard(id)) this.flag(v, row, i.customer, `'${id}' looks like an ID-card number; customer_id must be the pseudonymous customer id, never an ID-card number`);
     }
     if (i.openedAt >= 0) {
+      const w = this.window;
+      const opened = v[i.openedAt]!;
+      if (w && opened !== '' && (opened < w.openedFrom || opened >= w.openedTo)) {
+        this.flag(v, row, i.openedAt, `'${opened}' (UTC) is ${openedDate(opened)} in Asia/Shanghai, more than a day from the file's day ${w.day}; `
+          + `opened_at must be from ${w.openedFirst} to ${w.openedLast}: put a ticket of another day in that day's file, or check the year and month`);
+      }
       for (const k of [i.firstResponse, i.resolved]) {
-        if (v[k] !== '' && v[k]! < v[i.openedAt]!) this.flag(v, row, k, `'${v[k]}' (UTC) is before opened_at ${v[i.openedAt]} (UTC); ${this.columns[k]!.name} cannot be earlier than opened_at`, i.openedAt);
+        const name = this.columns[k]!.name;
+        if (v[k] !== '' && v[k]! < opened) this.flag(v, row, k, `'${v[k]}' (UTC) is before opened_at ${opened} (UTC); ${name} cannot be earlier than opened_at`, i.openedAt);
+        else if (w && v[k] !== '' && v[k]! >= w.laterTo) {
+          this.flag(v, row, k, `'${v[k]}' (UTC) is ${openedDate(v[k]!)} in Asia/Shanghai, more than ${LATER_WINDOW_DAYS} days after the file's day ${w.day}; `
+            + `${name} must be by ${w.laterLast}: check the year and month`);
+        }
       }
     }
     if (i.end >= 0 && v[i.end] !== '' && v[i.end]! < v[i.start]!) {
@@ -822,7 +875,7 @@ function fastCell(column: ColumnDecl, table: ExtractType): FastCell {
       // UTF-8 bytes ≥ UTF-16 units, so a short byte run is within the limit; quotes, commas and
       // line breaks never reach here (the record reader leaves such rows to the text path).
       const max = type.maxLength ?? Infinity;
-      return { bytes: (_b, s, e) => e - s <= max, check };
+      return { bytes: (b, s, e) => e - s <= max && plainBytes(b, s, e), check };
     }
     case 'code': {
       const byShape = new Map<number, (CodeMatch & { key: Buffer })[]>();
@@ -880,7 +933,7 @@ function canonicalDateBytes(b: Buffer, s: number, e: number): boolean {
   if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
   const m = m1 * 10 + m2;
   const day = d1 * 10 + d2;
-  return m >= 1 && m <= 12 && day >= 1 && day <= daysIn(y, m);
+  return y >= MIN_YEAR && y <= MAX_YEAR && m >= 1 && m <= 12 && day >= 1 && day <= daysIn(y, m);
 }
 
 /** Digits (no leading zero unless alone), optionally `.` and 1–2 digits: what money() returns unchanged. */
@@ -904,8 +957,8 @@ function checkFor(column: ColumnDecl, table: ExtractType): Check {
   switch (type.kind) {
     case 'string': {
       const max = type.maxLength ?? Infinity;
-      if (column.name === 'operator') return (v) => (v.length > max ? tooLong(v, max) : v.toLowerCase() === 'self' ? 'self' : v);
-      return (v) => (v.length > max ? tooLong(v, max) : v);
+      if (column.name === 'operator') return (v) => (v.length > max ? tooLong(v, max) : hiddenCharacter(v) ?? (v.toLowerCase() === 'self' ? 'self' : v));
+      return (v) => (v.length > max ? tooLong(v, max) : hiddenCharacter(v) ?? v);
     }
     case 'code': return codeCheck(type.list);
     case 'date': return checkDate;
@@ -914,6 +967,50 @@ function checkFor(column: ColumnDecl, table: ExtractType): Check {
     case 'money': return type.signed ? checkSignedMoney : checkMoney;
     case 'integer': return integerCheck(type.min, MAX_INTEGER[table]?.[column.name]);
   }
+}
+
+/**
+ * Characters no extract cell may hold: C0/C1 controls (also tab and line breaks), DEL, the byte
+ * order mark, zero-width and bidirectional controls, line/paragraph separators, and U+FFFD (the
+ * mark of text already damaged by a wrong encoding). They are invisible in Excel, would be stored
+ * inside ids and names, and bidi overrides make a receipt or report show other text than stored.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const HIDDEN = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFD]/;
+const HIDDEN_ALL = new RegExp(HIDDEN.source, 'g');
+
+const HIDDEN_NAMES: Record<number, string> = {
+  0x00: 'NUL', 0x07: 'BEL', 0x08: 'BACKSPACE', 0x09: 'TAB', 0x0a: 'LINE FEED', 0x0d: 'CARRIAGE RETURN', 0x1b: 'ESC', 0x7f: 'DEL',
+  0x200b: 'ZERO WIDTH SPACE', 0x200c: 'ZERO WIDTH NON-JOINER', 0x200d: 'ZERO WIDTH JOINER', 0x200e: 'LEFT-TO-RIGHT MARK', 0x200f: 'RIGHT-TO-LEFT MARK',
+  0x2028: 'LINE SEPARATOR', 0x2029: 'PARAGRAPH SEPARATOR', 0x202a: 'LEFT-TO-RIGHT EMBEDDING', 0x202b: 'RIGHT-TO-LEFT EMBEDDING',
+  0x202c: 'POP DIRECTIONAL FORMATTING', 0x202d: 'LEFT-TO-RIGHT OVERRIDE', 0x202e: 'RIGHT-TO-LEFT OVERRIDE',
+  0x2066: 'LEFT-TO-RIGHT ISOLATE', 0x2067: 'RIGHT-TO-LEFT ISOLATE', 0x2068: 'FIRST STRONG ISOLATE', 0x2069: 'POP DIRECTIONAL ISOLATE',
+  0xfeff: 'BYTE ORDER MARK', 0xfffd: 'REPLACEMENT CHARACTER',
+};
+
+const codePoint = (c: number): string => `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** A Bad naming the first hidden character of `v` (the value shown with each as `<U+XXXX>`), else undefined. */
+function hiddenCharacter(v: string): Bad | undefined {
+  const at = v.search(HIDDEN);
+  if (at < 0) return undefined;
+  const c = v.charCodeAt(at);
+  const name = HIDDEN_NAMES[c] ? ` (${HIDDEN_NAMES[c]})` : '';
+  const shown = v.replace(HIDDEN_ALL, (h) => `<${codePoint(h.charCodeAt(0))}>`);
+  const fix = c === 0xfffd
+    ? 'the text was damaged when it was converted from another encoding: export it again and save it as CSV UTF-8'
+    : 'delete it (retype the cell, or use Excel\'s CLEAN function on the column)';
+  const what = c === 0xfffd ? '' : 'an invisible control character ';
+  return new Bad(`'${shown}' holds ${what}${codePoint(c)}${name} at position ${at + 1}; ${fix}`, shown);
+}
+
+/** False when the UTF-8 bytes may hold a hidden character (any control byte, or a lead byte of one of them). */
+function plainBytes(b: Buffer, s: number, e: number): boolean {
+  for (let j = s; j < e; j++) {
+    const c = b[j]!;
+    if (c < 0x20 || c === 0x7f || c === 0xc2 || c === 0xd8 || c === 0xe2 || c === 0xef) return false;
+  }
+  return true;
 }
 
 function tooLong(v: string, max: number): Bad {
@@ -961,6 +1058,19 @@ function readDate(v: string): [number, number, number, number] | undefined {
   return [y0 * 1000 + y1 * 100 + y2 * 10 + y3, month, day, i];
 }
 
+/**
+ * Years a date or timestamp may have: rosters go back to staff hired in the last century, and
+ * anything outside is a typo (0026 for 2026) or a placeholder (9999-12-31) that would be stored
+ * as another year or break the day arithmetic.
+ */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2099;
+
+function badYear(v: string, y: number): Bad | undefined {
+  if (y >= MIN_YEAR && y <= MAX_YEAR) return undefined;
+  return new Bad(`'${v}' has the year ${String(y).padStart(4, '0')}; expected a year from ${MIN_YEAR} to ${MAX_YEAR}`);
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : `${n}`;
 }
@@ -969,6 +1079,8 @@ function checkDate(v: string): string | Bad {
   const d = readDate(v);
   if (!d || d[3] !== v.length) return new Bad(`'${v}' is not a date; use YYYY-MM-DD, e.g. 2026-11-18`);
   const [y, m, day] = d;
+  const year = badYear(v, y);
+  if (year) return year;
   if (m < 1 || m > 12 || day < 1 || day > daysIn(y, m)) return new Bad(`'${v}' is not a real day; use YYYY-MM-DD, e.g. 2026-11-18`);
   return v.length === 10 && v.charCodeAt(4) === 45 ? v : `${y}-${pad2(m)}-${pad2(day)}`;
 }
@@ -982,6 +1094,8 @@ function checkMonth(v: string): string | Bad {
     if (d && d[3] === v.length && d[2] === 1) [y, m] = [d[0], d[1]];
   }
   if (y < 0) return new Bad(`'${v}' is not a month; use YYYY-MM, e.g. 2026-11`);
+  const year = badYear(v, y);
+  if (year) return year;
   if (m < 1 || m > 12) return new Bad(`'${v}' is not a real month; use YYYY-MM with a month 01–12`);
   return `${y}-${pad2(m)}`;
 }
@@ -1038,6 +1152,8 @@ function checkTimestamp(v: string): string | Bad {
       offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
     } else return bad();
   }
+  const year = badYear(v, y);
+  if (year) return year;
   if (mo < 1 || mo > 12 || day < 1 || day > daysIn(y, mo) || h > 23 || mi > 59 || s > 59) {
     return new Bad(`'${v}' is not a real time; use ISO 8601 like 2026-11-18 09:30:00`);
   }
