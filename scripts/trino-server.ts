@@ -149,6 +149,8 @@ export async function ensureTrino(log: Log, env: NodeJS.ProcessEnv = process.env
   await rename(join(scratch, 'plugins'), install.pluginDir);
   await rm(scratch, { recursive: true, force: true });
   await writeFile(join(dir, '.complete'), `${new Date().toISOString()}\n`);
+  // The unpacked server is what runs; the archives would only double the cache's 0.5 GB.
+  for (const artifact of ARTIFACTS) await rm(join(dir, artifact.path.split('/').pop()!), { force: true });
   return install;
 }
 
@@ -329,13 +331,17 @@ export function localConnection(state: ServerState, schema: string = TRINO_DEFAU
   return { server: state.url, catalog: TRINO_DEFAULTS.catalog, schema, user: TRINO_DEFAULTS.user };
 }
 
-/** Bytes of the cached downloads (for the README and notes). */
+/** Bytes of the unpacked server and plugin in the cache. */
 export async function cacheSize(): Promise<number> {
-  const dir = join(trinoCacheDir(), TRINO_VERSION);
   let total = 0;
-  for (const artifact of ARTIFACTS) {
-    const file = join(dir, artifact.path.split('/').pop()!);
-    if (existsSync(file)) total += (await stat(file)).size;
-  }
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else total += (await stat(path)).size;
+    }
+  };
+  const dir = join(trinoCacheDir(), TRINO_VERSION);
+  if (existsSync(dir)) await walk(dir);
   return total;
 }

@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     case 'fetch': {
       const started = Date.now();
       const install = await ensureTrino(log);
-      log(`Trino ${install.version} ready in ${install.serverDir} (${((await cacheSize()) / 2 ** 20).toFixed(0)} MiB downloaded; ${((Date.now() - started) / 1000).toFixed(1)} s), Java at ${install.javaHome}`);
+      log(`Trino ${install.version} ready in ${install.serverDir} (${((await cacheSize()) / 2 ** 20).toFixed(0)} MiB unpacked; ${((Date.now() - started) / 1000).toFixed(1)} s), Java at ${install.javaHome}`);
       return 0;
     }
     case 'tables':
