@@ -25,11 +25,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
 import { computeKpis, computeKpisWithPrevious } from '../../lambdas/core/kpis/kpis.js';
 import type { KpiReport, KpiRow } from '../../lambdas/core/kpis/kpi-types.js';
 import { daysBetween, parsePeriod } from '../../lambdas/core/period.js';
+import { buildReportWorkbook, NULL_TEXT } from '../../lambdas/core/report/workbook.js';
 import { writeFixtureLake } from '../fixtures/lake/write-lake.js';
 
 const QUERIES_DIR = join(import.meta.dirname, '..', '..', 'queries');
@@ -199,6 +201,24 @@ describe('a month against the month before', () => {
     expect(result.completeness.find((c) => c.province === 'SC' && c.type === 'revenue')!.growthLeftOut).toEqual([]);
   });
 
+  it('speaks of 上月 in a monthly workbook', async () => {
+    // Act
+    const { report: result, previous } = await computeKpisWithPrevious(lake!.engine, {
+      period: parsePeriod('2026-12'), scope: 'ALL', expectedProvinces: ['JL', 'GD', 'SC'], rejectedUploads: [], now: NOW,
+    });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await buildReportWorkbook(result, { lang: 'zh-CN', runId: 'run-12', previous })) as never);
+
+    // Assess
+    const summary = wb.getWorksheet('概览')!;
+    expect(summary.getRow(4).values).toEqual([undefined, '指标', '单位', '本月', '上月', '环比', '环比口径']);
+    const texts: string[] = [];
+    summary.eachRow((r) => texts.push(String(r.getCell(1).value)));
+    expect(texts.join('\n')).not.toContain('上周');
+    expect(texts.join('\n')).toContain('上月数值取自上一期报告');
+    expect(texts.join('\n')).toContain('广东 收入日报 12/5 未收到，上月 11/5 同时剔除');
+  });
+
   it('compares a complete province on every day', async () => {
     // Act
     const result = await report(lake!, '2026-12', 'JL', ['JL']);
@@ -244,13 +264,27 @@ describe('a week with one day of sales missing', () => {
 
   it('gives null growth when the previous week has no data at all', async () => {
     // Act: W46 against W45, which holds nothing
-    const { report: result } = await computeKpisWithPrevious(lake!.engine, {
+    const { report: result, previous } = await computeKpisWithPrevious(lake!.engine, {
       period: parsePeriod('2026-W46'), scope: 'ALL', expectedProvinces: ['JL'], rejectedUploads: [], now: NOW,
     });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await buildReportWorkbook(result, { lang: 'zh-CN', runId: 'run-w46', previous })) as never);
 
     // Assess
     const total = row(result, 'total');
     expect(total.revenue).toBeCloseTo(700, 9);
     expect([total.revenueGrowth, total.activeUsersGrowth, total.arpuGrowth, total.grossAddsGrowth]).toEqual([null, null, null, null]);
+    // W45 has no data: its figures are null, never 0
+    const before = row(previous, 'total');
+    expect([before.revenue, before.activeUsersAvg, before.grossAdds, before.netAdds, before.responses]).toEqual([null, null, null, null, null]);
+    // the summary sheet read back: 上周 and 环比 are "–" for every tile (7 new a day, 700 revenue this week)
+    const summary = wb.getWorksheet('概览')!;
+    expect(summary.getRow(4).values).toEqual([undefined, '指标', '单位', '本周', '上周', '环比', '环比口径']);
+    for (let r = 5; r <= 13; r++) {
+      const tile = summary.getRow(r);
+      expect([tile.getCell(4).value, tile.getCell(5).value], String(tile.getCell(1).value)).toEqual([NULL_TEXT, NULL_TEXT]);
+    }
+    expect(summary.getRow(5).getCell(3).value).toBeCloseTo(0.07, 9);
+    expect(summary.getRow(9).getCell(3).value).toBe(7);
   });
 });

@@ -93,6 +93,13 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
   // Both periods: the period's completeness, and which days growth compared like with like.
   const receivedRows = await engine.run('received_days', receivedDaysParams(before.start, period.end, scope));
   const market = await marketRows(engine, period, scope);
+  // A type the previous period holds no day of is no data, not zero: its figures there are null ("–").
+  const previousTypes = new Set<string>();
+  for (const row of receivedRows) {
+    const dt = text(row, 'dt', 'received_days');
+    if (dt >= before.start && dt <= before.end) previousTypes.add(text(row, 'type', 'received_days'));
+  }
+  for (const p of request.storedPartitions ?? []) if (p.day >= before.start && p.day <= before.end) previousTypes.add(p.type);
   return {
     report: {
       period: { kind: period.kind, id: period.id, start: period.start, end: period.end },
@@ -106,7 +113,7 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
       period: { kind: before.kind, id: before.id, start: before.start, end: before.end },
       scope,
       generatedAt: request.now.toISOString(),
-      rows: kpiRows.map(toPreviousKpiRow).sort(compareKpiRows),
+      rows: kpiRows.map((row) => withoutMissingTypes(toPreviousKpiRow(row), previousTypes)).sort(compareKpiRows),
       market: [],
       completeness: [],
     },
@@ -221,6 +228,19 @@ function toPreviousKpiRow(row: Row): KpiRow {
   kpi.growthBasis = 'all';
   for (const [key, column] of PREVIOUS_NUMBER_COLUMNS) kpi[key] = optionalNumber(row, column, 'kpi_rows');
   return kpi;
+}
+
+const FIGURES_OF_TYPE: Record<ExtractKind, ReadonlyArray<keyof KpiRow>> = {
+  revenue: ['revenue', 'activeUsersAvg', 'arpu', 'churnRate', 'complaintsPer10k'],
+  sales: ['grossAdds', 'churned', 'netAdds', 'churnRate'],
+  service: ['responses', 'csat', 'avgScore', 'complaintsPer10k', 'firstResponseSla'],
+};
+
+/** The previous row with the figures of every daily type the previous period has no day of set to null. */
+function withoutMissingTypes(row: KpiRow, present: ReadonlySet<string>): KpiRow {
+  const out = { ...row } as Record<keyof KpiRow, unknown>;
+  for (const type of DAILY_TYPES) if (!present.has(type)) for (const key of FIGURES_OF_TYPE[type]) out[key] = null;
+  return out as KpiRow;
 }
 
 function toMarketRow(row: Row): MarketRow {

@@ -249,7 +249,8 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
     ws.getCell(`A${r}`).font = { color: { argb: line.verdict === 'good' ? COLOR.good : line.verdict === 'bad' ? COLOR.bad : COLOR.muted } };
   }
   r += 2;
-  setText(ws.getCell(`A${r}`), t(lang, options.previous ? 'previousNote' : 'derivedNote'));
+  const month = report.period.kind === 'month';
+  setText(ws.getCell(`A${r}`), t(lang, options.previous ? (month ? 'previousNoteMonth' : 'previousNote') : (month ? 'derivedNoteMonth' : 'derivedNote')));
   setText(ws.getCell(`A${r + 1}`), t(lang, 'nullNote'));
   ws.getCell(`A${r}`).font = { italic: true, color: { argb: COLOR.muted } };
   ws.getCell(`A${r + 1}`).font = { italic: true, color: { argb: COLOR.muted } };
