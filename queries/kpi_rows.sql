@@ -5,36 +5,68 @@
 --   subSegment (enterprise sub_segment), channel, segmentChannel, province or product; a group
 --   has a row when it has any revenue, sales or service fact in either period.
 --
+-- Growth compares like with like (SPEC §3): when a province's revenue (or sales) extract was
+--   received on the i-th day of one period and not on the i-th day of the other (i = the weekday
+--   for a week, the day of the month for a month), that province's revenue (sales) rows of that
+--   i-th day are left out of both sides of the growths that use them (revenue, activeUsersAvg and
+--   arpu; grossAdds). "Received" is what the lake holds: a day with at least one row of that type
+--   for that province (the same test the active-users average uses; an accepted file without rows
+--   is not seen, so its counterpart day is left out too, which keeps the comparison like for like).
+--   A day the other period does not have (the 31st against a 30-day month) has no counterpart to
+--   miss and is kept; a province with no rows in either period contributes nothing either way.
+--   When no province has the same day of both periods received, nothing comparable remains and
+--   those growths are null. The period's own figures keep every day received; growth_basis says
+--   'matched' for a group that lost rows this way, else 'all'.
+--
 -- Parameters, bound in order ('YYYY-MM-DD' strings; scope is 'ALL' or a province code):
---    1 cur_start            first day of the period
---    2 cur_end              last day of the period
---    3 scope
+--    1 shape                'week:7:7', or 'month:<days of the month>:<days of the month before>'
+--    2 cur_start            first day of the period
+--    3 cur_end              last day of the period
 --    4 scope
---    5 prev_start           first day of the previous period
---    6 prev_end             its last day, the day before cur_start
---    7 scope
+--    5 scope
+--    6 prev_start           first day of the previous period
+--    7 prev_end             its last day, the day before cur_start
 --    8 scope
---    9 cur_start            sales: the same eight again
---   10 cur_end
---   11 scope
+--    9 scope
+--   10 cur_start            sales: the same eight again
+--   11 cur_end
 --   12 scope
---   13 prev_start
---   14 prev_end
---   15 scope
+--   13 scope
+--   14 prev_start
+--   15 prev_end
 --   16 scope
---   17 prev_start - 1 day   service file days: a ticket may sit in the file of the day before or
---   18 cur_end + 1 day      after the Asia/Shanghai day it was opened
---   19 prev_start           opened days
---   20 cur_end
---   21 scope
+--   17 scope
+--   18 prev_start - 1 day   service file days: a ticket may sit in the file of the day before or
+--   19 cur_end + 1 day      after the Asia/Shanghai day it was opened
+--   20 prev_start           opened days
+--   21 cur_end
 --   22 scope
---   23 cur_start
+--   23 scope
+--   24 cur_start
 --
 -- Athena binds ? only inside a WHERE clause (SELECT ? is not supported), so no select list
 -- labels a row's period with a parameter: each period is a select of its own days, or (tickets,
 -- below) the row meets the two-row periods list and the WHERE keeps the period it belongs to.
 
 with
+
+-- The period's kind and the lengths of both periods, picked by a parameter in a WHERE (Athena
+-- binds ? nowhere else): every pair of adjacent months, and the week.
+period_shape as (
+    select kind, cur_days, prev_days
+    from (
+        values
+            ('week:7:7', 'week', 7, 7),
+            ('month:31:31', 'month', 31, 31),
+            ('month:31:30', 'month', 31, 30),
+            ('month:30:31', 'month', 30, 31),
+            ('month:28:31', 'month', 28, 31),
+            ('month:29:31', 'month', 29, 31),
+            ('month:31:28', 'month', 31, 28),
+            ('month:31:29', 'month', 31, 29)
+    ) as s (shape, kind, cur_days, prev_days)
+    where s.shape = ?
+),
 
 revenue_rows as (
     select
@@ -79,8 +111,52 @@ revenue_days as (
     group by period, province
 ),
 
+-- The i-th day of its period of each province-day with revenue rows (weekday 1 = Monday for a
+-- week, 2000-01-03 being a Monday; day of the month for a month).
+revenue_day_index as (
+    select
+        d.period,
+        d.province,
+        d.dt,
+        case
+            when s.kind = 'week' then date_diff('day', date '2000-01-03', cast(d.dt as date)) % 7 + 1
+            else day(cast(d.dt as date))
+        end as day_index
+    from (select distinct period, province, dt from revenue_rows) as d
+    cross join period_shape as s
+),
+
+-- kept = 1 when the same province has revenue rows on the i-th day of the other period, or the
+-- other period has no i-th day; 0 when its i-th day there was not received (left out of growth).
+revenue_matched_days as (
+    select
+        d.period,
+        d.province,
+        d.dt,
+        case
+            when d.day_index > case when d.period = 'cur' then s.prev_days else s.cur_days end then 1
+            when o.province is not null then 1
+            else 0
+        end as kept,
+        case when o.province is not null then 1 else 0 end as paired
+    from revenue_day_index as d
+    cross join period_shape as s
+    left join revenue_day_index as o
+        on o.province = d.province and o.day_index = d.day_index and o.period <> d.period
+),
+
+revenue_matched_count as (
+    select
+        period,
+        province,
+        sum(kept) as days_kept
+    from revenue_matched_days
+    group by period, province
+),
+
 -- The average is linear, so each cell carries its share of its province's average and any
--- group's activeUsersAvg is the sum of its cells' shares.
+-- group's activeUsersAvg is the sum of its cells' shares. The matched_* figures are the same
+-- over the days kept for growth only.
 revenue_cells as (
     select
         r.period,
@@ -93,16 +169,27 @@ revenue_cells as (
         -- Exact decimal, not double: parallel double sums differ in the last bits from run to
         -- run, and an unchanged report must hash the same (delivery sends it at most once).
         cast(cast(sum(r.active_users) as double) / nullif(cast(d.days_received as double), 0) as decimal(38, 9))
-            as active_users_avg
+            as active_users_avg,
+        cast(sum(case when m.kept = 1 then r.revenue end) as decimal(38, 2)) as matched_revenue,
+        cast(
+            cast(sum(case when m.kept = 1 then r.active_users end) as double) / nullif(cast(k.days_kept as double), 0)
+            as decimal(38, 9)
+        ) as matched_active_users_avg,
+        count(case when m.kept = 0 then 1 end) as left_out
     from revenue_rows as r
     inner join revenue_days as d
         on d.period = r.period and d.province = r.province
-    group by r.period, r.province, r.segment, r.sub_segment, r.channel, r.product, d.days_received
+    inner join revenue_matched_days as m
+        on m.period = r.period and m.province = r.province and m.dt = r.dt
+    inner join revenue_matched_count as k
+        on k.period = r.period and k.province = r.province
+    group by r.period, r.province, r.segment, r.sub_segment, r.channel, r.product, d.days_received, k.days_kept
 ),
 
 sales_rows as (
     select
         'cur' as period,
+        dt,
         province,
         segment,
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
@@ -117,6 +204,7 @@ sales_rows as (
 
     select
         'prev' as period,
+        dt,
         province,
         segment,
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
@@ -128,18 +216,53 @@ sales_rows as (
         and (? = 'ALL' or province = ?)
 ),
 
+-- The same like-for-like days for sales (grossAdds growth), as for revenue above.
+sales_day_index as (
+    select
+        d.period,
+        d.province,
+        d.dt,
+        case
+            when s.kind = 'week' then date_diff('day', date '2000-01-03', cast(d.dt as date)) % 7 + 1
+            else day(cast(d.dt as date))
+        end as day_index
+    from (select distinct period, province, dt from sales_rows) as d
+    cross join period_shape as s
+),
+
+sales_matched_days as (
+    select
+        d.period,
+        d.province,
+        d.dt,
+        case
+            when d.day_index > case when d.period = 'cur' then s.prev_days else s.cur_days end then 1
+            when o.province is not null then 1
+            else 0
+        end as kept,
+        case when o.province is not null then 1 else 0 end as paired
+    from sales_day_index as d
+    cross join period_shape as s
+    left join sales_day_index as o
+        on o.province = d.province and o.day_index = d.day_index and o.period <> d.period
+),
+
 sales_cells as (
     select
-        period,
-        province,
-        segment,
-        sub_segment,
-        channel,
-        product,
-        count(case when event_type = 'new' then 1 end) as gross_adds,
-        count(case when event_type = 'churn' then 1 end) as churned
-    from sales_rows
-    group by period, province, segment, sub_segment, channel, product
+        r.period,
+        r.province,
+        r.segment,
+        r.sub_segment,
+        r.channel,
+        r.product,
+        count(case when r.event_type = 'new' then 1 end) as gross_adds,
+        count(case when r.event_type = 'churn' then 1 end) as churned,
+        count(case when r.event_type = 'new' and m.kept = 1 then 1 end) as matched_gross_adds,
+        count(case when m.kept = 0 then 1 end) as left_out
+    from sales_rows as r
+    inner join sales_matched_days as m
+        on m.period = r.period and m.province = r.province and m.dt = r.dt
+    group by r.period, r.province, r.segment, r.sub_segment, r.channel, r.product
 ),
 
 -- A ticket counts on its opened day in Asia/Shanghai (opened_date), whatever file carried it;
@@ -193,6 +316,10 @@ cells as (
         period, province, segment, sub_segment, channel, product,
         revenue,
         active_users_avg,
+        matched_revenue,
+        matched_active_users_avg,
+        cast(null as bigint) as matched_gross_adds,
+        cast(left_out as bigint) as left_out,
         cast(null as bigint) as gross_adds,
         cast(null as bigint) as churned,
         cast(null as bigint) as responses,
@@ -209,6 +336,10 @@ cells as (
         period, province, segment, sub_segment, channel, product,
         cast(null as decimal(38, 2)) as revenue,
         cast(null as decimal(38, 9)) as active_users_avg,
+        cast(null as decimal(38, 2)) as matched_revenue,
+        cast(null as decimal(38, 9)) as matched_active_users_avg,
+        cast(matched_gross_adds as bigint) as matched_gross_adds,
+        cast(left_out as bigint) as left_out,
         cast(gross_adds as bigint) as gross_adds,
         cast(churned as bigint) as churned,
         cast(null as bigint) as responses,
@@ -227,6 +358,10 @@ cells as (
         cast(null as varchar) as product,
         cast(null as decimal(38, 2)) as revenue,
         cast(null as decimal(38, 9)) as active_users_avg,
+        cast(null as decimal(38, 2)) as matched_revenue,
+        cast(null as decimal(38, 9)) as matched_active_users_avg,
+        cast(null as bigint) as matched_gross_adds,
+        cast(null as bigint) as left_out,
         cast(null as bigint) as gross_adds,
         cast(null as bigint) as churned,
         cast(responses as bigint) as responses,
@@ -257,6 +392,10 @@ grouped as (
         product,
         sum(revenue) as revenue,
         sum(active_users_avg) as active_users_avg,
+        sum(matched_revenue) as matched_revenue,
+        sum(matched_active_users_avg) as matched_active_users_avg,
+        sum(matched_gross_adds) as matched_gross_adds,
+        sum(left_out) as left_out,
         sum(gross_adds) as gross_adds,
         sum(churned) as churned,
         sum(responses) as responses,
@@ -298,6 +437,15 @@ pivoted as (
         coalesce(sum(case when period = 'prev' then revenue end), cast(0 as decimal(38, 2))) as prev_revenue,
         coalesce(sum(case when period = 'cur' then active_users_avg end), cast(0 as decimal(38, 9))) as active_users_avg,
         coalesce(sum(case when period = 'prev' then active_users_avg end), cast(0 as decimal(38, 9))) as prev_active_users_avg,
+        coalesce(sum(case when period = 'cur' then matched_revenue end), cast(0 as decimal(38, 2))) as matched_revenue,
+        coalesce(sum(case when period = 'prev' then matched_revenue end), cast(0 as decimal(38, 2))) as prev_matched_revenue,
+        coalesce(sum(case when period = 'cur' then matched_active_users_avg end), cast(0 as decimal(38, 9)))
+            as matched_active_users_avg,
+        coalesce(sum(case when period = 'prev' then matched_active_users_avg end), cast(0 as decimal(38, 9)))
+            as prev_matched_active_users_avg,
+        coalesce(sum(case when period = 'cur' then matched_gross_adds end), 0) as matched_gross_adds,
+        coalesce(sum(case when period = 'prev' then matched_gross_adds end), 0) as prev_matched_gross_adds,
+        coalesce(sum(left_out), 0) as left_out,
         coalesce(sum(case when period = 'cur' then gross_adds end), 0) as gross_adds,
         coalesce(sum(case when period = 'prev' then gross_adds end), 0) as prev_gross_adds,
         coalesce(sum(case when period = 'cur' then churned end), 0) as churned,
@@ -318,6 +466,14 @@ pivoted as (
     group by dimension, segment, sub_segment, channel, province, product
 ),
 
+-- Nothing comparable remains when no province has the same day of both periods received: the
+-- growths that use that type are then null (not −100 % against a day the other period has alone).
+comparable as (
+    select
+        (select count(*) from revenue_matched_days where paired = 1) as revenue_pairs,
+        (select count(*) from sales_matched_days where paired = 1) as sales_pairs
+),
+
 scope_total as (
     select
         revenue as total_revenue,
@@ -331,10 +487,16 @@ ratios as (
         p.*,
         cast(p.revenue as double) / nullif(cast(p.active_users_avg as double), 0) as arpu,
         cast(p.prev_revenue as double) / nullif(cast(p.prev_active_users_avg as double), 0) as prev_arpu,
+        cast(p.matched_revenue as double) / nullif(cast(p.matched_active_users_avg as double), 0) as matched_arpu,
+        cast(p.prev_matched_revenue as double) / nullif(cast(p.prev_matched_active_users_avg as double), 0)
+            as prev_matched_arpu,
         cast(p.revenue as double) / nullif(cast(t.total_revenue as double), 0) as revenue_share,
-        cast(p.active_users_avg as double) / nullif(cast(t.total_active_users_avg as double), 0) as user_share
+        cast(p.active_users_avg as double) / nullif(cast(t.total_active_users_avg as double), 0) as user_share,
+        c.revenue_pairs,
+        c.sales_pairs
     from pivoted as p
     cross join scope_total as t
+    cross join comparable as c
 ),
 
 final as (
@@ -354,11 +516,26 @@ final as (
         cast(churned as bigint) as churned,
         cast(gross_adds - churned as bigint) as net_adds,
         cast(churned as double) / nullif(cast(active_users_avg as double), 0) as churn_rate,
-        cast(revenue - prev_revenue as double) / nullif(cast(prev_revenue as double), 0) as revenue_growth,
-        cast(gross_adds - prev_gross_adds as double) / nullif(cast(prev_gross_adds as double), 0) as gross_adds_growth,
-        cast(active_users_avg - prev_active_users_avg as double)
-            / nullif(cast(prev_active_users_avg as double), 0) as active_users_growth,
-        cast(arpu - prev_arpu as double) / nullif(cast(prev_arpu as double), 0) as arpu_growth,
+        -- Growths on the like-for-like days only (matched_*, see the header).
+        case
+            when revenue_pairs > 0
+                then cast(matched_revenue - prev_matched_revenue as double) / nullif(cast(prev_matched_revenue as double), 0)
+        end as revenue_growth,
+        case
+            when sales_pairs > 0
+                then cast(matched_gross_adds - prev_matched_gross_adds as double)
+                    / nullif(cast(prev_matched_gross_adds as double), 0)
+        end as gross_adds_growth,
+        case
+            when revenue_pairs > 0
+                then cast(matched_active_users_avg - prev_matched_active_users_avg as double)
+                    / nullif(cast(prev_matched_active_users_avg as double), 0)
+        end as active_users_growth,
+        case
+            when revenue_pairs > 0
+                then cast(matched_arpu - prev_matched_arpu as double) / nullif(cast(prev_matched_arpu as double), 0)
+        end as arpu_growth,
+        cast(case when left_out > 0 then 'matched' else 'all' end as varchar) as growth_basis,
         -- A ticket has no product: product groups carry no service figures.
         case when dimension <> 'product' then cast(responses as bigint) end as responses,
         case

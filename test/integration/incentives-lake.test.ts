@@ -200,6 +200,27 @@ describe('incentives over a DuckDB lake', () => {
     expect(out.filter((l) => l.includes('= duplicate'))).toHaveLength(1);
   });
 
+  it('produces nothing for a month without a single sales extract: exit 1, no file, no mail', async () => {
+    // Prepare: the lake holds sales of August, November and December only; October has none
+    // (the 1 November service file carries an October ticket, which is no sales extract).
+    const err: string[] = [];
+    const out: string[] = [];
+    const ctx: CliContext = { home, configDir, out: (l) => out.push(l), err: (l) => err.push(l), now: () => new Date('2026-11-02T01:00:00Z') };
+    const outbox = join(home, 'outbox');
+    const mailsBefore = readdirSync(outbox).length;
+
+    // Act
+    const code = await command.run(['--month', '2026-10', '--send'], ctx);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/incentives 2026-10: not produced: no sales extract was received for any day of 2026-10/);
+    expect(out.join('\n')).not.toMatch(/managers, total/);
+    expect(readdirSync(join(home, 'reports')).includes('2026-10')).toBe(false);
+    expect(readdirSync(outbox).filter((n) => !n.includes('telco-kpi-failed'))).toHaveLength(mailsBefore);
+    expect(readdirSync(outbox).filter((n) => n.includes('激励'))).toHaveLength(1);
+  });
+
   it('refuses a bad plan with exit code 1 and a week with a usage error', async () => {
     const err: string[] = [];
     const ctx: CliContext = { home, configDir, out: () => {}, err: (l) => err.push(l), now: () => new Date('2026-12-02T01:00:00Z') };

@@ -21,6 +21,13 @@
  *   T5 JL public app complaint      10 min (met)               score 2
  *   T7 GD household online fault    29 min (met)               score 5
  *   T8 GD household online complaint 30 min (met)              score 4
+ *
+ * Growth like with like (SPEC §3), W47 against W46 by weekday:
+ *   revenue: JL Mon 16th has no Mon 9th and GD (Mon–Wed) has no W46 day at all, so both are left
+ *   out; JL Tue 17th meets JL Tue 10th. Matched: public 1100 / 110 users against 900 / 100,
+ *   enterprise 499.50 / 10 against 100 / 10; total 1599.50 / 120 against 1000 / 110.
+ *   sales: JL's Mon 16th (e1–e5) has no Mon 9th, JL's Tue 10th (p1, p2) no Tue 17th, GD's Tue 17th
+ *   no Tue 10th: no pair remains, so grossAdds growth is null everywhere (nothing comparable).
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -85,11 +92,13 @@ describe('kpi_rows for a week, scope ALL', () => {
     expect(total.churned).toBe(2);
     expect(total.netAdds).toBe(3);
     expect(total.churnRate).toBeCloseTo(2 / 175, 12);
-    expect(total.revenueGrowth).toBeCloseTo((4300 - 1000) / 1000, 12);
-    expect(total.grossAddsGrowth).toBeCloseTo((5 - 2) / 2, 12);
-    expect(total.activeUsersGrowth).toBeCloseTo((175 - 110) / 110, 12);
-    // arpu 4300/175 against 1000/110
-    expect(total.arpuGrowth).toBeCloseTo((4300 / 175 - 1000 / 110) / (1000 / 110), 12);
+    // Growth on the matched days only (header): JL Tue 17th against JL Tue 10th.
+    expect(total.growthBasis).toBe('matched');
+    expect(total.revenueGrowth).toBeCloseTo((1599.5 - 1000) / 1000, 12);
+    expect(total.grossAddsGrowth).toBeNull();
+    expect(total.activeUsersGrowth).toBeCloseTo((120 - 110) / 110, 12);
+    // arpu 1599.50/120 against 1000/110
+    expect(total.arpuGrowth).toBeCloseTo((1599.5 / 120 - 1000 / 110) / (1000 / 110), 12);
   });
 
   it('computes satisfaction, complaints per 10k users and the 30-minute first-response SLA', async () => {
@@ -126,14 +135,17 @@ describe('kpi_rows for a week, scope ALL', () => {
     expect(jl.revenueShare).toBeCloseTo(3100 / 4300, 12);
     expect(jl.activeUsersAvg).toBeCloseTo(115, 9);
     expect(jl.userShare).toBeCloseTo(115 / 175, 12);
-    expect(jl.revenueGrowth).toBeCloseTo((3100 - 1000) / 1000, 12);
-    expect(jl.activeUsersGrowth).toBeCloseTo((115 - 110) / 110, 12);
+    // JL's Monday is left out (no Monday in W46): Tue 17th 1599.50 / 120 users against Tue 10th
+    expect(jl.revenueGrowth).toBeCloseTo((1599.5 - 1000) / 1000, 12);
+    expect(jl.activeUsersGrowth).toBeCloseTo((120 - 110) / 110, 12);
+    expect(jl.growthBasis).toBe('matched');
 
     const gd = row(result, 'province', { province: 'GD' });
     expect(gd.revenue).toBeCloseTo(1200, 9);
     expect(gd.revenueShare).toBeCloseTo(1200 / 4300, 12);
     expect(gd.userShare).toBeCloseTo(60 / 175, 12);
-    // GD had no revenue, no sales in W46
+    // GD had no revenue, no sales in W46: every GD day is left out, nothing remains to compare
+    expect(gd.growthBasis).toBe('matched');
     expect(gd.revenueGrowth).toBeNull();
     expect(gd.activeUsersGrowth).toBeNull();
     expect(gd.arpuGrowth).toBeNull();
@@ -150,16 +162,19 @@ describe('kpi_rows for a week, scope ALL', () => {
     const pub = row(result, 'segment', { segment: 'public' });
     expect(pub.revenue).toBeCloseTo(2100, 9);
     expect(pub.arpu).toBeCloseTo(2100 / 105, 12);
-    // arpu 20 against 900/100 = 9
-    expect(pub.arpuGrowth).toBeCloseTo((20 - 9) / 9, 12);
-    expect(pub.grossAddsGrowth).toBeCloseTo((3 - 2) / 2, 12);
+    // matched: Tue 17th 1100 / 110 users = 10 against Tue 10th 900/100 = 9
+    expect(pub.revenueGrowth).toBeCloseTo((1100 - 900) / 900, 12);
+    expect(pub.arpuGrowth).toBeCloseTo((10 - 9) / 9, 12);
+    expect(pub.grossAddsGrowth).toBeNull();
     // T1 5, T2 3, T5 2; complaints T1, T5; SLA T1 met, T2 missed, T5 met
     expect(pub.csat).toBeCloseTo(1 / 3, 12);
     expect(pub.complaintsPer10k).toBeCloseTo((2 * 10_000) / 105, 9);
     expect(pub.firstResponseSla).toBeCloseTo(2 / 3, 12);
 
     const enterprise = row(result, 'segment', { segment: 'enterprise' });
-    expect(enterprise.revenueGrowth).toBeCloseTo((1000 - 100) / 100, 12);
+    // matched: Tue 17th 500.00 − 0.50 against Tue 10th 100
+    expect(enterprise.revenueGrowth).toBeCloseTo((499.5 - 100) / 100, 12);
+    expect(enterprise.growthBasis).toBe('matched');
     expect(enterprise.grossAdds).toBe(0);
     // no `new` in either week: 0 against 0
     expect(enterprise.grossAddsGrowth).toBeNull();
@@ -200,6 +215,12 @@ describe('kpi_rows for a week, scope ALL', () => {
     expect(mobile.churned).toBe(1);
     const publicOwnHall = row(result, 'segmentChannel', { segment: 'public', channel: 'own_hall' });
     expect(publicOwnHall.netAdds).toBe(2);
+    // a channel on the matched basis: own_hall is JL public, Tue 17th 1100 against Tue 10th 900
+    const ownHall = row(result, 'channel', { channel: 'own_hall' });
+    expect(ownHall.revenueGrowth).toBeCloseTo((1100 - 900) / 900, 12);
+    expect(ownHall.growthBasis).toBe('matched');
+    // app and hotline carry only tickets: nothing of theirs was left out
+    expect(hotline.growthBasis).toBe('all');
   });
 
   it('orders rows by dimension, then revenue descending, then keys', async () => {
@@ -248,9 +269,13 @@ describe('kpi_rows for a month', () => {
     expect(total.revenue).toBeCloseTo(5300, 9);
     // JL sent the 10th, 16th and 17th: (110 + 110 + 120) / 3; GD 60
     expect(total.activeUsersAvg).toBeCloseTo(340 / 3 + 60, 9);
-    expect(total.revenueGrowth).toBeCloseTo((5300 - 530) / 530, 12);
-    // activeUsersAvg is summed as an exact decimal with 9 places (repeatable sums), so 1e-9 / 100.
-    expect(total.activeUsersGrowth).toBeCloseTo((340 / 3 + 60 - 100) / 100, 10);
+    // Like with like by day of month: JL's 10th, 16th, 17th and GD's days have no October
+    // counterpart received, and October's 31st has none in November (kept, not missing): no
+    // day of both months remains, so nothing is comparable and growth is null, not −100 %.
+    expect(total.growthBasis).toBe('matched');
+    expect(total.revenueGrowth).toBeNull();
+    expect(total.activeUsersGrowth).toBeNull();
+    expect(total.arpuGrowth).toBeNull();
     // p1, p2, e1–e3, g1, g2 against none in October
     expect(total.grossAdds).toBe(7);
     expect(total.grossAddsGrowth).toBeNull();

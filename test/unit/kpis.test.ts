@@ -23,7 +23,7 @@ describe('kpi query parameters', () => {
 
     // Assess
     const block = ['2026-11-16', '2026-11-22', 'JL', 'JL', '2026-11-09', '2026-11-15', 'JL', 'JL'];
-    expect(params).toEqual([...block, ...block, '2026-11-08', '2026-11-23', '2026-11-09', '2026-11-22', 'JL', 'JL', '2026-11-16']);
+    expect(params).toEqual(['week:7:7', ...block, ...block, '2026-11-08', '2026-11-23', '2026-11-09', '2026-11-22', 'JL', 'JL', '2026-11-16']);
   });
 
   it('binds a month against the previous month, across a year end', () => {
@@ -32,10 +32,14 @@ describe('kpi query parameters', () => {
     const market = marketShareParams('2026-01', 'GD');
 
     // Assess
-    expect(kpi.slice(0, 2)).toEqual(['2026-01-01', '2026-01-31']);
-    expect(kpi.slice(4, 6)).toEqual(['2025-12-01', '2025-12-31']);
-    expect(kpi.slice(16, 20)).toEqual(['2025-11-30', '2026-02-01', '2025-12-01', '2026-01-31']);
-    expect(kpi[22]).toBe('2026-01-01');
+    expect(kpi.slice(0, 3)).toEqual(['month:31:31', '2026-01-01', '2026-01-31']);
+    expect(kpi.slice(5, 7)).toEqual(['2025-12-01', '2025-12-31']);
+    expect(kpi.slice(17, 21)).toEqual(['2025-11-30', '2026-02-01', '2025-12-01', '2026-01-31']);
+    expect(kpi[23]).toBe('2026-01-01');
+    expect(kpi).toHaveLength(24);
+    // every pair of adjacent months has a period_shape row in kpi_rows.sql
+    expect(['2026-03', '2026-04', '2026-05', '2028-02', '2028-03', '2026-02'].map((m) => kpiRowsParams(parsePeriod(m), 'ALL')[0]))
+      .toEqual(['month:31:28', 'month:30:31', 'month:31:30', 'month:29:31', 'month:31:29', 'month:28:31']);
     expect(market).toEqual(['2026-01', 'GD', 'GD', '2025-12', 'GD', 'GD']);
   });
 
@@ -83,6 +87,7 @@ describe('computeKpis', () => {
       'prev_churn_rate', 'prev_responses', 'prev_csat', 'prev_avg_score', 'prev_complaints_per_10k', 'prev_first_response_sla'];
     const kpiRow: Row = { dimension: 'total', segment: null, sub_segment: null, channel: null, province: null, product: null };
     for (const n of [...numbers, ...previous]) kpiRow[n] = null;
+    kpiRow.growth_basis = 'all';
     kpiRow.revenue = '4300.5';
     kpiRow.gross_adds = 5;
     const engine = new FixedAnswers({ kpi_rows: [kpiRow] });
@@ -93,7 +98,8 @@ describe('computeKpis', () => {
     // Assess
     expect(report.rows).toHaveLength(1);
     expect(report.rows[0]).toMatchObject({ dimension: 'total', revenue: 4300.5, grossAdds: 5, csat: null, subSegment: null });
-    expect(Object.keys(report.rows[0]!)).toHaveLength(6 + numbers.length);
+    expect(Object.keys(report.rows[0]!)).toHaveLength(6 + numbers.length + 1);
+    expect(report.rows[0]!.growthBasis).toBe('all');
     expect(engine.calls.map((c) => c.name)).toEqual(['kpi_rows', 'received_days', 'market_share']);
     expect(report.completeness.map((c) => c.daysExpected)).toEqual([30, 30, 30]);
   });

@@ -134,6 +134,35 @@ describe('composeReportMail', () => {
     expect(mail.text).toContain('- 吉林 收入环比 ▲8.8%（+51.1万元）');
   });
 
+  it('marks like-for-like changes (可比口径), names the left-out days and ranks only groups with a growth', () => {
+    // Prepare: JL's revenue of Wed 11/18 is missing, so Wed 11/11 was left out of the growths too;
+    // SC's missing sales day (11/20) had no counterpart with rows; JL's growth is made null.
+    const week = fixture('week.json');
+    const report: KpiReport = {
+      ...week,
+      rows: week.rows.map((r) => (r.dimension === 'total' ? { ...r, growthBasis: 'matched' as const }
+        : r.dimension === 'province' && r.province === 'JL' ? { ...r, revenueGrowth: null, growthBasis: 'matched' as const }
+          : r.dimension === 'province' && r.province === 'SC' ? { ...r, growthBasis: 'matched' as const } : { ...r, growthBasis: 'all' as const })),
+      completeness: week.completeness.map((c) => ({
+        ...c,
+        growthLeftOut: c.province === 'JL' && c.type === 'revenue' ? [{ day: '2026-11-18', previousDay: '2026-11-11', missingIn: 'current' as const }] : [],
+      })),
+    };
+    // Act
+    const mail = composeReportMail(report, { ...base, lang: 'zh-CN' });
+    const en = composeReportMail(report, { ...base, lang: 'en' });
+    // Assess: revenue, ARPU and users are matched; gross adds (sales) compared every day
+    expect(mail.text).toContain('收入（万元）：3,844.8  上周 3,808.0  环比 ▲1.0%（可比口径）');
+    expect(mail.text).toMatch(/新增用户：[^\n]*环比 ▼1\.7%\n/);
+    expect(mail.text).toContain('可比口径：环比只比较两期都收到的同日数据——吉林 收入日报 11/18 未收到，上周 11/11 同时剔除。');
+    expect(mail.html).toContain('（可比口径）');
+    // JL (null growth) is not ranked; SC moved more yuan than GD: 10,316,010.39 × 0.8437% / (1 − 0.8437%)
+    expect(mail.text).toContain('- 四川 收入环比 ▼0.8%（−8.8万元）【可比口径】');
+    expect(mail.text).not.toContain('- 吉林');
+    expect(en.text).toContain('Revenue (10k CNY): 3,844.8  Last week 3,808.0  Change ▲1.0% (like for like)');
+    expect(en.text).toContain('Jilin revenue 11/18 not received, so Last week 11/11 left out too');
+  });
+
   it('ends with generated at in Beijing time, data as of, run id and where the workbook is', () => {
     // Prepare
     const report = fixture('week.json');

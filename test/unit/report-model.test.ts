@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 const fixture = (name: string): KpiReport => JSON.parse(readFileSync(new URL(`../fixtures/kpis/${name}`, import.meta.url), 'utf8')) as KpiReport;
 
 const row = (province: string, type: CompletenessRow['type'], missingDays: string[]): CompletenessRow =>
-  ({ province, type, daysExpected: 7, daysReceived: 7 - missingDays.length, missingDays, rejectedUploads: [] });
+  ({ province, type, daysExpected: 7, daysReceived: 7 - missingDays.length, missingDays, growthLeftOut: [], rejectedUploads: [] });
 
 describe('missingProvinceDays', () => {
   it('counts a province-day once however many extracts miss it', () => {

@@ -56,7 +56,7 @@ describe('buildReportWorkbook', () => {
     // Act
     const ws = sheet(await readBack(await buildReportWorkbook(report, { lang: 'zh-CN', runId: 'run-47' })), '概览');
     // Assess
-    expect(ws.getRow(4).values).toEqual([undefined, '指标', '单位', '本周', '上周', '环比']);
+    expect(ws.getRow(4).values).toEqual([undefined, '指标', '单位', '本周', '上周', '环比', '环比口径']);
     const revenue = rowWhere(ws, 1, '收入');
     expect(revenue.getCell(2).value).toBe('万元');
     expect(revenue.getCell(3).value).toBeCloseTo(total.revenue! / 10_000, 6);
@@ -103,10 +103,12 @@ describe('buildReportWorkbook', () => {
     expect(ws.getCell('A4').value).toBe(3);
     expect(ws.getCell('C2').value).toBe(21827575.58);
     expect(ws.getCell('C2').numFmt).toBe('#,##0.00');
-    expect(ws.getCell('E2').numFmt).toBe('0.0%');
-    expect(ws.getCell('J2').value).toBe('✓ 完整');
-    expect(ws.getCell('J4').value).toBe('✗ 缺1天（收入日报 11/18）');
-    expect((ws.getCell('J4').fill as ExcelJS.FillPattern).fgColor?.argb).toBe('FFFFC7CE');
+    // E: the basis of the change beside it (the fixture predates growthBasis: all days)
+    expect(ws.getCell('E2').value).toBe('全部日期');
+    expect(ws.getCell('F2').numFmt).toBe('0.0%');
+    expect(ws.getCell('K2').value).toBe('✓ 完整');
+    expect(ws.getCell('K4').value).toBe('✗ 缺1天（收入日报 11/18）');
+    expect((ws.getCell('K4').fill as ExcelJS.FillPattern).fgColor?.argb).toBe('FFFFC7CE');
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     expect(ws.autoFilter).toBeDefined();
     expect(ws.pageSetup).toMatchObject({ orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 });
@@ -189,6 +191,34 @@ describe('buildReportWorkbook', () => {
     expect(sheets).toHaveLength(9);
     for (const name of sheets) expect(await zip.file(name)!.async('string'), name).not.toMatch(/<f[ >]/);
     expect(await zip.file('xl/sharedStrings.xml')!.async('string')).toContain('=HYPERLINK(&quot;http://evil.example/x&quot;');
+  });
+
+  it('marks like-for-like changes in the summary and the province ranking and names the left-out days', async () => {
+    // Prepare: JL's missing Wed 11/18 of revenue took Wed 11/11 out of the growths
+    const week = fixture('week.json');
+    const report: KpiReport = {
+      ...week,
+      rows: week.rows.map((r) => ({ ...r, growthBasis: r.dimension === 'total' || r.province === 'JL' ? 'matched' as const : 'all' as const })),
+      completeness: week.completeness.map((c) => ({
+        ...c,
+        growthLeftOut: c.province === 'JL' && c.type === 'revenue' ? [{ day: '2026-11-18', previousDay: '2026-11-11', missingIn: 'current' as const }] : [],
+      })),
+    };
+    // Act
+    const wb = await readBack(await buildReportWorkbook(report, { lang: 'zh-CN', runId: 'run-47' }));
+    // Assess
+    const summary = sheet(wb, '概览');
+    expect(rowWhere(summary, 1, '收入').getCell(6).value).toBe('可比口径');
+    expect(rowWhere(summary, 1, 'ARPU（元）').getCell(6).value).toBe('可比口径');
+    expect(rowWhere(summary, 1, '新增用户').getCell(6).value).toBe('全部日期');
+    // no change without the previous report: no basis either
+    expect(rowWhere(summary, 1, '离网率').getCell(6).value).toBe(NULL_TEXT);
+    expect(rowWhere(summary, 1, '可比口径：环比只比较两期都收到的同日数据——吉林 收入日报 11/18 未收到，上周 11/11 同时剔除。').getCell(1).value)
+      .toContain('吉林 收入日报 11/18');
+    const provinces = sheet(wb, '省份排名');
+    expect(rowWhere(provinces, 2, '吉林').getCell(5).value).toBe('可比口径');
+    expect(rowWhere(provinces, 2, '广东').getCell(5).value).toBe('全部日期');
+    expect(rowWhere(sheet(wb, '口径说明'), 1, '可比口径').getCell(2).value).toContain('第 i 天');
   });
 
   it('states period, scope and run id in the definitions sheet and titles a province report with its name', async () => {

@@ -11,11 +11,15 @@ import type { Settings } from '../settings.js';
 import { computeIncentives } from './calculate.js';
 import { planFor, type Plan } from './plan.js';
 import { toRoster, toSalesEvents, toTicketScores } from './rows.js';
+import { receivedDaysParams } from '../kpis/kpis.js';
 import type { IncentiveTally } from './types.js';
 import { buildIncentiveWorkbook, tallyJsonBytes } from './workbook.js';
 
 /** The incentive job cannot run as asked (wrong period, nobody to mail, no mailer). */
 export class IncentiveJobError extends TelcoKpiError {}
+
+/** The month has no sales extract at all (SPEC §5): a tally of zeros would mislead HR, so none is made. */
+export class IncentivesNotProducedError extends IncentiveJobError {}
 
 export interface IncentiveJobDeps {
   engine: QueryEngine;
@@ -105,6 +109,13 @@ async function buildIncentives(deps: IncentiveJobDeps, period: Period): Promise<
       return undefined;
     }
   };
+
+  // A month without a single sales extract (no province-day with sales rows, as received_days
+  // sees the lake) is not produced: nothing is written, so nothing reads as zeros.
+  const received = await deps.engine.run('received_days', receivedDaysParams(period.start, period.end, 'ALL'));
+  if (!received.some((r) => r.type === 'sales')) {
+    throw new IncentivesNotProducedError(`no sales extract was received for any day of ${period.id} (${period.start} – ${period.end}): an incentive tally of zeros would mislead HR, so none is produced`);
+  }
 
   const n = plan.clawback?.withinDays ?? 0;
   const monthEvents = toSalesEvents(await deps.engine.run('incentive_sales_events', [period.start, period.end]), 'incentive_sales_events');

@@ -25,12 +25,20 @@ export interface KpiRow {
   grossAddsGrowth: number | null;
   activeUsersGrowth: number | null;
   arpuGrowth: number | null;
+  /**
+   * `matched` when some province-days of this group were left out of both sides of its growths
+   * because the same day of the other period was not received (SPEC §3, like with like); `all`
+   * when every received day was compared.
+   */
+  growthBasis: GrowthBasis;
   responses: number | null;
   csat: number | null;
   avgScore: number | null;
   complaintsPer10k: number | null;
   firstResponseSla: number | null;
 }
+
+export type GrowthBasis = 'all' | 'matched';
 
 export interface MarketRow {
   month: string;
@@ -55,8 +63,20 @@ export interface CompletenessRow {
   daysExpected: number;
   daysReceived: number;
   missingDays: string[];
+  /**
+   * For sales and revenue: the i-th days of the period and of the period before of which only one
+   * was received, so that this province's rows of both were left out of the growths (SPEC §3,
+   * like with like; `missingIn` says which side was not received). Empty for service.
+   */
+  growthLeftOut: GrowthLeftOut[];
   /** Rejected uploads for this province/type/period that no accepted upload has replaced. */
   rejectedUploads: Array<{ file: string; day: string; receivedAt: string; problemCount: number; firstProblem: string }>;
+}
+
+export interface GrowthLeftOut {
+  day: string;
+  previousDay: string;
+  missingIn: 'current' | 'previous';
 }
 
 export interface KpiReport {

@@ -50,7 +50,13 @@ export const DAILY_TYPES: readonly ExtractKind[] = ['sales', 'revenue', 'service
 export function kpiRowsParams(period: Period, scope: string): SqlValue[] {
   const prev = previousPeriod(period);
   const block = [period.start, period.end, scope, scope, prev.start, prev.end, scope, scope];
-  return [...block, ...block, addDays(prev.start, -1), addDays(period.end, 1), prev.start, period.end, scope, scope, period.start];
+  return [periodShape(period), ...block, ...block, addDays(prev.start, -1), addDays(period.end, 1), prev.start, period.end, scope, scope, period.start];
+}
+
+/** `week:7:7`, or `month:<days of the month>:<days of the month before>` (kpi_rows' period_shape). */
+export function periodShape(period: Period): string {
+  const prev = previousPeriod(period);
+  return `${period.kind}:${daysBetween(period.start, period.end).length}:${daysBetween(prev.start, prev.end).length}`;
 }
 
 /** Parameters of `received_days.sql`, in binding order. */
@@ -83,9 +89,17 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
     throw new KpiRequestError(`scope '${scope}' is not valid: use ALL or a province code such as JL`);
   }
   const kpiRows = await engine.run('kpi_rows', kpiRowsParams(period, scope));
-  const receivedRows = await engine.run('received_days', receivedDaysParams(period.start, period.end, scope));
-  const market = await marketRows(engine, period, scope);
   const before = previousPeriod(period);
+  // Both periods: the period's completeness, and which days growth compared like with like.
+  const receivedRows = await engine.run('received_days', receivedDaysParams(before.start, period.end, scope));
+  const market = await marketRows(engine, period, scope);
+  // A type the previous period holds no day of is no data, not zero: its figures there are null ("–").
+  const previousTypes = new Set<string>();
+  for (const row of receivedRows) {
+    const dt = text(row, 'dt', 'received_days');
+    if (dt >= before.start && dt <= before.end) previousTypes.add(text(row, 'type', 'received_days'));
+  }
+  for (const p of request.storedPartitions ?? []) if (p.day >= before.start && p.day <= before.end) previousTypes.add(p.type);
   return {
     report: {
       period: { kind: period.kind, id: period.id, start: period.start, end: period.end },
@@ -99,7 +113,7 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
       period: { kind: before.kind, id: before.id, start: before.start, end: before.end },
       scope,
       generatedAt: request.now.toISOString(),
-      rows: kpiRows.map(toPreviousKpiRow).sort(compareKpiRows),
+      rows: kpiRows.map((row) => withoutMissingTypes(toPreviousKpiRow(row), previousTypes)).sort(compareKpiRows),
       market: [],
       completeness: [],
     },
@@ -119,11 +133,32 @@ async function marketRows(engine: QueryEngine, period: Period, scope: string): P
 function completeness(request: KpiRequest, receivedRows: readonly Row[]): CompletenessRow[] {
   const { period, scope } = request;
   const days = daysBetween(period.start, period.end);
-  const received = new Set<string>();
+  const before = previousPeriod(period);
+  const previousDays = daysBetween(before.start, before.end);
+  const withRows = new Set<string>();
   for (const row of receivedRows) {
-    received.add(partitionId(text(row, 'type', 'received_days'), text(row, 'province', 'received_days'), text(row, 'dt', 'received_days')));
+    withRows.add(partitionId(text(row, 'type', 'received_days'), text(row, 'province', 'received_days'), text(row, 'dt', 'received_days')));
   }
+  const received = new Set(withRows);
   for (const p of request.storedPartitions ?? []) received.add(partitionId(p.type, p.province, p.day));
+
+  /**
+   * The pairs kpi_rows left out of growth (its header): the i-th day of each period is day i − 1
+   * after the start (weekday for a week, day of month for a month); days only one period has are
+   * kept. It decides on rows, as the query does, not on the lake listing.
+   */
+  const leftOut = (type: ExtractKind, province: string): CompletenessRow['growthLeftOut'] => {
+    if (type === 'service') return [];
+    const has = (day: string) => withRows.has(partitionId(type, province, day));
+    if (![...days, ...previousDays].some(has)) return [];
+    const pairs: CompletenessRow['growthLeftOut'] = [];
+    for (let i = 0; i < Math.min(days.length, previousDays.length); i++) {
+      const day = days[i]!;
+      const previousDay = previousDays[i]!;
+      if (has(day) !== has(previousDay)) pairs.push({ day, previousDay, missingIn: has(day) ? 'previous' : 'current' });
+    }
+    return pairs;
+  };
 
   const provinces = scope === 'ALL' ? [...new Set(request.expectedProvinces)] : [scope];
   const result: CompletenessRow[] = [];
@@ -141,6 +176,7 @@ function completeness(request: KpiRequest, receivedRows: readonly Row[]): Comple
         daysExpected: days.length,
         daysReceived: days.length - missingDays.length,
         missingDays,
+        growthLeftOut: leftOut(type, province),
         rejectedUploads,
       });
     }
@@ -171,6 +207,9 @@ function toKpiRow(row: Row): KpiRow {
     product: optionalText(row, 'product', 'kpi_rows'),
   } as KpiRow;
   for (const [key, column] of KPI_NUMBER_COLUMNS) kpi[key] = optionalNumber(row, column, 'kpi_rows');
+  const basis = text(row, 'growth_basis', 'kpi_rows');
+  if (basis !== 'all' && basis !== 'matched') throw new QueryResultError(`kpi_rows returned growth_basis '${basis}': expected all or matched`);
+  kpi.growthBasis = basis;
   return kpi;
 }
 
@@ -186,8 +225,22 @@ const PREVIOUS_NUMBER_COLUMNS = [
 function toPreviousKpiRow(row: Row): KpiRow {
   const kpi = toKpiRow(row);
   for (const [key] of KPI_NUMBER_COLUMNS) kpi[key] = null;
+  kpi.growthBasis = 'all';
   for (const [key, column] of PREVIOUS_NUMBER_COLUMNS) kpi[key] = optionalNumber(row, column, 'kpi_rows');
   return kpi;
+}
+
+const FIGURES_OF_TYPE: Record<ExtractKind, ReadonlyArray<keyof KpiRow>> = {
+  revenue: ['revenue', 'activeUsersAvg', 'arpu', 'churnRate', 'complaintsPer10k'],
+  sales: ['grossAdds', 'churned', 'netAdds', 'churnRate'],
+  service: ['responses', 'csat', 'avgScore', 'complaintsPer10k', 'firstResponseSla'],
+};
+
+/** The previous row with the figures of every daily type the previous period has no day of set to null. */
+function withoutMissingTypes(row: KpiRow, present: ReadonlySet<string>): KpiRow {
+  const out = { ...row } as Record<keyof KpiRow, unknown>;
+  for (const type of DAILY_TYPES) if (!present.has(type)) for (const key of FIGURES_OF_TYPE[type]) out[key] = null;
+  return out as KpiRow;
 }
 
 function toMarketRow(row: Row): MarketRow {

@@ -3,7 +3,7 @@ import { t, missingSuffix, currentPreviousLabels, type Lang } from './i18n.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
 import { shanghaiDateTime } from '../period.js';
 import {
-  dataStatusLine, joinDot, judge, latestDataDay, missingProvinceDays, reportHeadline, summaryTiles, whatMovedLines,
+  comparableNote, dataStatusLine, joinDot, judge, latestDataDay, missingProvinceDays, reportHeadline, summaryTiles, whatMovedLines,
   type Tile,
 } from './model.js';
 
@@ -93,6 +93,12 @@ export function formatChange(tile: Pick<Tile, 'changeKind'>, change: number | nu
   }
 }
 
+/** `（可比口径）` / ` (like for like)` after a change computed on the matched days. */
+function basisMark(tile: Tile, lang: Lang): string {
+  if (tile.basis !== 'matched') return '';
+  return lang === 'en' ? ` (${t(lang, 'comparable')})` : `（${t(lang, 'comparable')}）`;
+}
+
 function tileTitle(tile: Tile, lang: Lang): string {
   const name = t(lang, tile.label);
   if (tile.unit === 'wanYuan') return lang === 'en' ? `${name} (10k CNY)` : `${name}（万元）`;
@@ -128,6 +134,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
   const [, prevLabel] = currentPreviousLabels(lang, report.period.kind);
   const changeLabel = t(lang, 'change');
   const moved = whatMovedLines(report, lang);
+  const comparable = comparableNote(report, lang);
   const footer = footerFacts(report, options);
   const colon = lang === 'en' ? ': ' : '：';
   const footerLines: Array<[string, string]> = [
@@ -142,8 +149,9 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
     '',
     headline,
     '',
-    ...tiles.map((tile) => `${tileTitle(tile, lang)}${colon}${formatTileValue(tile, tile.current)}  ${prevLabel} ${formatTileValue(tile, tile.previous)}  ${changeLabel} ${formatChange(tile, tile.change, lang)}`),
+    ...tiles.map((tile) => `${tileTitle(tile, lang)}${colon}${formatTileValue(tile, tile.current)}  ${prevLabel} ${formatTileValue(tile, tile.previous)}  ${changeLabel} ${formatChange(tile, tile.change, lang)}${basisMark(tile, lang)}`),
     '',
+    ...(comparable ? [comparable, ''] : []),
     t(lang, 'whatMoved'),
     ...moved.map((m) => `- ${m.text}`),
     '',
@@ -158,7 +166,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
       + `<div style="font-size:13px;color:${COLORS.muted};">${e(tileTitle(tile, lang))}</div>`
       + `<div style="font-size:22px;font-weight:bold;color:${COLORS.ink};line-height:1.3;">${e(formatTileValue(tile, tile.current))}</div>`
       + `<div style="font-size:13px;color:${COLORS.muted};">${e(prevLabel)} ${e(formatTileValue(tile, tile.previous))} · ${e(changeLabel)} `
-      + `<span style="color:${color};font-weight:bold;">${e(formatChange(tile, tile.change, lang))}</span></div>`
+      + `<span style="color:${color};font-weight:bold;">${e(formatChange(tile, tile.change, lang))}</span>${e(basisMark(tile, lang))}</div>`
       + `</div>`;
   }).join('\n');
   const movedHtml = moved.map((m) => `<li style="margin:0 0 4px;color:${COLORS[m.verdict]};">${e(m.text)}</li>`).join('\n');
@@ -171,7 +179,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
 ${statusHtml}
 <h1 style="font-size:18px;line-height:1.4;margin:0 0 12px;">${e(headline)}</h1>
 ${tilesHtml}
-<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, 'whatMoved'))}</h2>
+${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:${COLORS.muted};">${e(comparable)}</p>\n` : ''}<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, 'whatMoved'))}</h2>
 <ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">
 ${movedHtml}
 </ul>

@@ -4,7 +4,7 @@
  */
 import { CHANNELS, PRODUCTS, PROVINCES, SEGMENTS, SUB_SEGMENTS, label } from '../extracts/codes.js';
 import { extractLabel, periodLabel, scopeLabel, shortDay, t, type Lang, type LabelKey } from './i18n.js';
-import type { CompletenessRow, Dimension, ExtractKind, KpiReport, KpiRow } from '../kpis/kpi-types.js';
+import type { CompletenessRow, Dimension, ExtractKind, GrowthBasis, KpiReport, KpiRow } from '../kpis/kpi-types.js';
 import { daysBetween } from '../period.js';
 
 export type TileKey = 'revenue' | 'arpu' | 'activeUsers' | 'grossAdds' | 'netAdds' | 'churnRate' | 'csat' | 'complaintsPer10k' | 'firstResponseSla';
@@ -24,6 +24,8 @@ export interface Tile {
   change: number | null;
   changeKind: ChangeKind;
   higherIsBetter: boolean;
+  /** `matched` when the change is a growth on the like-for-like days (可比口径), SPEC §3. */
+  basis: GrowthBasis;
 }
 
 interface TileSpec {
@@ -32,15 +34,17 @@ interface TileSpec {
   unit: TileUnit;
   value: (row: KpiRow) => number | null;
   growth?: (row: KpiRow) => number | null;
+  /** The extract whose missing days a growth leaves out (revenue, or sales for gross adds). */
+  growthType?: 'revenue' | 'sales';
   changeKind: ChangeKind;
   higherIsBetter: boolean;
 }
 
 const TILE_SPECS: readonly TileSpec[] = [
-  { key: 'revenue', label: 'revenue', unit: 'wanYuan', value: (r) => r.revenue, growth: (r) => r.revenueGrowth, changeKind: 'relative', higherIsBetter: true },
-  { key: 'arpu', label: 'arpu', unit: 'yuan', value: (r) => r.arpu, growth: (r) => r.arpuGrowth, changeKind: 'relative', higherIsBetter: true },
-  { key: 'activeUsers', label: 'activeUsers', unit: 'wanUsers', value: (r) => r.activeUsersAvg, growth: (r) => r.activeUsersGrowth, changeKind: 'relative', higherIsBetter: true },
-  { key: 'grossAdds', label: 'grossAdds', unit: 'count', value: (r) => r.grossAdds, growth: (r) => r.grossAddsGrowth, changeKind: 'relative', higherIsBetter: true },
+  { key: 'revenue', label: 'revenue', unit: 'wanYuan', value: (r) => r.revenue, growth: (r) => r.revenueGrowth, growthType: 'revenue', changeKind: 'relative', higherIsBetter: true },
+  { key: 'arpu', label: 'arpu', unit: 'yuan', value: (r) => r.arpu, growth: (r) => r.arpuGrowth, growthType: 'revenue', changeKind: 'relative', higherIsBetter: true },
+  { key: 'activeUsers', label: 'activeUsers', unit: 'wanUsers', value: (r) => r.activeUsersAvg, growth: (r) => r.activeUsersGrowth, growthType: 'revenue', changeKind: 'relative', higherIsBetter: true },
+  { key: 'grossAdds', label: 'grossAdds', unit: 'count', value: (r) => r.grossAdds, growth: (r) => r.grossAddsGrowth, growthType: 'sales', changeKind: 'relative', higherIsBetter: true },
   { key: 'netAdds', label: 'netAdds', unit: 'count', value: (r) => r.netAdds, changeKind: 'absolute', higherIsBetter: true },
   { key: 'churnRate', label: 'churnRate', unit: 'fraction', value: (r) => r.churnRate, changeKind: 'points', higherIsBetter: false },
   { key: 'csat', label: 'csat', unit: 'fraction', value: (r) => r.csat, changeKind: 'points', higherIsBetter: true },
@@ -74,8 +78,49 @@ export function summaryTiles(report: KpiReport, previous?: KpiReport): Tile[] {
     if (prev) prevValue = spec.value(prev);
     else if (current != null && growth != null && growth !== -1) prevValue = current / (1 + growth);
     const change = spec.growth && growth != null ? growth : changeBetween(spec.changeKind, current, prevValue);
-    return { key: spec.key, label: spec.label, unit: spec.unit, current, previous: prevValue, change, changeKind: spec.changeKind, higherIsBetter: spec.higherIsBetter };
+    const matched = spec.growthType !== undefined && growth != null && leftOutPairs(report).some((p) => p.type === spec.growthType);
+    return {
+      key: spec.key, label: spec.label, unit: spec.unit, current, previous: prevValue, change, changeKind: spec.changeKind,
+      higherIsBetter: spec.higherIsBetter, basis: matched ? 'matched' : 'all',
+    };
   });
+}
+
+export interface LeftOutPair {
+  province: string;
+  type: ExtractKind;
+  day: string;
+  previousDay: string;
+  missingIn: 'current' | 'previous';
+}
+
+/** The province-days the growths left out of both periods (SPEC §3), by type, day, province. */
+export function leftOutPairs(report: KpiReport): LeftOutPair[] {
+  const order: ExtractKind[] = ['revenue', 'sales', 'service'];
+  return report.completeness
+    .flatMap((c) => (c.growthLeftOut ?? []).map((p) => ({ province: c.province, type: c.type, ...p })))
+    .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type) || a.day.localeCompare(b.day) || a.province.localeCompare(b.province));
+}
+
+/**
+ * `可比口径：环比剔除两期同日缺数据的省日——广东 收入日报 11/18（上周 11/11）`, naming each left-out
+ * pair; undefined when every growth compared all received days.
+ */
+export function comparableNote(report: KpiReport, lang: Lang): string | undefined {
+  const pairs = leftOutPairs(report);
+  if (pairs.length === 0) return undefined;
+  const prevWord = t(lang, report.period.kind === 'week' ? 'lastWeek' : 'lastMonth');
+  const items = pairs.map((p) => {
+    const name = label(PROVINCES, p.province, lang);
+    const missing = p.missingIn === 'current' ? shortDay(p.day) : `${prevWord} ${shortDay(p.previousDay)}`;
+    const kept = p.missingIn === 'current' ? `${prevWord} ${shortDay(p.previousDay)}` : shortDay(p.day);
+    return lang === 'en'
+      ? `${name} ${extractLabel(lang, p.type)} ${missing} not received, so ${kept} left out too`
+      : `${name} ${extractLabel(lang, p.type)} ${missing} 未收到，${kept} 同时剔除`;
+  });
+  return lang === 'en'
+    ? `${t(lang, 'comparable')}: changes compare like with like, leaving out days one period is missing — ${items.join('; ')}.`
+    : `${t(lang, 'comparable')}：环比只比较两期都收到的同日数据——${items.join('；')}。`;
 }
 
 /** 'good', 'bad' or 'flat' for a change of a KPI, judged by whether up is good for that KPI. */
@@ -133,7 +178,10 @@ export function groupName(row: KpiRow, lang: Lang): string {
 export interface Mover {
   dimension: Dimension;
   row: KpiRow;
-  /** Revenue change in CNY, cur − cur / (1 + growth). */
+  /**
+   * Revenue change in CNY, cur − cur / (1 + growth): for a matched growth, the like-for-like
+   * change applied to the period's revenue.
+   */
   delta: number;
   growth: number;
 }
@@ -145,6 +193,8 @@ export interface Mover {
 export function biggestMover(report: KpiReport, dimension: Dimension): Mover | undefined {
   let best: Mover | undefined;
   for (const row of report.rows) {
+    // A null growth is no comparable change (no previous figures, or nothing comparable left):
+    // never ranked. A matched growth is comparable: missing days were left out of both sides.
     if (row.dimension !== dimension || row.revenue == null || row.revenueGrowth == null || row.revenueGrowth === -1) continue;
     const delta = row.revenue - row.revenue / (1 + row.revenueGrowth);
     if (!best || Math.abs(delta) > Math.abs(best.delta)) best = { dimension, row, delta, growth: row.revenueGrowth };
@@ -212,7 +262,8 @@ export function whatMovedLines(report: KpiReport, lang: Lang): MovedLine[] {
     const text = lang === 'en'
       ? `${name} revenue ${pct} (${sign}CNY ${(Math.abs(mover.delta) / 1000).toFixed(0)}k)`
       : `${name} 收入环比 ${pct}（${sign}${(Math.abs(mover.delta) / 10_000).toFixed(1)}万元）`;
-    lines.push({ text, verdict: judge(mover.growth, true) });
+    const mark = mover.row.growthBasis === 'matched' ? (lang === 'en' ? ` [${t(lang, 'comparable')}]` : `【${t(lang, 'comparable')}】`) : '';
+    lines.push({ text: `${text}${mark}`, verdict: judge(mover.growth, true) });
   }
   return lines;
 }

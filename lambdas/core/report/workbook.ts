@@ -8,7 +8,7 @@ import {
 import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow } from '../kpis/kpi-types.js';
 import { daysBetween, isoWeekday, shanghaiDateTime } from '../period.js';
 import {
-  dataStatusLine, groupName, judge, latestDataDay, missingProvinceDays, reportHeadline, rowsOf, summaryTiles, whatMovedLines,
+  comparableNote, dataStatusLine, groupName, judge, latestDataDay, missingProvinceDays, reportHeadline, rowsOf, summaryTiles, whatMovedLines,
   type ChangeKind, type Tile, type TileUnit,
 } from './model.js';
 import { setText } from '../xlsx-safe.js';
@@ -218,7 +218,7 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
   const [cur, prev] = currentPreviousLabels(lang, report.period.kind);
   const headerRow = 4;
   const header = ws.getRow(headerRow);
-  [t(lang, 'kpi'), t(lang, 'unit'), cur, prev, t(lang, 'change')].forEach((h, i) => setText(header.getCell(i + 1), h));
+  [t(lang, 'kpi'), t(lang, 'unit'), cur, prev, t(lang, 'change'), t(lang, 'basis')].forEach((h, i) => setText(header.getCell(i + 1), h));
   styleHeader(header);
   const tiles: Tile[] = summaryTiles(report, options.previous);
   tiles.forEach((tile, i) => {
@@ -230,9 +230,17 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
     putNumber(row.getCell(3), current.value, current.numFmt);
     putNumber(row.getCell(4), previous.value, previous.numFmt);
     putChange(row.getCell(5), tile.change, tile.changeKind, tile.higherIsBetter, lang);
+    if (tile.change == null) putNull(row.getCell(6));
+    else setText(row.getCell(6), t(lang, tile.basis === 'matched' ? 'comparable' : 'basisAll'));
     row.eachCell((cell) => { cell.border = { bottom: THIN }; });
   });
   let r = headerRow + tiles.length + 2;
+  const comparable = comparableNote(report, lang);
+  if (comparable) {
+    setText(ws.getCell(`A${r}`), comparable);
+    ws.getCell(`A${r}`).font = { color: { argb: COLOR.muted } };
+    r += 2;
+  }
   setText(ws.getCell(`A${r}`), t(lang, 'whatMoved'));
   ws.getCell(`A${r}`).font = { bold: true };
   for (const line of whatMovedLines(report, lang)) {
@@ -241,7 +249,8 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
     ws.getCell(`A${r}`).font = { color: { argb: line.verdict === 'good' ? COLOR.good : line.verdict === 'bad' ? COLOR.bad : COLOR.muted } };
   }
   r += 2;
-  setText(ws.getCell(`A${r}`), t(lang, options.previous ? 'previousNote' : 'derivedNote'));
+  const month = report.period.kind === 'month';
+  setText(ws.getCell(`A${r}`), t(lang, options.previous ? (month ? 'previousNoteMonth' : 'previousNote') : (month ? 'derivedNoteMonth' : 'derivedNote')));
   setText(ws.getCell(`A${r + 1}`), t(lang, 'nullNote'));
   ws.getCell(`A${r}`).font = { italic: true, color: { argb: COLOR.muted } };
   ws.getCell(`A${r + 1}`).font = { italic: true, color: { argb: COLOR.muted } };
@@ -250,11 +259,21 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
   ws.getColumn(3).width = 16;
   ws.getColumn(4).width = 16;
   ws.getColumn(5).width = 16;
+  ws.getColumn(6).width = 12;
   ws.views = [{ state: 'frozen', ySplit: headerRow, activeCell: `A${headerRow + 1}` }];
   pageSetup(ws, headerRow);
 }
 
 const L = (lang: Lang, key: LabelKey): string => t(lang, key);
+
+/** The basis of a row's growths: 可比口径 (matched days) or 全部日期; `–` when it has no growth. */
+function basisColumn(lang: Lang): Column<KpiRow> {
+  return {
+    header: L(lang, 'basis'),
+    kind: 'text',
+    get: (r) => (r.revenueGrowth == null && r.grossAddsGrowth == null ? null : L(lang, r.growthBasis === 'matched' ? 'comparable' : 'basisAll')),
+  };
+}
 
 function writeSegmentChannel(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
   const ws = wb.addWorksheet(L(lang, 'sheetSegmentChannel'));
@@ -291,6 +310,7 @@ function writeProvinces(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): vo
     { header: L(lang, 'province'), kind: 'text', get: (r) => groupName(r, lang) },
     { header: L(lang, 'revenueYuan'), kind: 'money', get: (r) => r.revenue },
     { header: L(lang, 'revenueGrowth'), kind: 'growth', get: (r) => r.revenueGrowth },
+    basisColumn(lang),
     { header: L(lang, 'revenueShare'), kind: 'pct', get: (r) => r.revenueShare },
     { header: L(lang, 'arpu'), kind: 'money', get: (r) => r.arpu },
     { header: L(lang, 'activeUsers'), kind: 'users', get: (r) => r.activeUsersAvg },
@@ -313,6 +333,7 @@ function writeProducts(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): voi
     { header: L(lang, 'product'), kind: 'text', get: (r) => label(PRODUCTS, r.product, lang) },
     { header: L(lang, 'revenueYuan'), kind: 'money', get: (r) => r.revenue },
     { header: L(lang, 'revenueGrowth'), kind: 'growth', get: (r) => r.revenueGrowth },
+    basisColumn(lang),
     { header: L(lang, 'revenueShare'), kind: 'pct', get: (r) => r.revenueShare },
     { header: L(lang, 'activeUsers'), kind: 'users', get: (r) => r.activeUsersAvg },
     { header: L(lang, 'userShare'), kind: 'pct', get: (r) => r.userShare },
@@ -331,6 +352,7 @@ function writeSubSegments(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): 
     { header: L(lang, 'subSegment'), kind: 'text', get: (r) => groupName(r, lang) },
     { header: L(lang, 'revenueYuan'), kind: 'money', get: (r) => r.revenue },
     { header: L(lang, 'revenueGrowth'), kind: 'growth', get: (r) => r.revenueGrowth },
+    basisColumn(lang),
     { header: L(lang, 'revenueShare'), kind: 'pct', get: (r) => r.revenueShare },
     { header: L(lang, 'activeUsers'), kind: 'users', get: (r) => r.activeUsersAvg },
     { header: L(lang, 'arpu'), kind: 'money', get: (r) => r.arpu },
