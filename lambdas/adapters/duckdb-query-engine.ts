@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckDbOptions } from './duckdb-options.js';
+import { QueryFiles } from './query-files.js';
 import { TelcoKpiError } from '../core/errors.js';
 import type { QueryEngine, Row, SqlValue } from '../core/ports.js';
 import { EXTRACT_TYPES, TABLES, sqlType, type TableDecl } from '../core/extracts/schema.js';
@@ -13,15 +13,18 @@ export class QueryFailedError extends TelcoKpiError {}
 export class DuckDbQueryEngine implements QueryEngine {
   private connection?: DuckDBConnection;
   private instance?: DuckDBInstance;
-  private readonly sqlCache = new Map<string, string>();
 
   /** `home` holds `lake/`; `queriesDir` holds the `.sql` files. */
-  constructor(private readonly home: string, private readonly queriesDir: string) {}
+  private readonly queries: QueryFiles;
+
+  constructor(private readonly home: string, queriesDir: string) {
+    this.queries = new QueryFiles(queriesDir, (message, cause) => new QueryFailedError(message, { cause }));
+  }
 
   async run(name: string, params: readonly SqlValue[]): Promise<Row[]> {
     const connection = await this.connect();
     await this.refreshViews(connection);
-    const sql = await this.sql(name);
+    const sql = await this.queries.read(name);
     try {
       const reader = await connection.runAndReadAll(sql, [...params] as never);
       return reader.getRowObjectsJS().map(toRow);
@@ -53,19 +56,6 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.connection;
   }
 
-  private async sql(name: string): Promise<string> {
-    let sql = this.sqlCache.get(name);
-    if (sql === undefined) {
-      const path = join(this.queriesDir, `${name}.sql`);
-      try {
-        sql = await readFile(path, 'utf8');
-      } catch (error) {
-        throw new QueryFailedError(`query file ${path} cannot be read: ${(error as Error).message}`, { cause: error });
-      }
-      this.sqlCache.set(name, sql);
-    }
-    return sql;
-  }
 
   /** (Re)creates one view per extract type, so files ingested since the last query are seen. */
   private async refreshViews(connection: DuckDBConnection): Promise<void> {

@@ -8,11 +8,10 @@
  * text `toExecutionParameter` makes, spliced by the server through `EXECUTE IMMEDIATE … USING`,
  * so Trino runs exactly what Athena would.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ConfigError, TelcoKpiError } from '../core/errors.js';
 import type { QueryEngine, Row, SqlValue } from '../core/ports.js';
 import { toExecutionParameter } from './athena-query-engine.js';
+import { QueryFiles } from './query-files.js';
 
 /** Where a Trino server is and who we are to it. */
 export interface TrinoConnection {
@@ -238,16 +237,18 @@ export function boundStatement(sql: string, params: readonly SqlValue[]): string
 
 /** The QueryEngine port on Trino: one SQL file from queries/ per run, `?` bound as Athena binds them. */
 export class TrinoQueryEngine implements QueryEngine {
-  private readonly sqlCache = new Map<string, string>();
   readonly client: TrinoClient;
 
-  constructor(connection: TrinoConnection, private readonly queriesDir: string, options: TrinoClientOptions = {}) {
+  private readonly queries: QueryFiles;
+
+  constructor(connection: TrinoConnection, queriesDir: string, options: TrinoClientOptions = {}) {
     this.client = new TrinoClient(connection, options);
+    this.queries = new QueryFiles(queriesDir, (message, cause) => new ConfigError(message, { cause }));
   }
 
   async run(name: string, params: readonly SqlValue[]): Promise<Row[]> {
     if (!/^[a-z0-9_]+$/.test(name)) throw new ConfigError(`query name '${name}': expected snake_case letters, digits and _ (a file in queries/)`);
-    return this.rows(boundStatement(await this.sql(name), params), `${name}.sql`);
+    return this.rows(boundStatement(await this.queries.read(name), params), `${name}.sql`);
   }
 
   /** Runs ad-hoc SQL (DDL at server start, tests); report code uses `run` with a query file. */
@@ -268,17 +269,4 @@ export class TrinoQueryEngine implements QueryEngine {
     });
   }
 
-  private async sql(name: string): Promise<string> {
-    let sql = this.sqlCache.get(name);
-    if (sql === undefined) {
-      const path = join(this.queriesDir, `${name}.sql`);
-      try {
-        sql = await readFile(path, 'utf8');
-      } catch (error) {
-        throw new ConfigError(`query file ${path} cannot be read: ${(error as Error).message}`, { cause: error });
-      }
-      this.sqlCache.set(name, sql);
-    }
-    return sql;
-  }
 }
