@@ -18,6 +18,7 @@ import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { LocalObjectStore } from '../lambdas/adapters/local-object-store.js';
 import { TrinoQueryEngine, type TrinoConnection, TRINO_DEFAULTS } from '../lambdas/adapters/trino-query-engine.js';
 import { EXTRACT_TYPES } from '../lambdas/core/extracts/schema.js';
 import { lakeTableInputs, projectionProblems, trinoCreateTable } from '../lambdas/core/extracts/trino-tables.js';
@@ -119,11 +120,17 @@ export interface TrinoInstall {
   javaHome: string;
 }
 
+/** Where the cache holds one version's server and plugins. */
+function installOf(version: string, javaHome: string, env: NodeJS.ProcessEnv = process.env): TrinoInstall {
+  const dir = join(trinoCacheDir(env), version);
+  return { version, serverDir: join(dir, 'server'), pluginDir: join(dir, 'plugins'), javaHome };
+}
+
 /** Downloads (once) and unpacks Trino into the cache; later calls reuse it. */
 export async function ensureTrino(log: Log, env: NodeJS.ProcessEnv = process.env): Promise<TrinoInstall> {
-  const javaHome = findJava(env);
+  const install = installOf(TRINO_VERSION, findJava(env), env);
   const dir = join(trinoCacheDir(env), TRINO_VERSION);
-  const install = { version: TRINO_VERSION, serverDir: join(dir, 'server'), pluginDir: join(dir, 'plugins'), javaHome };
+  const { javaHome } = install;
   if (existsSync(join(dir, '.complete'))) return install;
   await mkdir(dir, { recursive: true });
   const repo = (env.TELCO_KPI_MAVEN_REPO?.trim() || 'https://repo1.maven.org/maven2').replace(/\/+$/, '');
@@ -275,26 +282,10 @@ export async function startTrino(options: { root: string; port?: number; memory?
 export async function stopTrino(root: string, log: Log): Promise<boolean> {
   const state = await readState(resolve(root));
   if (!state) return false;
-  const dir = join(trinoCacheDir(), state.version);
-  const install: TrinoInstall = { version: state.version, serverDir: join(dir, 'server'), pluginDir: join(dir, 'plugins'), javaHome: findJava() };
-  const result = launcher(install, resolve(root), 'stop');
+  const result = launcher(installOf(state.version, findJava()), resolve(root), 'stop');
   log(result.output || `stopped Trino for ${root}`);
   await rm(join(stateDir(resolve(root)), 'server.json'), { force: true });
   return result.status === 0;
-}
-
-/** Lake keys (`lake/<type>/…/data.parquet`) under a home, as an object store would list them. */
-export async function lakeKeys(home: string): Promise<string[]> {
-  const keys: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.name === 'data.parquet') keys.push(relative(home, path).split('\\').join('/'));
-    }
-  };
-  if (existsSync(join(home, 'lake'))) await walk(join(home, 'lake'));
-  return keys.sort();
 }
 
 /**
@@ -318,7 +309,7 @@ export async function syncTables(options: { connection: TrinoConnection; root: s
     await engine.runSql(trinoCreateTable(input, { catalog, schema, now }), `create ${input.name}`);
   }
   options.log?.(`tables ${EXTRACT_TYPES.join(', ')} in ${catalog}.${schema} read ${lakeUri}`);
-  const keys = await lakeKeys(home);
+  const keys = (await new LocalObjectStore(home).list('lake/')).filter((key) => key.endsWith('/data.parquet'));
   const problems = EXTRACT_TYPES.flatMap((type) => projectionProblems(type, keys, now));
   if (problems.length > 0) {
     throw new TrinoSetupError(`the tables' partition projection does not cover ${problems.length} stored partition(s); queries would silently read no rows from them:\n  ${problems.slice(0, 20).join('\n  ')}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ''}`);
