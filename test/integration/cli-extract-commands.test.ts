@@ -115,9 +115,9 @@ describe('validate and ingest commands', () => {
     expect(code).toBe(1);
     expect(out).toEqual([
       '✓ accepted managers_JL_20261101.csv 3 rows',
-      "✗ rejected revenue_JL_20261119.csv (2 problems: row 1, column active_users: '12.5' is not a whole number; expected a whole number ≥ 0)",
-      "    row 1, column active_users: '12.5' is not a whole number; expected a whole number ≥ 0",
-      "    row 2, column active_users: '-1' is out of range; expected a whole number ≥ 0",
+      "✗ rejected revenue_JL_20261119.csv (2 problems: row 1, column active_users: '12.5' is not a whole number; expected a whole number from 0 to 1000000000)",
+      "    row 1, column active_users: '12.5' is not a whole number; expected a whole number from 0 to 1000000000",
+      "    row 2, column active_users: '-1' is out of range; expected a whole number from 0 to 1000000000",
     ]);
     expect(await readdir(join(home, 'receipts'))).toEqual(['managers', 'revenue']);
   });

@@ -5,7 +5,7 @@ function typeText(type: ColumnType): string {
   switch (type.kind) {
     case 'code': return `code (${type.list.name})`;
     case 'money': return type.signed ? 'money (may be negative)' : 'money ≥ 0';
-    case 'integer': return type.min !== undefined ? `integer ≥ ${type.min}` : 'integer';
+    case 'integer': return type.max !== undefined ? `integer ${type.min ?? 0}–${type.max.toLocaleString('en-US')}` : type.min !== undefined ? `integer ≥ ${type.min}` : 'integer';
     default: return type.kind;
   }
 }

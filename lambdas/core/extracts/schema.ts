@@ -14,7 +14,8 @@ export type ColumnType =
   | { kind: 'month' }
   | { kind: 'timestamp' }
   | { kind: 'money'; signed?: boolean }
-  | { kind: 'integer'; min?: number };
+  /** `max` keeps every SUM of the column far inside BIGINT on Athena/Trino, which fail on overflow where DuckDB widens. */
+  | { kind: 'integer'; min?: number; max?: number };
 
 export interface ColumnDecl {
   /** English name: the stored column name and the canonical header. */
@@ -52,6 +53,14 @@ export interface TableDecl {
 
 export const EXTRACT_TYPES = ['sales', 'revenue', 'service', 'managers', 'market'] as const;
 export type ExtractType = (typeof EXTRACT_TYPES)[number];
+
+/**
+ * Most users one row may count: more than any operator has in all of China (~1.0e9 for the
+ * largest). SUM over BIGINT fails on Athena/Trino past 9.2e18 (DuckDB widens silently): at this
+ * bound that takes 9.2e9 rows, each at the maximum, in one query, where a national year of
+ * revenue extracts holds a few million.
+ */
+export const MAX_USERS = 1_000_000_000;
 
 const str = (maxLength = 64): ColumnType => ({ kind: 'string', maxLength });
 const code = (list: CodeList): ColumnType => ({ kind: 'code', list });
@@ -114,7 +123,7 @@ export const REVENUE: TableDecl = {
     { ...channel, description: 'the channel that acquired the user (渠道归属)' },
     product,
     { name: 'revenue', aliases: ['收入'], type: { kind: 'money', signed: true }, required: true, description: 'revenue in CNY (may be negative for adjustments)' },
-    { name: 'active_users', aliases: ['在网用户数'], type: { kind: 'integer', min: 0 }, required: true, description: 'users in service (integer ≥ 0)' },
+    { name: 'active_users', aliases: ['在网用户数'], type: { kind: 'integer', min: 0, max: MAX_USERS }, required: true, description: 'users in service (integer 0 to 1,000,000,000)' },
   ],
 };
 
@@ -140,7 +149,7 @@ export const SERVICE: TableDecl = {
     accountManagerId,
     { name: 'first_response_at', aliases: ['首次响应时间'], type: { kind: 'timestamp' }, required: false, description: 'first response time (optional)' },
     { name: 'resolved_at', aliases: ['办结时间'], type: { kind: 'timestamp' }, required: false, description: 'resolution time (optional, ≥ opened_at)' },
-    { name: 'satisfaction', aliases: ['满意度'], type: { kind: 'integer', min: 1 }, required: false, description: 'integer 1–5 (optional)' },
+    { name: 'satisfaction', aliases: ['满意度'], type: { kind: 'integer', min: 1, max: 5 }, required: false, description: 'integer 1–5 (optional)' },
     { name: 'opened_date', aliases: [], type: { kind: 'date' }, required: true, derived: true, description: 'day of opened_at in Asia/Shanghai (derived)' },
   ],
 };
@@ -179,7 +188,7 @@ export const MARKET: TableDecl = {
     { name: 'operator', aliases: ['运营商'], type: str(), required: true, description: '"self" for this operator, any other name for a competitor' },
     product,
     { name: 'revenue', aliases: ['收入'], type: { kind: 'money' }, required: true, description: 'the month\'s revenue (CNY)' },
-    { name: 'users', aliases: ['用户数'], type: { kind: 'integer', min: 0 }, required: true, description: 'users at month end' },
+    { name: 'users', aliases: ['用户数'], type: { kind: 'integer', min: 0, max: MAX_USERS }, required: true, description: 'users at month end (0 to 1,000,000,000)' },
   ],
 };
 

@@ -57,8 +57,6 @@ export const MAX_PROBLEMS = 100;
 const EMPTY_ALLOWED: ReadonlySet<ExtractType> = new Set(['sales', 'service']);
 
 /** Upper bounds not expressed in the declaration's types. */
-const MAX_INTEGER: Partial<Record<ExtractType, Record<string, number>>> = { service: { satisfaction: 5 } };
-
 class Bad {
   /** `shown`: the value as the receipt shows it, when the raw text would mislead (hidden characters). */
   constructor(readonly message: string, readonly shown?: string) {}
@@ -196,7 +194,7 @@ class RowValidator {
   run(source: TableSource, receipt: Receipt): Uint8Array | undefined {
     const { table, problems } = this;
     const mapped = this.mapHeader(source.header);
-    const checks = this.columns.map((c) => (c.derived ? undefined : checkFor(c, table.name)));
+    const checks = this.columns.map((c) => (c.derived ? undefined : checkFor(c)));
     const width = source.header.length;
     const outputIdx = this.columns.map((_, i) => i).filter((i) => !table.partitions.includes(this.columns[i]!.name as 'province'));
     const quoted = this.columns.map((c) => c.type.kind === 'string');
@@ -354,7 +352,7 @@ class RowValidator {
     const N = b.length;
     const d = source.delimiter;
     const n = columns.length;
-    const plan = columns.map((c) => (c.derived ? undefined : fastCell(c, table.name)));
+    const plan = columns.map((c) => (c.derived ? undefined : fastCell(c)));
     const required = columns.map((c) => c.required);
     const empty = columns.map((c) => c.default ?? '');
     const special = new Uint8Array(256);
@@ -866,8 +864,8 @@ interface CodeMatch {
 
 const undecided = (): boolean => false;
 
-function fastCell(column: ColumnDecl, table: ExtractType): FastCell {
-  const check = checkFor(column, table);
+function fastCell(column: ColumnDecl): FastCell {
+  const check = checkFor(column);
   const type = column.type;
   switch (type.kind) {
     case 'string': {
@@ -901,7 +899,7 @@ function fastCell(column: ColumnDecl, table: ExtractType): FastCell {
     case 'money': return { bytes: canonicalMoneyBytes, check };
     case 'integer': {
       const min = type.min;
-      const max = MAX_INTEGER[table]?.[column.name];
+      const max = type.max;
       return {
         bytes: (b, s, e) => {
           if (e - s > 15 || (b[s] === 48 && e - s > 1)) return false;
@@ -952,7 +950,7 @@ function canonicalMoneyBytes(b: Buffer, s: number, e: number): boolean {
 
 // ---- per-type cell checks: each returns the canonical text or a Bad with the sentence ----
 
-function checkFor(column: ColumnDecl, table: ExtractType): Check {
+function checkFor(column: ColumnDecl): Check {
   const type: ColumnType = column.type;
   switch (type.kind) {
     case 'string': {
@@ -965,7 +963,7 @@ function checkFor(column: ColumnDecl, table: ExtractType): Check {
     case 'month': return checkMonth;
     case 'timestamp': return checkTimestamp;
     case 'money': return type.signed ? checkSignedMoney : checkMoney;
-    case 'integer': return integerCheck(type.min, MAX_INTEGER[table]?.[column.name]);
+    case 'integer': return integerCheck(type.min, type.max);
   }
 }
 
