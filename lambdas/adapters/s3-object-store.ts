@@ -66,10 +66,15 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    return (await this.read(key))?.bytes;
+  }
+
+  /** The object's bytes and its Last-Modified (whole seconds, as S3 keeps it), or undefined when there is none. */
+  async read(key: string): Promise<{ bytes: Uint8Array; lastModified?: Date } | undefined> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
-      if (!out.Body) return new Uint8Array();
-      return await out.Body.transformToByteArray();
+      const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      return { bytes, ...(out.LastModified ? { lastModified: out.LastModified } : {}) };
     } catch (error) {
       if (errorName(error) === 'NoSuchKey' || isStatus(error, 404)) return undefined;
       throw error;

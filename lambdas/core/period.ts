@@ -48,9 +48,9 @@ export function shanghaiDay(instant: Date): string {
   return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
 
-/** `YYYY-MM-DD HH:mm` in Asia/Shanghai, for footers and receipts. */
-export function shanghaiDateTime(instant: Date): string {
-  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+/** `YYYY-MM-DD HH:mm` in Asia/Shanghai, for footers and receipts; `YYYY-MM-DD HH:mm:ss` with `seconds`. */
+export function shanghaiDateTime(instant: Date, options: { seconds?: boolean } = {}): string {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, options.seconds ? 19 : 16).replace('T', ' ');
 }
 
 /** ISO weekday 1 (Monday) … 7 (Sunday) of a date. */

@@ -13,7 +13,9 @@
  * (`lake/_uploads/…`, out of the branches' reach) with the same SHA-256 and changes nothing; the
  * receipt beside the upload is only for the branch to read, never trusted, since the branch can
  * write it too. The current object is read (never an event's older version), so a late duplicate
- * cannot put an older file back over a correction.
+ * cannot put an older file back over a correction; and its Last-Modified goes to ingest as the
+ * upload time, so an older upload of the same day under another name, processed late (a retry),
+ * gets a 'superseded' receipt instead of replacing the newer one.
  */
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -74,14 +76,15 @@ export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promis
   if (!province) return skipped('not under a province prefix (JL/, GD/, …)');
 
   let key = upload.key;
-  let bytes = await rt.landing.get(key);
-  if (!bytes && upload.rawKey !== upload.key) {
+  let object = await rt.landing.read(key);
+  if (!object && upload.rawKey !== upload.key) {
     // A key that was not encoded after all (a literal + or %): look it up as it came.
-    bytes = await rt.landing.get(upload.rawKey);
-    if (bytes) key = upload.rawKey;
+    object = await rt.landing.read(upload.rawKey);
+    if (object) key = upload.rawKey;
   }
-  if (!bytes) return skipped('the object no longer exists (deleted or replaced by a later upload whose own event follows)');
+  if (!object) return skipped('the object no longer exists (deleted or replaced by a later upload whose own event follows)');
 
+  const { bytes, lastModified } = object;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const previous = await readUploadRecord(rt, key);
   const outcome = (receipt: Receipt | UnnamedRejection, duplicate = false): IngestOutcome => ({
@@ -92,14 +95,14 @@ export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promis
   });
   if (previous?.sha256 === sha256) return outcome(previous, true);
 
-  const receipt = await validateAndStore(rt, key, province, bytes, sha256);
+  const receipt = await validateAndStore(rt, key, province, bytes, sha256, lastModified);
   await writeReceiptBeside(rt, key, receipt);
   // Last: the record is what marks the upload as handled.
   await rt.store.put(uploadRecordKey(key), `${JSON.stringify(receipt, null, 2)}\n`, { contentType: 'application/json' });
   return outcome(receipt);
 }
 
-async function validateAndStore(rt: IngestRuntime, key: string, province: string, bytes: Uint8Array, sha256: string): Promise<Receipt | UnnamedRejection> {
+async function validateAndStore(rt: IngestRuntime, key: string, province: string, bytes: Uint8Array, sha256: string, lastModified?: Date): Promise<Receipt | UnnamedRejection> {
   let named: ExtractName | undefined;
   try {
     named = parseExtractName(key);
@@ -114,7 +117,8 @@ async function validateAndStore(rt: IngestRuntime, key: string, province: string
     return receipt;
   }
   try {
-    return await ingestExtract({ store: rt.store, encoder: rt.encoder, now: rt.now }, { fileName: key, bytes, province });
+    // The object's Last-Modified orders uploads of one day: a retried or slow older upload never replaces a later correction.
+    return await ingestExtract({ store: rt.store, encoder: rt.encoder, now: rt.now }, { fileName: key, bytes, province, uploadedAt: lastModified?.toISOString() });
   } catch (error) {
     if (!(error instanceof FileNameError)) throw error;
     const file = key.slice(key.lastIndexOf('/') + 1);

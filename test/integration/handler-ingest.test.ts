@@ -161,6 +161,27 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     expect((await receiptBeside('JL/sales_JL_20261118.csv')).status).toBe('accepted');
   });
 
+
+  it('keeps a correction uploaded under another name when the original\'s event is retried after it (issue 10)', async () => {
+    // Prepare: the original, then (a second later: S3 keeps Last-Modified in whole seconds) the correction under a new name
+    const original = await readFile(join(GOOD, 'sales_JL_20261118.csv'), 'utf8');
+    await landing.put('JL/sales_JL_20261118.csv', original);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await landing.put('JL/sales_JL_20261118_修正.csv', original.split('\n').filter((line) => !line.startsWith('S004')).join('\n'));
+    const handler = createIngestHandler(() => runtime);
+    // Act: the correction's event is handled first; the original's first attempt failed and its retry comes now
+    const correction = await handler(await createdEvent('JL/sales_JL_20261118_修正.csv'));
+    const retried = await handler(await createdEvent('JL/sales_JL_20261118.csv'));
+    // Assess
+    expect(correction.uploads[0]!.status).toBe('accepted');
+    expect(retried.uploads[0]!.status).toBe('superseded');
+    const receipt = await receiptBeside('JL/sales_JL_20261118.csv');
+    expect(receipt.status).toBe('superseded');
+    expect(receipt.warnings.at(-1)).toMatch(/sales_JL_20261118_修正\.csv, uploaded 2026-\d\d-\d\d \d\d:\d\d:\d\d \(Asia\/Shanghai\), is a later upload of the same day/);
+    const manifest = JSON.parse(text(await curated.get('lake/_manifest/sales/dt=2026-11-18/province=JL.json'))!) as { file: string; uploadedAt: string };
+    expect(manifest.file).toBe('sales_JL_20261118_修正.csv');
+    expect(Date.parse(manifest.uploadedAt)).toBeGreaterThan(Date.parse(receipt.uploadedAt!));
+  });
   it('rejects a broken file with a receipt beside it and leaves the lake untouched', async () => {
     // Prepare
     await upload('JL/sales_JL_20261101.csv', join(BAD, 'sales_JL_20261101.csv'));

@@ -103,7 +103,7 @@ describe('ingestExtract with DuckDB and a local lake', () => {
     // Assess
     const manifest = JSON.parse(new TextDecoder().decode(await store.get(manifestKey(receipt))));
     expect(manifestKey(receipt)).toBe('lake/_manifest/sales/dt=2026-11-18/province=JL.json');
-    expect(manifest).toEqual({ sha256: receipt.sha256, file: SALES, rows: 5, storedAt: '2026-11-19T01:00:00.000Z' });
+    expect(manifest).toEqual({ sha256: receipt.sha256, file: SALES, rows: 5, storedAt: '2026-11-19T01:00:00.000Z', uploadedAt: '2026-11-19T01:00:00.000Z' });
     expect(await store.list('receipts/')).toEqual([
       'receipts/sales/JL/2026-11-18/20261119T010000000Z-sales_JL_20261118.csv.json',
       'receipts/sales/JL/2026-11-18/20261119T010000000Z-sales_JL_20261118.csv.txt',
@@ -136,6 +136,41 @@ describe('ingestExtract with DuckDB and a local lake', () => {
     const ids = await query(`select event_id from read_parquet('${join(home, SALES_KEY)}') order by 1`);
     expect(ids.map((r) => r.event_id)).toEqual(['S001', 'S002', 'S003', 'S005']);
     expect(JSON.parse(new TextDecoder().decode(await store.get(manifestKey(receipt)))).sha256).toBe(receipt.sha256);
+  });
+
+  it('never lets an older upload processed late replace a newer correction of the day (issue 10)', async () => {
+    // Prepare: the correction (uploaded 10:05) is stored first; the original (uploaded 10:00) comes after, as a retry would bring it
+    const original = await fixture(SALES);
+    const corrected = (await readFile(join(good, SALES), 'utf8')).split('\n').filter((line) => !line.startsWith('S004')).join('\n');
+    await ingestExtract({ store, encoder, now }, { fileName: 'sales_JL_20261118_v2.csv', bytes: new TextEncoder().encode(corrected), uploadedAt: '2026-11-19T02:05:00Z' });
+    const stored = await readFile(join(home, SALES_KEY));
+    // Act
+    const late = await ingestExtract({ store, encoder, now }, { fileName: SALES, bytes: original, uploadedAt: '2026-11-19T02:00:00Z' });
+    // Assess
+    expect(late.status).toBe('superseded');
+    expect(late.warnings.at(-1)).toContain('sales_JL_20261118_v2.csv, uploaded 2026-11-19 10:05:00 (Asia/Shanghai), is a later upload of the same day');
+    expect(await readFile(join(home, SALES_KEY))).toEqual(stored);
+    const ids = await query(`select event_id from read_parquet('${join(home, SALES_KEY)}') order by 1`);
+    expect(ids.map((r) => r.event_id)).toEqual(['S001', 'S002', 'S003', 'S005']);
+    expect((await store.get(manifestKey(late)).then((b) => JSON.parse(new TextDecoder().decode(b)))).file).toBe('sales_JL_20261118_v2.csv');
+    expect((await listReceipts(store)).map((r) => r.status)).toEqual(['accepted', 'superseded']);
+  });
+
+  it('orders uploads without an upload time by when ingest received them: a slow earlier ingest loses to a later one', async () => {
+    // Prepare: B received at 01:00:05 is stored; A, received at 01:00:01, reaches the partition only now
+    const original = await fixture(SALES);
+    const corrected = (await readFile(join(good, SALES), 'utf8')).replace('S005', 'S006');
+    await ingestExtract({ store, encoder, now: () => new Date('2026-11-19T01:00:05Z') }, { fileName: SALES, bytes: new TextEncoder().encode(corrected) });
+    // Act
+    const slow = await ingestExtract({ store, encoder, now: () => new Date('2026-11-19T01:00:01Z') }, { fileName: SALES, bytes: original });
+    // Assess
+    expect(slow.status).toBe('superseded');
+    const ids = await query(`select event_id from read_parquet('${join(home, SALES_KEY)}') order by 1`);
+    expect(ids.map((r) => r.event_id)).toContain('S006');
+    // …while a later upload of the original bytes is the branch putting it back, and wins
+    const again = await ingestExtract({ store, encoder, now: () => new Date('2026-11-19T01:10:00Z') }, { fileName: SALES, bytes: original });
+    expect(again.status).toBe('accepted');
+    expect((await query(`select event_id from read_parquet('${join(home, SALES_KEY)}') order by 1`)).map((r) => r.event_id)).toContain('S005');
   });
 
   it('keeps the earlier partition byte-identical when a re-upload is rejected, and keeps the rejected receipt', async () => {

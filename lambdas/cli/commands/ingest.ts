@@ -14,6 +14,7 @@ export function receiptLine(receipt: Receipt): string {
   const rows = `${receipt.rowsAccepted} row${receipt.rowsAccepted === 1 ? '' : 's'}`;
   if (receipt.status === 'accepted') return `✓ accepted ${receipt.file} ${rows}`;
   if (receipt.status === 'unchanged') return `= unchanged ${receipt.file} ${rows}`;
+  if (receipt.status === 'superseded') return `↷ superseded ${receipt.file} (${receipt.warnings.at(-1) ?? 'a newer upload of this day is stored'})`;
   const first = receipt.problems[0];
   const n = receipt.problemCount;
   return `✗ rejected ${receipt.file} (${n} problem${n === 1 ? '' : 's'}${first ? `: ${formatProblem(first)}` : ''})`;
@@ -30,11 +31,13 @@ file twice changes nothing). Folders are walked for .csv and .xlsx files in name
 Every file gets a receipt under <home>/receipts/ and one line here:
   ✓ accepted sales_JL_20261118.csv 1234 rows
   = unchanged sales_JL_20261118.csv 1234 rows
+  ↷ superseded sales_JL_20261118.csv (a later upload of the day, stored while this
+    one was checked, stays: the newest upload of a day wins)
   ✗ rejected sales_JL_20261119.csv (3 problems: …), followed by every listed problem
   --type T       extract type when the file names do not say it
   --province P   province code when the file names do not say it
 
-Exit codes: 0 every file accepted or unchanged, 1 any file rejected, 2 usage error.`,
+Exit codes: 0 every file accepted, unchanged or superseded, 1 any file rejected, 2 usage error.`,
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs(argv, {
       type: { type: 'string' }, province: { type: 'string' }, help: { type: 'boolean', short: 'h' },

@@ -1,7 +1,7 @@
 /** Ingest: validate an extract, store it as one Parquet partition (atomic replace) and keep its receipt. */
 import { randomBytes } from 'node:crypto';
 import { TelcoKpiError } from '../errors.js';
-import { shanghaiDay } from '../period.js';
+import { shanghaiDateTime, shanghaiDay } from '../period.js';
 import type { ObjectStore, ParquetEncoder } from '../ports.js';
 import { fitName } from './file-name.js';
 import { partitionKey, TABLES, type ExtractType } from './schema.js';
@@ -25,6 +25,8 @@ export interface PartitionManifest {
   file: string;
   rows: number;
   storedAt: string;
+  /** When the stored file was uploaded; an upload made before it never replaces it (absent in older manifests: storedAt). */
+  uploadedAt?: string;
   /**
    * Written before the Parquet object is replaced and cleared after: a manifest still pending
    * means an ingest stopped in between, so the data may be the old file's or the new one's and
@@ -82,12 +84,21 @@ export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Prom
     try {
       const previous = await readManifest(deps.store, manifestAt);
       const stored = previous?.sha256 === receipt.sha256 && previous.pending !== true && (await deps.store.list(dataKey)).includes(dataKey);
+      const uploadedAt = receipt.uploadedAt ?? receipt.receivedAt;
+      const newer = previous && previous.sha256 !== receipt.sha256 ? (previous.uploadedAt ?? previous.storedAt) : undefined;
       if (stored) {
         receipt.status = 'unchanged';
         await storeReceipt(deps.store, receipt);
+      } else if (newer !== undefined && Date.parse(newer) > Date.parse(uploadedAt)) {
+        // A retry or a slow ingest of an older upload must not put it back over a later correction.
+        receipt.status = 'superseded';
+        receipt.warnings.push(`not stored: ${previous!.file}, uploaded ${shanghaiDateTime(new Date(newer), { seconds: true })} (Asia/Shanghai), is a later upload of the same ` +
+          `${receipt.day ? 'day' : 'month'} and stays in the lake; this file was uploaded ${shanghaiDateTime(new Date(uploadedAt), { seconds: true })}. ` +
+          'To make this file the one used, upload it again.');
+        await storeReceipt(deps.store, receipt);
       } else {
         const parquet = await deps.encoder.encode(TABLES[receipt.type], normalized);
-        const manifest: PartitionManifest = { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt };
+        const manifest: PartitionManifest = { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt, uploadedAt };
         await storeReceipt(deps.store, receipt);
         try {
           await deps.store.put(manifestAt, JSON.stringify({ ...manifest, pending: true }, null, 2), { contentType: 'application/json' });

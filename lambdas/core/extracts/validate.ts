@@ -24,7 +24,8 @@ export interface Receipt {
   province: string;
   day?: string;
   month?: string;
-  status: 'accepted' | 'rejected' | 'unchanged';
+  /** `superseded`: valid, but a newer upload of the same day is stored, so this one was not (the newest upload wins). */
+  status: 'accepted' | 'rejected' | 'unchanged' | 'superseded';
   rowsRead: number;
   rowsAccepted: number;
   /** The first MAX_PROBLEMS problems. */
@@ -34,6 +35,8 @@ export interface Receipt {
   encoding: string;
   sha256: string;
   receivedAt: string;
+  /** When the upload was made (the S3 object's Last-Modified), when that is not the moment it was received. */
+  uploadedAt?: string;
 }
 
 export interface Validation {
@@ -49,6 +52,8 @@ export interface ExtractInput {
   bytes: Uint8Array;
   type?: ExtractType;
   province?: string;
+  /** When the upload was made (ISO 8601); orders uploads of one partition. Default: when it is received. */
+  uploadedAt?: string;
 }
 
 export const MAX_PROBLEMS = 100;
@@ -76,6 +81,7 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     ...(name.day ? { day: name.day } : {}), ...(name.month ? { month: name.month } : {}),
     status: 'rejected', rowsRead: 0, rowsAccepted: 0, problems: problems.list, problemCount: 0,
     warnings, encoding: '', sha256: createHash('sha256').update(input.bytes).digest('hex'), receivedAt,
+    ...(input.uploadedAt ? { uploadedAt: input.uploadedAt } : {}),
   };
   const finish = (normalized?: Uint8Array): Validation => {
     receipt.problemCount = problems.count;
@@ -1231,7 +1237,7 @@ const LABELS = {
   en: {
     file: 'File', type: 'Type', province: 'Province', day: 'Day', month: 'Month', status: 'Status',
     rows: (read: number, accepted: number) => `Rows read: ${read}, accepted: ${accepted}`,
-    statuses: { accepted: 'accepted', rejected: 'rejected', unchanged: 'unchanged (same file already stored)' },
+    statuses: { accepted: 'accepted', rejected: 'rejected', unchanged: 'unchanged (same file already stored)', superseded: 'not stored: a newer upload of this day is already stored' },
     problems: (n: number) => `Problems (${n}):`, warnings: 'Warnings:',
     row: (n: number) => `row ${n}`, column: (c: string) => `column ${c}`, header: 'header', whole: 'file',
     more: (n: number) => `…and ${n} more problem${n === 1 ? '' : 's'}`, encoding: 'Encoding', received: 'Received',
@@ -1239,7 +1245,7 @@ const LABELS = {
   'zh-CN': {
     file: '文件', type: '类型', province: '省份', day: '日期', month: '月份', status: '状态',
     rows: (read: number, accepted: number) => `读取行数：${read}，接受行数：${accepted}`,
-    statuses: { accepted: '已接受', rejected: '已拒绝', unchanged: '未变化（相同文件已存储）' },
+    statuses: { accepted: '已接受', rejected: '已拒绝', unchanged: '未变化（相同文件已存储）', superseded: '未存储：该日已有更新的上传' },
     problems: (n: number) => `问题（${n}）：`, warnings: '提示：',
     row: (n: number) => `第 ${n} 行`, column: (c: string) => `列 ${c}`, header: '表头', whole: '文件',
     more: (n: number) => `……另有 ${n} 个问题`, encoding: '编码', received: '接收时间',
