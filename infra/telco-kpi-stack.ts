@@ -383,6 +383,14 @@ export class TelcoKpiStack extends Stack {
       key,
       target: invoke(monthly, 'MonthlyIncentivesSchedulerRole', { period: 'previous-month' }),
     });
+    // A tally the 1st did not deliver (HR's mail refused, a run killed mid-send and released by an operator, the
+    // retries used up while another run held the claim) goes out a day later; HR lists that have it get nothing.
+    new scheduler.Schedule(this, 'MonthlyIncentivesCatchUpSchedule', {
+      description: 'monthly HR incentive tally catch-up, 2nd of the month 09:00 Asia/Shanghai, for lists the 1st did not reach',
+      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '9', day: '2', timeZone: TimeZone.ASIA_SHANGHAI }),
+      key,
+      target: invoke(monthly, 'MonthlyIncentivesCatchUpSchedulerRole', { period: 'previous-month' }),
+    });
 
     // Branch upload principals: each may only put objects under its own prefix. A role is assumed by the
     // principals context uploadPrincipals names for it, else by principals of this account that carry the

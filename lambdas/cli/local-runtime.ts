@@ -1,5 +1,6 @@
 /** Builds the local adapters once per command: files for S3, DuckDB for Athena, outbox/SMTP for SES. */
 import { readFile, readdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { QUERIES_DIR } from '../config.js';
 import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
@@ -7,7 +8,7 @@ import { TrinoQueryEngine } from '../adapters/trino-query-engine.js';
 import { LocalObjectStore } from '../adapters/local-object-store.js';
 import { OutboxMailer } from '../adapters/outbox-mailer.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
-import type { Notifier } from '../core/delivery/delivery.js';
+import type { ClaimPolicy, Notifier } from '../core/delivery/delivery.js';
 import { ConfigError } from '../core/errors.js';
 import type { Mailer, QueryEngine } from '../core/ports.js';
 import { escapeHtml } from '../core/report/mail.js';
@@ -22,6 +23,7 @@ export interface LocalRuntime {
   settings: Settings;
   /** Where mail went: the outbox folder or the SMTP server. */
   mailTarget: string;
+  claims: ClaimPolicy;
   close(): Promise<void>;
 }
 
@@ -56,8 +58,31 @@ export async function openLocalRuntime(ctx: CliContext): Promise<LocalRuntime> {
   return {
     store, engine, mailer, notifier, settings,
     mailTarget: ctx.smtpUrl ? ctx.smtpUrl.replace(/\/\/[^@/]*@/, '//') : outboxDir,
+    claims: LOCAL_CLAIMS,
     close: () => engine.close(),
   };
+}
+
+/**
+ * Local runs wait up to 2 minutes for another run sending the same report to the same list (then
+ * send theirs as a revision, or find it a duplicate), and know at once when that run's process on
+ * this machine is gone, so a killed run's claim is reported without waiting for it to run out.
+ */
+export const LOCAL_CLAIMS: ClaimPolicy = {
+  leaseMs: 15 * 60_000,
+  waitMs: 2 * 60_000,
+  pollMs: 1000,
+  holder: { host: hostname(), pid: process.pid },
+  gone: (holder) => holder?.host === hostname() && typeof holder.pid === 'number' && !processRuns(holder.pid),
+};
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Mails operators; when that fails too, keeps the notice in the outbox and says so on stderr. */

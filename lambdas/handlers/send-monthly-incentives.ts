@@ -13,7 +13,7 @@ import { loadPlans, type Plan } from '../core/incentives/plan.js';
 import type { RunRecord } from '../core/delivery/delivery.js';
 import { reportConfig } from './aws-config.js';
 import { defaultReportClients, lazy, reportRuntime, type ReportRuntime } from './aws-runtime.js';
-import { FAILED_STATES, ReportEventError, ReportJobFailedError, resolvePeriod } from './scheduled-job.js';
+import { FAILED_STATES, invocationClaims, ReportEventError, ReportJobFailedError, resolvePeriod, type InvocationContext } from './scheduled-job.js';
 
 export interface ScheduledIncentivesEvent {
   /** `previous-month` (default) from the schedule, or an explicit month (`2026-11`) for a re-run. */
@@ -40,12 +40,13 @@ export async function readPlans(dir: string): Promise<Plan[]> {
 
 /** Builds the handler over a runtime getter and a plan loader (both built once per container). */
 export function createIncentivesHandler(runtime: () => ReportRuntime, plans: () => Promise<Plan[]>) {
-  return async function handler(event: ScheduledIncentivesEvent | undefined): Promise<IncentivesSummary> {
+  return async function handler(event: ScheduledIncentivesEvent | undefined, context?: InvocationContext): Promise<IncentivesSummary> {
     const rt = runtime();
+    const claims = invocationClaims(context, rt.now());
     const period = resolvePeriod(event?.period, rt.now(), 'previous-month');
     if (period.kind !== 'month') throw new ReportEventError(`event period '${event?.period}' is a week; incentives are monthly: use YYYY-MM or 'previous-month'`);
     const result = await runIncentives(
-      { engine: rt.engine, store: rt.store, settings: rt.settings, plans: await plans(), now: rt.now, delivery: { mailer: rt.mailer, notifier: rt.notifier } },
+      { engine: rt.engine, store: rt.store, settings: rt.settings, plans: await plans(), now: rt.now, delivery: { mailer: rt.mailer, notifier: rt.notifier, claims } },
       { month: period.id, send: true },
     );
     const out: IncentivesSummary = {

@@ -12,7 +12,7 @@ import type { RunRecord } from '../core/delivery/delivery.js';
 import { runReportJob } from '../core/report/job.js';
 import { reportConfig } from './aws-config.js';
 import { defaultReportClients, lazy, reportRuntime, type ReportRuntime } from './aws-runtime.js';
-import { FAILED_STATES, ReportEventError, ReportJobFailedError, resolvePeriod } from './scheduled-job.js';
+import { FAILED_STATES, invocationClaims, ReportEventError, ReportJobFailedError, resolvePeriod, type InvocationContext } from './scheduled-job.js';
 
 export interface ScheduledReportEvent {
   /** `previous-week` (default) from the schedule, an ISO week (`2026-W47`) or a month (`2026-11`) for a re-run. */
@@ -36,8 +36,9 @@ export interface WeeklySummary {
 
 /** Builds the handler over a runtime getter (the Lambda module passes the lazily built AWS one). */
 export function createWeeklyReportHandler(runtime: () => ReportRuntime) {
-  return async function handler(event: ScheduledReportEvent | undefined): Promise<WeeklySummary> {
+  return async function handler(event: ScheduledReportEvent | undefined, context?: InvocationContext): Promise<WeeklySummary> {
     const rt = runtime();
+    const claims = invocationClaims(context, rt.now());
     const period = resolvePeriod(event?.period, rt.now(), 'previous-week');
     const listed = [...new Set(rt.settings.recipients.weekly.map((l) => l.scope))].sort((a, b) => (a === 'ALL' ? -1 : b === 'ALL' ? 1 : a.localeCompare(b)));
     const scopes = event?.scope ? [event.scope.trim().toUpperCase()] : listed;
@@ -46,7 +47,7 @@ export function createWeeklyReportHandler(runtime: () => ReportRuntime) {
     const summary: WeeklySummary = { period: period.id, scopes: [] };
     for (const scope of scopes) {
       try {
-        const outcome = await runReportJob(rt, { period, scope, lang: 'zh-CN', send: true });
+        const outcome = await runReportJob({ ...rt, claims }, { period, scope, lang: 'zh-CN', send: true });
         const runs = outcome.runs.map(({ listName, state, revision, partial, error }) => ({ listName, state, revision, partial, error }));
         summary.scopes.push({ scope, ok: !runs.some((r) => FAILED_STATES.has(r.state)), runs });
       } catch (error) {

@@ -122,7 +122,7 @@ describe('TelcoKpiStack settings from context', () => {
 
   it('moves the catch-up run with the deadline, and drops it when reports never wait', () => {
     expect(schedulesOf({ freshness: '{"week":{"mode":"wait","deadlineHours":30}}' })).toContain('cron(0 7 ? * TUE *)');
-    expect(schedulesOf({ freshness: { week: { mode: 'send-partial' } } }).sort()).toEqual(['cron(0 9 1 * ? *)', 'cron(0 9 ? * MON *)']);
+    expect(schedulesOf({ freshness: { week: { mode: 'send-partial' } } }).sort()).toEqual(['cron(0 9 1 * ? *)', 'cron(0 9 2 * ? *)', 'cron(0 9 ? * MON *)']);
   });
 
   it('turns a plain address list into one ALL list', () => {

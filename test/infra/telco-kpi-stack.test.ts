@@ -138,11 +138,12 @@ describe('TelcoKpiStack functions and asynchronous paths', () => {
     expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 21600, MaximumRetryAttempts: 4 });
   });
 
-  it('schedules the weekly report Monday 09:00 and incentives on the 1st 09:00, Asia/Shanghai, with DLQ and retries', () => {
+  it('schedules the weekly report Monday 09:00 and incentives on the 1st 09:00 with a catch-up on the 2nd, Asia/Shanghai, with DLQ and retries', () => {
     const schedules = ofType('AWS::Scheduler::Schedule').map(([, s]) => s.Properties);
     const weekly = schedules.find((s) => s.ScheduleExpression === 'cron(0 9 ? * MON *)');
     const monthly = schedules.find((s) => s.ScheduleExpression === 'cron(0 9 1 * ? *)');
-    for (const [schedule, fn, input] of [[weekly, 'SendWeeklyReport', 'previous-week'], [monthly, 'SendMonthlyIncentives', 'previous-month']] as const) {
+    const catchUp = schedules.find((s) => s.ScheduleExpression === 'cron(0 9 2 * ? *)');
+    for (const [schedule, fn, input] of [[weekly, 'SendWeeklyReport', 'previous-week'], [monthly, 'SendMonthlyIncentives', 'previous-month'], [catchUp, 'SendMonthlyIncentives', 'previous-month']] as const) {
       expect(schedule).toBeDefined();
       expect(schedule!.ScheduleExpressionTimezone).toBe('Asia/Shanghai');
       expect(schedule!.State).toBe('ENABLED');

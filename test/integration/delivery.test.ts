@@ -90,23 +90,111 @@ describe('deliverOnce', () => {
     expect(mailer.sent).toHaveLength(0);
   });
 
-  it('never resends after a crash between send and confirmation; operators are told; release allows a resend', async () => {
-    // Prepare: a run claimed the content (and may have sent it) but died before writing `.sent`.
+  /** A claim as a run that died would have left it, for revision 0 of the job. */
+  async function deadClaim(phase: 'claimed' | 'sending', extra: Record<string, unknown> = {}) {
     const base = `runs/${jobKey(job)}/deliveries`;
-    await store.putIfAbsent(`${base}/hash-a.claim`, JSON.stringify({ runId: 'run-dead', claimedAt: new Date(clock).toISOString() }));
+    const claimedAt = new Date(clock).toISOString();
+    const expiresAt = new Date(clock + 10 * 60_000).toISOString();
+    await store.putIfAbsent(`${base}/r0000-e000.claim`, JSON.stringify({ runId: 'run-dead', contentHash: 'hash-a', revision: 0, claimedAt, expiresAt, phase, ...extra }));
+    return `${base}/r0000-e000.claim`;
+  }
+
+  it('never resends after a crash between send and confirmation; operators are told; release allows a resend', async () => {
+    // Prepare: a run claimed the content, handed it to the mailer and died before writing `.sent`.
+    const claim = await deadClaim('sending');
     const mailer = new ScriptedMailer();
-    // Act: a retry within the lease sees the claim as in progress.
+    // Act: a retry within the claim's lifetime sees it as in progress; after it, as a send that may have happened.
     const soon = await deliverOnce(deps(mailer), job, content('run-2', 'hash-a'));
     clock += 60 * 60_000;
     const later = await deliverOnce(deps(mailer), job, content('run-3', 'hash-a'));
     // Assess
     expect(soon.state).toBe('concurrent');
+    expect(soon.error).toContain('run run-dead has been sending revision 0');
     expect(later.state).toBe('uncertain');
     expect(later.error).toContain('telco-kpi runs --release');
     expect(mailer.sent).toHaveLength(0);
     expect(notices.some((n) => n.includes('uncertain'))).toBe(true);
-    expect(await releaseClaims(store, jobKey(job))).toEqual([`${base}/hash-a.claim`]);
+    expect(await releaseClaims(store, jobKey(job))).toEqual([claim]);
     expect((await deliverOnce(deps(mailer), job, content('run-4', 'hash-a'))).state).toBe('sent');
+  });
+
+  it('a retry waits for a claim whose run died (issue 10): it ends uncertain with operators told, never silently', async () => {
+    // Prepare: the run died 1 min into a 10-min lease while sending; the retry may wait up to 12 min
+    await deadClaim('sending');
+    let slept = 0;
+    const mailer = new ScriptedMailer();
+    const waiting = { ...deps(mailer), sleep: async (ms: number) => { slept += ms; clock += ms; }, claims: { waitMs: 12 * 60_000, pollMs: 30_000 } };
+    // Act
+    const retry = await deliverOnce(waiting, job, content('run-2', 'hash-a'));
+    // Assess
+    expect(retry.state).toBe('uncertain');
+    expect(slept).toBe(10 * 60_000);
+    expect(notices).toHaveLength(1);
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('knows at once that a local holder is gone, without waiting for its claim to run out', async () => {
+    // Prepare
+    await deadClaim('sending', { holder: { host: 'h1', pid: 4242 } });
+    const mailer = new ScriptedMailer();
+    const probing = { ...deps(mailer), claims: { waitMs: 60_000, gone: (h: Record<string, string | number> | undefined) => h?.pid === 4242 } };
+    // Act
+    const run = await deliverOnce(probing, job, content('run-2', 'hash-a'));
+    // Assess
+    expect(run.state).toBe('uncertain');
+  });
+
+  it('takes over a claim whose run died before handing the message to the mailer, and sends once', async () => {
+    // Prepare
+    await deadClaim('claimed');
+    clock += 11 * 60_000;
+    const mailer = new ScriptedMailer();
+    // Act
+    const runs = await Promise.all([2, 3, 4].map((n) => deliverOnce(deps(mailer), job, content(`run-${n}`, 'hash-a'))));
+    // Assess
+    expect(mailer.sent).toHaveLength(1);
+    expect(runs.filter((r) => r.state === 'sent')).toHaveLength(1);
+    expect(notices).toEqual([]);
+    expect((await store.list(`runs/${jobKey(job)}/deliveries/`)).filter((k) => k.endsWith('.claim')).map((k) => k.slice(k.lastIndexOf('/') + 1))).toEqual(['r0000-e000.claim', 'r0000-e001.claim']);
+  });
+
+  it('two concurrent runs with different figures (issue 10): the second waits and goes out as revision 1, never both as revision 0', async () => {
+    // Prepare: run A's mail is slow to be accepted; run B, with other figures, starts meanwhile
+    let accept!: () => void;
+    const gate = new Promise<void>((resolve) => { accept = resolve; });
+    const mailer = new ScriptedMailer();
+    const slow: Mailer = { send: async (m) => { if (m.subject.startsWith('【周报】')) await gate; return mailer.send(m); } };
+    const previous: Array<unknown> = [];
+    const summarised = (runId: string, hash: string, total: number): DeliveryContent => ({
+      ...content(runId, hash), summary: { revenue: total },
+      compose: (label) => { previous.push(label.previous?.summary); return content(runId, hash).compose(label); },
+    });
+    const waiting = { ...deps(slow), sleep: async () => { accept(); await new Promise((r) => setTimeout(r, 5)); }, claims: { waitMs: 60_000, pollMs: 1000 } };
+    // Act
+    const [a, b] = await Promise.all([deliverOnce(waiting, job, summarised('run-a', 'hash-a', 100)), deliverOnce(waiting, job, summarised('run-b', 'hash-b', 120))]);
+    // Assess
+    expect([a, b].map((r) => [r.state, r.revision])).toEqual([['sent', 0], ['sent', 1]]);
+    expect(mailer.sent.map((m) => m.subject)).toEqual(['【周报】W47', '【修订】【周报】W47']);
+    expect(previous).toEqual([undefined, { revenue: 100 }]);
+  });
+
+  it('without patience the second run is recorded as concurrent and sends nothing; a later run sends the revision', async () => {
+    // Prepare
+    let accept!: () => void;
+    const gate = new Promise<void>((resolve) => { accept = resolve; });
+    const mailer = new ScriptedMailer();
+    const slow: Mailer = { send: async (m) => { await gate; return mailer.send(m); } };
+    // Act
+    const a = deliverOnce(deps(slow), job, content('run-a', 'hash-a'));
+    await new Promise((r) => setTimeout(r, 50));
+    const b = await deliverOnce(deps(slow), job, content('run-b', 'hash-b'));
+    accept();
+    await a;
+    const c = await deliverOnce(deps(mailer), job, content('run-c', 'hash-b'));
+    // Assess
+    expect(b.state).toBe('concurrent');
+    expect(c).toMatchObject({ state: 'sent', revision: 1 });
+    expect(mailer.sent.map((m) => m.subject)).toEqual(['【周报】W47', '【修订】【周报】W47']);
   });
 
   it('lets exactly one of two racing runs send', async () => {

@@ -66,16 +66,17 @@ describe('report job crashes and races', () => {
     // Act: re-runs soon after (a scheduler retry) and after the claim's lease.
     const soon = await cli(['report', '--send', '--week', W47.id], NOW + 60_000);
     const later = await cli(['report', '--send', '--week', W47.id], NOW + 60 * 60_000);
-    // Assess: no second message; the ledger says concurrent then uncertain; operators told once.
+    // Assess: no second message; the process that held the claim is gone, so the retry a minute
+    // later already says uncertain and tells operators (issue 10: a stale claim never ends silently).
     expect([soon, later]).toEqual([1, 1]);
     expect(await reports()).toHaveLength(1);
     const runs = await listRuns(store);
-    expect(runs.map((r) => r.state)).toEqual(['concurrent', 'uncertain']);
-    expect(runs[1]!.error).toContain('telco-kpi runs --release');
+    expect(runs.map((r) => r.state)).toEqual(['uncertain', 'uncertain']);
+    expect(runs[0]!.error).toContain('telco-kpi runs --release');
     const told = await notices();
-    expect(told).toHaveLength(1);
+    expect(told).toHaveLength(2);
     expect(told[0]!.subject).toContain('uncertain');
-    expect(told[0]!.subject).toContain(runs[1]!.runId);
+    expect(told[0]!.subject).toContain(runs[0]!.runId);
 
     // Act: the operator checked the mailbox and releases the claim; two more runs follow.
     expect(await cli(['runs', '--release', runs[1]!.job], NOW + 61 * 60_000)).toBe(0);
@@ -86,7 +87,7 @@ describe('report job crashes and races', () => {
     const sent = await reports();
     expect(sent).toHaveLength(2);
     expect(sent[1]!.subject).toBe(sent[0]!.subject);
-    expect((await listRuns(store)).map((r) => r.state)).toEqual(['concurrent', 'uncertain', 'sent', 'duplicate']);
+    expect((await listRuns(store)).map((r) => r.state)).toEqual(['uncertain', 'uncertain', 'sent', 'duplicate']);
     expect(out.some((l) => l.includes('released 1 claim'))).toBe(true);
   });
 

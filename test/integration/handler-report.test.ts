@@ -22,7 +22,7 @@ import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-enco
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.js';
 import { QUERIES_DIR } from '../../lambdas/config.js';
-import { listRuns } from '../../lambdas/core/delivery/delivery.js';
+import { jobKey, listRuns } from '../../lambdas/core/delivery/delivery.js';
 import { ConfigError } from '../../lambdas/core/errors.js';
 import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
 import { generateSample } from '../../lambdas/core/sample/sample.js';
@@ -180,6 +180,45 @@ describe('scheduled report handlers over an s3rver lake, DuckDB for Athena, SES 
     // Assess
     expect(again.scopes.flatMap((s) => s.runs.map((r) => r.state))).toEqual(['duplicate', 'duplicate']);
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it('a retry that finds the claim of an invocation killed while sending fails for another retry, then reports uncertain; nothing is resent (issue 10)', async () => {
+    // Prepare: an invocation with a 4-minute timeout handed the ALL report to SES and was killed before the ledger said so
+    const deliveries = `runs/${jobKey({ kind: 'weekly', periodId: '2026-W47', scope: 'ALL', listName: '全国市场部', to: EXEC })}/deliveries`;
+    await runtime.store.put(`${deliveries}/r0000-e000.claim`, JSON.stringify({
+      runId: 'run-killed', contentHash: 'h', revision: 0, claimedAt: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 4 * 60_000).toISOString(), phase: 'sending',
+    }));
+    const context = { getRemainingTimeInMillis: () => 2 * 60_000 };
+    // Act: Lambda's retry a minute later, with too little time left to wait for the claim to run out
+    const soon = createWeeklyReportHandler(() => ({ ...runtime, now: () => new Date(NOW.getTime() + 60_000) }));
+    const failure = await soon({ period: '2026-W47', scope: 'ALL' }, context).then(() => undefined, (e: unknown) => e as Error);
+    // …and the next retry, after the killed invocation's timeout
+    const later = createWeeklyReportHandler(() => ({ ...runtime, now: () => new Date(NOW.getTime() + 5 * 60_000) }));
+    const summary = await later({ period: '2026-W47', scope: 'ALL' }, context);
+    // Assess
+    expect(failure).toBeInstanceOf(ReportJobFailedError);
+    expect(failure!.message).toContain('全国市场部 concurrent');
+    expect(summary.scopes[0]!.runs.map((r) => r.state)).toEqual(['uncertain']);
+    const mails = await sent();
+    expect(mails.map(recipients)).toEqual([OPS]);
+    expect(mails[0]!.subject).toContain('uncertain');
+    expect((await listRuns(runtime.store)).map((r) => r.state)).toEqual(['concurrent', 'uncertain']);
+  });
+
+  it('a retry takes over the claim of an invocation killed before it handed the report to SES, and sends it once', async () => {
+    // Prepare
+    const deliveries = `runs/${jobKey({ kind: 'weekly', periodId: '2026-W47', scope: 'ALL', listName: '全国市场部', to: EXEC })}/deliveries`;
+    await runtime.store.put(`${deliveries}/r0000-e000.claim`, JSON.stringify({
+      runId: 'run-killed', contentHash: 'h', revision: 0, claimedAt: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 4 * 60_000).toISOString(), phase: 'claimed',
+    }));
+    const handler = createWeeklyReportHandler(() => ({ ...runtime, now: () => new Date(NOW.getTime() + 5 * 60_000) }));
+    // Act
+    const summary = await handler({ period: '2026-W47', scope: 'ALL' }, { getRemainingTimeInMillis: () => 9 * 60_000 });
+    // Assess
+    expect(summary.scopes[0]!.runs.map((r) => [r.state, r.revision])).toEqual([['sent', 0]]);
+    expect((await sent()).map(recipients)).toEqual([EXEC]);
+    const claim = JSON.parse(Buffer.from((await runtime.store.get(`${deliveries}/r0000-e001.claim`))!).toString('utf8')) as { expiresAt: string; phase: string };
+    expect(claim).toMatchObject({ expiresAt: new Date(NOW.getTime() + 14 * 60_000).toISOString(), phase: 'sending' });
   });
 
   it('runs only the scope an event names', async () => {

@@ -26,7 +26,7 @@ export async function incentivesOnce(ctx: CliContext, request: { month: string; 
     const plans = await readPlans(request.planFile, ctx.configDir);
     ctx.err(`incentives ${request.month}: querying the lake under ${ctx.home}`);
     const result = await runIncentives(
-      { ...runtime, plans, now: ctx.now, delivery: { mailer: runtime.mailer, notifier: runtime.notifier } },
+      { ...runtime, plans, now: ctx.now, delivery: { mailer: runtime.mailer, notifier: runtime.notifier, claims: runtime.claims } },
       { month: request.month, send: request.send },
     );
     const s = result.summary;

@@ -2,11 +2,18 @@
  * Exactly-once delivery of a report to one recipient list, with a run ledger in the object store.
  *
  * Ledger layout under `runs/<job>/` where job = `<kind>/<period>/<scope>/<list>`:
- * - `attempts/<runId>.json`    one record per run: state, error, completeness seen, content hash;
- * - `deliveries/<hash>.claim`  created with putIfAbsent before sending: only one run may send a content;
- * - `deliveries/<hash>.sent`   written after the mailer accepted the message.
- * A claim without a `.sent` means a run died while sending (or is sending now): the report may have
- * gone out, so it is never re-sent automatically; operators are told and can release it.
+ * - `attempts/<runId>.json`      one record per run: state, error, completeness seen, content hash;
+ * - `deliveries/<hash>.sent`     written after the mailer accepted the message: its revision and the
+ *                                summary of what the list received (a revision says what changed);
+ * - `deliveries/r<N>-e<E>.claim` created with putIfAbsent before sending revision N (N = how many
+ *                                contents the list has had): at most one delivery per period and list
+ *                                is in flight, so two runs with different figures never both send as
+ *                                revision 0 — the second waits and becomes revision 1, or, when its
+ *                                figures are the same, a duplicate.
+ * A claim says until when its run may live (`expiresAt`: the run's own deadline) and whether it has
+ * handed the message to the mailer (`phase`). One that expired before `sending` is taken over by the
+ * next run (a new epoch E, again with putIfAbsent). One that expired while `sending` may have gone
+ * out: it is never re-sent automatically; operators are told and can release it.
  */
 import { createHash } from 'node:crypto';
 import { TelcoKpiError } from '../errors.js';
@@ -56,27 +63,70 @@ export function isTransient(error: unknown): boolean {
 
 export class DeliveryError extends TelcoKpiError {}
 
+/** How a run treats the claim of another run on the delivery it wants to make. */
+export interface ClaimPolicy {
+  /** How long this run's claim holds at most (default 15 min), when there is no `deadline`. */
+  leaseMs?: number;
+  /**
+   * When this run is stopped for certain (a Lambda's timeout, epoch ms): its claim holds until then, and it
+   * waits for another run's claim until SEND_RESERVE_MS before it.
+   */
+  deadline?: number;
+  /** Without a deadline: how long to wait for another run's live claim before giving up as 'concurrent' (default 0). */
+  waitMs?: number;
+  /** Pause between looks at another run's claim (default 5 s). */
+  pollMs?: number;
+  /** Who this run is, written into its claim (e.g. `{ host, pid }` locally) for `gone` to test. */
+  holder?: Record<string, string | number>;
+  /** True when the holder written in another claim has certainly stopped (a local process that no longer runs). */
+  gone?: (holder: Record<string, string | number> | undefined) => boolean;
+}
+
 export interface DeliveryDeps {
   store: ObjectStore;
   mailer: Mailer;
   notifier: Notifier;
   now: () => Date;
-  /** Waits between retries; injectable so tests do not sleep. */
+  /** Waits between retries and between looks at a claim; injectable so tests do not sleep. */
   sleep?: (ms: number) => Promise<void>;
   /** Delays before each retry of a transient failure (default 1 s, 5 s, 25 s). */
   retryDelaysMs?: readonly number[];
-  /** How old a claim without a `.sent` must be before it is reported as uncertain rather than in progress. */
-  claimLeaseMs?: number;
+  claims?: ClaimPolicy;
+}
+
+/** What the ledger keeps of a delivered content, for the next revision to compare against. */
+export interface SentRecord {
+  runId: string;
+  sentAt: string;
+  revision: number;
+  contentHash: string;
+  summary?: unknown;
+  missing?: string[];
 }
 
 export interface DeliveryContent {
   runId: string;
   contentHash: string;
   from: string;
-  /** Builds the message once the revision number is known (a revision is labelled in the subject). */
-  compose(label: { revision: number }): { subject: string; html: string; text: string; attachments: MailAttachment[] };
+  /**
+   * Builds the message once the revision number is known (a revision is labelled in the subject)
+   * and, for a revision, what the list received last (to say what changed).
+   */
+  compose(label: { revision: number; previous?: SentRecord }): { subject: string; html: string; text: string; attachments: MailAttachment[] };
   partial: boolean;
   missing: string[];
+  /** Kept with the `.sent` record (small JSON: headline figures), handed to the next revision's compose. */
+  summary?: unknown;
+}
+
+interface Claim {
+  runId: string;
+  contentHash: string;
+  revision: number;
+  claimedAt: string;
+  expiresAt: string;
+  phase: 'claimed' | 'sending';
+  holder?: Record<string, string | number>;
 }
 
 /** The ledger folder of a job; the recipient list enters as a short hash so the key stays stable. */
@@ -105,22 +155,23 @@ export async function deliverOnce(deps: DeliveryDeps, job: JobId, content: Deliv
     return run;
   };
 
-  const sentKeys = (await deps.store.list(`${base}/deliveries/`)).filter((k) => k.endsWith('.sent'));
-  if (sentKeys.some((k) => k.endsWith(`/${content.contentHash}.sent`))) return save(record('duplicate'));
-  const revision = sentKeys.length;
-
-  const claimKey = `${base}/deliveries/${content.contentHash}.claim`;
-  const claimed = await deps.store.putIfAbsent(claimKey, JSON.stringify({ runId: content.runId, claimedAt: startedAt }));
-  if (!claimed) return save(await lostClaim(deps, key, claimKey, record));
+  const claim = await claimDelivery(deps, key, content, record);
+  if ('state' in claim) return save(claim);
+  const { claimKey, revision, previous, body } = claim;
 
   const messageId = `<${content.contentHash.slice(0, 24)}.${createHash('sha256').update(key).digest('hex').slice(0, 12)}@telco-kpi>`;
   let message: MailMessage;
   try {
-    const composed = content.compose({ revision });
+    const composed = content.compose({ revision, ...(previous ? { previous } : {}) });
     message = { from: content.from, to: job.to, messageId, ...composed, headers: { 'X-Telco-Kpi-Run': content.runId, 'X-Telco-Kpi-Job': key } };
+    if (deps.now().getTime() > Date.parse(body.expiresAt) - CLAIM_MARGIN_MS) {
+      throw new DeliveryError(`this run's claim on revision ${revision} ran out (${body.expiresAt}) before the send; a later run may have taken it over`);
+    }
+    // From here the message may reach the recipients: a run that dies now leaves an 'uncertain' claim.
+    await deps.store.put(claimKey, JSON.stringify({ ...body, phase: 'sending' } satisfies Claim));
   } catch (error) {
-    await deps.store.delete(claimKey);
-    return save(await notified(deps, record('failed', { error: describe(error) })));
+    await deps.store.delete(claimKey).catch(() => undefined);
+    return save(await notified(deps, record('failed', { revision, error: describe(error) })));
   }
 
   const delays = deps.retryDelaysMs ?? [1000, 5000, 25000];
@@ -148,7 +199,11 @@ export async function deliverOnce(deps: DeliveryDeps, job: JobId, content: Deliv
   // Delivered. From here on a failure must never release the claim: the recipients have the report.
   const done = record('sent', { attempts, revision, messageId, deliveredTo: receipt.location });
   try {
-    await deps.store.put(`${base}/deliveries/${content.contentHash}.sent`, JSON.stringify({ runId: content.runId, sentAt: done.finishedAt, revision, receipt }));
+    const sent: SentRecord & { receipt: MailReceipt } = {
+      runId: content.runId, sentAt: done.finishedAt, revision, contentHash: content.contentHash,
+      ...(content.summary !== undefined ? { summary: content.summary } : {}), missing: content.missing, receipt,
+    };
+    await deps.store.put(`${base}/deliveries/${content.contentHash}.sent`, JSON.stringify(sent));
   } catch (error) {
     const rec = record('uncertain', {
       attempts, revision, messageId, deliveredTo: receipt.location,
@@ -194,29 +249,125 @@ export async function listRuns(store: ObjectStore): Promise<RunRecord[]> {
   return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId));
 }
 
-/** Removes a stuck claim (after an operator checked the report did not go out), so the next run may send. */
+/**
+ * Removes stuck claims (after an operator checked the report did not go out), so the next run may
+ * send: every claim of a revision the list has not received.
+ */
 export async function releaseClaims(store: ObjectStore, jobPrefix: string): Promise<string[]> {
-  const keys = (await store.list(`runs/${jobPrefix}`)).filter((k) => k.endsWith('.claim'));
+  const keys = await store.list(`runs/${jobPrefix}`);
   const released: string[] = [];
-  for (const claim of keys) {
-    if (await store.get(claim.replace(/\.claim$/, '.sent'))) continue;
-    await store.delete(claim);
-    released.push(claim);
+  for (const claimKey of keys.filter((k) => k.endsWith('.claim'))) {
+    const base = claimKey.slice(0, claimKey.lastIndexOf('/') + 1);
+    const sent = keys.filter((k) => k.startsWith(base) && k.endsWith('.sent')).length;
+    const name = claimKey.slice(base.length);
+    const revision = /^r(\d+)-e\d+\.claim$/.exec(name);
+    // A claim of a revision already delivered, or (a ledger of an earlier version) of a hash with its `.sent`, stays.
+    if (revision ? Number(revision[1]) < sent : keys.includes(claimKey.replace(/\.claim$/, '.sent'))) continue;
+    await store.delete(claimKey);
+    released.push(claimKey);
   }
   return released;
 }
 
-async function lostClaim(deps: DeliveryDeps, key: string, claimKey: string, record: (s: RunState, e?: Partial<RunRecord>) => RunRecord): Promise<RunRecord> {
-  if (await deps.store.get(claimKey.replace(/\.claim$/, '.sent'))) return record('duplicate');
-  const claim = await deps.store.get(claimKey);
-  const claimedAt = claim ? Date.parse((JSON.parse(Buffer.from(claim).toString('utf8')) as { claimedAt: string }).claimedAt) : 0;
-  if (deps.now().getTime() - claimedAt < (deps.claimLeaseMs ?? 15 * 60_000)) return record('concurrent');
-  const rec = record('uncertain', {
-    error: `an earlier run claimed this report at ${new Date(claimedAt).toISOString()} and never recorded the send: it may have been delivered. ` +
-      `Check the recipients' mailbox or the outbox, then run 'telco-kpi runs --release ${key}' to allow a resend.`,
-  });
-  await tellOperators(deps, rec);
-  return rec;
+/** Time kept between a claim's expiry and the start of a send, so a takeover never meets a send. */
+const CLAIM_MARGIN_MS = 60_000;
+
+/** Time a run keeps before its deadline for its own send (the retries of a transient failure take 31 s). */
+export const SEND_RESERVE_MS = 2 * 60_000;
+
+const claimName = (revision: number, epoch: number) => `r${String(revision).padStart(4, '0')}-e${String(epoch).padStart(3, '0')}.claim`;
+
+interface Claimed {
+  claimKey: string;
+  revision: number;
+  previous?: SentRecord;
+  body: Claim;
+}
+
+/**
+ * Takes the one claim to send the list's next revision, or says why this run may not: the content
+ * was already delivered ('duplicate'), another run holds the claim beyond this run's patience
+ * ('concurrent'), or a run died while sending it ('uncertain', operators told).
+ */
+async function claimDelivery(deps: DeliveryDeps, key: string, content: DeliveryContent, record: (s: RunState, e?: Partial<RunRecord>) => RunRecord): Promise<Claimed | RunRecord> {
+  const base = `runs/${key}/deliveries/`;
+  const policy = deps.claims ?? {};
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pollMs = policy.pollMs ?? 5000;
+  let waited = 0;
+  for (;;) {
+    const keys = await deps.store.list(base);
+    const sentKeys = keys.filter((k) => k.endsWith('.sent'));
+    if (sentKeys.includes(`${base}${content.contentHash}.sent`)) return record('duplicate');
+    const revision = sentKeys.length;
+    const tag = claimName(revision, 0).slice(0, -'-e000.claim'.length);
+    const top = keys.filter((k) => k.startsWith(`${base}${tag}-e`) && k.endsWith('.claim')).sort().at(-1);
+    let epoch = 0;
+    if (top) {
+      const bytes = await deps.store.get(top);
+      if (!bytes) continue; // released meanwhile
+      // A claim that cannot be read is taken as a send that may have happened.
+      const held = parseJson<Claim>(bytes) ?? { runId: '?', contentHash: '', revision, claimedAt: '?', expiresAt: new Date(0).toISOString(), phase: 'sending' };
+      epoch = Number(/-e(\d+)\.claim$/.exec(top)![1]) + 1;
+      const now = deps.now().getTime();
+      const over = now >= Date.parse(held.expiresAt) || (policy.gone?.(held.holder) ?? false);
+      if (!over) {
+        const patience = policy.deadline !== undefined ? now + pollMs <= policy.deadline - SEND_RESERVE_MS : waited < (policy.waitMs ?? 0);
+        if (!patience) {
+          return record('concurrent', {
+            revision,
+            error: `run ${held.runId} has been sending revision ${revision} of this report to the list since ${held.claimedAt} (its claim holds until ${held.expiresAt}); ` +
+              `this run waited ${Math.round(waited / 1000)} s and sent nothing. A later run sends ${held.contentHash === content.contentHash ? 'nothing if that one succeeds' : 'these figures as a revision'}.`,
+          });
+        }
+        await sleep(pollMs);
+        waited += pollMs;
+        continue;
+      }
+      if (held.phase === 'sending') {
+        const rec = record('uncertain', {
+          revision,
+          error: `run ${held.runId} claimed this report at ${held.claimedAt}, handed it to the mailer and stopped without recording the send: it may have been delivered. ` +
+            `Check the recipients' mailbox or the outbox, then run 'telco-kpi runs --release ${key}' to allow a resend.`,
+        });
+        await tellOperators(deps, rec);
+        return rec;
+      }
+      // The holder stopped before it handed anything to the mailer: nothing went out; take over.
+    }
+    const claimedAt = deps.now();
+    const body: Claim = {
+      runId: content.runId, contentHash: content.contentHash, revision, claimedAt: claimedAt.toISOString(),
+      expiresAt: new Date(policy.deadline ?? claimedAt.getTime() + (policy.leaseMs ?? 15 * 60_000)).toISOString(), phase: 'claimed',
+      ...(policy.holder ? { holder: policy.holder } : {}),
+    };
+    const claimKey = `${base}${claimName(revision, epoch)}`;
+    if (!(await deps.store.putIfAbsent(claimKey, JSON.stringify(body)))) continue;
+    return { claimKey, revision, body, ...(revision > 0 ? { previous: await lastSent(deps.store, sentKeys) } : {}) };
+  }
+}
+
+/** The `.sent` record of the list's latest revision. */
+async function lastSent(store: ObjectStore, sentKeys: string[]): Promise<SentRecord | undefined> {
+  let latest: SentRecord | undefined;
+  for (const key of sentKeys) {
+    const sent = await readJson<SentRecord>(store, key);
+    if (sent && (latest === undefined || (sent.revision ?? 0) > (latest.revision ?? 0))) latest = { ...sent, contentHash: sent.contentHash ?? key.slice(key.lastIndexOf('/') + 1, -'.sent'.length) };
+  }
+  return latest;
+}
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  const bytes = await store.get(key);
+  return bytes ? parseJson<T>(bytes) : undefined;
+}
+
+function parseJson<T>(bytes: Uint8Array): T | undefined {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+  } catch {
+    return undefined;
+  }
 }
 
 async function notified(deps: DeliveryDeps, rec: RunRecord): Promise<RunRecord> {

@@ -5,7 +5,7 @@ import { TelcoKpiError } from '../errors.js';
 import { addDays, parsePeriod, type Period } from '../period.js';
 import { escapeHtml } from '../report/mail.js';
 import { newRunId } from '../report/job.js';
-import { deliverOnce, recordRun, type JobId, type Notifier, type RunRecord } from '../delivery/delivery.js';
+import { deliverOnce, recordRun, type ClaimPolicy, type JobId, type Notifier, type RunRecord } from '../delivery/delivery.js';
 import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
 import type { Settings } from '../settings.js';
 import { computeIncentives } from './calculate.js';
@@ -28,7 +28,7 @@ export interface IncentiveJobDeps {
   plans: Plan[];
   now: () => Date;
   /** Needed only to send: mail goes through the run ledger, at most once per content and HR list. */
-  delivery?: { mailer: Mailer; notifier: Notifier; sleep?: (ms: number) => Promise<void>; retryDelaysMs?: readonly number[] };
+  delivery?: { mailer: Mailer; notifier: Notifier; sleep?: (ms: number) => Promise<void>; retryDelaysMs?: readonly number[]; claims?: ClaimPolicy };
 }
 
 export interface IncentiveJobRequest {

@@ -1,6 +1,6 @@
 /** The KPI report job: queries → kpis.json + workbook in the object store, one per period and scope. */
 import { createHash, randomBytes } from 'node:crypto';
-import { DeliveryError, deliverOnce, recordRun, type JobId, type JobKind, type Notifier, type RunRecord } from '../delivery/delivery.js';
+import { DeliveryError, deliverOnce, recordRun, type ClaimPolicy, type JobId, type JobKind, type Notifier, type RunRecord } from '../delivery/delivery.js';
 import { TelcoKpiError } from '../errors.js';
 import { listReceipts } from '../extracts/ingest.js';
 import { computeKpisWithPrevious } from '../kpis/kpis.js';
@@ -106,6 +106,7 @@ export interface ReportJobDeps extends ReportDeps {
   notifier: Notifier;
   sleep?: (ms: number) => Promise<void>;
   retryDelaysMs?: readonly number[];
+  claims?: ClaimPolicy;
 }
 
 export interface ReportJobOutcome {
