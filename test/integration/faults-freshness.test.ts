@@ -109,9 +109,42 @@ describe('freshness gate and late data', () => {
     const sent = await outbox();
     expect(sent.map((m) => m.subject)).toEqual([`${SUBJECT} · 缺7个省日数据`, `【修订】${SUBJECT}`]);
     expect(sent.map((m) => m.to)).toEqual([NATIONAL, NATIONAL]);
-    expect((sent[1]!.parsed.text ?? '').split('\n')[0]).toContain('✓');
+    // The revision opens with what changed against the version the list received, and why (issue 11).
+    const [first, second] = sent.map((m) => (m.parsed.text ?? '').split('\n'));
+    const revenueTile = (lines: string[]) => /^收入（万元）：(\S+)/.exec(lines.find((l) => l.startsWith('收入（万元）：')) ?? '')?.[1];
+    expect(second![0]).toBe('【修订】本邮件修订 2026-11-23 12:30 发出的版本，以本邮件为准。');
+    expect(second![1]).toContain(`收入（万元） ${revenueTile(first!)} → ${revenueTile(second!)}`);
+    expect(revenueTile(first!)).not.toBe(revenueTile(second!));
+    expect(second![1]).toMatch(/四川 收入（万元） – → [\d,.]+/);
+    expect(second![2]).toBe('原因：迟到的数据——四川 销售日报 11/16–11/22、收入日报 11/16–11/22、服务日报 11/16–11/22');
+    expect(second!.find((l) => l.startsWith('✓') || l.startsWith('⚠'))).toMatch(/^✓/);
+    const html = typeof sent[1]!.parsed.html === 'string' ? sent[1]!.parsed.html : '';
+    expect(html.indexOf('本邮件修订')).toBeGreaterThan(0);
+    expect(html.indexOf('本邮件修订')).toBeLessThan(html.indexOf('<h1'));
+    expect(first!.some((l) => l.includes('本邮件修订'))).toBe(false);
     expect(revised.runs.map((r) => [r.state, r.revision])).toEqual([['sent', 1]]);
     expect(again.runs.map((r) => r.state)).toEqual(['duplicate']);
     expect((await listRuns(new LocalObjectStore(home))).map((r) => r.state)).toEqual(['sent', 'sent', 'duplicate']);
+  });
+  it('a corrected extract after a sent report: the revision names the day, the file and the figures that moved', async () => {
+    // Prepare: the complete report went out; then JL re-uploads 11/18's revenue with one figure corrected.
+    await job(AFTER_DEADLINE, 'run-1', { provinces: ['JL', 'GD'] });
+    const [original] = sampleFiles({ from: '2026-11-18', days: 1, provinces: ['JL'], types: ['revenue'] });
+    const lines = original!.content.split('\n');
+    const cells = lines[1]!.split(',');
+    cells[7] = (Number(cells[7]) + 50_000).toFixed(2);
+    lines[1] = cells.join(',');
+    const receipts = await ingestFiles(new LocalObjectStore(home), [{ ...original!, fileName: 'revenue_JL_20261118_更正.csv', content: lines.join('\n') }], () => new Date(AFTER_DEADLINE + 1_800_000));
+    // Act
+    const revised = await job(AFTER_DEADLINE + 3_600_000, 'run-2', { provinces: ['JL', 'GD'] });
+    // Assess
+    expect(receipts.map((r) => r.status)).toEqual(['accepted']);
+    expect(revised.runs.map((r) => [r.state, r.revision])).toEqual([['sent', 1]]);
+    const [first, second] = (await outbox()).map((m) => (m.parsed.text ?? '').split('\n'));
+    const tile = (text: string[], name: string) => /：(\S+)/.exec(text.find((l) => l.startsWith(`${name}：`)) ?? '')?.[1];
+    expect(second![1]).toContain(`收入（万元） ${tile(first!, '收入（万元）')} → ${tile(second!, '收入（万元）')}`);
+    expect(second![1]).toMatch(/吉林 收入（万元） [\d,.]+ → [\d,.]+/);
+    expect(second![1]).not.toContain('广东');
+    expect(second![2]).toBe('原因：更正的数据——吉林 11/18 收入日报（revenue_JL_20261118_更正.csv 替换 revenue_JL_20261118.csv，11/23 13:00 上传）');
   });
 });

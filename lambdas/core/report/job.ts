@@ -8,6 +8,7 @@ import type { KpiReport } from '../kpis/kpi-types.js';
 import { addDays, type Period } from '../period.js';
 import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
 import { composeReportMail } from './mail.js';
+import { revisionChanges, revisionLines, revisionSummary, type RevisionSummary } from './revision.js';
 import { buildReportWorkbook } from './workbook.js';
 import type { RecipientList, Settings } from '../settings.js';
 
@@ -34,6 +35,8 @@ export interface ReportArtifacts {
   contentHash: string;
   /** Province-days missing from the period, e.g. `JL 2026-11-18 revenue`; empty when complete. */
   missing: string[];
+  /** What the run ledger keeps of this report for a later revision to say what changed. */
+  summary: RevisionSummary;
 }
 
 export interface ReportDeps {
@@ -83,7 +86,8 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   const xlsxKey = `${base}/report.xlsx`;
   await deps.store.put(jsonKey, json, { contentType: 'application/json' });
   await deps.store.put(xlsxKey, xlsx, { contentType: XLSX_TYPE });
-  return { runId, kpis, previous, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing: missingProvinceDays(kpis) };
+  const missing = missingProvinceDays(kpis);
+  return { runId, kpis, previous, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing, summary: revisionSummary(kpis, previous, receipts, missing) };
 }
 
 /**
@@ -171,10 +175,15 @@ export async function runReportJob(deps: ReportJobDeps, request: ReportRequest &
         from: deps.settings.mail.from,
         partial,
         missing: artifacts.missing,
-        compose: ({ revision }) => ({
+        summary: artifacts.summary,
+        compose: ({ revision, previous }) => ({
           // The subject and first line name the missing province-days from the report's own
-          // completeness, as readers count them (one per province and day, with readable labels).
-          ...composeReportMail(artifacts.kpis, { lang, runId, workbookName, workbookPath: artifacts.xlsxKey, previous: artifacts.previous, revision: revision > 0 }),
+          // completeness, as readers count them (one per province and day, with readable labels);
+          // a revision opens with what changed against the version this list received.
+          ...composeReportMail(artifacts.kpis, {
+            lang, runId, workbookName, workbookPath: artifacts.xlsxKey, previous: artifacts.previous, revision: revision > 0,
+            revisionLines: revision > 0 ? revisionLines(revisionChanges(previous?.summary as RevisionSummary | undefined, artifacts.summary, lang, previous?.sentAt), lang) : undefined,
+          }),
           attachments: [{ filename: workbookName, content: artifacts.xlsx, contentType: XLSX_TYPE }],
         }),
       }));

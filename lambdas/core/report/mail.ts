@@ -16,6 +16,8 @@ export interface ReportMailOptions {
   workbookPath?: string;
   /** A corrected resend of a period already sent: the subject says 【修订】. */
   revision?: boolean;
+  /** What the revision changed against the version the list received (revision.ts); the mail opens with them. */
+  revisionLines?: readonly string[];
   /** Overrides the missing province-days taken from the report's completeness (display labels). */
   partial?: { missing: string[] };
   /** The latest day the figures cover; defaults to the latest day any extract was received. */
@@ -99,7 +101,8 @@ function basisMark(tile: Tile, lang: Lang): string {
   return lang === 'en' ? ` (${t(lang, 'comparable')})` : `（${t(lang, 'comparable')}）`;
 }
 
-function tileTitle(tile: Tile, lang: Lang): string {
+/** `收入（万元）` / `Revenue (10k CNY)`: a tile's name with its unit. */
+export function tileTitle(tile: Pick<Tile, 'label' | 'unit'>, lang: Lang): string {
   const name = t(lang, tile.label);
   if (tile.unit === 'wanYuan') return lang === 'en' ? `${name} (10k CNY)` : `${name}（万元）`;
   if (tile.unit === 'wanUsers') return lang === 'en' ? `${name} (10k)` : `${name}（万户）`;
@@ -144,7 +147,10 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
     [t(lang, 'workbook'), footer.workbook],
   ];
 
+  const revised = options.revision ? options.revisionLines ?? [] : [];
   const textLines: string[] = [
+    ...revised,
+    ...(revised.length > 0 ? [''] : []),
     `${status.complete ? '✓' : '⚠'} ${status.text}`,
     '',
     headline,
@@ -176,7 +182,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f4f6f9;">
 <div style="max-width:600px;margin:0 auto;padding:16px;font-family:-apple-system,'PingFang SC','Microsoft YaHei','Helvetica Neue',Arial,sans-serif;color:${COLORS.ink};">
-${statusHtml}
+${revised.length > 0 ? `<div style="margin:0 0 12px;padding:10px 12px;border-radius:6px;border:2px solid ${COLORS.bad};font-size:14px;line-height:1.6;">${revised.map((line, i) => (i === 0 ? `<strong>${e(line)}</strong>` : e(line))).join('<br>\n')}</div>\n` : ''}${statusHtml}
 <h1 style="font-size:18px;line-height:1.4;margin:0 0 12px;">${e(headline)}</h1>
 ${tilesHtml}
 ${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:${COLORS.muted};">${e(comparable)}</p>\n` : ''}<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, 'whatMoved'))}</h2>

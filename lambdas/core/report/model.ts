@@ -52,6 +52,11 @@ const TILE_SPECS: readonly TileSpec[] = [
   { key: 'firstResponseSla', label: 'firstResponseSla', unit: 'fraction', value: (r) => r.firstResponseSla, changeKind: 'points', higherIsBetter: true },
 ];
 
+/** How each tile is shown (its label and unit), in tile order, without figures. */
+export function tileShapes(): Array<Pick<Tile, 'key' | 'label' | 'unit'>> {
+  return TILE_SPECS.map(({ key, label: name, unit }) => ({ key, label: name, unit }));
+}
+
 /** The report's `total` row; undefined when the report has none. */
 export function totalRow(report: KpiReport): KpiRow | undefined {
   return report.rows.find((r) => r.dimension === 'total');
