@@ -200,6 +200,33 @@ describe('incentives over a DuckDB lake', () => {
     expect(out.filter((l) => l.includes('= duplicate'))).toHaveLength(1);
   });
 
+  it('a late sales day after HR got the tally: the revision opens by saying what it revises and what moved (issue 11)', async () => {
+    // Prepare: a copy of the lake; the tally went to HR; then a sale of 2026-11-20 arrives
+    const copy = mkdtempSync(join(tmpdir(), 'incent-revision-'));
+    try {
+      cpSync(home, copy, { recursive: true });
+      rmSync(join(copy, 'outbox'), { recursive: true, force: true });
+      rmSync(join(copy, 'runs'), { recursive: true, force: true });
+      const ctx = (at: string): CliContext => ({ home: copy, configDir, out: () => {}, err: () => {}, now: () => new Date(at) });
+      expect(await command.run(['--month', '2026-11', '--send'], ctx('2026-12-02T01:00:00Z'))).toBe(0);
+      await writeParquet(copy, SALES, partitionKey('sales', { day: '2026-11-20', province: 'JL' }), [sale('S8', '2026-11-20', 'C8', 'mobile', 'new', '58.00', 'AM2')]);
+      // Act
+      expect(await command.run(['--month', '2026-11', '--send'], ctx('2026-12-02T03:00:00Z'))).toBe(0);
+      // Assess
+      const emls = readdirSync(join(copy, 'outbox')).filter((n) => n.endsWith('.eml')).sort();
+      const [first, revised] = await Promise.all(emls.map((n) => simpleParser(readFileSync(join(copy, 'outbox', n)))));
+      const total = (text: string) => /应发合计 ([\d,.]+) 元/.exec(text)?.[1];
+      expect(revised!.subject).toBe('【修订】【激励】客户经理激励核算 2026年11月');
+      const lines = (revised!.text ?? '').split('\n');
+      expect(lines[0]).toBe('【修订】本邮件修订 2026-12-02 09:00 发出的核算，以本邮件为准。');
+      expect(lines[1]).toBe(`变动：应发合计 ${total(first!.text ?? '')} → ${total(lines.slice(2).join('\n'))} 元`);
+      expect(total(first!.text ?? '')).not.toBe(total(lines.slice(2).join('\n')));
+      expect(first!.text).not.toContain('本邮件修订');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it('produces nothing for a month without a single sales extract: exit 1, no file, no mail', async () => {
     // Prepare: the lake holds sales of August, November and December only; October has none
     // (the 1 November service file carries an October ticket, which is no sales extract).

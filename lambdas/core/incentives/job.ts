@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { TelcoKpiError } from '../errors.js';
-import { addDays, parsePeriod, type Period } from '../period.js';
+import { addDays, parsePeriod, shanghaiDateTime, type Period } from '../period.js';
 import { escapeHtml } from '../report/mail.js';
 import { newRunId } from '../report/job.js';
 import { deliverOnce, recordRun, type ClaimPolicy, type JobId, type Notifier, type RunRecord } from '../delivery/delivery.js';
@@ -89,12 +89,16 @@ export async function runIncentives(deps: IncentiveJobDeps, request: IncentiveJo
       from: deps.settings.mail.from,
       partial: false,
       missing: [],
-      compose: ({ revision }) => ({
-        subject: `${revision > 0 ? '【修订】' : ''}【激励】客户经理激励核算 ${period.id.slice(0, 4)}年${Number(period.id.slice(5))}月`,
-        html: mailHtml(built.tally, built.summary),
-        text: mailText(built.tally, built.summary),
-        attachments: [{ filename: `incentives-${period.id}.xlsx`, content: built.xlsx, contentType: XLSX_TYPE }],
-      }),
+      summary: built.summary,
+      compose: ({ revision, previous }) => {
+        const revised = revision > 0 ? revisionLines(previous?.summary as IncentiveSummary | undefined, built.summary, previous?.sentAt) : [];
+        return {
+          subject: `${revision > 0 ? '【修订】' : ''}【激励】客户经理激励核算 ${period.id.slice(0, 4)}年${Number(period.id.slice(5))}月`,
+          html: mailHtml(built.tally, built.summary, revised),
+          text: mailText(built.tally, built.summary, revised),
+          attachments: [{ filename: `incentives-${period.id}.xlsx`, content: built.xlsx, contentType: XLSX_TYPE }],
+        };
+      },
     }));
   }
   return { ...built, runs };
@@ -165,16 +169,30 @@ function mailFacts(tally: IncentiveTally, s: IncentiveSummary): string[] {
   ];
 }
 
-function mailHtml(tally: IncentiveTally, s: IncentiveSummary): string {
+/** A revised tally opens by saying so, and what moved against the version HR received. */
+function revisionLines(before: IncentiveSummary | undefined, after: IncentiveSummary, sentAt: string | undefined): string[] {
+  const moved: string[] = [];
+  if (before && yuan(before.total) !== yuan(after.total)) moved.push(`应发合计 ${yuan(before.total)} → ${yuan(after.total)} 元`);
+  if (before && before.managers !== after.managers) moved.push(`客户经理 ${before.managers} → ${after.managers} 人`);
+  if (before && before.capped !== after.capped) moved.push(`封顶 ${before.capped} → ${after.capped} 人`);
+  if (before && (before.plan !== after.plan || before.version !== after.version)) moved.push(`方案 ${before.plan} 第 ${before.version} 版 → ${after.plan} 第 ${after.version} 版`);
+  return [
+    `【修订】本邮件修订${sentAt ? ` ${shanghaiDateTime(new Date(sentAt))} 发出` : '此前发出'}的核算，以本邮件为准。`,
+    moved.length > 0 ? `变动：${moved.join('；')}` : '变动：合计未变，个别客户经理的明细有变动（见附件）。',
+  ];
+}
+
+function mailHtml(tally: IncentiveTally, s: IncentiveSummary, revised: readonly string[] = []): string {
   const items = mailFacts(tally, s).map((f) => `<li>${escapeHtml(f)}</li>`).join('');
   return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"></head>`
     + `<body style="font-family:sans-serif;font-size:15px;line-height:1.5">`
+    + (revised.length > 0 ? `<p style="border:2px solid #c0392b;padding:8px 10px">${revised.map((l, i) => (i === 0 ? `<strong>${escapeHtml(l)}</strong>` : escapeHtml(l))).join('<br>')}</p>` : '')
     + `<p>${escapeHtml(`${tally.period.id} 客户经理激励核算已完成。`)}</p><ul>${items}</ul>`
     + `<p>附件 incentives-${escapeHtml(tally.period.id)}.xlsx 含汇总、每位客户经理的积分明细（回扣行标红并注明原新装）、数据问题和方案说明。</p>`
     + `<p style="color:#666;font-size:12px">本邮件仅发送人力资源部。telco-kpi 自动生成。</p></body></html>`;
 }
 
-function mailText(tally: IncentiveTally, s: IncentiveSummary): string {
-  return [`${tally.period.id} 客户经理激励核算已完成。`, ...mailFacts(tally, s).map((f) => `- ${f}`),
+function mailText(tally: IncentiveTally, s: IncentiveSummary, revised: readonly string[] = []): string {
+  return [...revised, ...(revised.length > 0 ? [''] : []), `${tally.period.id} 客户经理激励核算已完成。`, ...mailFacts(tally, s).map((f) => `- ${f}`),
     `附件 incentives-${tally.period.id}.xlsx 含汇总、积分明细、数据问题和方案说明。`, ''].join('\n');
 }
