@@ -6,7 +6,7 @@ import { createPortalServer, listen } from '../../adapters/portal-http-server.js
 import { UsageError } from '../../core/errors.js';
 import { ingestExtract } from '../../core/extracts/ingest.js';
 import { MAX_UPLOAD_BYTES } from '../../core/portal/api.js';
-import { SessionStore, SignInThrottle } from '../../core/portal/sessions.js';
+import { SessionStore, SignInThrottle, type SessionLimits, type ThrottleLimits } from '../../core/portal/sessions.js';
 import { readUsers } from '../../core/portal/users.js';
 import { WEB_DIR } from '../../config.js';
 import { parseCommandArgs, type CliContext, type Command } from '../command.js';
@@ -32,8 +32,18 @@ export interface RunningPortal {
   close(): Promise<void>;
 }
 
+export interface PortalOptions {
+  port: number;
+  host: string;
+  /** Session and throttle limits and the upload limit; the defaults of SPEC §9 unless a test sets them. */
+  sessionLimits?: SessionLimits;
+  throttleLimits?: ThrottleLimits;
+  maxUploadBytes?: number;
+}
+
 /** Starts the portal over the home folder; the caller closes it. */
-export async function startPortal(ctx: CliContext, options: { port: number; host: string }): Promise<RunningPortal> {
+export async function startPortal(ctx: CliContext, options: PortalOptions): Promise<RunningPortal> {
+  const clock = () => ctx.now().getTime();
   const store = new LocalObjectStore(ctx.home);
   const encoder = new DuckDbParquetEncoder();
   const server = await createPortalServer({
@@ -41,10 +51,10 @@ export async function startPortal(ctx: CliContext, options: { port: number; host
     deps: {
       store,
       ingest: (input) => ingestExtract({ store, encoder, now: ctx.now }, input),
-      sessions: new SessionStore(),
-      throttle: new SignInThrottle(),
+      sessions: new SessionStore(options.sessionLimits, clock),
+      throttle: new SignInThrottle(options.throttleLimits, clock),
       now: ctx.now,
-      maxUploadBytes: MAX_UPLOAD_BYTES,
+      maxUploadBytes: options.maxUploadBytes ?? MAX_UPLOAD_BYTES,
     },
     onError: (error) => ctx.err(`serve: ${(error as Error).stack ?? String(error)}`),
   });
