@@ -91,7 +91,7 @@ export interface Completeness {
 /**
  * The calendar of `week` and the week before for one province: a day × type is received when its
  * lake partition exists (an accepted file, even one without rows), rejected when only rejected
- * uploads came for it, upcoming when it is after `today` (Asia/Shanghai), else missing.
+ * uploads came for it, upcoming from `today` on (Asia/Shanghai: a day's extract comes the day after), else missing.
  */
 export async function provinceCompleteness(store: ObjectStore, province: string, week: Period, today: string): Promise<Completeness> {
   const before = previousPeriod(week);
@@ -114,7 +114,7 @@ export async function provinceCompleteness(store: ObjectStore, province: string,
     }
     for (const day of days) {
       const receipt = latest.get(day);
-      const status: CellStatus = stored.has(day) ? 'received' : receipt ? 'rejected' : day > today ? 'upcoming' : 'missing';
+      const status: CellStatus = stored.has(day) ? 'received' : receipt ? 'rejected' : day >= today ? 'upcoming' : 'missing';
       const cell: CalendarCell = { day, type, status };
       if (receipt) {
         cell.receiptId = Buffer.from(receipt.key.slice('receipts/'.length, -'.json'.length)).toString('base64url');
