@@ -13,6 +13,14 @@ export default tseslint.config(
     },
   },
   {
+    // The portal's page (web/): a plain browser script.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(['document', 'window', 'localStorage', 'fetch', 'FormData', 'XMLHttpRequest', 'URL', 'alert', 'setTimeout', 'setInterval', 'clearInterval'].map((g) => [g, 'readonly'])),
+    },
+  },
+  {
     // The core is pure logic: no AWS SDK, no DuckDB, no filesystem, no process environment.
     files: ['lambdas/core/**/*.ts'],
     rules: {

@@ -21,6 +21,7 @@ import { HR_PREFIX, LAKE_PREFIX, UPLOAD_RECORDS_PREFIX } from '../lambdas/handle
 import { glueTableInputs } from '../lambdas/core/extracts/glue-tables.js';
 import { readSettings, type TelcoKpiSettings } from './config.js';
 import { PipelineFunction, dlqDepthAlarm, type BucketGrant } from './pipeline-function.js';
+import { Portal } from './portal.js';
 
 export const GLUE_DATABASE = 'telco_kpi';
 
@@ -431,6 +432,9 @@ export class TelcoKpiStack extends Stack {
         });
       }
     }
+
+    // The branch upload portal (SPEC §9): the page on CloudFront, the API behind Cognito, uploads by presigned PUT.
+    new Portal(this, 'Portal', { provinces: settings.provinces, key, alarmTopic: operators, landing, curated, reports, accessLogs });
 
     // What operators and branches need after `cdk deploy` (README "Deploy").
     new CfnOutput(this, 'LandingBucketName', { value: landing.bucketName, description: 'branches upload to s3://<this>/<PROVINCE>/…; receipts appear beside each upload' });

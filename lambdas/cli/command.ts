@@ -16,6 +16,8 @@ export interface CliContext {
   err: (line: string) => void;
   /** The clock, injectable for tests. */
   now: () => Date;
+  /** Reads a password (`users add`); default: a hidden line on a terminal, else stdin. Injectable for tests. */
+  readPassword?: () => Promise<string>;
 }
 
 export interface Command {

@@ -146,3 +146,8 @@ export function reportConfig(job: ReportJob, env: Env = process.env): ReportConf
     settings: settingsFromEnv(job, env),
   };
 }
+
+/** Settings of the portal API function: the same three buckets as the ingest function (it reads what ingest writes). */
+export function portalConfig(env: Env = process.env): IngestConfig {
+  return ingestConfig(env);
+}

@@ -110,7 +110,7 @@ describe('TelcoKpiStack outputs', () => {
   it('names the landing bucket, the function to re-run a week with and the operators topic', () => {
     const outputs = synthTemplate({ provinces: 'JL,GD' }).template.toJSON().Outputs as Record<string, { Value: { Ref: string } }>;
     const { resources } = load();
-    expect(Object.keys(outputs).sort()).toEqual(['CuratedBucketName', 'LandingBucketName', 'MonthlyIncentivesFunctionName', 'OperatorsTopicArn', 'ReportsBucketName', 'WeeklyReportFunctionName']);
+    expect(Object.keys(outputs).sort()).toEqual(['CuratedBucketName', 'LandingBucketName', 'MonthlyIncentivesFunctionName', 'OperatorsTopicArn', 'PortalUrl', 'PortalUserPoolId', 'ReportsBucketName', 'WeeklyReportFunctionName']);
     expect(resources[outputs.LandingBucketName!.Value.Ref]!.Type).toBe('AWS::S3::Bucket');
     expect(outputs.WeeklyReportFunctionName!.Value.Ref).toMatch(/^SendWeeklyReport/);
     expect(resources[outputs.OperatorsTopicArn!.Value.Ref]!.Type).toBe('AWS::SNS::Topic');

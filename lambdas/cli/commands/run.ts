@@ -1,6 +1,6 @@
 /** `telco-kpi run`: the demo job `npm start` runs, end to end on the embedded defaults. */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { addDays, dayNumber, latestFullMonth, latestFullWeek, weekOf } from '../../core/period.js';
 import { generateSample, sampleFileCount, type SampleOptions } from '../../core/sample/sample.js';
 import { parseCommandArgs, type CliContext, type Command } from '../command.js';
@@ -100,6 +100,10 @@ export const command: Command = {
     const emls = (await readdir(outbox).catch(() => [] as string[])).filter((n) => n.endsWith('.eml'));
     ctx.out(ctx.smtpUrl ? `Mail went to ${ctx.smtpUrl.replace(/\/\/[^@/]*@/, '//')}.` : `Outbox: ${emls.length} message(s) in ${outbox}`);
     ctx.out(`Reports: ${join(ctx.home, 'reports', week.id)} and ${join(ctx.home, 'reports', month.id, 'incentives')}`);
+    const home = ctx.home === resolve('.telco-kpi') ? '' : ` --home ${ctx.home}`;
+    ctx.out('Upload portal for branches (SPEC §9): add a user, start the server, open the page:');
+    ctx.out(`   printf '%s' 'a-password-of-10+' | npx telco-kpi users add --province JL --user jl-upload${home}`);
+    ctx.out(`   npx telco-kpi serve${home}   → http://127.0.0.1:8080/`);
     return 0;
   },
 };

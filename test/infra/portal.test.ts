@@ -1,0 +1,77 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeApp, policiesOf, type Resources } from './synth.js';
+
+describe('Portal (SPEC §9 in AWS)', () => {
+  let template: Template;
+  let resources: Resources;
+
+  beforeAll(() => {
+    const { stack } = makeApp({ provinces: 'JL,GD' });
+    template = Template.fromStack(stack);
+    resources = template.toJSON().Resources as Resources;
+  });
+
+  it('has the §9 routes on an HTTP API, each behind the Cognito JWT authorizer', () => {
+    const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['GET /api/completeness', 'GET /api/receipts', 'GET /api/receipts/{id}', 'POST /api/uploads']);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
+    const [authorizerId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Authorizer')!;
+    for (const route of routes) expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Audience: [{ Ref: Match.stringLikeRegexp('PortalUsersPageClient') }], Issuer: Match.objectLike({ 'Fn::Join': Match.anyValue() }) },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }), DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+  });
+
+  it('has a user pool without self sign-up, with MFA, and one group per province', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', { AdminCreateUserConfig: { AllowAdminCreateUserOnly: true }, MfaConfiguration: 'ON' });
+    const groups = Object.values(resources).filter((r) => r.Type === 'AWS::Cognito::UserPoolGroup').map((r) => r.Properties.GroupName).sort();
+    expect(groups).toEqual(['province-GD', 'province-JL']);
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false, ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH']) });
+  });
+
+  it('serves the page from a private bucket through CloudFront with origin access control and a CSP', () => {
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        Origins: Match.arrayWith([Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })]),
+        CacheBehaviors: [Match.objectLike({ PathPattern: '/api/*', ViewerProtocolPolicy: 'https-only', AllowedMethods: Match.arrayWith(['POST', 'DELETE']) })],
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
+      }),
+    });
+    const policy = Object.values(resources).find((r) => r.Type === 'AWS::CloudFront::ResponseHeadersPolicy')!;
+    const csp = JSON.stringify(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const site = Object.entries(resources).find(([id, r]) => id.startsWith('PortalSiteBucket') && r.Type === 'AWS::S3::Bucket')!;
+    expect(site[1].Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    const sitePolicy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket).includes(site[0]))!;
+    expect(JSON.stringify(sitePolicy.Properties.PolicyDocument)).toContain('cloudfront.amazonaws.com');
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketName: { Ref: site[0] } });
+  });
+
+  it('the API function may presign uploads into province prefixes only, never a receipt, and reads no report or HR object', () => {
+    const p = policiesOf(resources);
+    const statements = p.functionStatements('PortalPortalApi');
+    expect(p.allows(statements, 's3:PutObject', 'arn:aws:s3:::landing/JL/sales_JL_20261118.csv')).toBe(true);
+    expect(p.allows(statements, 's3:PutObject', 'arn:aws:s3:::landing/JL/sales_JL_20261118.csv.receipt.json')).toBe(false);
+    expect(p.allows(statements, 's3:PutObject', 'arn:aws:s3:::landing/sales_JL_20261118.csv')).toBe(false);
+    expect(p.allows(statements, 's3:GetObject', 'arn:aws:s3:::landing/JL/sales_JL_20261118.csv')).toBe(false);
+    expect(p.allows(statements, 's3:GetObject', 'arn:aws:s3:::landing/JL/sales_JL_20261118.csv.receipt.json')).toBe(true);
+    expect(p.allows(statements, 's3:GetObject', 'arn:aws:s3:::reports/receipts/sales/JL/2026-11-18/x.json')).toBe(true);
+    for (const key of ['reports/2026-W47/ALL/report.xlsx', 'hr/reports/2026-11/incentives/incentives.json', 'runs/weekly/x.json']) {
+      expect(p.allows(statements, 's3:GetObject', `arn:aws:s3:::reports/${key}`), key).toBe(false);
+    }
+    expect(p.allows(statements, 's3:PutObject', 'arn:aws:s3:::curated/lake/sales/dt=2026-11-18/province=JL/data.parquet')).toBe(false);
+  });
+
+  it('lets the browser PUT to the landing bucket from the portal\'s origin only', () => {
+    const landing = Object.entries(resources).find(([id, r]) => id.startsWith('LandingBucket') && r.Type === 'AWS::S3::Bucket')![1];
+    expect(landing.Properties.CorsConfiguration.CorsRules).toEqual([expect.objectContaining({ AllowedMethods: ['PUT'], AllowedHeaders: ['content-type'] })]);
+    expect(JSON.stringify(landing.Properties.CorsConfiguration.CorsRules[0].AllowedOrigins)).toContain('DomainName');
+  });
+});
