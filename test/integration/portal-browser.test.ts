@@ -58,7 +58,7 @@ describe('portal in a real browser', () => {
     page.on('pageerror', (e) => consoleErrors.push(e.message));
 
     await page.goto(portal.url);
-    await expect.poll(() => page.locator('#sign-in').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#sign-in').isVisible(), { timeout: 15_000 }).toBe(true);
     expect(await page.locator('h1').textContent()).toBe('省分数据上传');
     await shot(page, '1-sign-in');
 
@@ -66,18 +66,18 @@ describe('portal in a real browser', () => {
     await page.fill('#user', 'jl-upload');
     await page.fill('#password', 'not-the-password');
     await page.click('#sign-in-form button[type=submit]');
-    await expect.poll(() => page.locator('#sign-in-error').textContent()).toBe('用户名或密码错误。');
+    await expect.poll(() => page.locator('#sign-in-error').textContent(), { timeout: 15_000 }).toBe('用户名或密码错误。');
 
     await page.fill('#password', PASSWORDS['jl-upload']);
     await page.click('#sign-in-form button[type=submit]');
-    await expect.poll(() => page.locator('#app').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#app').isVisible(), { timeout: 15_000 }).toBe(true);
     expect(await page.locator('#who').textContent()).toBe('jl-upload · JL');
     // The session cookie is HttpOnly: the page's script cannot read it.
     expect(await page.evaluate(() => document.cookie)).toBe('');
 
     // Calendar before any upload: this week (W47, today 2026-11-20) and last week, all missing or not yet due.
     const cell = (day: string, type: string) => page.locator(`.calendar [data-day="${day}"][data-type="${type}"]`);
-    await expect.poll(() => page.locator('.calendar table.week').count()).toBe(2);
+    await expect.poll(() => page.locator('.calendar table.week').count(), { timeout: 15_000 }).toBe(2);
     expect(await page.locator('.calendar table.week').first().getAttribute('data-week')).toBe('2026-W47');
     expect(await page.locator('.calendar table.week').nth(1).getAttribute('data-week')).toBe('2026-W46');
     expect(await cell('2026-11-18', 'sales').getAttribute('data-status')).toBe('missing');
@@ -103,15 +103,15 @@ describe('portal in a real browser', () => {
     await shot(page, '2-receipts-zh');
 
     // The calendar now shows the good day received and the bad day rejected; the history lists both.
-    await expect.poll(() => cell('2026-11-18', 'sales').getAttribute('data-status')).toBe('received');
+    await expect.poll(() => cell('2026-11-18', 'sales').getAttribute('data-status'), { timeout: 15_000 }).toBe('received');
     expect(await cell('2026-11-19', 'sales').getAttribute('data-status')).toBe('rejected');
     expect(await cell('2026-11-18', 'revenue').getAttribute('data-status')).toBe('missing');
-    await expect.poll(() => page.locator('#history tbody tr').count()).toBe(2);
+    await expect.poll(() => page.locator('#history tbody tr').count(), { timeout: 15_000 }).toBe(2);
 
     // Another province's file is refused without a receipt.
     await page.setInputFiles('#files', [files.other]);
     const refused = receipts.filter({ hasText: 'sales_GD_20261118.csv' });
-    await expect.poll(() => refused.getAttribute('data-status')).toBe('error');
+    await expect.poll(() => refused.getAttribute('data-status'), { timeout: 15_000 }).toBe('error');
     expect(await refused.locator('.badge').textContent()).toBe('只能上传本省的数据。');
 
     // Download the bad file's receipt as text.
@@ -139,7 +139,7 @@ describe('portal in a real browser', () => {
 
     // Sign out: the sign-in form again, and the old session no longer reads anything.
     await page.click('#sign-out');
-    await expect.poll(() => page.locator('#sign-in').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#sign-in').isVisible(), { timeout: 15_000 }).toBe(true);
     expect(await page.locator('#uploads > li').count()).toBe(0);
     const after = await page.evaluate(async () => (await fetch('/api/receipts')).status);
     expect(after).toBe(401);
@@ -157,16 +157,17 @@ describe('portal in a real browser', () => {
     await page.fill('#user', 'jl-upload');
     await page.fill('#password', PASSWORDS['jl-upload']);
     await page.click('#sign-in-form button[type=submit]');
-    await expect.poll(() => page.locator('#app').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#app').isVisible(), { timeout: 10_000 }).toBe(true);
     await page.reload();
-    await expect.poll(() => page.locator('#app').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#app').isVisible(), { timeout: 10_000 }).toBe(true);
     await page.evaluate(() => {
       const s = document.createElement('script');
       s.textContent = 'window.injected = true';
       document.body.append(s);
     });
     expect(await page.evaluate(() => window.injected)).toBeUndefined();
-    expect(violations.length).toBeGreaterThan(0);
+    // The console reports the violation asynchronously: wait for it rather than race it on a busy machine.
+    await expect.poll(() => violations.length, { timeout: 10_000 }).toBeGreaterThan(0);
     await context.close();
   });
 });
