@@ -2,6 +2,7 @@
 import ExcelJS from 'exceljs';
 import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import iconv from 'iconv-lite';
 import { TelcoKpiError } from '../errors.js';
 import { inflateCounting, isZip64, zipEntries } from './xlsx-zip.js';
@@ -432,6 +433,42 @@ export async function decodeXlsx(bytes: Uint8Array, limits: XlsxLimits = XLSX_LI
   };
 }
 
+/** The stream reader's parts that read a zip entry (not in exceljs' types). */
+interface ReaderParts {
+  _parseWorkbook(entry: NodeJS.ReadableStream): Promise<void>;
+  _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown>;
+  _parseWorksheet(chunks: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
+}
+
+/**
+ * exceljs 4.4's stream reader decodes each inflated chunk of a part on its own (utils/parse-sax.js),
+ * so a character whose UTF-8 bytes straddle two chunks (every 16 KB) becomes U+FFFD: one Chinese
+ * cell in a few thousand comes out damaged (exceljs issues #2063, #2084, open). Its parser takes
+ * strings as they are, so each part is handed over already decoded, by a decoder that carries a
+ * split character over to the next chunk.
+ */
+function utf8Safe<T extends object>(reader: T): T {
+  const parts = reader as unknown as ReaderParts;
+  const parseWorkbook = parts._parseWorkbook.bind(parts);
+  const parseSharedStrings = parts._parseSharedStrings.bind(parts);
+  const parseWorksheet = parts._parseWorksheet.bind(parts);
+  parts._parseWorkbook = (entry) => parseWorkbook(entry.setEncoding('utf8'));
+  parts._parseSharedStrings = (entry) => parseSharedStrings(entry.setEncoding('utf8'));
+  parts._parseWorksheet = (chunks, sheetNo) => parseWorksheet(decodedChunks(chunks), sheetNo);
+  return reader;
+}
+
+/** The chunks as text, a character split between two chunks decoded whole. */
+export async function* decodedChunks(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of chunks) {
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (text) yield text;
+  }
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
+
 /** What the stream reader knows of the workbook once its workbook part is read (not in exceljs' types). */
 interface ReaderModel {
   model?: { sheets?: { name?: string }[] };
@@ -443,9 +480,9 @@ interface ReaderModel {
  * as Excel writes it), the first sheet in the file.
  */
 async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<string[][] | undefined> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
+  const reader = utf8Safe(new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
     sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore',
-  });
+  }));
   let records: string[][] | undefined;
   // A problem found mid-sheet is thrown only once the reader is done: exceljs parks a sheet read
   // before the shared strings in a temp file and removes it only when the sheet is read to the end.
