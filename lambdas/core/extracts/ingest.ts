@@ -89,6 +89,10 @@ export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Prom
       if (stored) {
         receipt.status = 'unchanged';
         await storeReceipt(deps.store, receipt);
+        // The same bytes uploaded again are now the day's newest upload: an older one processed late must not replace them.
+        if (previous && Date.parse(uploadedAt) > Date.parse(previous.uploadedAt ?? previous.storedAt)) {
+          await deps.store.put(manifestAt, JSON.stringify({ ...previous, uploadedAt }, null, 2), { contentType: 'application/json' });
+        }
       } else if (newer !== undefined && Date.parse(newer) > Date.parse(uploadedAt)) {
         // A retry or a slow ingest of an older upload must not put it back over a later correction.
         receipt.status = 'superseded';
