@@ -86,4 +86,9 @@ export interface KpiReport {
   rows: KpiRow[];
   market: MarketRow[];
   completeness: CompletenessRow[];
+  /**
+   * Set on a month that holds only `market` data (SPEC §5): the report is its market-share view,
+   * `rows` is empty and no revenue, users, sales or service figure is shown.
+   */
+  marketOnly?: true;
 }

@@ -115,6 +115,8 @@ const zh = {
   dimension_segmentChannel: '客户群×渠道',
   dimension_province: '省份',
   dimension_product: '产品',
+  marketOnly: '仅市场份额',
+  marketOnlyNote: '本月只收到市场竞争月报，没有收入、销售或服务日报：本报告只有市场份额视图，不列收入、用户、销售和服务指标（不是零，而是无数据）。',
 };
 
 export type LabelKey = keyof typeof zh;
@@ -230,6 +232,8 @@ const en: Record<LabelKey, string> = {
   dimension_segmentChannel: 'Segment x channel',
   dimension_province: 'Province',
   dimension_product: 'Product',
+  marketOnly: 'market share only',
+  marketOnlyNote: 'Only market extracts were received for this month, no revenue, sales or service extract: this report is the market-share view alone; revenue, users, sales and service figures are not shown (no data, not zero).',
 };
 
 const LABELS: Record<Lang, Record<LabelKey, string>> = { 'zh-CN': zh, en };

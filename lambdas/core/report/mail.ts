@@ -3,7 +3,7 @@ import { t, missingSuffix, currentPreviousLabels, type Lang } from './i18n.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
 import { shanghaiDateTime } from '../period.js';
 import {
-  comparableNote, dataStatusLine, joinDot, judge, latestDataDay, missingProvinceDays, reportHeadline, summaryTiles, whatMovedLines,
+  comparableNote, dataStatusLine, joinDot, judge, latestDataDay, marketSelfLines, missingProvinceDays, reportHeadline, summaryTiles, whatMovedLines,
   type Tile,
 } from './model.js';
 
@@ -52,7 +52,7 @@ export function reportSubject(report: KpiReport, options: Pick<ReportMailOptions
   const prefix = lang === 'en'
     ? `${options.revision ? `[${t(lang, 'revision')}] ` : ''}[${kind}] `
     : `${options.revision ? `【${t(lang, 'revision')}】` : ''}【${kind}】`;
-  const missing = missingCount(report, options);
+  const missing = report.marketOnly ? 0 : missingCount(report, options);
   const parts = [reportHeadline(report, lang)];
   if (missing > 0) parts.push(missingSuffix(lang, missing));
   return prefix + joinDot(parts);
@@ -60,6 +60,7 @@ export function reportSubject(report: KpiReport, options: Pick<ReportMailOptions
 
 function statusLine(report: KpiReport, options: ReportMailOptions): { text: string; complete: boolean } {
   const { lang } = options;
+  if (report.marketOnly) return { text: t(lang, 'marketOnlyNote'), complete: false };
   if (options.partial) {
     if (options.partial.missing.length === 0) return { text: t(lang, 'statusComplete'), complete: true };
     return { text: `${t(lang, 'statusPartial')}${lang === 'en' ? ' ' : ''}${options.partial.missing.join(lang === 'en' ? '; ' : '；')}`, complete: false };
@@ -130,10 +131,12 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
   const subject = reportSubject(report, options);
   const status = statusLine(report, options);
   const headline = reportHeadline(report, lang);
-  const tiles = summaryTiles(report, options.previous);
+  // A market-only month has no KPI figures: its body is the market lines, never tiles of "–".
+  const tiles = report.marketOnly ? [] : summaryTiles(report, options.previous);
   const [, prevLabel] = currentPreviousLabels(lang, report.period.kind);
   const changeLabel = t(lang, 'change');
-  const moved = whatMovedLines(report, lang);
+  const moved = report.marketOnly ? [] : whatMovedLines(report, lang);
+  const marketLines = report.marketOnly ? marketSelfLines(report, lang) : [];
   const comparable = comparableNote(report, lang);
   const footer = footerFacts(report, options);
   const colon = lang === 'en' ? ': ' : '：';
@@ -152,8 +155,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
     ...tiles.map((tile) => `${tileTitle(tile, lang)}${colon}${formatTileValue(tile, tile.current)}  ${prevLabel} ${formatTileValue(tile, tile.previous)}  ${changeLabel} ${formatChange(tile, tile.change, lang)}${basisMark(tile, lang)}`),
     '',
     ...(comparable ? [comparable, ''] : []),
-    t(lang, 'whatMoved'),
-    ...moved.map((m) => `- ${m.text}`),
+    ...(report.marketOnly ? [t(lang, 'sheetMarket'), ...marketLines.map((l) => `- ${l}`)] : [t(lang, 'whatMoved'), ...moved.map((m) => `- ${m.text}`)]),
     '',
     ...footerLines.map(([k, v]) => `${k}${colon}${v}`),
   ];
@@ -169,7 +171,9 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
       + `<span style="color:${color};font-weight:bold;">${e(formatChange(tile, tile.change, lang))}</span>${e(basisMark(tile, lang))}</div>`
       + `</div>`;
   }).join('\n');
-  const movedHtml = moved.map((m) => `<li style="margin:0 0 4px;color:${COLORS[m.verdict]};">${e(m.text)}</li>`).join('\n');
+  const movedHtml = report.marketOnly
+    ? marketLines.map((l) => `<li style="margin:0 0 4px;">${e(l)}</li>`).join('\n')
+    : moved.map((m) => `<li style="margin:0 0 4px;color:${COLORS[m.verdict]};">${e(m.text)}</li>`).join('\n');
   const footerHtml = footerLines.map(([k, v]) => `${e(k)}${e(colon)}${e(v)}`).join('<br>\n');
   const html = `<!DOCTYPE html>
 <html lang="${e(lang)}">
@@ -179,7 +183,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
 ${statusHtml}
 <h1 style="font-size:18px;line-height:1.4;margin:0 0 12px;">${e(headline)}</h1>
 ${tilesHtml}
-${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:${COLORS.muted};">${e(comparable)}</p>\n` : ''}<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, 'whatMoved'))}</h2>
+${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:${COLORS.muted};">${e(comparable)}</p>\n` : ''}<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, report.marketOnly ? 'sheetMarket' : 'whatMoved'))}</h2>
 <ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">
 ${movedHtml}
 </ul>

@@ -152,10 +152,11 @@ export function missingProvinceDays(completeness: readonly CompletenessRow[]): M
     .sort((a, b) => a.day.localeCompare(b.day) || a.province.localeCompare(b.province));
 }
 
-/** The latest day of the period for which some province's extract was received; the period end when nothing is tracked. */
+/** The latest day of the period for which some province's extract was received; the period end when nothing is tracked or the month is market-only. */
 export function latestDataDay(report: KpiReport): string {
   const days = daysBetween(report.period.start, report.period.end);
-  if (report.completeness.length === 0) return report.period.end;
+  // The market extract covers the whole month.
+  if (report.completeness.length === 0 || report.marketOnly) return report.period.end;
   for (const day of [...days].reverse()) {
     if (report.completeness.some((c) => c.daysReceived > 0 && !c.missingDays.includes(day))) return day;
   }
@@ -225,9 +226,21 @@ export function joinDot(parts: readonly string[]): string {
   return parts.reduce((acc, part) => (acc === '' ? part : `${acc}${/[）】]$/.test(acc) ? '' : ' '}· ${part}`), '');
 }
 
-/** The title line shared by the summary sheet and the e-mail subject. */
+/** The title line shared by the summary sheet and the e-mail subject; a market-only month says so. */
 export function reportHeadline(report: KpiReport, lang: Lang): string {
-  return joinDot([`${t(lang, 'reportTitle')} ${periodLabel(lang, report.period)}`, scopeLabel(lang, report.scope)]);
+  const parts = [`${t(lang, 'reportTitle')} ${periodLabel(lang, report.period)}`, scopeLabel(lang, report.scope)];
+  if (report.marketOnly) parts.push(t(lang, 'marketOnly'));
+  return joinDot(parts);
+}
+
+/** For a market-only month: `吉林 移动 本公司 收入份额 60.0% · 用户份额 30.0% · 用户质量指数 2.00`, one per province × product. */
+export function marketSelfLines(report: KpiReport, lang: Lang): string[] {
+  const pct = (v: number | null) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
+  return report.market.filter((m) => m.operator === 'self').map((m) => {
+    const name = `${label(PROVINCES, m.province, lang)} ${label(PRODUCTS, m.product, lang)} ${t(lang, 'self')}`;
+    const index = m.qualityIndex == null ? '–' : m.qualityIndex.toFixed(2);
+    return `${name} ${t(lang, 'marketRevenueShare')} ${pct(m.revenueShare)} · ${t(lang, 'marketUserShare')} ${pct(m.userShare)} · ${t(lang, 'qualityIndex')} ${index}`;
+  });
 }
 
 /** The data status sentence: complete, or the missing province-days named. */

@@ -8,7 +8,7 @@ import {
 import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow } from '../kpis/kpi-types.js';
 import { daysBetween, isoWeekday, shanghaiDateTime } from '../period.js';
 import {
-  comparableNote, dataStatusLine, groupName, judge, latestDataDay, missingProvinceDays, reportHeadline, rowsOf, summaryTiles, whatMovedLines,
+  comparableNote, dataStatusLine, groupName, judge, latestDataDay, marketSelfLines, missingProvinceDays, reportHeadline, rowsOf, summaryTiles, whatMovedLines,
   type ChangeKind, type Tile, type TileUnit,
 } from './model.js';
 import { setText } from '../xlsx-safe.js';
@@ -262,6 +262,19 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
   ws.getColumn(6).width = 12;
   ws.views = [{ state: 'frozen', ySplit: headerRow, activeCell: `A${headerRow + 1}` }];
   pageSetup(ws, headerRow);
+}
+
+/** 概览 of a market-only month: what the report is and why, and this operator's shares; no KPI table. */
+function writeMarketOnlySummary(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(t(lang, 'sheetSummary'));
+  titleRow(ws, reportHeadline(report, lang));
+  setText(ws.getCell('A2'), t(lang, 'marketOnlyNote'));
+  ws.getCell('A2').font = { bold: true, color: { argb: COLOR.bad } };
+  setText(ws.getCell('A4'), t(lang, 'sheetMarket'));
+  ws.getCell('A4').font = { bold: true };
+  marketSelfLines(report, lang).forEach((line, i) => setText(ws.getCell(`A${5 + i}`), line));
+  ws.getColumn(1).width = 100;
+  pageSetup(ws, 1);
 }
 
 const L = (lang: Lang, key: LabelKey): string => t(lang, key);
@@ -552,6 +565,12 @@ export async function buildReportWorkbook(report: KpiReport, options: ReportWork
   wb.modified = stamp;
   wb.title = reportHeadline(report, lang);
   wb.calcProperties = { fullCalcOnLoad: false };
+  if (report.marketOnly) {
+    writeMarketOnlySummary(wb, report, lang);
+    writeMarket(wb, report, lang);
+    writeDefinitions(wb, report, options);
+    return new Uint8Array((await wb.xlsx.writeBuffer()) as ArrayBuffer);
+  }
   writeSummary(wb, report, options);
   writeSegmentChannel(wb, report, lang);
   writeProvinces(wb, report, lang);
