@@ -73,6 +73,8 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
     scope,
     expectedProvinces: deps.settings.provinces,
     rejectedUploads,
+    watchList: deps.settings.watchList,
+    packages: deps.settings.packages,
     now: deps.now(),
   });
   let kpis = computed;
@@ -80,7 +82,8 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   if (revenueDays === 0) {
     // A month with market data and nothing else is its market-share view (SPEC §5), marked as such.
     if (period.kind === 'month' && kpis.market.length > 0) {
-      kpis = { ...kpis, rows: [], marketOnly: true };
+      const { watchList: _watchList, packages: _packages, ...marketView } = kpis;
+      kpis = { ...marketView, rows: [], marketOnly: true };
     } else {
       const market = period.kind === 'month' ? ' and no market extract for the month' : '';
       throw new ReportNotProducedError(`no revenue extract was received for any day of ${period.id} (${period.start} – ${period.end}) in scope ${scope}${market}: a report of zeros would mislead, so none is produced`);
