@@ -5,11 +5,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
 import { computeKpis, feeBands, type KpiRequest } from '../../lambdas/core/kpis/kpis.js';
 import type { KpiReport, WatchListRow } from '../../lambdas/core/kpis/kpi-types.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
+import { composeReportMail } from '../../lambdas/core/report/mail.js';
+import { buildReportWorkbook, NULL_TEXT } from '../../lambdas/core/report/workbook.js';
 import { writeFixtureLake } from '../fixtures/lake/write-lake.js';
 
 const QUERIES_DIR = join(import.meta.dirname, '..', '..', 'queries');
@@ -183,5 +186,67 @@ describe('the package mix', () => {
     // Assess
     expect(feeBands([100]).map((b) => b.label)).toEqual(['<100', '≥100']);
     expect(mix.bands.map((b) => [b.label, b.newAdds])).toEqual([['<100', 5], ['≥100', 2]]);
+  });
+});
+
+async function workbookOf(result: KpiReport): Promise<ExcelJS.Workbook> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(Buffer.from(await buildReportWorkbook(result, { lang: 'zh-CN', runId: 'run-w47' })) as never);
+  return wb;
+}
+
+function cells(ws: ExcelJS.Worksheet): unknown[][] {
+  const out: unknown[][] = [];
+  ws.eachRow({ includeEmpty: true }, (row) => out.push((row.values as unknown[]).slice(1)));
+  return out;
+}
+
+describe('the weekly workbook and e-mail', () => {
+  it('has 重点客户预警 ranked by fee at stake with the signals and their dates', async () => {
+    // Act
+    const wb = await workbookOf(await report('2026-W47', 'GD'));
+
+    // Assess
+    const ws = wb.getWorksheet('重点客户预警')!;
+    expect(ws.getRow(1).values).toEqual([undefined, '排名', '省份', '客户编号', '行业', '客户经理', '月费规模（元）', '产品数', '信号数', '预警信号']);
+    expect((ws.getRow(2).values as unknown[]).slice(1)).toEqual([1, '广东', 'K03', '金融', 'GD0001', 4000, 1, 1, '降档 11/18（行业应用 5,000→4,000）']);
+    expect(ws.getRow(3).getCell(9).value).toBe('部分产品离网 11/19（移动）');
+    expect(ws.getRow(9).getCell(3).value).toBe('K01');
+    expect(ws.getRow(9).getCell(6).value).toBe(3334);
+    expect(ws.getRow(9).getCell(6).numFmt).toBe('#,##0.00');
+    expect(ws.getRow(10).getCell(1).value ?? null).toBeNull();
+    expect(wb.worksheets.map((w) => w.name).slice(-3)).toEqual(['重点客户预警', '套餐结构', '口径说明']);
+  });
+
+  it('has 套餐结构 with bundle penetration, new adds by band with 环比 and its basis, and the migration matrix', async () => {
+    // Act
+    const ws = (await workbookOf(await report('2026-W47', 'JL'))).getWorksheet('套餐结构')!;
+
+    // Assess
+    const rows = cells(ws);
+    const at = (text: string) => rows.findIndex((r) => r[0] === text);
+    const penetration = rows[at('新增用户中融合套餐占比')]!;
+    expect(penetration[1]).toBeCloseTo(1 / 7, 12);
+    expect(penetration[2]).toBeCloseTo(1 / 3, 12);
+    expect(penetration[3]).toBeCloseTo((1 / 7 - 1 / 3) * 100, 9);
+    expect(rows[at('39–89')]!.slice(0, 2)).toEqual(['39–89', 3]);
+    expect(rows[at('39–89')]![6]).toBe(0);
+    expect(rows[at('39–89')]![7]).toBe('可比口径');
+    expect(rows[at('<39')]![6]).toBe(NULL_TEXT);
+    const matrix = at('原档 → 新档');
+    expect(rows[matrix]).toEqual(['原档 → 新档', '<39', '39–89', '89–129', '≥129']);
+    for (let i = 1; i <= 4; i++) expect(rows[matrix + i]!.slice(1)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('counts the key accounts at risk in the e-mail and names the top five', async () => {
+    // Act
+    const mail = composeReportMail(await report('2026-W47', 'GD'), { lang: 'zh-CN', runId: 'run-w47', workbookName: 'report.xlsx' });
+
+    // Assess
+    expect(mail.text).toContain('重点客户预警：8户（月费规模前5户，全部见附件）');
+    expect(mail.text).toContain('- 广东 金融 K03 月费¥4,000（客户经理 GD0001）：降档 11/18（行业应用 5,000→4,000）');
+    expect(mail.text).toContain('- 广东 大企业 K09 月费¥3,500（客户经理 GD0001）：故障未办结 11/18');
+    expect(mail.text).not.toContain('K11');
+    expect(mail.html).toContain('重点客户预警：8户');
   });
 });

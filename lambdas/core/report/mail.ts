@@ -3,7 +3,7 @@ import { t, missingSuffix, currentPreviousLabels, type Lang } from './i18n.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
 import { shanghaiDateTime } from '../period.js';
 import {
-  comparableNote, dataStatusLine, joinDot, judge, latestDataDay, marketSelfLines, missingProvinceDays, reportHeadline, summaryTiles, whatMovedLines,
+  comparableNote, dataStatusLine, joinDot, judge, latestDataDay, marketSelfLines, missingProvinceDays, reportHeadline, summaryTiles, watchListLine, whatMovedLines,
   type Tile,
 } from './model.js';
 
@@ -125,6 +125,16 @@ function footerFacts(report: KpiReport, options: ReportMailOptions): FooterFacts
   return { generatedAt, dataAsOf: options.dataAsOf ?? latestDataDay(report), runId: options.runId, workbook };
 }
 
+/** How many key accounts are at risk (`重点客户预警：8户`) and the five with the most at stake. */
+function watchListSummary(report: KpiReport, lang: Lang): { heading: string; lines: string[] } | undefined {
+  if (!report.watchList) return undefined;
+  const count = report.watchList.length;
+  const heading = lang === 'en'
+    ? `${t(lang, 'watchCount')}: ${count} ${t(lang, 'households')}${count > 5 ? ' (top 5 by fee at stake; all in the workbook)' : ''}`
+    : `${t(lang, 'watchCount')}：${count}${t(lang, 'households')}${count > 5 ? '（月费规模前5户，全部见附件）' : ''}`;
+  return { heading, lines: report.watchList.slice(0, 5).map((row) => watchListLine(row, lang)) };
+}
+
 /** Subject, HTML (single column, inline styles, no external assets) and text of the report e-mail. */
 export function composeReportMail(report: KpiReport, options: ReportMailOptions): ReportMail {
   const { lang } = options;
@@ -139,6 +149,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
   const marketLines = report.marketOnly ? marketSelfLines(report, lang) : [];
   const comparable = comparableNote(report, lang);
   const footer = footerFacts(report, options);
+  const watch = watchListSummary(report, lang);
   const colon = lang === 'en' ? ': ' : '：';
   const footerLines: Array<[string, string]> = [
     [t(lang, 'generatedAt'), footer.generatedAt],
@@ -157,6 +168,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
     ...(comparable ? [comparable, ''] : []),
     ...(report.marketOnly ? [t(lang, 'sheetMarket'), ...marketLines.map((l) => `- ${l}`)] : [t(lang, 'whatMoved'), ...moved.map((m) => `- ${m.text}`)]),
     '',
+    ...(watch ? [watch.heading, ...watch.lines.map((l) => `- ${l}`), ''] : []),
     ...footerLines.map(([k, v]) => `${k}${colon}${v}`),
   ];
 
@@ -187,7 +199,7 @@ ${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:$
 <ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">
 ${movedHtml}
 </ul>
-<p style="font-size:12px;line-height:1.6;color:${COLORS.muted};border-top:1px solid #e1e6ef;padding-top:10px;margin:0;">
+${watch ? `<h2 style="font-size:15px;margin:16px 0 6px;">${e(watch.heading)}</h2>\n<ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">\n${watch.lines.map((l) => `<li style="margin:0 0 4px;">${e(l)}</li>`).join('\n')}\n</ul>\n` : ''}<p style="font-size:12px;line-height:1.6;color:${COLORS.muted};border-top:1px solid #e1e6ef;padding-top:10px;margin:0;">
 ${footerHtml}
 </p>
 </div>

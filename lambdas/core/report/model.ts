@@ -4,7 +4,7 @@
  */
 import { CHANNELS, PRODUCTS, PROVINCES, SEGMENTS, SUB_SEGMENTS, label } from '../extracts/codes.js';
 import { extractLabel, periodLabel, scopeLabel, shortDay, t, type Lang, type LabelKey } from './i18n.js';
-import type { CompletenessRow, Dimension, ExtractKind, GrowthBasis, KpiReport, KpiRow } from '../kpis/kpi-types.js';
+import type { CompletenessRow, Dimension, ExtractKind, GrowthBasis, KpiReport, KpiRow, WatchListRow, WatchSignal } from '../kpis/kpi-types.js';
 import { daysBetween } from '../period.js';
 
 export type TileKey = 'revenue' | 'arpu' | 'activeUsers' | 'grossAdds' | 'netAdds' | 'churnRate' | 'csat' | 'complaintsPer10k' | 'firstResponseSla';
@@ -281,3 +281,34 @@ export function whatMovedLines(report: KpiReport, lang: Lang): MovedLine[] {
   return lines;
 }
 
+
+const yuan = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
+/** `降档 11/18（行业应用 5,000→4,000）`, `部分产品离网 11/19（移动）`, `投诉 11/17`, `客户经理未按期拜访`. */
+export function watchSignalText(signal: WatchSignal, lang: Lang): string {
+  const name = t(lang, `signal_${signal.signal}`);
+  const day = signal.day ? ` ${shortDay(signal.day)}` : '';
+  const product = signal.product ? label(PRODUCTS, signal.product, lang) : '';
+  let detail = '';
+  if (signal.signal === 'downgrade' && signal.feeBefore != null && signal.feeAfter != null) {
+    detail = `${product} ${yuan.format(signal.feeBefore)}→${yuan.format(signal.feeAfter)}`.trim();
+  } else if (signal.signal === 'partialChurn') {
+    detail = product;
+  }
+  if (!detail) return `${name}${day}`;
+  return lang === 'en' ? `${name}${day} (${detail})` : `${name}${day}（${detail}）`;
+}
+
+/** All of a key account's signals in one line, in day order. */
+export function watchSignalsText(row: WatchListRow, lang: Lang): string {
+  return row.signals.map((s) => watchSignalText(s, lang)).join(lang === 'en' ? '; ' : '；');
+}
+
+/** `广东 大企业 K03 月费¥4,000（客户经理 GD0001）：降档 11/18（行业应用 5,000→4,000）`, for the mail's top five. */
+export function watchListLine(row: WatchListRow, lang: Lang): string {
+  const who = [label(PROVINCES, row.province, lang), row.subSegment ? label(SUB_SEGMENTS, row.subSegment, lang) : '', row.customerId].filter(Boolean).join(' ');
+  const manager = row.accountManagerId ?? '–';
+  return lang === 'en'
+    ? `${who} CNY ${yuan.format(row.feeAtStake)}/month (account manager ${manager}): ${watchSignalsText(row, lang)}`
+    : `${who} 月费¥${yuan.format(row.feeAtStake)}（客户经理 ${manager}）：${watchSignalsText(row, lang)}`;
+}
