@@ -15,12 +15,38 @@ const freshness = z.object({
 });
 export type FreshnessPolicy = z.infer<typeof freshness>;
 
+const watchList = z.object({
+  /** CNY a month at stake from which an enterprise customer is a key account (the seeds' ¥40k a year). */
+  feeThreshold: z.number().min(0).default(3334),
+  /** A fault not resolved within this many hours of opening is a warning signal. */
+  faultResolveHours: z.number().positive().max(24 * 30).default(2),
+  /** No visit ticket from the account manager within this many weeks up to the period's end is a signal. */
+  visitWeeks: z.number().int().min(1).max(52).default(4),
+  /** Days of sales, up to the period's end, read for the latest monthly fee of each product held. */
+  holdingsDays: z.number().int().min(28).max(3660).default(365),
+});
+export type WatchListSettings = z.infer<typeof watchList>;
+export const DEFAULT_WATCH_LIST: WatchListSettings = { feeThreshold: 3334, faultResolveHours: 2, visitWeeks: 4, holdingsDays: 365 };
+
+/** At most this many band edges (package_mix.sql binds six). */
+export const MAX_FEE_BAND_EDGES = 6;
+const packages = z.object({
+  /** Monthly-fee band edges in CNY, ascending: [39, 89, 129] gives below 39, 39–89, 89–129, 129 and above. */
+  bands: z.array(z.number().positive()).min(1).max(MAX_FEE_BAND_EDGES)
+    .refine((edges) => edges.every((e, i) => i === 0 || e > edges[i - 1]!), 'edges in ascending order, each larger than the one before')
+    .default([39, 89, 129]),
+});
+export type PackageSettings = z.infer<typeof packages>;
+export const DEFAULT_PACKAGES: PackageSettings = { bands: [39, 89, 129] };
+
 const settingsSchema = z.object({
   provinces: z.array(province).min(1),
   freshness: z.object({
     week: freshness.default({ mode: 'wait', deadlineHours: 12 }),
     month: freshness.default({ mode: 'wait', deadlineHours: 48 }),
   }).default({ week: { mode: 'wait', deadlineHours: 12 }, month: { mode: 'wait', deadlineHours: 48 } }),
+  watchList: watchList.default(DEFAULT_WATCH_LIST),
+  packages: packages.default(DEFAULT_PACKAGES),
   mail: z.object({
     from: z.string().min(3),
     operators: z.array(email).min(1),

@@ -52,7 +52,8 @@ export async function reportOnce(ctx: CliContext, request: { period: Period; sco
     if (artifacts) {
       ctx.out(`report ${request.period.id} ${request.scope}: ${join(ctx.home, artifacts.xlsxKey)}`);
       ctx.out(`  kpis.json: ${join(ctx.home, artifacts.jsonKey)}`);
-      ctx.out(`  data: ${artifacts.missing.length === 0 ? 'complete' : `partial, missing ${artifacts.missing.length} province-day extract(s): ${artifacts.missing.slice(0, 5).join('; ')}${artifacts.missing.length > 5 ? '; …' : ''}`}`);
+      if (artifacts.kpis.marketOnly) ctx.out('  data: market share only (no revenue extract for the month: the market-share view, no KPI figures)');
+      else ctx.out(`  data: ${artifacts.missing.length === 0 ? 'complete' : `partial, missing ${artifacts.missing.length} province-day extract(s): ${artifacts.missing.slice(0, 5).join('; ')}${artifacts.missing.length > 5 ? '; …' : ''}`}`);
     }
     for (const run of outcome.runs) ctx.out(`  ${describeRun(run)}${run.state === 'sent' ? ` (${runtime.mailTarget})` : ''}`);
     return outcome.ok ? 0 : 1;

@@ -33,7 +33,10 @@ export interface ReportArtifacts {
   xlsxKey: string;
   /** Hash of the figures only (not timestamps or run id): equal hashes mean the same report. */
   contentHash: string;
-  /** Province-days missing from the period, e.g. `JL 2026-11-18 revenue`; empty when complete. */
+  /**
+   * Province-days missing from the period, e.g. `JL 2026-11-18 revenue`; empty when complete, and
+   * for a market-only month (whose view needs no daily extract, so delivery does not wait for one).
+   */
   missing: string[];
   /** What the run ledger keeps of this report for a later revision to say what changed. */
   summary: RevisionSummary;
@@ -68,16 +71,26 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
       problemCount: r.problemCount,
       firstProblem: r.problems[0] ? `row ${r.problems[0].row}, ${r.problems[0].column}: ${r.problems[0].message}` : '',
     }));
-  const { report: kpis, previous } = await computeKpisWithPrevious(deps.engine, {
+  const { report: computed, previous } = await computeKpisWithPrevious(deps.engine, {
     period,
     scope,
     expectedProvinces: deps.settings.provinces,
     rejectedUploads,
+    watchList: deps.settings.watchList,
+    packages: deps.settings.packages,
     now: deps.now(),
   });
+  let kpis = computed;
   const revenueDays = kpis.completeness.filter((c) => c.type === 'revenue').reduce((n, c) => n + c.daysReceived, 0);
   if (revenueDays === 0) {
-    throw new ReportNotProducedError(`no revenue extract was received for any day of ${period.id} (${period.start} – ${period.end}) in scope ${scope}: a report of zeros would mislead, so none is produced`);
+    // A month with market data and nothing else is its market-share view (SPEC §5), marked as such.
+    if (period.kind === 'month' && kpis.market.length > 0) {
+      const { watchList: _watchList, packages: _packages, ...marketView } = kpis;
+      kpis = { ...marketView, rows: [], marketOnly: true };
+    } else {
+      const market = period.kind === 'month' ? ' and no market extract for the month' : '';
+      throw new ReportNotProducedError(`no revenue extract was received for any day of ${period.id} (${period.start} – ${period.end}) in scope ${scope}${market}: a report of zeros would mislead, so none is produced`);
+    }
   }
   const json = `${JSON.stringify(kpis, null, 2)}\n`;
   const xlsx = await buildReportWorkbook(kpis, { lang, runId, previous });
@@ -86,7 +99,7 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   const xlsxKey = `${base}/report.xlsx`;
   await deps.store.put(jsonKey, json, { contentType: 'application/json' });
   await deps.store.put(xlsxKey, xlsx, { contentType: XLSX_TYPE });
-  const missing = missingProvinceDays(kpis);
+  const missing = kpis.marketOnly ? [] : missingProvinceDays(kpis);
   return { runId, kpis, previous, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing, summary: revisionSummary(kpis, previous, receipts, missing) };
 }
 

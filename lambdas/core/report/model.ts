@@ -4,7 +4,7 @@
  */
 import { CHANNELS, PRODUCTS, PROVINCES, SEGMENTS, SUB_SEGMENTS, label } from '../extracts/codes.js';
 import { extractLabel, periodLabel, scopeLabel, shortDay, t, type Lang, type LabelKey } from './i18n.js';
-import type { CompletenessRow, Dimension, ExtractKind, GrowthBasis, KpiReport, KpiRow } from '../kpis/kpi-types.js';
+import type { CompletenessRow, Dimension, ExtractKind, GrowthBasis, KpiReport, KpiRow, WatchListRow, WatchSignal } from '../kpis/kpi-types.js';
 import { daysBetween } from '../period.js';
 
 export type TileKey = 'revenue' | 'arpu' | 'activeUsers' | 'grossAdds' | 'netAdds' | 'churnRate' | 'csat' | 'complaintsPer10k' | 'firstResponseSla';
@@ -157,10 +157,11 @@ export function missingProvinceDays(completeness: readonly CompletenessRow[]): M
     .sort((a, b) => a.day.localeCompare(b.day) || a.province.localeCompare(b.province));
 }
 
-/** The latest day of the period for which some province's extract was received; the period end when nothing is tracked. */
+/** The latest day of the period for which some province's extract was received; the period end when nothing is tracked or the month is market-only. */
 export function latestDataDay(report: KpiReport): string {
   const days = daysBetween(report.period.start, report.period.end);
-  if (report.completeness.length === 0) return report.period.end;
+  // The market extract covers the whole month.
+  if (report.completeness.length === 0 || report.marketOnly) return report.period.end;
   for (const day of [...days].reverse()) {
     if (report.completeness.some((c) => c.daysReceived > 0 && !c.missingDays.includes(day))) return day;
   }
@@ -230,9 +231,21 @@ export function joinDot(parts: readonly string[]): string {
   return parts.reduce((acc, part) => (acc === '' ? part : `${acc}${/[）】]$/.test(acc) ? '' : ' '}· ${part}`), '');
 }
 
-/** The title line shared by the summary sheet and the e-mail subject. */
+/** The title line shared by the summary sheet and the e-mail subject; a market-only month says so. */
 export function reportHeadline(report: KpiReport, lang: Lang): string {
-  return joinDot([`${t(lang, 'reportTitle')} ${periodLabel(lang, report.period)}`, scopeLabel(lang, report.scope)]);
+  const parts = [`${t(lang, 'reportTitle')} ${periodLabel(lang, report.period)}`, scopeLabel(lang, report.scope)];
+  if (report.marketOnly) parts.push(t(lang, 'marketOnly'));
+  return joinDot(parts);
+}
+
+/** For a market-only month: `吉林 移动 本公司 收入份额 60.0% · 用户份额 30.0% · 用户质量指数 2.00`, one per province × product. */
+export function marketSelfLines(report: KpiReport, lang: Lang): string[] {
+  const pct = (v: number | null) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
+  return report.market.filter((m) => m.operator === 'self').map((m) => {
+    const name = `${label(PROVINCES, m.province, lang)} ${label(PRODUCTS, m.product, lang)} ${t(lang, 'self')}`;
+    const index = m.qualityIndex == null ? '–' : m.qualityIndex.toFixed(2);
+    return `${name} ${t(lang, 'marketRevenueShare')} ${pct(m.revenueShare)} · ${t(lang, 'marketUserShare')} ${pct(m.userShare)} · ${t(lang, 'qualityIndex')} ${index}`;
+  });
 }
 
 /** The data status sentence: complete, or the missing province-days named. */
@@ -273,3 +286,34 @@ export function whatMovedLines(report: KpiReport, lang: Lang): MovedLine[] {
   return lines;
 }
 
+
+const yuan = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
+/** `降档 11/18（行业应用 5,000→4,000）`, `部分产品离网 11/19（移动）`, `投诉 11/17`, `客户经理未按期拜访`. */
+export function watchSignalText(signal: WatchSignal, lang: Lang): string {
+  const name = t(lang, `signal_${signal.signal}`);
+  const day = signal.day ? ` ${shortDay(signal.day)}` : '';
+  const product = signal.product ? label(PRODUCTS, signal.product, lang) : '';
+  let detail = '';
+  if (signal.signal === 'downgrade' && signal.feeBefore != null && signal.feeAfter != null) {
+    detail = `${product} ${yuan.format(signal.feeBefore)}→${yuan.format(signal.feeAfter)}`.trim();
+  } else if (signal.signal === 'partialChurn') {
+    detail = product;
+  }
+  if (!detail) return `${name}${day}`;
+  return lang === 'en' ? `${name}${day} (${detail})` : `${name}${day}（${detail}）`;
+}
+
+/** All of a key account's signals in one line, in day order. */
+export function watchSignalsText(row: WatchListRow, lang: Lang): string {
+  return row.signals.map((s) => watchSignalText(s, lang)).join(lang === 'en' ? '; ' : '；');
+}
+
+/** `广东 大企业 K03 月费¥4,000（客户经理 GD0001）：降档 11/18（行业应用 5,000→4,000）`, for the mail's top five. */
+export function watchListLine(row: WatchListRow, lang: Lang): string {
+  const who = [label(PROVINCES, row.province, lang), row.subSegment ? label(SUB_SEGMENTS, row.subSegment, lang) : '', row.customerId].filter(Boolean).join(' ');
+  const manager = row.accountManagerId ?? '–';
+  return lang === 'en'
+    ? `${who} CNY ${yuan.format(row.feeAtStake)}/month (account manager ${manager}): ${watchSignalsText(row, lang)}`
+    : `${who} 月费¥${yuan.format(row.feeAtStake)}（客户经理 ${manager}）：${watchSignalsText(row, lang)}`;
+}
