@@ -240,7 +240,7 @@ function statementSheet(wb: ExcelJS.Workbook, m: ManagerStatement, name: string,
     num(row.getCell(7), value, format);
   }
   if (m.capped) setText(ws.getRow(r - 1).getCell(8), '已封顶');
-  ws.columns = [18, 12, 16, 10, 10, 22, 12, 50].map((width) => ({ width }));
+  ws.columns = [18, 12, 16, 10, 10, 32, 12, 50].map((width) => ({ width }));
   ws.pageSetup = printSetup('3:3');
 }
 
@@ -443,7 +443,7 @@ function streamDetail(wb: ExcelJS.Workbook, tally: IncentiveTally, places: Reado
     views: [{ state: 'frozen', ySplit: 3 }],
     pageSetup: printSetup('3:3'),
   });
-  ws.columns = [14, 12, 18, 12, 16, 10, 10, 22, 12, 50].map((width) => ({ width }));
+  ws.columns = [14, 12, 18, 12, 16, 10, 10, 32, 12, 50].map((width) => ({ width }));
   let lastRow = DETAIL_FIRST_ROW - 1;
   for (const list of places.values()) for (const p of list) if (p.sheet === sheet) lastRow = Math.max(lastRow, p.last);
   ws.autoFilter = { from: { row: 3, column: 1 }, to: { row: lastRow, column: DETAIL_TITLES.length } };

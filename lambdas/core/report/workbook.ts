@@ -485,10 +485,13 @@ function writeCompleteness(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang):
     const last = Math.max(days.length + 2, 13);
     const spans: Array<[number, number]> = [[1, 1], [2, 2], [3, 3], [4, 5], [6, 7], [8, 8], [9, last]];
     const heads = [L(lang, 'province'), L(lang, 'type'), L(lang, 'day'), L(lang, 'file'), L(lang, 'receivedAt'), L(lang, 'problemCount'), L(lang, 'firstProblem')];
+    const r0 = r;
     const place = (rowNumber: number, values: Array<(cell: ExcelJS.Cell) => void>) => {
       spans.forEach(([from, to], i) => {
         if (to > from) ws.mergeCells(rowNumber, from, rowNumber, to);
-        values[i]!(ws.getRow(rowNumber).getCell(from));
+        const cell = ws.getRow(rowNumber).getCell(from);
+        values[i]!(cell);
+        if (rowNumber > r0) cell.alignment = { ...cell.alignment, vertical: 'top' };
       });
     };
     place(r, heads.map((h) => (cell) => setText(cell, h)));
