@@ -49,6 +49,8 @@ const settingsSchema = z.object({
   packages: packages.default(DEFAULT_PACKAGES),
   mail: z.object({
     from: z.string().min(3),
+    /** Sender of the HR tally; by default `from`'s address named 客户经理激励核算 (not the weekly report's name). */
+    incentivesFrom: z.string().min(3).optional(),
     operators: z.array(email).min(1),
   }),
   recipients: z.object({
@@ -64,6 +66,22 @@ const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type RecipientList = Settings['recipients']['weekly'][number];
+
+/** `from` with its display name replaced: `营销KPI周报 <kpi@x.cn>` → `客户经理激励核算 <kpi@x.cn>`. */
+export function renamedSender(from: string, displayName: string): string {
+  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+  return `${displayName} <${address}>`;
+}
+
+/** Who the HR tally comes from: `mail.incentivesFrom`, else `mail.from`'s address as 客户经理激励核算. */
+export function incentivesSender(mail: Settings['mail']): string {
+  return mail.incentivesFrom ?? renamedSender(mail.from, '客户经理激励核算');
+}
+
+/** Who operators' notices come from: `mail.from`'s address as telco-kpi 运维通知. */
+export function operatorsSender(mail: Settings['mail']): string {
+  return renamedSender(mail.from, 'telco-kpi 运维通知');
+}
 
 /** Parses and checks the settings YAML; errors name the file, the key and what is expected. */
 export function parseSettings(text: string, source = 'config/telco-kpi.yaml'): Settings {

@@ -18,7 +18,8 @@ Usage: telco-kpi report (--week 2026-W47 | --month 2026-11) [--scope JL] [--lang
   --send        e-mail it to the recipient lists of this scope in config/telco-kpi.yaml,
                 at most once per content; waits for missing data per the freshness policy
 
-Writes <home>/reports/<period>/<scope>/kpis.json and report.xlsx.
+Writes <home>/reports/<period>/<scope>/kpis.json and report.xlsx (with --lang en: report.en.xlsx,
+beside the Chinese one). Without --send nobody is mailed, operators included: errors are printed here.
 Exit codes: 0 done, 1 report not produced or not (yet) sent, 2 usage error.`;
 
 /** Parses --week/--month/--scope/--lang shared by report and run. */

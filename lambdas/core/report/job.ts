@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DeliveryError, deliverOnce, recordRun, type ClaimPolicy, type JobId, type JobKind, type Notifier, type RunRecord } from '../delivery/delivery.js';
 import { TelcoKpiError } from '../errors.js';
 import { listReceipts } from '../extracts/ingest.js';
+import { formatProblem } from '../extracts/receipt-text.js';
+import type { Receipt } from '../extracts/validate.js';
 import { computeKpisWithPrevious } from '../kpis/kpis.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
 import { addDays, type Period } from '../period.js';
@@ -54,23 +56,39 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}Z-${randomBytes(2).toString('hex')}`;
 }
 
+/** The workbook's file name: `report.xlsx` (Chinese), `report.en.xlsx` (English). */
+export function reportWorkbookName(lang: Lang): string {
+  return lang === 'en' ? 'report.en.xlsx' : 'report.xlsx';
+}
+
+/**
+ * The rejected uploads of a period for 数据完整性: one line per file (a file rejected several times
+ * shows its latest upload; receipts come oldest first), its first problem in the report's language.
+ */
+export function rejectedUploadRows(receipts: readonly Receipt[], period: Period, scope: string, lang: Lang) {
+  const latest = new Map<string, Receipt>();
+  for (const r of receipts) {
+    if (r.status === 'rejected' && r.day !== undefined && r.day >= period.start && r.day <= period.end && (scope === 'ALL' || r.province === scope)) {
+      latest.set(`${r.type}/${r.province}/${r.day}/${r.file}`, r);
+    }
+  }
+  return [...latest.values()].map((r) => ({
+    type: r.type,
+    province: r.province,
+    day: r.day as string,
+    file: r.file,
+    receivedAt: r.receivedAt,
+    problemCount: r.problemCount,
+    firstProblem: r.problems[0] ? formatProblem(r.problems[0], lang, r) : '',
+  }));
+}
+
 /** Runs the KPI queries and writes `reports/<period>/<scope>/kpis.json` and `report.xlsx`. */
 export async function buildReport(deps: ReportDeps, request: ReportRequest): Promise<ReportArtifacts> {
   const { period, scope, lang } = request;
   const runId = request.runId ?? newRunId(deps.now());
   const receipts = await listReceipts(deps.store);
-  const rejectedUploads = receipts
-    .filter((r) => r.status === 'rejected' && r.day !== undefined && r.day >= period.start && r.day <= period.end)
-    .filter((r) => scope === 'ALL' || r.province === scope)
-    .map((r) => ({
-      type: r.type,
-      province: r.province,
-      day: r.day as string,
-      file: r.file,
-      receivedAt: r.receivedAt,
-      problemCount: r.problemCount,
-      firstProblem: r.problems[0] ? `row ${r.problems[0].row}, ${r.problems[0].column}: ${r.problems[0].message}` : '',
-    }));
+  const rejectedUploads = rejectedUploadRows(receipts, period, scope, lang);
   const { report: computed, previous } = await computeKpisWithPrevious(deps.engine, {
     period,
     scope,
@@ -96,7 +114,8 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   const xlsx = await buildReportWorkbook(kpis, { lang, runId, previous });
   const base = `reports/${period.id}/${scope}`;
   const jsonKey = `${base}/kpis.json`;
-  const xlsxKey = `${base}/report.xlsx`;
+  // The English workbook sits beside the Chinese one instead of replacing it.
+  const xlsxKey = `${base}/${reportWorkbookName(lang)}`;
   await deps.store.put(jsonKey, json, { contentType: 'application/json' });
   await deps.store.put(xlsxKey, xlsx, { contentType: XLSX_TYPE });
   const missing = kpis.marketOnly ? [] : missingProvinceDays(kpis);
@@ -158,7 +177,8 @@ export async function runReportJob(deps: ReportJobDeps, request: ReportRequest &
       await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, text).catch(() => undefined);
       throw new ReportNotProducedError(text, { cause: error });
     }
-    if (lists.length === 0) await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, messageOf(error)).catch(() => undefined);
+    // A dry run (no --send) tells nobody: the caller sees the error itself.
+    if (request.send && lists.length === 0) await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, messageOf(error)).catch(() => undefined);
     throw new ReportNotProducedError(`report ${request.period.id} ${request.scope} was not produced (run ${runId}): ${messageOf(error)}`, { cause: error });
   }
   if (!request.send) return { artifacts, runs: [], ok: true };

@@ -3,7 +3,8 @@ import { t, missingSuffix, currentPreviousLabels, type Lang } from './i18n.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
 import { shanghaiDateTime } from '../period.js';
 import {
-  comparableNote, dataStatusLine, joinDot, judge, latestDataDay, marketSelfLines, missingProvinceDays, reportHeadline, summaryTiles, watchListLine, whatMovedLines,
+  comparableNote, dataStatusLine, joinDot, judge, latestDataDay, marketSelfLines, missingProvinceDays, percentDigits, reportHeadline, shownChange, summaryTiles,
+  watchListLine, whatMovedLines,
   type Tile,
 } from './model.js';
 
@@ -38,6 +39,18 @@ const COLORS = { good: '#1e7b34', bad: '#c0392b', flat: '#6b7785', ink: '#1f2d3d
 export function escapeHtml(value: unknown): string {
   return String(value ?? '')
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/**
+ * An operators' notice as HTML a phone shows without sideways scrolling: the subject as a heading
+ * and one wrapped paragraph per line of the text (run ids and job keys break anywhere).
+ */
+export function noticeHtml(subject: string, body: string): string {
+  const paragraphs = body.split('\n').filter((line) => line.trim() !== '')
+    .map((line) => `<p style="margin:0 0 10px;overflow-wrap:anywhere;word-break:break-word">${escapeHtml(line)}</p>`);
+  return '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+    + '<body style="margin:0;padding:12px;font-family:-apple-system,\'PingFang SC\',\'Microsoft YaHei\',sans-serif;font-size:15px;line-height:1.5;color:#222">'
+    + `<h1 style="font-size:17px;margin:0 0 12px;overflow-wrap:anywhere">${escapeHtml(subject)}</h1>${paragraphs.join('')}</body></html>`;
 }
 
 function missingCount(report: KpiReport, options: Pick<ReportMailOptions, 'partial'>): number {
@@ -79,7 +92,7 @@ export function formatTileValue(tile: Pick<Tile, 'unit'>, value: number | null):
     case 'wanYuan': case 'wanUsers': return grouped(1).format(value / 10_000);
     case 'yuan': return grouped(2).format(value);
     case 'count': return grouped(0).format(value);
-    case 'fraction': return `${grouped(Math.abs(value) < 0.01 ? 2 : 1).format(value * 100)}%`;
+    case 'fraction': return `${grouped(percentDigits(value)).format(value * 100)}%`;
     case 'per10k': return grouped(2).format(value);
   }
 }
@@ -87,11 +100,12 @@ export function formatTileValue(tile: Pick<Tile, 'unit'>, value: number | null):
 /** `▲12.4%`, `▼0.3个百分点` / `▼0.3 pp`, `▲120`; `–` when there is no change to show. */
 export function formatChange(tile: Pick<Tile, 'changeKind'>, change: number | null, lang: Lang): string {
   if (change == null || !Number.isFinite(change)) return '–';
-  const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '';
+  const shown = shownChange(tile.changeKind, change);
+  const arrow = shown > 0 ? '▲' : shown < 0 ? '▼' : '';
   const size = Math.abs(change);
   switch (tile.changeKind) {
     case 'relative': return `${arrow}${grouped(1).format(size * 100)}%`;
-    case 'points': return `${arrow}${grouped(size < 0.01 ? 2 : 1).format(size * 100)}${lang === 'en' ? ' pp' : '个百分点'}`;
+    case 'points': return `${arrow}${grouped(percentDigits(change)).format(size * 100)}${lang === 'en' ? ' pp' : '个百分点'}`;
     case 'absolute': return `${arrow}${grouped(0).format(size)}`;
   }
 }
@@ -181,7 +195,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
   const e = escapeHtml;
   const statusHtml = `<p style="margin:0 0 12px;padding:10px 12px;border-radius:6px;font-size:14px;line-height:1.5;background:${status.complete ? COLORS.okBg : COLORS.warnBg};color:${status.complete ? COLORS.good : COLORS.bad};font-weight:bold;">${status.complete ? '✓' : '⚠'} ${e(status.text)}</p>`;
   const tilesHtml = tiles.map((tile) => {
-    const color = COLORS[judge(tile.change, tile.higherIsBetter)];
+    const color = COLORS[judge(tile.change == null ? null : shownChange(tile.changeKind, tile.change), tile.higherIsBetter)];
     return `<div style="background:#ffffff;border:1px solid #e1e6ef;border-radius:8px;padding:10px 12px;margin:0 0 8px;">`
       + `<div style="font-size:13px;color:${COLORS.muted};">${e(tileTitle(tile, lang))}</div>`
       + `<div style="font-size:22px;font-weight:bold;color:${COLORS.ink};line-height:1.3;">${e(formatTileValue(tile, tile.current))}</div>`

@@ -129,6 +129,21 @@ export function comparableNote(report: KpiReport, lang: Lang): string | undefine
 }
 
 /** 'good', 'bad' or 'flat' for a change of a KPI, judged by whether up is good for that KPI. */
+/** Decimals a percentage (a ratio, or a change in points) is shown with, in mail and workbook alike: 2 below 1 %, else 1. */
+export function percentDigits(fraction: number): 1 | 2 {
+  return Math.abs(fraction) < 0.01 ? 2 : 1;
+}
+
+/**
+ * A change rounded as it is shown (relative 0.1 %, points with percentDigits, counts whole), so
+ * a change that reads `0.0` is no change: no arrow and no colour.
+ */
+export function shownChange(kind: ChangeKind, change: number): number {
+  const scale = kind === 'absolute' ? 1 : 100 * 10 ** (kind === 'points' ? percentDigits(change) : 1);
+  const shown = Math.round(Math.abs(change) * scale) / scale;
+  return shown === 0 ? 0 : Math.sign(change) * shown;
+}
+
 export function judge(change: number | null, higherIsBetter: boolean): 'good' | 'bad' | 'flat' {
   if (change == null || change === 0) return 'flat';
   return (change > 0) === higherIsBetter ? 'good' : 'bad';
@@ -260,6 +275,21 @@ export function dataStatusLine(report: KpiReport, lang: Lang): string {
       : `${label(PROVINCES, m.province, lang)} ${shortDay(m.day)}（${types}）`;
   });
   return `${t(lang, 'statusPartial')}${lang === 'en' ? ' ' : ''}${items.join(sep)}`;
+}
+
+/**
+ * The data status in one short line for the overview sheet (a long list of missing days would
+ * shrink its printed page): how many province-days are missing per province, and where the list is.
+ */
+export function dataStatusShort(report: KpiReport, lang: Lang): string {
+  const missing = missingProvinceDays(report.completeness);
+  if (missing.length === 0) return t(lang, 'statusComplete');
+  const perProvince = new Map<string, number>();
+  for (const m of missing) perProvince.set(m.province, (perProvince.get(m.province) ?? 0) + 1);
+  const counts = [...perProvince].map(([p, n]) => `${label(PROVINCES, p, lang)} ${n}`);
+  return lang === 'en'
+    ? `Data incomplete: ${missing.length} province-day(s) missing (${counts.join(', ')}); the list is on the ${t(lang, 'sheetCompleteness')} sheet.`
+    : `数据不完整：缺 ${missing.length} 个省日（${counts.join('、')}），明细见“${t(lang, 'sheetCompleteness')}”表。`;
 }
 
 export interface MovedLine {

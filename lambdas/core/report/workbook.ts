@@ -8,8 +8,8 @@ import {
 import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow, PackageMix, WatchListRow } from '../kpis/kpi-types.js';
 import { daysBetween, isoWeekday, shanghaiDateTime } from '../period.js';
 import {
-  comparableNote, dataStatusLine, groupName, judge, latestDataDay, marketSelfLines, missingProvinceDays, reportHeadline, rowsOf, summaryTiles,
-  watchSignalsText, whatMovedLines,
+  comparableNote, dataStatusLine, dataStatusShort, groupName, judge, latestDataDay, marketSelfLines, missingProvinceDays, percentDigits, reportHeadline, rowsOf,
+  shownChange, summaryTiles, watchSignalsText, whatMovedLines,
   type ChangeKind, type Tile, type TileUnit,
 } from './model.js';
 import { setText } from '../xlsx-safe.js';
@@ -38,10 +38,11 @@ export const NUM_FMT = {
   absolute: '"▲"#,##0;"▼"#,##0;0',
 } as const;
 
-/** Change of a fraction in percentage points; the value stored is points (0.3 = 0.3 pp). */
-function pointsFormat(lang: Lang): string {
+/** Change of a fraction in percentage points; the value stored is points (0.3 = 0.3 pp), with the mail's decimals. */
+function pointsFormat(lang: Lang, digits: 1 | 2): string {
   const unit = t(lang, 'pointsUnit');
-  return `"▲"0.0"${unit}";"▼"0.0"${unit}";0.0"${unit}"`;
+  const n = digits === 2 ? '0.00' : '0.0';
+  return `"▲"${n}"${unit}";"▼"${n}"${unit}";${n}"${unit}"`;
 }
 
 const COLOR = {
@@ -122,14 +123,17 @@ function putChange(cell: ExcelJS.Cell, change: number | null, kind: ChangeKind, 
     putNull(cell);
     return;
   }
+  // A change that shows as 0 is stored as 0, so Excel picks the format's arrowless zero section.
+  const shown = shownChange(kind, change);
+  const value = shown === 0 ? 0 : change;
   if (kind === 'points') {
-    cell.value = change * 100;
-    cell.numFmt = pointsFormat(lang);
+    cell.value = value * 100;
+    cell.numFmt = pointsFormat(lang, percentDigits(change));
   } else {
-    cell.value = change;
+    cell.value = value;
     cell.numFmt = kind === 'relative' ? NUM_FMT.relative : NUM_FMT.absolute;
   }
-  const verdict = judge(change, higherIsBetter);
+  const verdict = judge(shown, higherIsBetter);
   if (verdict !== 'flat') cell.font = { color: { argb: verdict === 'good' ? COLOR.good : COLOR.bad } };
 }
 
@@ -199,7 +203,7 @@ function tileValue(unit: TileUnit, value: number | null): { value: number | null
     case 'wanUsers': return { value: value == null ? null : value / 10_000, numFmt: NUM_FMT.wan };
     case 'yuan': return { value, numFmt: NUM_FMT.money };
     case 'count': return { value, numFmt: NUM_FMT.count };
-    case 'fraction': return { value, numFmt: NUM_FMT.pct };
+    case 'fraction': return { value, numFmt: value != null && percentDigits(value) === 2 ? '0.00%' : NUM_FMT.pct };
     case 'per10k': return { value, numFmt: NUM_FMT.rate };
   }
 }
@@ -213,7 +217,7 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
   const { lang } = options;
   const ws = wb.addWorksheet(t(lang, 'sheetSummary'));
   titleRow(ws, reportHeadline(report, lang));
-  setText(ws.getCell('A2'), dataStatusLine(report, lang));
+  setText(ws.getCell('A2'), dataStatusShort(report, lang));
   const partial = missingProvinceDays(report.completeness).length > 0;
   ws.getCell('A2').font = { bold: partial, color: { argb: partial ? COLOR.bad : COLOR.good } };
   const [cur, prev] = currentPreviousLabels(lang, report.period.kind);
@@ -471,6 +475,17 @@ function writeCompleteness(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang):
     }
     r += 2;
   }
+  if (missingProvinceDays(report.completeness).length > 0) {
+    // The whole list of missing province-days lives here; 概览 says how many and points here.
+    const last = Math.max(days.length + 2, 13);
+    ws.mergeCells(r, 1, r, last);
+    const cell = ws.getCell(`A${r}`);
+    setText(cell, dataStatusLine(report, lang));
+    cell.alignment = { wrapText: true, vertical: 'top' };
+    cell.font = { color: { argb: COLOR.bad } };
+    ws.getRow(r).height = 15 * Math.max(1, Math.ceil(displayWidth(dataStatusLine(report, lang)) / (last * 9)));
+    r += 2;
+  }
   setText(ws.getCell(`A${r}`), L(lang, 'rejectedUploads'));
   ws.getCell(`A${r}`).font = { bold: true, size: 12 };
   r += 1;
@@ -484,10 +499,13 @@ function writeCompleteness(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang):
     const last = Math.max(days.length + 2, 13);
     const spans: Array<[number, number]> = [[1, 1], [2, 2], [3, 3], [4, 5], [6, 7], [8, 8], [9, last]];
     const heads = [L(lang, 'province'), L(lang, 'type'), L(lang, 'day'), L(lang, 'file'), L(lang, 'receivedAt'), L(lang, 'problemCount'), L(lang, 'firstProblem')];
+    const r0 = r;
     const place = (rowNumber: number, values: Array<(cell: ExcelJS.Cell) => void>) => {
       spans.forEach(([from, to], i) => {
         if (to > from) ws.mergeCells(rowNumber, from, rowNumber, to);
-        values[i]!(ws.getRow(rowNumber).getCell(from));
+        const cell = ws.getRow(rowNumber).getCell(from);
+        values[i]!(cell);
+        if (rowNumber > r0) cell.alignment = { ...cell.alignment, vertical: 'top' };
       });
     };
     place(r, heads.map((h) => (cell) => setText(cell, h)));
