@@ -17,7 +17,7 @@ import type { Receipt } from '../core/extracts/validate.js';
 import { parsePeriod, shanghaiDay, weekOf } from '../core/period.js';
 import type { ObjectStore } from '../core/ports.js';
 import { MAX_UPLOAD_BYTES } from '../core/portal/api.js';
-import { listProvinceReceipts, provinceCompleteness, readProvinceReceipt } from '../core/portal/receipts.js';
+import { listProvinceReceipts, portalReceipt, provinceCompleteness, readProvinceReceipt } from '../core/portal/receipts.js';
 import { portalConfig } from './aws-config.js';
 import { lazy } from './aws-runtime.js';
 import { LAKE_PREFIX } from './bucket-layout.js';
@@ -117,7 +117,7 @@ export function createPortalApiHandler(runtime: () => PortalApiRuntime) {
         if (format === 'txt') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: text };
         const receipt = JSON.parse(text) as Receipt;
         if (receipt.province !== province) return notFound();
-        return json(200, { ...receipt, id });
+        return json(200, portalReceipt(receipt, id));
       }
       const found = await readProvinceReceipt(rt.store, id, province, format);
       if (!found) return notFound();
