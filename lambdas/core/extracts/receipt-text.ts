@@ -365,13 +365,16 @@ export interface Coded {
 }
 
 export interface ProblemLike {
+  /** 1 = first data row; 0 = the header or the whole file. */
   row: number;
-  /** Row as Excel shows it (the header is row 1); absent in receipts written before it existed. */
+  /** The row as Excel shows it (the header being row 1); absent for the header or the whole file, and in receipts written before it existed. */
   line?: number;
+  /** The declared column (English name); '' for the row or the file. */
   column: string;
-  /** The column as the file's header wrote it. */
+  /** The column as the file's header wrote it (`月费（元）`), when the file had it. */
   header?: string;
   value: string;
+  /** A plain sentence in English: what is wrong and what is expected (formatProblem renders it in Chinese from code and params). */
   message: string;
   code?: ProblemCode;
   params?: Params;

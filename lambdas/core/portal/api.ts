@@ -6,9 +6,9 @@
 import { FileNameError, isExtractType, parseExtractName } from '../extracts/file-name.js';
 import { PartitionBusyError } from '../extracts/ingest.js';
 import type { ExtractInput, Receipt } from '../extracts/validate.js';
-import { parsePeriod, shanghaiDay, weekOf, type Period } from '../period.js';
+import { shanghaiDay } from '../period.js';
 import type { ObjectStore } from '../ports.js';
-import { listProvinceReceipts, portalReceipt, provinceCompleteness, readProvinceReceipt, receiptId } from './receipts.js';
+import { listProvinceReceipts, portalReceipt, provinceCompleteness, readProvinceReceipt, receiptId, requestedWeek } from './receipts.js';
 import { formatReceipt } from '../extracts/receipt-text.js';
 import { csrfMatches, SessionStore, SignInThrottle, type Session } from './sessions.js';
 import { authenticate } from './users.js';
@@ -261,15 +261,7 @@ async function receipt(deps: PortalDeps, request: PortalRequest, session: Sessio
 async function completeness(deps: PortalDeps, request: PortalRequest, session: Session): Promise<PortalResponse> {
   if (namesOtherProvince(request.query.get('province'), session)) return notFound();
   const today = shanghaiDay(deps.now());
-  const asked = request.query.get('week');
-  let week: Period;
-  if (asked) {
-    try {
-      week = parsePeriod(asked);
-    } catch (error) {
-      return fail(400, 'bad_request', (error as Error).message);
-    }
-    if (week.kind !== 'week') return fail(400, 'bad_request', `'${asked}' is not an ISO week: use e.g. 2026-W47`);
-  } else week = weekOf(today);
+  const week = requestedWeek(request.query.get('week'), today);
+  if ('error' in week) return fail(400, 'bad_request', week.error);
   return json(200, { today, ...(await provinceCompleteness(deps.store, session.province, week, today)) });
 }

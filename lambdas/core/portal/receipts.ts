@@ -6,7 +6,7 @@ import { receiptKey } from '../extracts/ingest.js';
 import { EXTRACT_TYPES, TABLES, type ExtractType } from '../extracts/schema.js';
 import { receiptDisplay, type ReceiptDisplay, type ReceiptLang } from '../extracts/receipt-text.js';
 import type { Receipt } from '../extracts/validate.js';
-import { daysBetween, previousPeriod, type Period } from '../period.js';
+import { daysBetween, parsePeriod, previousPeriod, weekOf, type Period } from '../period.js';
 import type { ObjectStore } from '../ports.js';
 
 /**
@@ -74,6 +74,18 @@ export async function listProvinceReceipts(store: ObjectStore, province: string,
     receipts.push(portalReceipt(receipt, Buffer.from(key.slice('receipts/'.length, -'.json'.length)).toString('base64url')));
   }
   return receipts.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+}
+
+/** The ISO week `?week=` asks for (default the week of today), or why it is not one. */
+export function requestedWeek(asked: string | null, today: string): Period | { error: string } {
+  if (!asked) return weekOf(today);
+  let week: Period;
+  try {
+    week = parsePeriod(asked);
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  return week.kind === 'week' ? week : { error: `'${asked}' is not an ISO week: use e.g. 2026-W47` };
 }
 
 /** A day × type of the calendar: stored, only rejected uploads, not yet due, or missing. */
