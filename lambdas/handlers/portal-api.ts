@@ -17,7 +17,7 @@ import type { Receipt } from '../core/extracts/validate.js';
 import { parsePeriod, shanghaiDay, weekOf } from '../core/period.js';
 import type { ObjectStore } from '../core/ports.js';
 import { MAX_UPLOAD_BYTES } from '../core/portal/api.js';
-import { listProvinceReceipts, provinceCompleteness, readProvinceReceipt } from '../core/portal/receipts.js';
+import { listProvinceReceipts, provinceCompleteness, readProvinceReceipt, receiptId } from '../core/portal/receipts.js';
 import { portalConfig } from './aws-config.js';
 import { lazy } from './aws-runtime.js';
 import { LAKE_PREFIX } from './bucket-layout.js';
@@ -117,7 +117,9 @@ export function createPortalApiHandler(runtime: () => PortalApiRuntime) {
         if (format === 'txt') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: text };
         const receipt = JSON.parse(text) as Receipt;
         if (receipt.province !== province) return notFound();
-        return json(200, { ...receipt, id });
+        // The id of the copy under receipts/ (ingest stores it before this one): the next upload of the
+        // same name replaces the receipt beside it, never that one. A name that says no type has none.
+        return json(200, { ...receipt, id: receipt.type ? receiptId(receipt) : id });
       }
       const found = await readProvinceReceipt(rt.store, id, province, format);
       if (!found) return notFound();
@@ -142,16 +144,14 @@ export function createPortalApiHandler(runtime: () => PortalApiRuntime) {
   };
 }
 
-/** The AWS adapters, built once per container. */
-export function portalApiRuntime(): PortalApiRuntime {
-  const config = portalConfig();
-  const s3 = new S3Client({});
+/** The AWS adapters, built once per container (a test passes its own config, client and clock). */
+export function portalApiRuntime(config = portalConfig(), s3 = new S3Client({}), now: () => Date = () => new Date()): PortalApiRuntime {
   const reports = new S3ObjectStore(s3, { bucket: config.reportsBucket });
   return {
     landing: new S3ObjectStore(s3, { bucket: config.landingBucket }),
     store: new PrefixRoutedStore([{ prefix: LAKE_PREFIX, store: new S3ObjectStore(s3, { bucket: config.curatedBucket }) }], reports),
     presignPut: (key, contentType, size) => presignedPut(s3, config.landingBucket, key, contentType, size),
-    now: () => new Date(),
+    now,
   };
 }
 
@@ -163,4 +163,4 @@ export function presignedPut(s3: S3Client, bucket: string, key: string, contentT
   });
 }
 
-export const handler = createPortalApiHandler(lazy(portalApiRuntime));
+export const handler = createPortalApiHandler(lazy(() => portalApiRuntime()));
