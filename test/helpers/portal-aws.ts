@@ -57,7 +57,8 @@ export async function startAwsPortal(now: Date, options: { receiptTimeoutSeconds
   const held: RegExp[] = [];
   const apiCalls: string[] = [];
   const pending = new Set<Promise<unknown>>();
-  let ingest: ReturnType<typeof createIngestHandler> | undefined;
+  // Built lazily at the first event, once s3rver is up.
+  const ingest = createIngestHandler(() => ingestRuntime(ingestConfig(ENV), { s3: s3.client }, encoder, clock));
 
   const page: Server = createServer();
   await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
@@ -70,14 +71,13 @@ export async function startAwsPortal(now: Date, options: { receiptTimeoutSeconds
       // The stack's EventBridge rule: objects created in the landing bucket (the handler skips its own receipts).
       const { s3: record } = (event as { Records: Array<{ s3: { bucket: { name: string }; object: { key: string } } }> }).Records[0]!;
       const key = decodeURIComponent(record.object.key);
-      if (!ingest || record.bucket.name !== ENV.LANDING_BUCKET || key.includes('.receipt.') || held.some((p) => p.test(key))) return;
+      if (record.bucket.name !== ENV.LANDING_BUCKET || key.includes('.receipt.') || held.some((p) => p.test(key))) return;
       const run = ingest(event).then((r) => { ingested.push(...r.uploads); }, (error: unknown) => { ingested.push({ bucket: ENV.LANDING_BUCKET, key, status: 'skipped', detail: `failed: ${(error as Error).message}` }); });
       pending.add(run);
       void run.finally(() => pending.delete(run));
     },
   });
   for (const bucket of [ENV.CURATED_BUCKET, ENV.REPORTS_BUCKET]) await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
-  ingest = createIngestHandler(() => ingestRuntime(ingestConfig(ENV), { s3: s3.client }, encoder, clock));
   const api = createPortalApiHandler(() => portalApiRuntime(portalConfig(ENV), s3.client, clock));
 
   const files = new Map<string, { type: string; body: Buffer }>();
