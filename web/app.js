@@ -19,8 +19,8 @@
       uploading: '上传中…', checking: '校验中…', tooLarge: '文件太大，无法通过网页上传。',
       wrongType: '不是 CSV 或 XLSX 文件。', otherProvince: '只能上传本省的数据。',
       fileName: '文件名无法识别：', busy: '该日数据正在由另一上传写入，请稍后重试。',
-      status: { accepted: '已接受', rejected: '已拒绝', unchanged: '未变化（相同文件已存储）' },
-      fields: { type: '类型', province: '省份', day: '日期', month: '月份', rowsRead: '读取行数', rowsAccepted: '接受行数', encoding: '编码', receivedAt: '接收时间', problemCount: '问题数', warnings: '提示' },
+      status: { accepted: '已接受', rejected: '已拒绝', unchanged: '未变化（相同文件已存储）', superseded: '未存储（该日已有更新的上传）' },
+      fields: { type: '类型', province: '省份', day: '日期', month: '月份', rowsRead: '读取行数', rowsAccepted: '接受行数', encoding: '编码', receivedAt: '接收时间', uploadedAt: '上传时间', problemCount: '问题数', warnings: '提示' },
       problems: (n) => `问题（${n}）`, row: '行', column: '列', value: '值', message: '问题与处理办法',
       header: '表头', wholeFile: '文件', more: (n) => `……另有 ${n} 个问题，见文本回执。`,
       downloadTxt: '下载回执（文本）', downloadJson: '下载回执（JSON）',
@@ -53,8 +53,8 @@
       uploading: 'Uploading…', checking: 'Checking…', tooLarge: 'The file is too large to upload in the page.',
       wrongType: 'Not a CSV or XLSX file.', otherProvince: 'You can only upload your own province’s data.',
       fileName: 'The file name says no extract: ', busy: 'Another upload is writing that day: try again shortly.',
-      status: { accepted: 'accepted', rejected: 'rejected', unchanged: 'unchanged (same file already stored)' },
-      fields: { type: 'Type', province: 'Province', day: 'Day', month: 'Month', rowsRead: 'Rows read', rowsAccepted: 'Rows accepted', encoding: 'Encoding', receivedAt: 'Received', problemCount: 'Problems', warnings: 'Warnings' },
+      status: { accepted: 'accepted', rejected: 'rejected', unchanged: 'unchanged (same file already stored)', superseded: 'not stored (a newer upload of that day is)' },
+      fields: { type: 'Type', province: 'Province', day: 'Day', month: 'Month', rowsRead: 'Rows read', rowsAccepted: 'Rows accepted', encoding: 'Encoding', receivedAt: 'Received', uploadedAt: 'Uploaded', problemCount: 'Problems', warnings: 'Warnings' },
       problems: (n) => `Problems (${n})`, row: 'Row', column: 'Column', value: 'Value', message: 'What is wrong and what to do',
       header: 'header', wholeFile: 'file', more: (n) => `…and ${n} more problems: see the text receipt.`,
       downloadTxt: 'Download receipt (text)', downloadJson: 'Download receipt (JSON)',
@@ -503,7 +503,7 @@
   }
 
   function fieldValue(key, value) {
-    if (key === 'receivedAt') return shanghaiTime(value);
+    if (key === 'receivedAt' || key === 'uploadedAt') return shanghaiTime(value);
     if (key === 'type') return `${value}${t('types')[value] ? ` (${t('types')[value]})` : ''}`;
     if (typeof value === 'boolean') return value ? t('yes') : t('no');
     if (value !== null && typeof value === 'object') return JSON.stringify(value);

@@ -138,6 +138,8 @@ describe('portal in a real browser, AWS mode (Cognito, presigned PUT, receipts p
     const bad = receipts.filter({ hasText: 'sales_JL_20261119.csv' }).and(page.locator('[data-status="rejected"]'));
     expect(await good.locator('.badge').textContent()).toBe('已接受');
     expect(await good.locator('.fields').textContent()).toContain('接受行数5');
+    // In AWS the receipt also says when S3 took the upload (its Last-Modified), in Beijing time.
+    expect(await good.locator('.fields').textContent()).toMatch(/上传时间\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
     expect(await bad.locator('.badge').textContent()).toBe('已拒绝');
     expect(await bad.locator('.problems-title').textContent()).toBe('问题（2）');
     expect(await bad.locator('.problems tbody tr td.value').allTextContents()).toContain('<img src=x id=injected>');
