@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeApp, policiesOf, type Resources } from './synth.js';
@@ -5,6 +7,7 @@ import { makeApp, policiesOf, type Resources } from './synth.js';
 describe('Portal (SPEC §9 in AWS)', () => {
   let template: Template;
   let resources: Resources;
+  let outdir: string;
   /** A template string with its pseudo parameters resolved as in ap-southeast-1. */
   const resolve = (value: unknown): string => {
     if (typeof value === 'string') return value;
@@ -15,8 +18,9 @@ describe('Portal (SPEC §9 in AWS)', () => {
   };
 
   beforeAll(() => {
-    const { stack } = makeApp({ provinces: 'JL,GD' });
+    const { app, stack } = makeApp({ provinces: 'JL,GD' });
     template = Template.fromStack(stack);
+    outdir = app.outdir;
     resources = template.toJSON().Resources as Resources;
   });
 
@@ -75,6 +79,23 @@ describe('Portal (SPEC §9 in AWS)', () => {
     const sitePolicy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket).includes(site[0]))!;
     expect(JSON.stringify(sitePolicy.Properties.PolicyDocument)).toContain('cloudfront.amazonaws.com');
     template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketName: { Ref: site[0] } });
+  });
+
+  it('deploys the config.json the page reads in AWS: its app client, the Cognito endpoint, the receipt wait of the ingest timeout and a minute', () => {
+    const deployment = Object.values(resources).find((r) => r.Type === 'Custom::CDKBucketDeployment')!;
+    const keys = deployment.Properties.SourceObjectKeys as string[];
+    const markers = deployment.Properties.SourceMarkers as Array<Record<string, unknown>>;
+    const staged = keys.map((key, i) => ({ dir: join(outdir, `asset.${key.replace(/\.zip$/, '')}`), markers: markers[i]! })).find((a) => existsSync(join(a.dir, 'config.json')))!;
+    // The asset holds markers for deploy-time values; put back what each one stands for.
+    let text = readFileSync(join(staged.dir, 'config.json'), 'utf8');
+    for (const [marker, value] of Object.entries(staged.markers)) text = text.replace(marker, JSON.stringify(value).replaceAll('"', "'"));
+    const config = JSON.parse(text) as Record<string, unknown>;
+    const [clientId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Cognito::UserPoolClient')!;
+    expect(config).toEqual({
+      mode: 'aws', region: 'ap-southeast-1', userPoolClientId: `{'Ref':'${clientId}'}`,
+      cognitoEndpoint: "https://cognito-idp.ap-southeast-1.{'Ref':'AWS::URLSuffix'}/", receiptTimeoutSeconds: 5 * 60 + 60,
+    });
+    expect(readdirSync(staged.dir)).toEqual(['config.json']);
   });
 
   it('the API function may presign uploads into province prefixes only, never a receipt, and reads no report or HR object', () => {
