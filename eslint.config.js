@@ -17,8 +17,13 @@ export default tseslint.config(
     files: ['web/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: Object.fromEntries(['document', 'window', 'localStorage', 'fetch', 'FormData', 'XMLHttpRequest', 'URL', 'alert', 'setTimeout', 'setInterval', 'clearInterval'].map((g) => [g, 'readonly'])),
+      globals: Object.fromEntries(['document', 'window', 'localStorage', 'fetch', 'FormData', 'XMLHttpRequest', 'URL', 'alert', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Headers', 'crypto', 'atob', 'TextDecoder'].map((g) => [g, 'readonly'])),
     },
+  },
+  {
+    // The Cognito client the page imports in AWS mode.
+    files: ['web/cognito.js'],
+    languageOptions: { sourceType: 'module' },
   },
   {
     // The core is pure logic: no AWS SDK, no DuckDB, no filesystem, no process environment.

@@ -22,6 +22,7 @@ import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { landingPrefix, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX } from '../lambdas/core/aws-layout.js';
 import type { Province } from '../lambdas/core/extracts/codes.js';
+import { pageCsp } from '../lambdas/core/portal/csp.js';
 import { LAKE_PREFIX } from '../lambdas/handlers/bucket-layout.js';
 import { PipelineFunction, REPO_ROOT } from './pipeline-function.js';
 
@@ -41,6 +42,8 @@ export interface PortalProps {
   curated: s3.IBucket;
   reports: s3.IBucket;
   accessLogs: s3.IBucket;
+  /** The ingest function's timeout: the page waits that long (and a minute for the event) for an upload's receipt. */
+  ingestTimeout?: Duration;
 }
 
 export class Portal extends Construct {
@@ -71,8 +74,13 @@ export class Portal extends Construct {
         userPoolId: userPool.userPoolId, groupName: `province-${province}`, description: `branch ${province}: uploads and reads ${province} only`,
       });
     }
+    // USER_PASSWORD_AUTH only: threat protection checks passwords for compromised credentials only when
+    // they reach Cognito (never in SRP), the page speaks it with plain fetch, and TLS carries it straight
+    // to Cognito. Refresh-token sign-in is always on. A first sign-in needs a new password and an
+    // authenticator app set up: 15 minutes for those challenges instead of the default 3.
     const client = userPool.addClient('PageClient', {
-      authFlows: { userPassword: true, userSrp: true },
+      authFlows: { userPassword: true },
+      authSessionValidity: Duration.minutes(15),
       generateSecret: false,
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.minutes(30),
@@ -142,16 +150,16 @@ export class Portal extends Construct {
     // wildcard, since naming the bucket would make the bucket (its CORS names the distribution) and the
     // distribution (its CSP would name the bucket) depend on each other.
     const landingOrigin = `https://*.s3.${stack.region}.${stack.urlSuffix}`;
+    const cognitoOrigin = `https://cognito-idp.${stack.region}.${stack.urlSuffix}`;
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'PageHeaders', {
+      customHeadersBehavior: {
+        customHeaders: [
+          { header: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=()', override: true },
+          { header: 'Cross-Origin-Opener-Policy', value: 'same-origin', override: true },
+        ],
+      },
       securityHeadersBehavior: {
-        contentSecurityPolicy: {
-          override: true,
-          contentSecurityPolicy: [
-            "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-            `connect-src 'self' https://cognito-idp.${stack.region}.${stack.urlSuffix} ${landingOrigin}`,
-            "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-          ].join('; '),
-        },
+        contentSecurityPolicy: { override: true, contentSecurityPolicy: pageCsp([cognitoOrigin, landingOrigin]) },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
@@ -203,7 +211,10 @@ export class Portal extends Construct {
     new s3deploy.BucketDeployment(this, 'PageFiles', {
       sources: [
         s3deploy.Source.asset(join(REPO_ROOT, 'web'), { exclude: ['config.json'] }),
-        s3deploy.Source.jsonData('config.json', { mode: 'aws', region: stack.region, userPoolClientId: client.userPoolClientId, cognitoEndpoint: `https://cognito-idp.${stack.region}.${stack.urlSuffix}/` }),
+        s3deploy.Source.jsonData('config.json', {
+          mode: 'aws', region: stack.region, userPoolClientId: client.userPoolClientId, cognitoEndpoint: `${cognitoOrigin}/`,
+          receiptTimeoutSeconds: (props.ingestTimeout ?? Duration.minutes(5)).toSeconds() + 60,
+        }),
       ],
       destinationBucket: site,
       distribution,

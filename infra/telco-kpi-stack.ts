@@ -434,7 +434,7 @@ export class TelcoKpiStack extends Stack {
     }
 
     // The branch upload portal (SPEC §9): the page on CloudFront, the API behind Cognito, uploads by presigned PUT.
-    new Portal(this, 'Portal', { provinces: settings.provinces, key, alarmTopic: operators, landing, curated, reports, accessLogs });
+    new Portal(this, 'Portal', { provinces: settings.provinces, key, alarmTopic: operators, landing, curated, reports, accessLogs, ingestTimeout: ingest.timeout });
 
     // What operators and branches need after `cdk deploy` (README "Deploy").
     new CfnOutput(this, 'LandingBucketName', { value: landing.bucketName, description: 'branches upload to s3://<this>/<PROVINCE>/…; receipts appear beside each upload' });

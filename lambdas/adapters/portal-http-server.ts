@@ -7,12 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { handlePortalRequest, MAX_JSON_BYTES, type PortalDeps, type PortalResponse } from '../core/portal/api.js';
+import { pageCsp } from '../core/portal/csp.js';
 
 /** The page's Content-Security-Policy: its own scripts, styles and API only; nothing inline, no framing. */
-export const PAGE_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
-  "font-src 'self'", "manifest-src 'self'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-].join('; ');
+export const PAGE_CSP = pageCsp();
 
 const PAGE_HEADERS: Record<string, string> = {
   'content-security-policy': PAGE_CSP,

@@ -13,11 +13,12 @@ import { S3ObjectStore } from '../adapters/s3-object-store.js';
 import { landingPrefix, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX } from '../core/aws-layout.js';
 import { PROVINCE_CODES, type Province } from '../core/extracts/codes.js';
 import { companionKey, FileNameError, parseExtractName } from '../core/extracts/file-name.js';
+import { formatReceipt } from '../core/extracts/receipt-text.js';
 import type { Receipt } from '../core/extracts/validate.js';
 import { shanghaiDay } from '../core/period.js';
 import type { ObjectStore } from '../core/ports.js';
 import { MAX_UPLOAD_BYTES } from '../core/portal/api.js';
-import { listProvinceReceipts, portalReceipt, provinceCompleteness, readProvinceReceipt, requestedWeek } from '../core/portal/receipts.js';
+import { listProvinceReceipts, portalReceipt, provinceCompleteness, readProvinceReceipt, receiptId, requestedWeek } from '../core/portal/receipts.js';
 import { portalConfig } from './aws-config.js';
 import { lazy } from './aws-runtime.js';
 import { LAKE_PREFIX } from './bucket-layout.js';
@@ -117,11 +118,15 @@ export function createPortalApiHandler(runtime: () => PortalApiRuntime) {
         if (format === 'txt') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: text };
         const receipt = JSON.parse(text) as Receipt;
         if (receipt.province !== province) return notFound();
-        return json(200, portalReceipt(receipt, id));
+        // The id of the copy under receipts/ (ingest stores it before this one): the next upload of the
+        // same name replaces the receipt beside it, never that one. A name that says no type has none.
+        return json(200, portalReceipt(receipt, receipt.type ? receiptId(receipt) : id));
       }
       const found = await readProvinceReceipt(rt.store, id, province, format);
       if (!found) return notFound();
-      if (format === 'txt') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: found.text! };
+      // The stored text is Chinese (SPEC §6); `?lang=en` renders the same receipt in English, as the local API does.
+      const body = query.get('lang') === 'en' ? formatReceipt(found.receipt, 'en') : found.text!;
+      if (format === 'txt') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body };
       return json(200, found.receipt);
     }
     if (route === 'GET /api/completeness') {
@@ -134,16 +139,14 @@ export function createPortalApiHandler(runtime: () => PortalApiRuntime) {
   };
 }
 
-/** The AWS adapters, built once per container. */
-export function portalApiRuntime(): PortalApiRuntime {
-  const config = portalConfig();
-  const s3 = new S3Client({});
+/** The AWS adapters, built once per container (a test passes its own config, client and clock). */
+export function portalApiRuntime(config = portalConfig(), s3 = new S3Client({}), now: () => Date = () => new Date()): PortalApiRuntime {
   const reports = new S3ObjectStore(s3, { bucket: config.reportsBucket });
   return {
     landing: new S3ObjectStore(s3, { bucket: config.landingBucket }),
     store: new PrefixRoutedStore([{ prefix: LAKE_PREFIX, store: new S3ObjectStore(s3, { bucket: config.curatedBucket }) }], reports),
     presignPut: (key, contentType, size) => presignedPut(s3, config.landingBucket, key, contentType, size),
-    now: () => new Date(),
+    now,
   };
 }
 
@@ -155,4 +158,4 @@ export function presignedPut(s3: S3Client, bucket: string, key: string, contentT
   });
 }
 
-export const handler = createPortalApiHandler(lazy(portalApiRuntime));
+export const handler = createPortalApiHandler(lazy(() => portalApiRuntime()));

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeApp, policiesOf, type Resources } from './synth.js';
@@ -5,10 +7,20 @@ import { makeApp, policiesOf, type Resources } from './synth.js';
 describe('Portal (SPEC §9 in AWS)', () => {
   let template: Template;
   let resources: Resources;
+  let outdir: string;
+  /** A template string with its pseudo parameters resolved as in ap-southeast-1. */
+  const resolve = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const v = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+    if (v['Fn::Join']) return v['Fn::Join'][1].map(resolve).join(v['Fn::Join'][0]);
+    if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
+    throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+  };
 
   beforeAll(() => {
-    const { stack } = makeApp({ provinces: 'JL,GD' });
+    const { app, stack } = makeApp({ provinces: 'JL,GD' });
     template = Template.fromStack(stack);
+    outdir = app.outdir;
     resources = template.toJSON().Resources as Resources;
   });
 
@@ -30,7 +42,15 @@ describe('Portal (SPEC §9 in AWS)', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', { AdminCreateUserConfig: { AllowAdminCreateUserOnly: true }, MfaConfiguration: 'ON' });
     const groups = Object.values(resources).filter((r) => r.Type === 'AWS::Cognito::UserPoolGroup').map((r) => r.Properties.GroupName).sort();
     expect(groups).toEqual(['province-GD', 'province-JL']);
-    template.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false, ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH']) });
+    template.hasResourceProperties('AWS::Cognito::UserPool', { MfaConfiguration: 'ON', EnabledMfas: ['SOFTWARE_TOKEN_MFA'] });
+  });
+
+  it('lets the page sign in with USER_PASSWORD_AUTH only (threat protection sees the password), 15 minutes for a first sign-in\'s challenges', () => {
+    const [client] = Object.values(resources).filter((r) => r.Type === 'AWS::Cognito::UserPoolClient');
+    expect(client!.Properties.GenerateSecret).toBe(false);
+    expect([...client!.Properties.ExplicitAuthFlows].sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH']);
+    expect(client!.Properties.AuthSessionValidity).toBe(15);
+    expect(client!.Properties.EnableTokenRevocation).toBe(true);
   });
 
   it('serves the page from a private bucket through CloudFront with origin access control and a CSP', () => {
@@ -44,14 +64,38 @@ describe('Portal (SPEC §9 in AWS)', () => {
       }),
     });
     const policy = Object.values(resources).find((r) => r.Type === 'AWS::CloudFront::ResponseHeadersPolicy')!;
-    const csp = JSON.stringify(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy);
-    expect(csp).toContain("script-src 'self'");
-    expect(csp).not.toContain('unsafe-inline');
+    const config = policy.Properties.ResponseHeadersPolicyConfig;
+    const csp = resolve(config.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy);
+    const directives = new Map(csp.split('; ').map((d) => [d.split(' ')[0]!, d.split(' ').slice(1)]));
+    expect(directives.get('default-src')).toEqual(["'none'"]);
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    // The page signs in at Cognito and PUTs to the landing bucket's virtual-hosted S3 endpoint, nowhere else.
+    expect(directives.get('connect-src')).toEqual(["'self'", 'https://cognito-idp.ap-southeast-1.amazonaws.com', 'https://*.s3.ap-southeast-1.amazonaws.com']);
+    expect(csp).not.toContain('unsafe');
+    expect(config.CustomHeadersConfig.Items).toEqual(expect.arrayContaining([expect.objectContaining({ Header: 'Cross-Origin-Opener-Policy', Value: 'same-origin' })]));
     const site = Object.entries(resources).find(([id, r]) => id.startsWith('PortalSiteBucket') && r.Type === 'AWS::S3::Bucket')!;
     expect(site[1].Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     const sitePolicy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket).includes(site[0]))!;
     expect(JSON.stringify(sitePolicy.Properties.PolicyDocument)).toContain('cloudfront.amazonaws.com');
     template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketName: { Ref: site[0] } });
+  });
+
+  it('deploys the config.json the page reads in AWS: its app client, the Cognito endpoint, the receipt wait of the ingest timeout and a minute', () => {
+    const deployment = Object.values(resources).find((r) => r.Type === 'Custom::CDKBucketDeployment')!;
+    const keys = deployment.Properties.SourceObjectKeys as string[];
+    const markers = deployment.Properties.SourceMarkers as Array<Record<string, unknown>>;
+    const staged = keys.map((key, i) => ({ dir: join(outdir, `asset.${key.replace(/\.zip$/, '')}`), markers: markers[i]! })).find((a) => existsSync(join(a.dir, 'config.json')))!;
+    // The asset holds markers for deploy-time values; put back what each one stands for.
+    let text = readFileSync(join(staged.dir, 'config.json'), 'utf8');
+    for (const [marker, value] of Object.entries(staged.markers)) text = text.replace(marker, JSON.stringify(value).replaceAll('"', "'"));
+    const config = JSON.parse(text) as Record<string, unknown>;
+    const [clientId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Cognito::UserPoolClient')!;
+    expect(config).toEqual({
+      mode: 'aws', region: 'ap-southeast-1', userPoolClientId: `{'Ref':'${clientId}'}`,
+      cognitoEndpoint: "https://cognito-idp.ap-southeast-1.{'Ref':'AWS::URLSuffix'}/", receiptTimeoutSeconds: 5 * 60 + 60,
+    });
+    expect(readdirSync(staged.dir)).toEqual(['config.json']);
   });
 
   it('the API function may presign uploads into province prefixes only, never a receipt, and reads no report or HR object', () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
 import { ingestExtract } from '../../lambdas/core/extracts/ingest.js';
+import { receiptId } from '../../lambdas/core/portal/receipts.js';
 import { createPortalApiHandler, presignedPut, provinceOfClaims, type PortalApiRuntime } from '../../lambdas/handlers/portal-api.js';
 
 const event = (method: string, path: string, groups: string, options: { query?: string; body?: unknown } = {}) => ({
@@ -18,16 +19,19 @@ describe('portal-api handler (AWS)', () => {
   let home: string;
   const presigned: Array<{ key: string; contentType: string; size: number }> = [];
   let handler: ReturnType<typeof createPortalApiHandler>;
+  let store: LocalObjectStore;
+  let landing: LocalObjectStore;
   const call = async (e: APIGatewayProxyEventV2WithJWTAuthorizer) => (await handler(e)) as APIGatewayProxyStructuredResultV2;
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'telco-kpi-portal-api-'));
-    const store = new LocalObjectStore(home);
+    store = new LocalObjectStore(home);
+    landing = new LocalObjectStore(join(home, 'landing'));
     const encoder = new DuckDbParquetEncoder();
     await ingestExtract({ store, encoder, now: () => new Date('2026-11-19T02:00:00Z') }, { fileName: 'revenue_GD_20261118.csv', bytes: await readFile('test/fixtures/extracts/good/revenue_GD_20261118.csv') });
     await encoder.close();
     const runtime: PortalApiRuntime = {
-      landing: new LocalObjectStore(join(home, 'landing')), store,
+      landing, store,
       presignPut: async (key, contentType, size) => { presigned.push({ key, contentType, size }); return `https://landing.example/${key}`; },
       now: () => new Date('2026-11-20T04:00:00Z'),
     };
@@ -70,6 +74,20 @@ describe('portal-api handler (AWS)', () => {
     expect((await call(event('GET', '/api/completeness', '[province-JL]', { query: 'province=GD' }))).statusCode).toBe(404);
     const grid = JSON.parse((await call(event('GET', '/api/completeness', '[province-GD]', { query: 'week=2026-W47' }))).body!) as { cells: Array<{ day: string; type: string; status: string }> };
     expect(grid.cells.find((c) => c.day === '2026-11-18' && c.type === 'revenue')?.status).toBe('received');
+  });
+
+  it('a receipt polled beside an upload answers with the id of its stored copy, which a later upload of that name does not replace', async () => {
+    const encoder = new DuckDbParquetEncoder();
+    const receipt = await ingestExtract({ store, encoder, now: () => new Date('2026-11-20T03:00:00Z') }, { fileName: 'sales_JL_20261118.csv', bytes: await readFile('test/fixtures/extracts/good/sales_JL_20261118.csv') });
+    await encoder.close();
+    await landing.put('JL/sales_JL_20261118.csv.receipt.json', JSON.stringify(receipt));
+    const polled = await call(event('GET', `/api/receipts/u${Buffer.from('JL/sales_JL_20261118.csv').toString('base64url')}`, '[province-JL]'));
+    expect(polled.statusCode).toBe(200);
+    const { id, sha256 } = JSON.parse(polled.body!) as { id: string; sha256: string };
+    expect(id).toBe(receiptId(receipt));
+    expect(sha256).toBe(receipt.sha256);
+    const stored = await call(event('GET', `/api/receipts/${id}`, '[province-JL]'));
+    expect(JSON.parse(stored.body!)).toMatchObject({ id, file: 'sales_JL_20261118.csv', status: 'accepted' });
   });
 
   it('the real presigner signs Content-Type and Content-Length, so S3 refuses another type or size', async () => {

@@ -25,10 +25,22 @@ export interface S3Harness {
 
 const CHILD = fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url));
 
-export async function startS3(bucket: string, options: { honourIfNoneMatch: boolean }): Promise<S3Harness> {
+export interface S3Options {
+  honourIfNoneMatch: boolean;
+  /** A CORS rule on the bucket: PUT with a content-type header from this origin (the portal's landing bucket rule). */
+  corsOrigin?: string;
+  /** Called with each S3 notification (`{ Records: [...] }`) the server emits. */
+  onEvent?: (event: unknown) => void;
+}
+
+export async function startS3(bucket: string, options: S3Options): Promise<S3Harness> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
-  const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', CHILD, directory, bucket, String(options.honourIfNoneMatch)], {
+  const childOptions = JSON.stringify({ corsOrigin: options.corsOrigin, events: options.onEvent !== undefined });
+  const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', CHILD, directory, bucket, String(options.honourIfNoneMatch), '0', childOptions], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  child.on('message', (message: { type?: string; event?: unknown }) => {
+    if (message.type === 'event') options.onEvent?.(message.event);
   });
   const lines = createInterface({ input: child.stdout! });
   const [first] = (await Promise.race([
@@ -49,10 +61,16 @@ export async function startS3(bucket: string, options: { honourIfNoneMatch: bool
     client,
     endpoint,
     async requests() {
-      const reply = once(child, 'message');
+      const reply = new Promise<RecordedRequest[]>((resolve) => {
+        const listener = (message: { type?: string; requests?: RecordedRequest[] }) => {
+          if (message.type !== 'requests') return;
+          child.off('message', listener);
+          resolve(message.requests!);
+        };
+        child.on('message', listener);
+      });
       child.send({ type: 'requests' });
-      const [message] = (await reply) as [{ requests: RecordedRequest[] }];
-      return message.requests;
+      return reply;
     },
     async stop() {
       client.destroy();

@@ -1,14 +1,22 @@
 // Runs s3rver in its own Node process started with --openssl-legacy-provider: s3rver 3.7.1
 // encrypts ListObjectsV2 continuation tokens with DES, which Node 20's OpenSSL 3 refuses
 // otherwise (every truncated listing would answer 500).
-// argv: <directory> <bucket> <honourIfNoneMatch: "true" | "false"> [port, default any]
-// (a fixed port lets a fault test kill the server and start it again with the same data)
-// stdout: one JSON line { port }; IPC: { type: 'requests' } → the requests received so far.
+// argv: <directory> <bucket> <honourIfNoneMatch: "true" | "false"> [port, default any] [options JSON]
+// (a fixed port lets a fault test kill the server and start it again with the same data;
+// options: { corsOrigin } gives the bucket a CORS rule as the portal's landing bucket has — PUT from
+// that origin with a content-type header —, { events: true } sends each S3 notification over IPC)
+// stdout: one JSON line { port }; IPC: { type: 'requests' } → the requests received so far;
+// { type: 'event', event } for each notification when asked.
 import S3rver from 's3rver';
 
-const [directory, bucket, honour, port = '0'] = process.argv.slice(2);
+const [directory, bucket, honour, port = '0', optionsJson = '{}'] = process.argv.slice(2);
+const options = JSON.parse(optionsJson);
 const requests = [];
-const server = new S3rver({ address: '127.0.0.1', port: Number(port), silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+const cors = options.corsOrigin
+  ? [`<CORSConfiguration><CORSRule><AllowedOrigin>${options.corsOrigin}</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedHeader>content-type</AllowedHeader><MaxAgeSeconds>3600</MaxAgeSeconds></CORSRule></CORSConfiguration>`]
+  : [];
+const server = new S3rver({ address: '127.0.0.1', port: Number(port), silent: true, directory, configureBuckets: [{ name: bucket, configs: cors }] });
+if (options.events) server.on('event', (event) => process.send({ type: 'event', event }));
 
 /**
  * s3rver ignores If-None-Match on PutObject (it overwrites). When asked, answer a conditional
