@@ -140,7 +140,8 @@ describe('portal in a real browser, AWS mode (Cognito, presigned PUT, receipts p
     expect(await good.locator('.fields').textContent()).toContain('接受行数5');
     // In AWS the receipt also says when S3 took the upload (its Last-Modified), in Beijing time.
     expect(await good.locator('.fields').textContent()).toMatch(/上传时间\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
-    expect(await bad.locator('.badge').textContent()).toBe('已拒绝');
+    expect(await bad.locator('.badge').textContent()).toBe('未接受（整个文件退回）');
+    expect((await bad.locator('.problems tbody tr').allTextContents()).join('\n')).toContain('“12,5”不是数字');
     expect(await bad.locator('.problems-title').textContent()).toBe('问题（2）');
     expect(await bad.locator('.problems tbody tr td.value').allTextContents()).toContain('<img src=x id=injected>');
     expect(await page.locator('#injected').count()).toBe(0);
@@ -181,7 +182,7 @@ describe('portal in a real browser, AWS mode (Cognito, presigned PUT, receipts p
     // The first receipt still downloads as it was (its id names the stored copy, not the one beside the upload).
     const [download] = await Promise.all([page.waitForEvent('download'), bad.locator('button[data-format="txt"]').click()]);
     expect(download.suggestedFilename()).toBe('sales_JL_20261119.csv.receipt.txt');
-    expect(await readFile(await download.path(), 'utf8')).toContain("'12,5' is not a number");
+    expect(await readFile(await download.path(), 'utf8')).toContain('“12,5”不是数字');
 
     // English, a phone-sized screen.
     await page.click('#lang');
