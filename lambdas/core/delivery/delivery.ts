@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import { TelcoKpiError } from '../errors.js';
 import type { MailAttachment, MailMessage, MailReceipt, Mailer, ObjectStore } from '../ports.js';
+import { parseJson, readJson } from '../store-json.js';
 
 export type JobKind = 'weekly' | 'monthly' | 'incentives';
 export type RunState = 'sent' | 'duplicate' | 'waiting' | 'failed' | 'parked' | 'uncertain' | 'concurrent' | 'built';
@@ -355,19 +356,6 @@ async function lastSent(store: ObjectStore, sentKeys: string[]): Promise<SentRec
     if (sent && (latest === undefined || (sent.revision ?? 0) > (latest.revision ?? 0))) latest = { ...sent, contentHash: sent.contentHash ?? key.slice(key.lastIndexOf('/') + 1, -'.sent'.length) };
   }
   return latest;
-}
-
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  const bytes = await store.get(key);
-  return bytes ? parseJson<T>(bytes) : undefined;
-}
-
-function parseJson<T>(bytes: Uint8Array): T | undefined {
-  try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 async function notified(deps: DeliveryDeps, rec: RunRecord): Promise<RunRecord> {

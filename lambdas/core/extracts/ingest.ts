@@ -7,6 +7,7 @@ import { fitName } from './file-name.js';
 import { partitionKey, TABLES, type ExtractType } from './schema.js';
 import { formatReceipt, validateExtract, type ExtractInput, type Receipt, type Validation } from './validate.js';
 import { sentence, type Coded } from './receipt-text.js';
+import { readJson } from '../store-json.js';
 
 export interface IngestDeps {
   store: ObjectStore;
@@ -181,16 +182,6 @@ async function deleteReceipt(store: ObjectStore, receipt: Receipt): Promise<void
 
 function readManifest(store: ObjectStore, key: string): Promise<PartitionManifest | undefined> {
   return readJson<PartitionManifest>(store, key);
-}
-
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  const bytes = await store.get(key);
-  if (!bytes) return undefined;
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface ReceiptFilter {
