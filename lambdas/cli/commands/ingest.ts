@@ -22,7 +22,6 @@ export function receiptLine(receipt: Receipt): string {
 
 export const command: Command = {
   name: 'ingest',
-  summary: 'validate extract files (or folders of them) and store the accepted ones in the lake',
   help: `Usage: telco-kpi ingest FILE|DIR… [--type T] [--province P]
 
 Validates each extract and stores the accepted ones as Parquet in the lake under --home

@@ -32,7 +32,6 @@ export function describeRun(run: RunRecord): string {
 
 export const command: Command = {
   name: 'runs',
-  summary: 'list the run ledger (sent, waiting, failed runs) or release a stuck claim',
   help,
   async run(argv, ctx) {
     const { values } = parseCommandArgs(argv, { period: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' }, release: { type: 'string' } });

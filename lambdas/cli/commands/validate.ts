@@ -7,7 +7,6 @@ import { explicitExtract, extractFiles, readExtract } from './extract-args.js';
 
 export const command: Command = {
   name: 'validate',
-  summary: 'check extract files and print their receipts; stores nothing',
   help: `Usage: telco-kpi validate FILE… [--type T] [--province P] [--lang en|zh-CN]
 
 Checks each extract (CSV in UTF-8 or GB18030, comma or tab; or XLSX, first sheet) against its

@@ -1,5 +1,5 @@
 /** Turns uploaded bytes (CSV in UTF-8/GB18030, comma or tab; or XLSX) into a header and rows of text. */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
@@ -433,6 +433,9 @@ export async function decodeXlsx(bytes: Uint8Array, limits: XlsxLimits = XLSX_LI
 }
 
 /** What the stream reader knows of the workbook once its workbook part is read (not in exceljs' types). */
+/** exceljs is loaded on the first XLSX extract only: a CSV ingest (and the CLI's start) does without it. */
+const loadExcelJs = () => import('exceljs');
+
 interface ReaderModel {
   model?: { sheets?: { name?: string }[] };
 }
@@ -443,7 +446,8 @@ interface ReaderModel {
  * as Excel writes it), the first sheet in the file.
  */
 async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<string[][] | undefined> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
+  const { default: excel } = await loadExcelJs();
+  const reader = new excel.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
     sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore',
   });
   let records: string[][] | undefined;
@@ -474,7 +478,8 @@ async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<strin
  * checked before keep its memory bounded.
  */
 async function loadFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<string[][] | undefined> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: excel } = await loadExcelJs();
+  const workbook = new excel.Workbook();
   await workbook.xlsx.load(buffer as unknown as ExcelJS.Buffer);
   const sheet = workbook.worksheets[0];
   if (!sheet) return undefined;
