@@ -2,8 +2,10 @@
  * One benchmark step, run in its own child process by bench/run.ts so its peak resident memory
  * (maxRSS) is its own. Takes one JSON argument (a StepRequest) and prints one JSON line (a StepResult).
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { duckDbOptions } from '../lambdas/adapters/duckdb-options.js';
 import { DuckDbParquetEncoder } from '../lambdas/adapters/duckdb-parquet-encoder.js';
 import { DuckDbQueryEngine } from '../lambdas/adapters/duckdb-query-engine.js';
 import { LocalObjectStore } from '../lambdas/adapters/local-object-store.js';
@@ -16,12 +18,14 @@ import { ingestExtract, validateOnly } from '../lambdas/core/extracts/ingest.js'
 import { parsePeriod } from '../lambdas/core/period.js';
 import type { ParquetEncoder } from '../lambdas/core/ports.js';
 import { runReportJob } from '../lambdas/core/report/job.js';
-import type { TableDecl } from '../lambdas/core/extracts/schema.js';
+import { EXTRACT_TYPES, TABLES, type TableDecl } from '../lambdas/core/extracts/schema.js';
 
 export type StepRequest =
   | { step: 'ingest'; dataDir: string; home: string; validateOnly?: boolean }
   | { step: 'report'; home: string; period: string; provinces: string[]; now: string }
-  | { step: 'incentives'; home: string; month: string; provinces: string[]; now: string };
+  | { step: 'incentives'; home: string; month: string; provinces: string[]; now: string }
+  /** The floor: DuckDB's own read_csv → COPY … PARTITION_BY of every file, one statement per type, no checks. */
+  | { step: 'duckdb-copy'; dataDir: string; out: string };
 
 export interface TypeFigures { files: number; rows: number; bytes: number; seconds: number; encodeSeconds: number }
 
@@ -153,11 +157,40 @@ async function incentives(request: Extract<StepRequest, { step: 'incentives' }>)
   }
 }
 
+async function duckDbCopy(request: Extract<StepRequest, { step: 'duckdb-copy' }>): Promise<Omit<StepResult, 'maxRssMb'>> {
+  const started = performance.now();
+  const names = (await readdir(request.dataDir)).filter((n) => n.endsWith('.csv')).sort();
+  await mkdir(request.out, { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:', duckDbOptions());
+  const connection = await instance.connect();
+  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  let rows = 0;
+  try {
+    for (const type of EXTRACT_TYPES) {
+      const files = names.filter((n) => n.startsWith(`${type}_`)).map((n) => literal(join(request.dataDir, n)));
+      if (files.length === 0) continue;
+      const table = TABLES[type];
+      const day = table.dayColumn ?? (type === 'service' ? 'cast(opened_at as date)' : undefined);
+      const partitions = table.partitions.includes('month') ? 'month, province' : day ? 'dt, province' : 'province';
+      const result = await connection.run(
+        `copy (select *${day && !table.partitions.includes('month') ? `, ${day} as dt` : ''} from read_csv([${files.join(', ')}], header = true, union_by_name = true)) `
+        + `to ${literal(join(request.out, type))} (format parquet, compression zstd, partition_by (${partitions}), overwrite_or_ignore)`,
+      );
+      rows += Number(result.rowsChanged);
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return { seconds: (performance.now() - started) / 1000, detail: { files: names.length, rows } };
+}
+
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as StepRequest;
   const result = request.step === 'ingest' ? await ingest(request)
     : request.step === 'report' ? await report(request)
-      : await incentives(request);
+      : request.step === 'duckdb-copy' ? await duckDbCopy(request)
+        : await incentives(request);
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ ...result, maxRssMb })}\n`);
 }
