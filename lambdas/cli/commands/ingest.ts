@@ -3,8 +3,7 @@ import { basename } from 'node:path';
 import { DuckDbParquetEncoder } from '../../adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../adapters/local-object-store.js';
 import { UsageError } from '../../core/errors.js';
-import { FileNameError } from '../../core/extracts/file-name.js';
-import { ingestExtract } from '../../core/extracts/ingest.js';
+import { ingestExtracts } from '../../core/extracts/ingest.js';
 import { formatProblem, type Receipt } from '../../core/extracts/validate.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { explicitExtract, extractFiles, readExtract } from './extract-args.js';
@@ -25,7 +24,7 @@ export const command: Command = {
   help: `Usage: telco-kpi ingest FILE|DIR… [--type T] [--province P]
 
 Validates each extract and stores the accepted ones as Parquet in the lake under --home
-(one partition per type, province and day; a corrected re-upload replaces the day, the same
+(one partition per type, province and day, many files encoded together; a corrected re-upload replaces the day, the same
 file twice changes nothing). Folders are walked for .csv and .xlsx files in name order.
 Every file gets a receipt under <home>/receipts/ and one line here:
   ✓ accepted sales_JL_20261118.csv 1234 rows
@@ -53,22 +52,27 @@ Exit codes: 0 every file accepted, unchanged or superseded, 1 any file rejected,
     const encoder = new DuckDbParquetEncoder();
     const progressEvery = files.length >= 20 ? Math.ceil(files.length / 20) : 0;
     let rejected = 0;
+    let done = 0;
+    // Read one file at a time as the batch asks for it: memory holds a batch, not the folder.
+    const inputs = (async function* () {
+      for (const path of files) yield { fileName: path, bytes: await readExtract(path), ...explicit };
+    })();
     try {
-      for (const [i, path] of files.entries()) {
-        try {
-          const receipt = await ingestExtract({ store, encoder, now: ctx.now }, { fileName: path, bytes: await readExtract(path), ...explicit });
+      for await (const outcome of ingestExtracts({ store, encoder, now: ctx.now }, inputs)) {
+        if ('error' in outcome) {
+          ctx.out(`✗ rejected ${basename(outcome.fileName)} (${outcome.error.message})`);
+          rejected++;
+        } else {
+          const { receipt } = outcome;
           ctx.out(receiptLine(receipt));
           if (receipt.status === 'rejected') {
             rejected++;
             for (const problem of receipt.problems) ctx.out(`    ${formatProblem(problem)}`);
             if (receipt.problemCount > receipt.problems.length) ctx.out(`    …and ${receipt.problemCount - receipt.problems.length} more problems`);
           }
-        } catch (error) {
-          if (!(error instanceof FileNameError)) throw error;
-          ctx.out(`✗ rejected ${basename(path)} (${error.message})`);
-          rejected++;
         }
-        if (progressEvery > 0 && ((i + 1) % progressEvery === 0 || i + 1 === files.length)) ctx.err(`ingest: ${i + 1}/${files.length} files`);
+        done++;
+        if (progressEvery > 0 && (done % progressEvery === 0 || done === files.length)) ctx.err(`ingest: ${done}/${files.length} files`);
       }
     } finally {
       await encoder.close();
