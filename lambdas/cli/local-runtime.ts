@@ -11,8 +11,8 @@ import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import type { ClaimPolicy, Notifier } from '../core/delivery/delivery.js';
 import { ConfigError } from '../core/errors.js';
 import type { Mailer, QueryEngine } from '../core/ports.js';
-import { escapeHtml } from '../core/report/mail.js';
-import { parseSettings, type Settings } from '../core/settings.js';
+import { noticeHtml } from '../core/report/mail.js';
+import { operatorsSender, parseSettings, type Settings } from '../core/settings.js';
 import type { CliContext } from './command.js';
 
 export interface LocalRuntime {
@@ -89,7 +89,7 @@ function processRuns(pid: number): boolean {
 function operatorsNotifier(settings: Settings, mailer: Mailer, fallback: Mailer, ctx: CliContext): Notifier {
   return {
     async notify(subject, body) {
-      const message = { from: settings.mail.from, to: settings.mail.operators, subject, text: body, html: `<pre>${escapeHtml(body)}</pre>`, attachments: [] };
+      const message = { from: operatorsSender(settings.mail), to: settings.mail.operators, subject, text: body, html: noticeHtml(subject, body), attachments: [] };
       ctx.err(`operators: ${subject}`);
       try {
         await mailer.send(message);

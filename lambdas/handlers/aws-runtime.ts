@@ -22,8 +22,8 @@ import { ConfigError } from '../core/errors.js';
 import { MAIL_LINKS_PREFIX } from '../core/aws-layout.js';
 import type { Notifier } from '../core/delivery/delivery.js';
 import type { Mailer, ObjectStore, ParquetEncoder, QueryEngine } from '../core/ports.js';
-import { escapeHtml } from '../core/report/mail.js';
-import type { Settings } from '../core/settings.js';
+import { noticeHtml } from '../core/report/mail.js';
+import { operatorsSender, type Settings } from '../core/settings.js';
 import type { IngestConfig, MailTransportConfig, ReportConfig } from './aws-config.js';
 import { HR_PREFIX, LAKE_PREFIX } from './bucket-layout.js';
 import { PrefixRoutedStore } from './prefix-routed-store.js';
@@ -82,7 +82,7 @@ export function mailNotifier(mailer: Mailer, from: string, operators: readonly s
     async notify(subject, body) {
       console.error(JSON.stringify({ operators: subject, body }));
       try {
-        await mailer.send({ from, to: operators, subject, text: body, html: `<pre>${escapeHtml(body)}</pre>`, attachments: [] });
+        await mailer.send({ from, to: operators, subject, text: body, html: noticeHtml(subject, body), attachments: [] });
       } catch (error) {
         console.error(JSON.stringify({ operatorsNotMailed: subject, error: (error as Error).message }));
         throw error;
@@ -133,7 +133,7 @@ export function reportRuntime(
   const mailer = config.mail.transport === 'smtp'
     ? relayMailer(config.mail, clients.credentials ?? (() => credentialsFromEnv()))
     : new SesMailer(clients.ses, { linkFor: presignedAttachmentLinks(reports, { prefix: MAIL_LINKS_PREFIX, expiresInSeconds: config.mailLinkSeconds }) });
-  const notifier = mailNotifier(mailer, config.settings.mail.from, config.settings.mail.operators);
+  const notifier = mailNotifier(mailer, operatorsSender(config.settings.mail), config.settings.mail.operators);
   return { store, engine, mailer, notifier, settings: config.settings, config, now };
 }
 

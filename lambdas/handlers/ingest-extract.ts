@@ -23,7 +23,8 @@ import { DuckDbParquetEncoder } from '../adapters/duckdb-parquet-encoder.js';
 import { provinceOfLandingKey, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX } from '../core/aws-layout.js';
 import { companionKey, FileNameError, parseExtractName, type ExtractName } from '../core/extracts/file-name.js';
 import { ingestExtract, storeReceipt } from '../core/extracts/ingest.js';
-import { formatProblem, formatReceipt, type Problem, type Receipt } from '../core/extracts/validate.js';
+import { formatProblem, formatReceipt, sentence, type Params, type ProblemCode } from '../core/extracts/receipt-text.js';
+import type { Problem, Receipt } from '../core/extracts/validate.js';
 import { ingestConfig } from './aws-config.js';
 import { ingestRuntime, lazy, type IngestRuntime } from './aws-runtime.js';
 import { uploadRecordKey } from './bucket-layout.js';
@@ -90,7 +91,7 @@ export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promis
   const outcome = (receipt: Receipt | UnnamedRejection, duplicate = false): IngestOutcome => ({
     bucket: upload.bucket, key, status: duplicate && receipt.status !== 'rejected' ? 'unchanged' : receipt.status,
     ...(duplicate ? { duplicate } : {}),
-    ...(receipt.problems[0] ? { detail: formatProblem(receipt.problems[0]) } : {}),
+    ...(receipt.problems[0] ? { detail: formatProblem(receipt.problems[0], 'en') } : {}),
     receiptKey: companionKey(key, RECEIPT_JSON_SUFFIX),
   });
   if (previous?.sha256 === sha256) return outcome(previous, true);
@@ -110,9 +111,7 @@ async function validateAndStore(rt: IngestRuntime, key: string, province: string
     if (!(error instanceof FileNameError)) throw error;
   }
   if (named && named.province !== province) {
-    const receipt = rejectedReceipt(rt, named, province, sha256,
-      `the file name says province ${named.province} but it was uploaded under ${province}/, the ${province} branch's folder; `
-      + `upload ${named.province}'s extracts to ${named.province}/ with the ${named.province} upload role, or correct the name to ${named.type}_${province}_…`);
+    const receipt = rejectedReceipt(rt, named, province, sha256, { named: named.province, province, type: named.type });
     await storeReceipt(rt.store, receipt);
     return receipt;
   }
@@ -124,18 +123,23 @@ async function validateAndStore(rt: IngestRuntime, key: string, province: string
     const file = key.slice(key.lastIndexOf('/') + 1);
     return {
       file, province, status: 'rejected', problemCount: 1, sha256, receivedAt: rt.now().toISOString(),
-      problems: [{ row: 0, column: '', value: file, message: error.message }],
+      problems: [fileProblem(file, 'fileName', { message: error.message, zh: error.zh })],
     };
   }
 }
 
-function rejectedReceipt(rt: IngestRuntime, name: ExtractName, province: string, sha256: string, message: string): Receipt {
+/** A problem with the whole file, its sentence from the receipt catalogue. */
+function fileProblem(file: string, code: ProblemCode, params: Params): Problem {
+  return { row: 0, column: '', value: file, message: sentence(code, params, 'en'), code, params };
+}
+
+function rejectedReceipt(rt: IngestRuntime, name: ExtractName, province: string, sha256: string, params: Params): Receipt {
   return {
     file: name.file, type: name.type, province,
     ...(name.day ? { day: name.day } : {}), ...(name.month ? { month: name.month } : {}),
     status: 'rejected', rowsRead: 0, rowsAccepted: 0,
-    problems: [{ row: 0, column: '', value: name.file, message }], problemCount: 1,
-    warnings: [], encoding: '', sha256, receivedAt: rt.now().toISOString(),
+    problems: [fileProblem(name.file, 'provinceInName', params)], problemCount: 1,
+    warnings: [], notices: [], headers: {}, encoding: '', sha256, receivedAt: rt.now().toISOString(),
   };
 }
 
@@ -150,10 +154,7 @@ async function readUploadRecord(rt: IngestRuntime, key: string): Promise<Receipt
 }
 
 async function writeReceiptBeside(rt: IngestRuntime, key: string, receipt: Receipt | UnnamedRejection): Promise<void> {
-  const text = 'type' in receipt
-    ? formatReceipt(receipt)
-    : [`file: ${receipt.file}`, `province: ${receipt.province}`, 'status: rejected', `received: ${receipt.receivedAt}`,
-      ...receipt.problems.map((p) => `  ${formatProblem(p)}`), ''].join('\n');
+  const text = formatReceipt(receipt);
   // Text first, so a tool polling for the JSON finds the text there too.
   await rt.landing.put(companionKey(key, RECEIPT_TEXT_SUFFIX), text, { contentType: 'text/plain; charset=utf-8' });
   await rt.landing.put(companionKey(key, RECEIPT_JSON_SUFFIX), `${JSON.stringify(receipt, null, 2)}\n`, { contentType: 'application/json' });

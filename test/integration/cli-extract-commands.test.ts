@@ -34,16 +34,19 @@ describe('validate and ingest commands', () => {
     const code = await validate.run([join(good, 'sales_JL_20261118.csv')], ctx);
     // Assess
     expect(code).toBe(0);
-    expect(out.join('\n')).toContain('Status: accepted\nRows read: 5, accepted: 5');
+    expect(out.join('\n')).toContain('结果：已接受\n读取 5 行，接受 5 行');
     expect(await readdir(work)).toEqual([]);
   });
 
-  it('validate exits 1 when any file is rejected and prints its problems', async () => {
+  it('validate exits 1 when any file is rejected and prints its problems, in Chinese unless --lang en', async () => {
     // Act
     const code = await validate.run([join(good, 'sales_JL_20261118.csv'), join(bad, 'sales_JL_20261101.csv')], ctx);
+    const en = await validate.run([join(bad, 'sales_JL_20261101.csv'), '--lang', 'en'], ctx);
     // Assess
     expect(code).toBe(1);
-    expect(out.join('\n')).toContain("row 1, column monthly_fee: '12,5' is not a number; use a dot for decimals");
+    expect(en).toBe(1);
+    expect(out.join('\n')).toContain('第 2 行，“monthly_fee”列：“12,5”不是数字；小数点请用“.”，不要用逗号');
+    expect(out.join('\n')).toContain("row 2, column monthly_fee: '12,5' is not a number; use a dot for decimals");
   });
 
   it('validate takes --type and --province for a file named otherwise', async () => {
@@ -64,7 +67,7 @@ describe('validate and ingest commands', () => {
     const code = await validate.run([file], ctx);
     // Assess
     expect(code).toBe(1);
-    expect(out.join('\n')).toContain("'export' is not an extract type");
+    expect(out.join('\n')).toContain('✗ 未接受 “export.csv”：“export”不是报表类型');
   });
 
   it.each([
@@ -92,7 +95,7 @@ describe('validate and ingest commands', () => {
     const code = await ingest.run([dir], ctx);
     // Assess
     expect(code).toBe(0);
-    expect(out).toEqual(['✓ accepted sales_JL_20261118.csv 5 rows', '✓ accepted revenue_GD_20261118.csv 4 rows']);
+    expect(out).toEqual(['✓ 已接受 sales_JL_20261118.csv 5 行', '✓ 已接受 revenue_GD_20261118.csv 4 行']);
     expect(await readdir(join(home, 'lake'))).toEqual(['_manifest', 'revenue', 'sales']);
   });
 
@@ -105,19 +108,19 @@ describe('validate and ingest commands', () => {
     const code = await ingest.run([file], ctx);
     // Assess
     expect(code).toBe(0);
-    expect(out).toEqual(['= unchanged market_JL_202611.csv 4 rows']);
+    expect(out).toEqual(['= 未变化 market_JL_202611.csv 4 行']);
   });
 
   it('ingest exits 1 when any file is rejected and lists its problems', async () => {
     // Act
-    const code = await ingest.run([join(good, 'managers_JL_20261101.csv'), join(bad, 'revenue_JL_20261119.csv')], ctx);
+    const code = await ingest.run([join(good, 'managers_JL_20261101.csv'), join(bad, 'revenue_JL_20261119.csv'), '--lang', 'en'], ctx);
     // Assess
     expect(code).toBe(1);
     expect(out).toEqual([
       '✓ accepted managers_JL_20261101.csv 3 rows',
-      "✗ rejected revenue_JL_20261119.csv (2 problems: row 1, column active_users: '12.5' is not a whole number; expected a whole number from 0 to 1000000000)",
-      "    row 1, column active_users: '12.5' is not a whole number; expected a whole number from 0 to 1000000000",
-      "    row 2, column active_users: '-1' is out of range; expected a whole number from 0 to 1000000000",
+      "✗ rejected revenue_JL_20261119.csv (2 problems: row 2, column active_users: '12.5' is not a whole number; expected a whole number from 0 to 1000000000)",
+      "    row 2, column active_users: '12.5' is not a whole number; expected a whole number from 0 to 1000000000",
+      "    row 3, column active_users: '-1' is out of range; expected a whole number from 0 to 1000000000",
     ]);
     expect(await readdir(join(home, 'receipts'))).toEqual(['managers', 'revenue']);
   });

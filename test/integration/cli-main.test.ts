@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,13 +54,35 @@ describe('telco-kpi main', () => {
     expect(empty.out).toContain('not produced');
   });
 
+  it('report without --send mails nobody, operators included, even when it fails', async () => {
+    const dry = await run(['report', '--week', '2026-W46', '--home', home]);
+    expect(dry.code).toBe(1);
+    expect(dry.err).not.toContain('operators:');
+    expect(await readdir(join(home, 'outbox')).catch(() => [])).toEqual([]);
+  });
+
+  it('runs: a bogus state or period is a usage error, nothing found is exit 1', async () => {
+    const state = await run(['runs', '--state', 'bogus', '--home', home]);
+    expect(state.code).toBe(2);
+    expect(state.err).toContain("--state 'bogus' is not a run state; expected one of sent, duplicate, waiting, failed");
+    const period = await run(['runs', '--period', '2026-W99', '--home', home]);
+    expect(period.code).toBe(2);
+    expect(period.err).toContain('--period');
+    const release = await run(['runs', '--release', 'weekly/nonexistent', '--home', home]);
+    expect(release.code).toBe(1);
+    expect(release.out).toContain('nothing released');
+    const none = await run(['runs', '--period', '2026-W47', '--state', 'sent', '--home', home]);
+    expect(none.code).toBe(1);
+    expect(none.out).toContain('no runs');
+  });
+
   it('validate prints the receipt of a broken file with row, column, value and fix, exit 1', async () => {
     const file = join(home, 'sales_JL_20261118.csv');
     await writeFile(file, 'event_id,event_date,province,city,customer_id,segment,sub_segment,channel,account_manager_id,agent_id,product,package,event_type,monthly_fee,prev_monthly_fee,one_off_fee\n'
       + 'E1,2026-11-18,JL,长春,C01,public,,own_hall,,,mobile,m-59,new,"59,5",,0\n');
     const result = await run(['validate', file, '--home', home]);
     expect(result.code).toBe(1);
-    expect(result.out).toContain("row 1, column monthly_fee: '59,5' is not a number; use a dot for decimals");
+    expect(result.out).toContain('第 2 行，“monthly_fee”列：“59,5”不是数字；小数点请用“.”，不要用逗号');
   });
 
   it('--home needs a folder', async () => {

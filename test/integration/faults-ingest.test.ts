@@ -74,7 +74,10 @@ describe('ingest faults', () => {
       const winner = state.manifest.sha256 === shaOf.A ? 'A' : 'B';
       expect(state.manifest.sha256, `iteration ${iteration}`).toBe(shaOf[winner]);
       expect(state.rows, `iteration ${iteration}: data of ${state.rows} rows under the manifest of ${winner}`).toBe(ROWS[winner]);
-      expect([a.status, b.status].every((s) => s === 'accepted' || s === 'unchanged')).toBe(true);
+      // …and it is the upload received later: the other was stored first and replaced, or found the newer one and was superseded.
+      const later = Date.parse(a.receivedAt) > Date.parse(b.receivedAt) ? 'A' : 'B';
+      expect(winner, `iteration ${iteration}`).toBe(later);
+      expect([a.status, b.status].every((s) => s === 'accepted' || s === 'unchanged' || s === 'superseded')).toBe(true);
       expect(await local.list('lake/_manifest/')).toEqual([MANIFEST_KEY]);
       // Assess: the stored upload is 'unchanged' on re-upload, the other is stored again.
       const loser = winner === 'A' ? 'B' : 'A';

@@ -189,7 +189,7 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     // Act
     const result = await handler(await createdEvent('JL/sales_JL_20261101.csv'));
     // Assess
-    expect(result.uploads[0]).toMatchObject({ status: 'rejected', detail: "row 1, column monthly_fee: '12,5' is not a number; use a dot for decimals" });
+    expect(result.uploads[0]).toMatchObject({ status: 'rejected', detail: "row 2, column monthly_fee: '12,5' is not a number; use a dot for decimals" });
     expect(await lakeObjects()).toEqual([]);
     const beside = await receiptBeside('JL/sales_JL_20261101.csv');
     expect(beside).toMatchObject({ status: 'rejected', problemCount: 1, problems: [{ row: 1, column: 'monthly_fee', value: '12,5' }] });
@@ -223,7 +223,7 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     const beside = await receiptBeside('JL/周报数据.csv');
     expect(beside).toMatchObject({ file: '周报数据.csv', province: 'JL', status: 'rejected' });
     expect(beside.problems[0]!.message).toMatch(/is not an extract type/);
-    expect(text(await landing.get('JL/周报数据.csv.receipt.txt'))).toMatch(/status: rejected/);
+    expect(text(await landing.get('JL/周报数据.csv.receipt.txt'))).toMatch(/结果：未接受.*\n[^]*“周报数据”不是报表类型/);
     expect(await lakeObjects()).toEqual([]);
   });
 
@@ -280,7 +280,7 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     expect(outcome.receiptKey!.startsWith(folders)).toBe(true);
     expect(outcome.receiptKey!.endsWith('.receipt.json')).toBe(true);
     expect((JSON.parse(text(await landing.get(outcome.receiptKey!))!) as Receipt).file).toBe(file);
-    expect(text(await landing.get(outcome.receiptKey!.replace(/\.json$/, '.txt')))).toContain('accepted');
+    expect(text(await landing.get(outcome.receiptKey!.replace(/\.json$/, '.txt')))).toContain('结果：已接受');
     expect(again.uploads[0]).toMatchObject({ status: 'unchanged', duplicate: true, receiptKey: outcome.receiptKey });
   });
 

@@ -36,7 +36,7 @@ describe('telco-kpi run (the npm start demo) in a temp home', () => {
     expect(first.code).toBe(0);
     const text = first.out.join('\n');
     expect(text).toContain('week 2026-W47 (2026-11-16 – 2026-11-22), month 2026-10');
-    expect(text).toMatch(/✗ rejected revenue_GD_20261118\.csv \(2 problems/);
+    expect(text).toMatch(/✗ 未接受 revenue_GD_20261118\.csv（2 个问题：第 3 行，“revenue”列：“1234,50”不是数字；小数点请用“.”，不要用逗号）/);
     expect(text).toContain(join(home, 'reports/2026-W47/ALL/report.xlsx'));
   });
 

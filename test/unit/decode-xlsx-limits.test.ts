@@ -3,7 +3,7 @@ import JSZip from 'jszip';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
-import { DecodeError, decodeXlsx, XLSX_LIMITS } from '../../lambdas/core/extracts/decode.js';
+import { DecodeError, decodedChunks, decodeXlsx, XLSX_LIMITS } from '../../lambdas/core/extracts/decode.js';
 import { validateExtract } from '../../lambdas/core/extracts/validate.js';
 
 const SALES_HEADER = ['event_id', 'event_date', 'province', 'city', 'customer_id', 'segment', 'sub_segment', 'channel',
@@ -85,7 +85,7 @@ describe('decodeXlsx limits', () => {
     const { receipt } = await validateExtract({ fileName: 'sales_JL_20261118.xlsx', bytes });
     // Assess
     expect(receipt.status).toBe('rejected');
-    expect(receipt.problems).toEqual([{
+    expect(receipt.problems).toMatchObject([{
       row: 1, column: 'XFD', value: 'x',
       message: `the cell XFD2 is beyond column IV; an extract may have at most ${XLSX_LIMITS.columns} columns: delete the cells right of the extract's columns, or save it as CSV UTF-8`,
     }]);
@@ -146,5 +146,43 @@ describe('decodeXlsx limits', () => {
     // Assess
     expect(table.header).toEqual(['event_id', 'city']);
     expect(rows).toEqual([['', ''], ['S1', '长春']]);
+  });
+
+  it.each([
+    ['inline strings', false],
+    ['shared strings, as Excel saves it', true],
+  ])('keeps Chinese text whole where a character straddles two inflated chunks (%s; exceljs issue #2063)', async (_, shared) => {
+    // Prepare: 400 rows of a 300-character Chinese cell put a chunk boundary (every 16 KB) inside a character
+    const text = (r: number) => `${'吉林省长春市朝阳区客户经理'.repeat(23)}${r}`;
+    let bytes: Uint8Array;
+    if (shared) {
+      const book = new ExcelJS.Workbook();
+      const sheet = book.addWorksheet('sales');
+      sheet.addRow(['event_id', 'city']);
+      for (let r = 2; r <= 401; r++) sheet.addRow([`S${r}`, text(r)]);
+      bytes = new Uint8Array(await book.xlsx.writeBuffer());
+    } else {
+      let rows = rowXml(1, ['event_id', 'city']);
+      for (let r = 2; r <= 401; r++) rows += rowXml(r, [`S${r}`, text(r)]);
+      bytes = await workbook(rows);
+    }
+    // Act
+    const table = await decodeXlsx(bytes);
+    const cities: string[] = [];
+    table.forEachRow((cells) => cities.push(cells[1]!));
+    // Assess
+    expect(cities).toHaveLength(400);
+    expect(cities.filter((c, i) => c !== text(i + 2))).toEqual([]);
+  });
+
+  it('decodes a character split between two chunks whole', async () => {
+    // Prepare
+    const bytes = Buffer.from('长春', 'utf8');
+    async function* chunks() { yield bytes.subarray(0, 2); yield bytes.subarray(2, 4); yield bytes.subarray(4); }
+    // Act
+    const parts: string[] = [];
+    for await (const part of decodedChunks(chunks())) parts.push(part);
+    // Assess
+    expect(parts.join('')).toBe('长春');
   });
 });

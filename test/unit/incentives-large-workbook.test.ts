@@ -107,16 +107,16 @@ describe('the large incentive workbook (more managers than LARGE_TALLY_MANAGERS)
 
     // Assess
     const rows = rowsOf(wb.getWorksheet('积分明细')!).filter((r) => r.number >= 4);
-    const marked = rows.filter((r) => String(r.getCell(8).value).startsWith('回扣'));
+    const marked = rows.filter((r) => String(r.getCell(8).value).startsWith('扣回'));
     expect(marked).toHaveLength(clawbacks.length);
     for (const row of marked) {
       const { l } = clawbacks.find(({ m, l }) => m.accountManagerId === row.getCell(1).value && l.eventId === row.getCell(3).value)!;
-      expect(row.getCell(10).value).toBe(`扣回原新装 ${l.clawbackOf!.eventId}（${l.clawbackOf!.date}，规则 ${l.clawbackOf!.ruleId}，方案第 ${l.clawbackOf!.planVersion} 版）`);
+      expect(row.getCell(10).value).toBe(`扣回原新装 ${l.clawbackOf!.eventId}（${l.clawbackOf!.date}，规则“${l.clawbackOf!.ruleId}”，方案第 ${l.clawbackOf!.planVersion} 版）`);
       expect(row.getCell(9).value).toBeLessThan(0);
       expect(row.getCell(1).font?.color?.argb).toBe('FFC00000');
       expect(row.getCell(9).font?.color?.argb).toBe('FFC00000');
     }
-    expect(rows.filter((r) => !String(r.getCell(8).value).startsWith('回扣')).every((r) => r.getCell(1).font?.color === undefined)).toBe(true);
+    expect(rows.filter((r) => !String(r.getCell(8).value).startsWith('扣回')).every((r) => r.getCell(1).font?.color === undefined)).toBe(true);
   });
 
   it('writes text that starts with = or + as string cells, never formulas (read back from the XML)', async () => {

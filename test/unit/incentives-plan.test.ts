@@ -45,7 +45,7 @@ describe('loadPlans', () => {
 
   it('rejects an unknown rule key, naming it and the allowed keys', () => {
     const message = errorOf(one(BASE.replace('    points: 10\n', '    pointz: 10\n')));
-    expect(message).toMatch(/plan\.yaml: rules\.0: unknown key 'pointz'; allowed keys: id, description, when, points/);
+    expect(message).toMatch(/plan\.yaml: rules\.0: unknown key 'pointz'; allowed keys: id, name, description, when, points/);
   });
 
   it('rejects an unknown `when` key, listing the allowed ones', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeKpis, kpiRowsParams, KpiRequestError, marketShareParams, QueryResultError, receivedDaysParams } from '../../lambdas/core/kpis/kpis.js';
+import { computeKpis, kpiRowsParams, KpiRequestError, marketShareParams, packageMixParams, QueryResultError, receivedDaysParams, watchListParams } from '../../lambdas/core/kpis/kpis.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
 import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
 
@@ -100,7 +100,25 @@ describe('computeKpis', () => {
     expect(report.rows[0]).toMatchObject({ dimension: 'total', revenue: 4300.5, grossAdds: 5, csat: null, subSegment: null });
     expect(Object.keys(report.rows[0]!)).toHaveLength(6 + numbers.length + 1);
     expect(report.rows[0]!.growthBasis).toBe('all');
-    expect(engine.calls.map((c) => c.name)).toEqual(['kpi_rows', 'received_days', 'market_share']);
+    expect(engine.calls.map((c) => c.name)).toEqual(['kpi_rows', 'received_days', 'market_share', 'watch_list', 'package_mix']);
     expect(report.completeness.map((c) => c.daysExpected)).toEqual([30, 30, 30]);
+  });
+});
+
+describe('watch list and package mix parameters', () => {
+  it('bind the holdings window, threshold, period, service days, fault minutes and visit window in the order of watch_list.sql', () => {
+    // Act: a week, the default settings (4-week visit window from 10-26, one year of holdings)
+    const params = watchListParams(parsePeriod('2026-W47'), 'GD', { feeThreshold: 3334, faultResolveHours: 2, visitWeeks: 4, holdingsDays: 365 });
+    // Assess
+    expect(params).toEqual(['2025-11-23', '2026-11-22', 'GD', 'GD', 3334, '2026-11-16', '2026-11-22', '2026-10-25', '2026-11-23', 'GD', 'GD',
+      '2026-11-16', '2026-11-22', 120, '2026-10-26', '2026-11-22']);
+  });
+
+  it('bind six band edge slots, the unused ones null, after the shape and both periods', () => {
+    // Act
+    const params = packageMixParams(parsePeriod('2026-11'), 'ALL', [39, 89, 129]);
+    // Assess
+    expect(params).toEqual(['month:30:31', '2026-11-01', '2026-11-30', 'ALL', 'ALL', '2026-10-01', '2026-10-31', 'ALL', 'ALL', 39, 89, 129, null, null, null]);
+    expect(() => packageMixParams(parsePeriod('2026-11'), 'ALL', [1, 2, 3, 4, 5, 6, 7])).toThrow(KpiRequestError);
   });
 });

@@ -69,7 +69,7 @@ describe('buildReportWorkbook', () => {
     expect(adds.getCell(5).value).toBeLessThan(0);
     expect(adds.getCell(5).font?.color?.argb).toBe(RED);
     const churn = rowWhere(ws, 1, '离网率');
-    expect(churn.getCell(3).numFmt).toBe('0.0%');
+    expect(churn.getCell(3).numFmt).toBe('0.00%') // 0.42 %: two decimals below 1 %, as the mail shows it;
     expect(churn.getCell(4).value).toBe(NULL_TEXT);
     expect(churn.getCell(5).value).toBe(NULL_TEXT);
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 4 });

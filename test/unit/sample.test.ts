@@ -315,3 +315,52 @@ describe('generateSample', () => {
     expect(days).toEqual(Array.from({ length: 28 }, (_, i) => addDays(MONTH.from, i)));
   });
 });
+
+describe('generateSample for the management views (SPEC §10)', () => {
+  // Prepare: two months of two provinces, as the Trino parity lake and the demo hold
+  const files = all({ from: '2026-10-01', days: 61, provinces: ['JL', 'GD'], seed: 11, scale: 'small' });
+  const sales = files.filter((f) => f.type === 'sales').flatMap((f) => parse(f).rows);
+  const tickets = files.filter((f) => f.type === 'service').flatMap((f) => parse(f).rows);
+  const firstDay = sales.filter((r) => r.event_date === '2026-10-01' && r.segment === 'enterprise' && r.event_type === 'renewal');
+  const feeOf = new Map<string, number>();
+  for (const r of firstDay) feeOf.set(r.customer_id!, (feeOf.get(r.customer_id!) ?? 0) + Number(r.monthly_fee));
+  const keyAccounts = new Set([...feeOf].filter(([, fee]) => fee >= 3334).map(([id]) => id));
+  const ofKeyAccounts = (rows: Row[]) => rows.filter((r) => keyAccounts.has(r.customer_id!));
+  const minutes = (a: string, b: string) => (Date.parse(`${b}Z`) - Date.parse(`${a}Z`)) / 60_000;
+
+  it('gives each province enterprise key accounts over the watch list’s threshold, and one just under it', () => {
+    // Assess
+    for (const province of ['JL', 'GD']) expect([...keyAccounts].filter((id) => firstDay.find((r) => r.customer_id === id)!.province === province).length).toBeGreaterThanOrEqual(8);
+    expect([...feeOf.values()]).toContain(3329);
+  });
+
+  it('gives the key accounts every warning sign: downgrades, a churn of one of their products, complaints, late and open faults, and visits', () => {
+    // Act
+    const keySales = ofKeyAccounts(sales);
+    const keyTickets = ofKeyAccounts(tickets);
+    const faults = keyTickets.filter((t) => t.category === 'fault');
+    // Assess
+    expect(keySales.filter((r) => r.event_type === 'downgrade').length).toBeGreaterThan(2);
+    expect(keySales.filter((r) => r.event_type === 'churn').length).toBeGreaterThan(2);
+    expect(keyTickets.filter((t) => t.category === 'complaint').length).toBeGreaterThan(5);
+    expect(faults.filter((t) => t.resolved_at === '').length).toBeGreaterThan(0);
+    expect(faults.filter((t) => t.resolved_at !== '' && minutes(t.opened_at!, t.resolved_at!) > 120).length).toBeGreaterThan(0);
+    expect(faults.filter((t) => t.resolved_at !== '' && minutes(t.opened_at!, t.resolved_at!) <= 120).length).toBeGreaterThan(0);
+    const visited = new Set(keyTickets.filter((t) => t.category === 'visit').map((t) => t.customer_id));
+    expect(visited.size).toBeGreaterThan(keyAccounts.size / 2);
+    expect(visited.size).toBeLessThan(keyAccounts.size);
+  });
+
+  it('keeps one-off ICT customers under the threshold, so only planned key accounts can be flagged', () => {
+    expect(sales.filter((r) => !keyAccounts.has(r.customer_id!) && Number(r.monthly_fee) >= 3334)).toEqual([]);
+  });
+
+  it('moves users between every pair of the default fee bands and within them', () => {
+    // Act
+    const band = (fee: number) => [39, 89, 129].filter((edge) => fee >= edge).length;
+    const moves = new Set(sales.filter((r) => r.event_type === 'upgrade' || r.event_type === 'downgrade').map((r) => `${band(Number(r.prev_monthly_fee))}→${band(Number(r.monthly_fee))}`));
+    // Assess
+    for (const from of [0, 1, 2, 3]) expect(moves, `from ${from}`).toContain(`${from}→${from}`);
+    for (const pair of ['0→1', '1→2', '2→3', '1→0', '2→1', '3→2']) expect(moves).toContain(pair);
+  });
+});

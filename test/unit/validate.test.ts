@@ -196,44 +196,55 @@ describe('validateExtract on whole-file cases', () => {
     // Assess
     expect(receipt.problemCount).toBe(150);
     expect(receipt.problems).toHaveLength(MAX_PROBLEMS);
-    expect(receipt.problems[99]).toEqual({ row: 100, column: 'monthly_fee', value: '99,5', message: "'99,5' is not a number; use a dot for decimals" });
-    const text = formatReceipt(receipt);
+    expect(receipt.problems[99]).toMatchObject({ row: 100, line: 101, column: 'monthly_fee', value: '99,5', code: 'decimalComma', message: "'99,5' is not a number; use a dot for decimals" });
+    const text = formatReceipt(receipt, 'en');
     expect(text.split('\n').filter((line) => line.startsWith('  row '))).toHaveLength(100);
     expect(text).toContain('  …and 50 more problems\n');
+    expect(formatReceipt(receipt)).toContain('  ……另有 50 个问题未列出\n');
   });
 });
 
 describe('formatReceipt', () => {
   const receipt: Receipt = {
     file: 'sales_JL_20261118.csv', type: 'sales', province: 'JL', day: '2026-11-18', status: 'rejected',
-    rowsRead: 20, rowsAccepted: 0, problemCount: 2, warnings: ["unknown column 'x' was ignored"], encoding: 'gb18030',
+    rowsRead: 20, rowsAccepted: 0, problemCount: 2, warnings: ["unknown column 'x' was ignored"],
+    notices: [{ code: 'unknownColumns', params: { columns: 'x' } }], headers: { monthly_fee: '月费' }, encoding: 'gb18030',
     sha256: 'ab', receivedAt: '2026-11-19T01:02:03.004Z',
     problems: [
-      { row: 14, column: 'monthly_fee', value: '12,5', message: "'12,5' is not a number; use a dot for decimals" },
-      { row: 0, column: '', value: '', message: 'the file is empty' },
+      { row: 14, line: 15, column: 'monthly_fee', header: '月费', value: '12,5', message: "'12,5' is not a number; use a dot for decimals", code: 'decimalComma', params: { v: '12,5' } },
+      { row: 0, column: '', value: '', message: 'the file is empty; expected a header row and one row per record', code: 'empty', params: {} },
     ],
   };
 
-  it('writes the receipt as readable English text, one line per problem', () => {
+  it('writes the receipt in Chinese by default: Excel row numbers, the column as the header wrote it, what to do next', () => {
     // Act
     const text = formatReceipt(receipt);
     // Assess
     expect(text).toBe([
-      'File: sales_JL_20261118.csv', 'Type: sales (销售日报)', 'Province: JL', 'Day: 2026-11-18', 'Status: rejected',
-      'Rows read: 20, accepted: 0', 'Encoding: gb18030', 'Received: 2026-11-19 09:02 (Asia/Shanghai)', 'Problems (2):',
-      "  row 14, column monthly_fee: '12,5' is not a number; use a dot for decimals", '  file: the file is empty',
-      'Warnings:', "  unknown column 'x' was ignored", '',
+      '文件：sales_JL_20261118.csv', '类型：销售日报（sales）', '省份：吉林（JL）', '日期：2026-11-18', '结果：未接受（整个文件退回）',
+      '读取 20 行，接受 0 行', '编码：gb18030', '接收时间：2026-11-19 09:02 (Asia/Shanghai)', '问题（共 2 个；行号与 Excel 一致，表头为第 1 行）：',
+      '  第 15 行，“月费”列：“12,5”不是数字；小数点请用“.”，不要用逗号', '  文件：文件是空的；第 1 行应为表头，其下每行一条记录',
+      '提示：', '  以下列不是本报表的列，已忽略：“x”', '本文件未入库。请按上面的提示改正后，重新上传整个文件。', '',
     ].join('\n'));
   });
 
-  it('writes Chinese labels on request', () => {
+  it('writes English with --lang en, naming the column as the file did', () => {
     // Act
-    const text = formatReceipt(receipt, 'zh-CN');
+    const text = formatReceipt(receipt, 'en');
     // Assess
-    expect(text).toContain('文件: sales_JL_20261118.csv');
-    expect(text).toContain('状态: 已拒绝');
-    expect(text).toContain('读取行数：20，接受行数：0');
-    expect(text).toContain("  第 14 行, 列 monthly_fee: '12,5' is not a number");
+    expect(text).toContain('Status: rejected\n');
+    expect(text).toContain("  row 15, column 月费: '12,5' is not a number; use a dot for decimals\n");
+    expect(text).toContain("  unknown column 'x' was ignored\n");
+  });
+
+  it('renders a receipt stored before problems had codes from its English message', () => {
+    // Prepare
+    const old = { ...receipt, notices: undefined, headers: undefined, problems: [{ row: 14, column: 'monthly_fee', value: '12,5', message: "'12,5' is not a number" }] };
+    // Act
+    const text = formatReceipt(old);
+    // Assess
+    expect(text).toContain("  第 15 行，“月费”列：'12,5' is not a number\n");
+    expect(text).toContain("  unknown column 'x' was ignored\n");
   });
 });
 

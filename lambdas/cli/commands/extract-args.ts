@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { isExtractType, isProvince } from '../../core/extracts/file-name.js';
+import { RECEIPT_LANGS, type ReceiptLang } from '../../core/extracts/receipt-text.js';
 import { EXTRACT_TYPES, type ExtractType } from '../../core/extracts/schema.js';
 
 export interface ExplicitExtract {
@@ -23,6 +24,14 @@ export function explicitExtract(values: { type?: string | boolean; province?: st
     result.province = province;
   }
   return result;
+}
+
+/** The language of receipts from --lang: Chinese unless `en` is asked for. */
+export function receiptLang(value: string | boolean | undefined): ReceiptLang {
+  const lang = typeof value === 'string' ? value : 'zh-CN';
+  if (lang === 'zh' || lang === 'zh-cn') return 'zh-CN';
+  if (!(RECEIPT_LANGS as readonly string[]).includes(lang)) throw new UsageError(`--lang '${lang}' is not supported; expected zh-CN or en`);
+  return lang as ReceiptLang;
 }
 
 /** The files named on the command line; folders are walked for .csv and .xlsx files, sorted. */

@@ -4,41 +4,32 @@ import { DuckDbParquetEncoder } from '../../adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../adapters/local-object-store.js';
 import { UsageError } from '../../core/errors.js';
 import { ingestExtracts } from '../../core/extracts/ingest.js';
-import { formatProblem, type Receipt } from '../../core/extracts/validate.js';
+import { formatProblem, moreProblems, receiptLine, sentence } from '../../core/extracts/receipt-text.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { explicitExtract, extractFiles, readExtract } from './extract-args.js';
+import { explicitExtract, extractFiles, readExtract, receiptLang } from './extract-args.js';
 
-/** The one-line outcome of a file: `✓ accepted sales_JL_20261118.csv 1234 rows`. */
-export function receiptLine(receipt: Receipt): string {
-  const rows = `${receipt.rowsAccepted} row${receipt.rowsAccepted === 1 ? '' : 's'}`;
-  if (receipt.status === 'accepted') return `✓ accepted ${receipt.file} ${rows}`;
-  if (receipt.status === 'unchanged') return `= unchanged ${receipt.file} ${rows}`;
-  if (receipt.status === 'superseded') return `↷ superseded ${receipt.file} (${receipt.warnings.at(-1) ?? 'a newer upload of this day is stored'})`;
-  const first = receipt.problems[0];
-  const n = receipt.problemCount;
-  return `✗ rejected ${receipt.file} (${n} problem${n === 1 ? '' : 's'}${first ? `: ${formatProblem(first)}` : ''})`;
-}
+export { receiptLine };
 
 export const command: Command = {
   name: 'ingest',
-  help: `Usage: telco-kpi ingest FILE|DIR… [--type T] [--province P]
+  help: `Usage: telco-kpi ingest FILE|DIR… [--type T] [--province P] [--lang zh-CN|en]
 
 Validates each extract and stores the accepted ones as Parquet in the lake under --home
-(one partition per type, province and day, many files encoded together; a corrected re-upload replaces the day, the same
-file twice changes nothing). Folders are walked for .csv and .xlsx files in name order.
-Every file gets a receipt under <home>/receipts/ and one line here:
-  ✓ accepted sales_JL_20261118.csv 1234 rows
-  = unchanged sales_JL_20261118.csv 1234 rows
-  ↷ superseded sales_JL_20261118.csv (a later upload of the day, stored while this
-    one was checked, stays: the newest upload of a day wins)
-  ✗ rejected sales_JL_20261119.csv (3 problems: …), followed by every listed problem
+(one partition per type, province and day, many files encoded together; a corrected re-upload
+replaces the day, the same file twice changes nothing). Folders are walked for .csv and .xlsx files in name order.
+Every file gets a receipt under <home>/receipts/ (.txt in Chinese, .json for tools) and one line here:
+  ✓ 已接受 sales_JL_20261118.csv 1234 行
+  = 未变化 sales_JL_20261118.csv 1234 行
+  ↷ 未存储 sales_JL_20261118.csv（该日已有更晚的上传，保留较晚的那个）
+  ✗ 未接受 sales_JL_20261119.csv（3 个问题：…）, followed by every listed problem
   --type T       extract type when the file names do not say it
   --province P   province code when the file names do not say it
+  --lang L       language of these lines: zh-CN (default) or en
 
 Exit codes: 0 every file accepted, unchanged or superseded, 1 any file rejected, 2 usage error.`,
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs(argv, {
-      type: { type: 'string' }, province: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      type: { type: 'string' }, province: { type: 'string' }, lang: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     }, true);
     if (values.help) {
       ctx.out(command.help);
@@ -46,6 +37,7 @@ Exit codes: 0 every file accepted, unchanged or superseded, 1 any file rejected,
     }
     if (positionals.length === 0) throw new UsageError('ingest needs at least one FILE or DIR; see telco-kpi ingest --help');
     const explicit = explicitExtract(values);
+    const lang = receiptLang(values.lang);
     const files = await extractFiles(positionals, true);
     if (files.length === 0) throw new UsageError(`no .csv or .xlsx files found in ${positionals.join(', ')}`);
     const store = new LocalObjectStore(ctx.home);
@@ -60,15 +52,16 @@ Exit codes: 0 every file accepted, unchanged or superseded, 1 any file rejected,
     try {
       for await (const outcome of ingestExtracts({ store, encoder, now: ctx.now }, inputs)) {
         if ('error' in outcome) {
-          ctx.out(`✗ rejected ${basename(outcome.fileName)} (${outcome.error.message})`);
+          const why = sentence('fileName', { message: outcome.error.message, zh: outcome.error.zh }, lang);
+          ctx.out(lang === 'en' ? `✗ rejected ${basename(outcome.fileName)} (${why})` : `✗ 未接受 ${basename(outcome.fileName)}（${why}）`);
           rejected++;
         } else {
           const { receipt } = outcome;
-          ctx.out(receiptLine(receipt));
+          ctx.out(receiptLine(receipt, lang));
           if (receipt.status === 'rejected') {
             rejected++;
-            for (const problem of receipt.problems) ctx.out(`    ${formatProblem(problem)}`);
-            if (receipt.problemCount > receipt.problems.length) ctx.out(`    …and ${receipt.problemCount - receipt.problems.length} more problems`);
+            for (const problem of receipt.problems) ctx.out(`    ${formatProblem(problem, lang, receipt)}`);
+            if (receipt.problemCount > receipt.problems.length) ctx.out(`    ${moreProblems(receipt.problemCount - receipt.problems.length, lang)}`);
           }
         }
         done++;

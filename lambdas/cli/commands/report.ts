@@ -18,7 +18,8 @@ Usage: telco-kpi report (--week 2026-W47 | --month 2026-11) [--scope JL] [--lang
   --send        e-mail it to the recipient lists of this scope in config/telco-kpi.yaml,
                 at most once per content; waits for missing data per the freshness policy
 
-Writes <home>/reports/<period>/<scope>/kpis.json and report.xlsx.
+Writes <home>/reports/<period>/<scope>/kpis.json and report.xlsx (with --lang en: report.en.xlsx,
+beside the Chinese one). Without --send nobody is mailed, operators included: errors are printed here.
 Exit codes: 0 done, 1 report not produced or not (yet) sent, 2 usage error.`;
 
 /** Parses --week/--month/--scope/--lang shared by report and run. */
@@ -52,7 +53,8 @@ export async function reportOnce(ctx: CliContext, request: { period: Period; sco
     if (artifacts) {
       ctx.out(`report ${request.period.id} ${request.scope}: ${join(ctx.home, artifacts.xlsxKey)}`);
       ctx.out(`  kpis.json: ${join(ctx.home, artifacts.jsonKey)}`);
-      ctx.out(`  data: ${artifacts.missing.length === 0 ? 'complete' : `partial, missing ${artifacts.missing.length} province-day extract(s): ${artifacts.missing.slice(0, 5).join('; ')}${artifacts.missing.length > 5 ? '; …' : ''}`}`);
+      if (artifacts.kpis.marketOnly) ctx.out('  data: market share only (no revenue extract for the month: the market-share view, no KPI figures)');
+      else ctx.out(`  data: ${artifacts.missing.length === 0 ? 'complete' : `partial, missing ${artifacts.missing.length} province-day extract(s): ${artifacts.missing.slice(0, 5).join('; ')}${artifacts.missing.length > 5 ? '; …' : ''}`}`);
     }
     for (const run of outcome.runs) ctx.out(`  ${describeRun(run)}${run.state === 'sent' ? ` (${runtime.mailTarget})` : ''}`);
     return outcome.ok ? 0 : 1;

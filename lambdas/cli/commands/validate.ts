@@ -1,22 +1,24 @@
 /** `telco-kpi validate FILE… [--type T] [--province P]`: a dry run printing each file's receipt. */
 import { UsageError } from '../../core/errors.js';
 import { FileNameError } from '../../core/extracts/file-name.js';
-import { formatReceipt, validateExtract } from '../../core/extracts/validate.js';
+import { formatReceipt, sentence } from '../../core/extracts/receipt-text.js';
+import { validateExtract } from '../../core/extracts/validate.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { explicitExtract, extractFiles, readExtract } from './extract-args.js';
+import { explicitExtract, extractFiles, receiptLang, readExtract } from './extract-args.js';
 
 export const command: Command = {
   name: 'validate',
-  help: `Usage: telco-kpi validate FILE… [--type T] [--province P] [--lang en|zh-CN]
+  help: `Usage: telco-kpi validate FILE… [--type T] [--province P] [--lang zh-CN|en]
 
 Checks each extract (CSV in UTF-8 or GB18030, comma or tab; or XLSX, first sheet) against its
 schema and prints the receipt: rows read and accepted, and every problem with its row, column,
-value and what is expected. Nothing is stored.
+value and what is expected. Nothing is stored. Rows are numbered as Excel shows them (the header
+is row 1) and columns are named as the file's header names them.
 
 File names follow {type}_{province}_{YYYYMMDD}.csv|xlsx (market: market_JL_202611.csv).
   --type T       extract type when the file name does not say it (sales, revenue, service, managers, market)
   --province P   province code when the file name does not say it (JL, GD, …)
-  --lang L       language of the receipt text: en (default) or zh-CN
+  --lang L       language of the receipt: zh-CN (default) or en
 
 Exit codes: 0 every file accepted, 1 any file rejected, 2 usage error.`,
   async run(argv, ctx) {
@@ -28,8 +30,7 @@ Exit codes: 0 every file accepted, 1 any file rejected, 2 usage error.`,
       return 0;
     }
     if (positionals.length === 0) throw new UsageError('validate needs at least one FILE; see telco-kpi validate --help');
-    const lang = values.lang ?? 'en';
-    if (lang !== 'en' && lang !== 'zh-CN') throw new UsageError(`--lang '${lang}' is not supported; expected en or zh-CN`);
+    const lang = receiptLang(values.lang);
     const explicit = explicitExtract(values);
     const files = await extractFiles(positionals, false);
     let rejected = 0;
@@ -40,7 +41,7 @@ Exit codes: 0 every file accepted, 1 any file rejected, 2 usage error.`,
         if (receipt.status === 'rejected') rejected++;
       } catch (error) {
         if (!(error instanceof FileNameError)) throw error;
-        ctx.out(`✗ rejected ${error.message}\n`);
+        ctx.out(`${lang === 'en' ? '✗ rejected' : '✗ 未接受'} ${sentence('fileName', { message: error.message, zh: error.zh }, lang)}\n`);
         rejected++;
       }
     }

@@ -2,8 +2,10 @@
 import type ExcelJS from 'exceljs';
 import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import iconv from 'iconv-lite';
 import { TelcoKpiError } from '../errors.js';
+import { sentence, type Params, type ProblemCode } from './receipt-text.js';
 import { inflateCounting, isZip64, zipEntries } from './xlsx-zip.js';
 
 export interface DecodedTable {
@@ -18,8 +20,8 @@ export interface DecodedTable {
  * `column` the header name of the cell when one cell is to blame.
  */
 export class DecodeError extends TelcoKpiError {
-  constructor(message: string, readonly row = 0, options?: { cause?: unknown; column?: string; value?: string }) {
-    super(message, options);
+  constructor(readonly code: ProblemCode, readonly params: Params = {}, readonly row = 0, options?: { cause?: unknown; column?: string; value?: string }) {
+    super(sentence(code, params, 'en'), options);
     this.column = options?.column ?? '';
     this.value = options?.value ?? '';
   }
@@ -30,7 +32,11 @@ export class DecodeError extends TelcoKpiError {
 }
 
 /** A cell that has no text form (a date cell whose number is not a date); decodeXlsx adds where it is. */
-class CellError extends Error {}
+class CellError extends Error {
+  constructor(readonly code: ProblemCode) {
+    super(sentence(code, {}, 'en'));
+  }
+}
 
 const QUOTE = 34;
 const LF = 10;
@@ -45,6 +51,10 @@ const TAB = 9;
  */
 export interface TableSource {
   header: string[];
+  /** The first rows after the header (up to HEAD_ROWS), to find a header that is not in row 1. */
+  head: string[][];
+  /** For a workbook: the first sheet's name, and the first rows of every other sheet. */
+  sheets?: { first: string; others: { name: string; head: string[][] }[] };
   encoding: DecodedTable['encoding'];
   delimiter?: ',' | '\t';
   forEachRow(visit: (cells: readonly string[], row: number) => void): void;
@@ -73,7 +83,7 @@ export async function openTable(fileName: string, bytes: Uint8Array): Promise<Ta
   const extension = fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase();
   if (extension === 'xlsx') return decodeXlsx(bytes);
   if (extension === 'csv') return openCsv(bytes);
-  throw new DecodeError(`the file has the extension '.${extension}'; expected .csv (CSV UTF-8 or GB18030) or .xlsx (Excel workbook)`);
+  throw new DecodeError('extension', { ext: extension });
 }
 
 /**
@@ -89,6 +99,7 @@ export function openCsv(bytes: Uint8Array): TableSource {
     const afterHeader = readCsvRecord(buffer, start, d, headerCells, 0);
     return {
       header: headerCells.map((cell) => cell.trim()),
+      head: headRows((at, out, row) => readCsvRecord(buffer, at, d, out, row), afterHeader, buffer.length),
       encoding,
       delimiter,
       utf8: { bytes: buffer, start: afterHeader, delimiter: d },
@@ -111,6 +122,7 @@ export function openCsv(bytes: Uint8Array): TableSource {
   const afterHeader = readRecord(text, 0, d, headerCells, 0);
   return {
     header: headerCells.map((cell) => cell.trim()),
+    head: headRows((at, out, row) => readRecord(text, at, d, out, row), afterHeader, text.length),
     encoding,
     delimiter,
     forEachRow(visit) {
@@ -127,34 +139,51 @@ export function openCsv(bytes: Uint8Array): TableSource {
   };
 }
 
+/** Rows read after the header to look for a header that is not in row 1. */
+export const HEAD_ROWS = 10;
+
+/** Up to HEAD_ROWS records from `at` (fewer when the text ends or a record cannot be read). */
+function headRows(read: (at: number, out: string[], row: number) => number, at: number, end: number): string[][] {
+  const rows: string[][] = [];
+  try {
+    while (at < end && rows.length < HEAD_ROWS) {
+      const cells: string[] = [];
+      at = read(at, cells, rows.length + 1);
+      rows.push(cells);
+    }
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+  }
+  return rows;
+}
+
 /** Valid UTF-8 stays bytes (text undefined, `start` after the BOM); GB18030 becomes text. */
 function decodeText(bytes: Uint8Array): { text?: string; buffer: Buffer; start: number; encoding: DecodedTable['encoding'] } {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     if (!isUtf8(buffer.subarray(3))) {
-      throw new DecodeError('the file starts with a UTF-8 byte order mark but is not valid UTF-8; save it again as "CSV UTF-8"');
+      throw new DecodeError('bomNotUtf8');
     }
     return { buffer, start: 3, encoding: 'utf-8-bom' };
   }
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
-    throw new DecodeError('the file is UTF-16 text ("Unicode text"); save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
+    throw new DecodeError('utf16');
   }
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
-    throw new DecodeError('the file is an Excel workbook (zip) named .csv; rename it to .xlsx or save it as CSV');
+    throw new DecodeError('zipAsCsv');
   }
   if (bytes.indexOf(0) >= 0) {
-    throw new DecodeError('the file holds binary data, not text; expected CSV text in UTF-8 or GB18030, or an .xlsx workbook');
+    throw new DecodeError('binary');
   }
   if (isUtf8(buffer)) return { buffer, start: 0, encoding: 'utf-8' };
   const text = iconv.decode(buffer, 'gb18030');
   if (text.includes('\uFFFD')) {
-    throw new DecodeError('the file is neither UTF-8 nor GB18030/GBK text; save it as "CSV UTF-8" or as an Excel workbook (.xlsx)');
+    throw new DecodeError('notUtf8NorGb');
   }
   const chinese = gbCharacterMix(buffer);
   if (chinese.common < chinese.total * MIN_COMMON_SHARE) {
     const share = Math.round((100 * (chinese.total - chinese.common)) / chinese.total);
-    throw new DecodeError(`the file is not UTF-8, and read as GB18030/GBK ${share}% of its ${chinese.total} Chinese characters are rare ones `
-      + `(such as '${chinese.rare}'), which Chinese text seldom has: it was probably saved in another encoding (Big5, Shift-JIS, Latin-1…); save it as "CSV UTF-8"`);
+    throw new DecodeError('rareChinese', { share, total: chinese.total, rare: chinese.rare });
   }
   return { text, buffer, start: 0, encoding: 'gb18030' };
 }
@@ -248,7 +277,7 @@ function readRecord(text: string, start: number, d: number, out: string[], row: 
       for (;;) {
         const q = text.indexOf('"', from);
         if (q < 0) {
-          throw new DecodeError(`a quoted cell is not closed (it starts in data row ${row}); check the quotes in that row`, row);
+          throw new DecodeError('unclosedQuote', { row }, row);
         }
         if (text.charCodeAt(q + 1) === QUOTE) {
           value += text.slice(from, q + 1);
@@ -267,7 +296,7 @@ function readRecord(text: string, start: number, d: number, out: string[], row: 
         continue;
       }
       if (c !== LF && c !== CR) {
-        throw new DecodeError(`data row ${row} has text after a closing quote; a quote inside a quoted cell must be doubled ("")`, row);
+        throw new DecodeError('textAfterQuote', { row }, row);
       }
     } else {
       let j = i;
@@ -305,7 +334,7 @@ export function readCsvRecord(bytes: Buffer, start: number, d: number, out: stri
       for (;;) {
         const q = bytes.indexOf(QUOTE, from);
         if (q < 0) {
-          throw new DecodeError(`a quoted cell is not closed (it starts in data row ${row}); check the quotes in that row`, row);
+          throw new DecodeError('unclosedQuote', { row }, row);
         }
         if (bytes[q + 1] === QUOTE) {
           value += bytes.toString('utf8', from, q + 1);
@@ -324,7 +353,7 @@ export function readCsvRecord(bytes: Buffer, start: number, d: number, out: stri
         continue;
       }
       if (c !== LF && c !== CR) {
-        throw new DecodeError(`data row ${row} has text after a closing quote; a quote inside a quoted cell must be doubled ("")`, row);
+        throw new DecodeError('textAfterQuote', { row }, row);
       }
     } else {
       let j = i;
@@ -370,8 +399,6 @@ export const XLSX_LIMITS = {
 
 export type XlsxLimits = typeof XLSX_LIMITS;
 
-const CSV_INSTEAD = 'save it as CSV UTF-8, which has no such limit';
-
 function megabytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
@@ -383,8 +410,7 @@ function megabytes(bytes: number): string {
 async function checkXlsxSize(bytes: Buffer, limits: XlsxLimits): Promise<void> {
   const entries = zipEntries(bytes);
   if (!entries) return;
-  const tooBig = (size: number) => new DecodeError(`the workbook inflates to ${size >= 2 ** 32 ? 'more than 4 GB' : megabytes(size)}; `
-    + `an .xlsx extract may inflate to at most ${megabytes(limits.inflatedBytes)}: ${CSV_INSTEAD}`);
+  const tooBig = (size: number) => new DecodeError('xlsxInflated', { size: size >= 2 ** 32 ? 'more than 4 GB' : megabytes(size), limit: megabytes(limits.inflatedBytes) });
   if (entries.some(isZip64)) throw tooBig(2 ** 32);
   const claimed = entries.reduce((sum, e) => sum + e.size, 0);
   if (claimed > limits.inflatedBytes) throw tooBig(claimed);
@@ -400,7 +426,7 @@ async function checkXlsxSize(bytes: Buffer, limits: XlsxLimits): Promise<void> {
 }
 
 function tooManyRows(rows: number, limits: XlsxLimits): DecodeError {
-  return new DecodeError(`the workbook has ${rows} data rows; an .xlsx extract may have at most ${limits.rows} rows: ${CSV_INSTEAD}`);
+  return new DecodeError('xlsxRows', { rows, limit: limits.rows });
 }
 
 /**
@@ -411,20 +437,23 @@ function tooManyRows(rows: number, limits: XlsxLimits): DecodeError {
 export async function decodeXlsx(bytes: Uint8Array, limits: XlsxLimits = XLSX_LIMITS): Promise<TableSource> {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   await checkXlsxSize(buffer, limits);
-  let records: string[][] | undefined;
+  let sheets: Sheets | undefined;
   try {
-    records = await readFirstSheet(buffer, limits) ?? await loadFirstSheet(buffer, limits);
+    sheets = await readFirstSheet(buffer, limits) ?? await loadFirstSheet(buffer, limits);
   } catch (error) {
     if (error instanceof DecodeError) throw error;
-    throw new DecodeError('the file is not a readable Excel workbook (.xlsx); open it in Excel and save it again, or save it as CSV', 0, { cause: error });
+    throw new DecodeError('xlsxUnreadable', {}, 0, { cause: error });
   }
-  if (!records) throw new DecodeError('the workbook has no sheets; expected the extract on the first sheet');
+  if (!sheets) throw new DecodeError('xlsxNoSheets');
+  const { records } = sheets;
   dropTrailingEmptyRows(records);
   const header = (records.shift() ?? []).map((cell) => cell.trim());
   while (header.length > 0 && header[header.length - 1] === '') header.pop();
   for (const row of records) while (row.length < header.length) row.push('');
   return {
     header,
+    head: records.slice(0, HEAD_ROWS),
+    sheets: { first: sheets.first, others: sheets.others },
     encoding: 'xlsx',
     forEachRow(visit) {
       records.forEach((cells, i) => visit(cells, i + 1));
@@ -432,10 +461,46 @@ export async function decodeXlsx(bytes: Uint8Array, limits: XlsxLimits = XLSX_LI
   };
 }
 
-/** What the stream reader knows of the workbook once its workbook part is read (not in exceljs' types). */
+/** The stream reader's parts that read a zip entry (not in exceljs' types). */
+interface ReaderParts {
+  _parseWorkbook(entry: NodeJS.ReadableStream): Promise<void>;
+  _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown>;
+  _parseWorksheet(chunks: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
+}
+
+/**
+ * exceljs 4.4's stream reader decodes each inflated chunk of a part on its own (utils/parse-sax.js),
+ * so a character whose UTF-8 bytes straddle two chunks (every 16 KB) becomes U+FFFD: one Chinese
+ * cell in a few thousand comes out damaged (exceljs issues #2063, #2084, open). Its parser takes
+ * strings as they are, so each part is handed over already decoded, by a decoder that carries a
+ * split character over to the next chunk.
+ */
+function utf8Safe<T extends object>(reader: T): T {
+  const parts = reader as unknown as ReaderParts;
+  const parseWorkbook = parts._parseWorkbook.bind(parts);
+  const parseSharedStrings = parts._parseSharedStrings.bind(parts);
+  const parseWorksheet = parts._parseWorksheet.bind(parts);
+  parts._parseWorkbook = (entry) => parseWorkbook(entry.setEncoding('utf8'));
+  parts._parseSharedStrings = (entry) => parseSharedStrings(entry.setEncoding('utf8'));
+  parts._parseWorksheet = (chunks, sheetNo) => parseWorksheet(decodedChunks(chunks), sheetNo);
+  return reader;
+}
+
+/** The chunks as text, a character split between two chunks decoded whole. */
+export async function* decodedChunks(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of chunks) {
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (text) yield text;
+  }
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
+
 /** exceljs is loaded on the first XLSX extract only: a CSV ingest (and the CLI's start) does without it. */
 const loadExcelJs = () => import('exceljs');
 
+/** What the stream reader knows of the workbook once its workbook part is read (not in exceljs' types). */
 interface ReaderModel {
   model?: { sheets?: { name?: string }[] };
 }
@@ -445,31 +510,64 @@ interface ReaderModel {
  * the first in the workbook's order, by name; when the workbook part comes after the sheets (not
  * as Excel writes it), the first sheet in the file.
  */
-async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<string[][] | undefined> {
+/** The first sheet's rows, its name, and the first rows of the other sheets. */
+interface Sheets {
+  records: string[][];
+  first: string;
+  others: { name: string; head: string[][] }[];
+}
+
+async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<Sheets | undefined> {
   const { default: excel } = await loadExcelJs();
-  const reader = new excel.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
+  const reader = utf8Safe(new excel.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
     sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore',
-  });
+  }));
   let records: string[][] | undefined;
+  let first = '';
+  const others: Sheets['others'] = [];
   // A problem found mid-sheet is thrown only once the reader is done: exceljs parks a sheet read
   // before the shared strings in a temp file and removes it only when the sheet is read to the end.
   let problem: unknown;
   for await (const sheet of reader) {
     const firstName = (reader as unknown as ReaderModel).model?.sheets?.[0]?.name;
-    const keep = records === undefined && (firstName === undefined || (sheet as unknown as { name?: string }).name === firstName);
+    const name = (sheet as unknown as { name?: string }).name ?? '';
+    const keep = records === undefined && (firstName === undefined || name === firstName);
     const rows: string[][] = [];
+    const head: string[][] = [];
     for await (const row of sheet) {
-      if (!keep || problem !== undefined) continue;
+      if (!keep) {
+        if (head.length < HEAD_ROWS + 1 && row.number <= HEAD_ROWS + 1) head.push(rowText(row));
+        continue;
+      }
+      if (problem !== undefined) continue;
       try {
         addRow(rows, row, limits);
       } catch (error) {
         problem = error;
       }
     }
-    if (keep) records = rows;
+    if (keep) {
+      records = rows;
+      first = name;
+    } else others.push({ name, head });
   }
   if (problem !== undefined) throw problem;
-  return records;
+  return records ? { records, first, others } : undefined;
+}
+
+/** A row of another sheet as text, for finding a header there (cells without text form are blank). */
+function rowText(row: ExcelJS.Row): string[] {
+  const cells: string[] = [];
+  row.eachCell((cell, c) => {
+    if (c > 64) return;
+    while (cells.length < c - 1) cells.push('');
+    try {
+      cells.push(cellText(cell.value).trim());
+    } catch {
+      cells.push('');
+    }
+  });
+  return cells;
 }
 
 /**
@@ -477,15 +575,22 @@ async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<strin
  * the stream reader does not emit (exceljs drops sheets of some hand-made zips); the limits
  * checked before keep its memory bounded.
  */
-async function loadFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<string[][] | undefined> {
+async function loadFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<Sheets | undefined> {
   const { default: excel } = await loadExcelJs();
   const workbook = new excel.Workbook();
   await workbook.xlsx.load(buffer as unknown as ExcelJS.Buffer);
-  const sheet = workbook.worksheets[0];
+  const [sheet, ...rest] = workbook.worksheets;
   if (!sheet) return undefined;
   const records: string[][] = [];
   sheet.eachRow((row) => addRow(records, row, limits));
-  return records;
+  const others = rest.map((other) => {
+    const head: string[][] = [];
+    other.eachRow((row) => {
+      if (row.number <= HEAD_ROWS + 1) head.push(rowText(row));
+    });
+    return { name: other.name, head };
+  });
+  return { records, first: sheet.name, others };
 }
 
 /** Appends one sheet row (row.number is 1-based, the header being row 1) as text cells, after empty rows for any gap. */
@@ -501,12 +606,11 @@ function addRow(records: string[][], row: ExcelJS.Row, limits: XlsxLimits): void
       text = cellText(cell.value);
     } catch (error) {
       if (!(error instanceof CellError)) throw error;
-      throw new DecodeError(error.message, r - 1, { column });
+      throw new DecodeError(error.code, {}, r - 1, { column });
     }
     if (c > limits.columns) {
       if (text.trim() === '') return;
-      throw new DecodeError(`the cell ${columnLetters(c)}${r} is beyond column ${columnLetters(limits.columns)}; an extract may have at most ${limits.columns} columns: `
-        + 'delete the cells right of the extract\'s columns, or save it as CSV UTF-8', r - 1, { column, value: text.slice(0, 40) });
+      throw new DecodeError('beyondColumn', { cell: `${columnLetters(c)}${r}`, last: columnLetters(limits.columns), limit: limits.columns }, r - 1, { column, value: text.slice(0, 40) });
     }
     while (cells.length < c - 1) cells.push('');
     cells.push(text);
@@ -530,7 +634,7 @@ function cellText(value: ExcelJS.CellValue | undefined): string {
 /** A date cell: `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` when it has a time (spreadsheet wall-clock time). */
 function dateText(date: Date): string {
   if (Number.isNaN(date.getTime())) {
-    throw new CellError('the cell is formatted as a date but holds a number too large to be one; type the date as text, YYYY-MM-DD');
+    throw new CellError('dateCellTooLarge');
   }
   const iso = date.toISOString();
   if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0) return iso.slice(0, 10);

@@ -6,7 +6,12 @@ import { isValidDay } from '../period.js';
 import { EXTRACT_TYPES, TABLES, type ExtractType } from './schema.js';
 
 /** A file name that does not say which extract it holds (and no explicit type/province was given). */
-export class FileNameError extends TelcoKpiError {}
+export class FileNameError extends TelcoKpiError {
+  /** `zh`: the same sentence in Chinese, for receipts. */
+  constructor(message: string, readonly zh: string) {
+    super(message);
+  }
+}
 
 export interface ExtractName {
   /** The base name, without folders. */
@@ -23,6 +28,8 @@ export interface ExtractName {
 
 const EXPECTED_FORM = 'expected {type}_{province}_{YYYYMMDD}.csv or .xlsx, e.g. sales_JL_20261118.csv '
   + '(market: market_JL_202611.csv; managers: managers_JL_20261118.csv), or give the type and province explicitly';
+const EXPECTED_FORM_ZH = '文件名应为 {类型}_{省份}_{YYYYMMDD}.csv 或 .xlsx，如 sales_JL_20261118.csv'
+  + '（市场月报 market_JL_202611.csv；客户经理名册 managers_JL_20261118.csv）';
 
 export function isExtractType(text: string): text is ExtractType {
   return (EXTRACT_TYPES as readonly string[]).includes(text);
@@ -43,28 +50,34 @@ export function parseExtractName(fileName: string, explicit: { type?: ExtractTyp
   const nameType = parts[0]?.toLowerCase() ?? '';
   const type = explicit.type ?? (isExtractType(nameType) ? nameType : undefined);
   if (!type) {
-    throw new FileNameError(`'${file}': '${parts[0] ?? ''}' is not an extract type (${EXTRACT_TYPES.join(', ')}); ${EXPECTED_FORM}`);
+    throw new FileNameError(`'${file}': '${parts[0] ?? ''}' is not an extract type (${EXTRACT_TYPES.join(', ')}); ${EXPECTED_FORM}`,
+      `“${file}”：“${parts[0] ?? ''}”不是报表类型（${EXTRACT_TYPES.map((t) => `${t} ${TABLES[t].titleZh}`).join('、')}）；${EXPECTED_FORM_ZH}`);
   }
   const nameProvince = parts[1]?.toUpperCase() ?? '';
   const province = explicit.province?.toUpperCase() ?? (isProvince(nameProvince) ? nameProvince : undefined);
   if (!province || !isProvince(province)) {
-    throw new FileNameError(`'${file}': '${explicit.province ?? parts[1] ?? ''}' is not a province code (JL, GD, …); ${EXPECTED_FORM}`);
+    throw new FileNameError(`'${file}': '${explicit.province ?? parts[1] ?? ''}' is not a province code (JL, GD, …); ${EXPECTED_FORM}`,
+      `“${file}”：“${explicit.province ?? parts[1] ?? ''}”不是省份代码（如 JL 吉林、GD 广东）；${EXPECTED_FORM_ZH}`);
   }
 
   const grain = TABLES[type].fileGrain;
   const dateToken = [...parts].reverse().find((p) => /^\d{6}$|^\d{8}$/.test(p));
   if (grain === 'month') {
-    if (!dateToken) throw new FileNameError(`'${file}' has no month: expected market_${province}_YYYYMM.${extension || 'csv'}, e.g. market_${province}_202611.csv`);
+    if (!dateToken) {
+      throw new FileNameError(`'${file}' has no month: expected market_${province}_YYYYMM.${extension || 'csv'}, e.g. market_${province}_202611.csv`,
+        `“${file}”的文件名里没有月份：应为 market_${province}_YYYYMM.${extension || 'csv'}，如 market_${province}_202611.csv`);
+    }
     const month = `${dateToken.slice(0, 4)}-${dateToken.slice(4, 6)}`;
-    if (!isValidDay(`${month}-01`)) throw new FileNameError(`'${file}': '${dateToken}' is not a month; expected YYYYMM with a month 01–12`);
+    if (!isValidDay(`${month}-01`)) throw new FileNameError(`'${file}': '${dateToken}' is not a month; expected YYYYMM with a month 01–12`, `“${file}”：“${dateToken}”不是月份；应为 YYYYMM，月份 01–12`);
     return { file, type, province, month, extension };
   }
   if (!dateToken || dateToken.length !== 8) {
     if (grain === 'roster') return { file, type, province, extension };
-    throw new FileNameError(`'${file}' has no day: expected ${type}_${province}_YYYYMMDD.${extension || 'csv'}, e.g. ${type}_${province}_20261118.csv`);
+    throw new FileNameError(`'${file}' has no day: expected ${type}_${province}_YYYYMMDD.${extension || 'csv'}, e.g. ${type}_${province}_20261118.csv`,
+      `“${file}”的文件名里没有日期：应为 ${type}_${province}_YYYYMMDD.${extension || 'csv'}，如 ${type}_${province}_20261118.csv`);
   }
   const day = `${dateToken.slice(0, 4)}-${dateToken.slice(4, 6)}-${dateToken.slice(6, 8)}`;
-  if (!isValidDay(day)) throw new FileNameError(`'${file}': '${dateToken}' is not a real day; expected YYYYMMDD`);
+  if (!isValidDay(day)) throw new FileNameError(`'${file}': '${dateToken}' is not a real day; expected YYYYMMDD`, `“${file}”：“${dateToken}”不是存在的日期；应为 YYYYMMDD`);
   return { file, type, province, day, extension };
 }
 

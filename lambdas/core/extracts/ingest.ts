@@ -6,6 +6,7 @@ import type { ObjectStore, ParquetEncoder } from '../ports.js';
 import { FileNameError, fitName } from './file-name.js';
 import { partitionKey, TABLES, type ExtractType } from './schema.js';
 import { formatReceipt, validateExtract, type ExtractInput, type Receipt, type Validation } from './validate.js';
+import { sentence, type Coded } from './receipt-text.js';
 
 export interface IngestDeps {
   store: ObjectStore;
@@ -175,12 +176,19 @@ async function storeBatch(deps: IngestDeps, files: Validated[]): Promise<void> {
       if (stored) {
         receipt.status = 'unchanged';
         await storeReceipt(deps.store, receipt);
+        // The same bytes uploaded again are now the day's newest upload: an older one processed late must not replace them.
+        if (previous && Date.parse(uploadedAt) > Date.parse(previous.uploadedAt ?? previous.storedAt)) {
+          await deps.store.put(file.manifestAt, JSON.stringify({ ...previous, uploadedAt }, null, 2), { contentType: 'application/json' });
+        }
       } else if (newer !== undefined && Date.parse(newer) > Date.parse(uploadedAt)) {
         // A retry or a slow ingest of an older upload must not put it back over a later correction.
         receipt.status = 'superseded';
-        receipt.warnings.push(`not stored: ${previous!.file}, uploaded ${shanghaiDateTime(new Date(newer), { seconds: true })} (Asia/Shanghai), is a later upload of the same ` +
-          `${receipt.day ? 'day' : 'month'} and stays in the lake; this file was uploaded ${shanghaiDateTime(new Date(uploadedAt), { seconds: true })}. ` +
-          'To make this file the one used, upload it again.');
+        const notice: Coded = {
+          code: 'superseded',
+          params: { file: previous!.file, newer: shanghaiDateTime(new Date(newer), { seconds: true }), mine: shanghaiDateTime(new Date(uploadedAt), { seconds: true }), unit: receipt.day ? 'day' : 'month' },
+        };
+        receipt.notices.push(notice);
+        receipt.warnings.push(sentence(notice.code, notice.params, 'en'));
         await storeReceipt(deps.store, receipt);
       } else {
         toEncode.push({ ...file, manifest: { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt, uploadedAt } });

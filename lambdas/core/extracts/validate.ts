@@ -2,20 +2,33 @@
  * Validates one uploaded extract against its declaration in schema.ts and produces the receipt
  * (SPEC §2 "What bad input gets") and, when accepted, the canonical CSV the lake stores.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
+import iconv from 'iconv-lite';
 import { codeLookup, type CodeList } from './codes.js';
 import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
-import { addDays, shanghaiDateTime, shanghaiDay } from '../period.js';
-import { headerLookup, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
+import { addDays, shanghaiDay } from '../period.js';
+import { sentence, type Coded, type Params, type ProblemCode } from './receipt-text.js';
+import { headerLookup, inputColumns, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
+
+export { formatProblem, formatReceipt, receiptLine, type ReceiptLang } from './receipt-text.js';
 
 export interface Problem {
   /** 1 = first data row; 0 = the header or the whole file. */
   row: number;
+  /** The row as Excel shows it (the header being row 1); absent for the header or the whole file. */
+  line?: number;
+  /** The declared column (English name); '' for the row or the file. */
   column: string;
+  /** The column as the file's header wrote it (`月费（元）`), when the file had it. */
+  header?: string;
   value: string;
-  /** A plain sentence: what is wrong and what is expected. */
+  /** A plain sentence in English: what is wrong and what is expected (formatProblem renders it in Chinese from code and params). */
   message: string;
+  /** Stable id of the sentence (receipt-text.ts), and its parameters. */
+  code: ProblemCode;
+  params: Params;
 }
 
 export interface Receipt {
@@ -31,7 +44,11 @@ export interface Receipt {
   /** The first MAX_PROBLEMS problems. */
   problems: Problem[];
   problemCount: number;
+  /** The notices in English; `notices` holds them as codes. */
   warnings: string[];
+  notices: Coded[];
+  /** Declared column → the header the file used for it (receipts name columns as the file did). */
+  headers: Record<string, string>;
   encoding: string;
   sha256: string;
   receivedAt: string;
@@ -64,7 +81,7 @@ const EMPTY_ALLOWED: ReadonlySet<ExtractType> = new Set(['sales', 'service']);
 /** Upper bounds not expressed in the declaration's types. */
 class Bad {
   /** `shown`: the value as the receipt shows it, when the raw text would mislead (hidden characters). */
-  constructor(readonly message: string, readonly shown?: string) {}
+  constructor(readonly code: ProblemCode, readonly params: Params, readonly shown?: string) {}
 }
 
 type Check = (value: string) => string | Bad;
@@ -75,16 +92,17 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
   const table = TABLES[name.type];
   const receivedAt = (options.now ?? (() => new Date()))().toISOString();
   const problems = new ProblemList();
-  const warnings: string[] = [];
+  const notices: Coded[] = [];
   const receipt: Receipt = {
     file: name.file, type: name.type, province: name.province,
     ...(name.day ? { day: name.day } : {}), ...(name.month ? { month: name.month } : {}),
     status: 'rejected', rowsRead: 0, rowsAccepted: 0, problems: problems.list, problemCount: 0,
-    warnings, encoding: '', sha256: createHash('sha256').update(input.bytes).digest('hex'), receivedAt,
+    warnings: [], notices, headers: {}, encoding: '', sha256: createHash('sha256').update(input.bytes).digest('hex'), receivedAt,
     ...(input.uploadedAt ? { uploadedAt: input.uploadedAt } : {}),
   };
   const finish = (normalized?: Uint8Array): Validation => {
     receipt.problemCount = problems.count;
+    receipt.warnings = notices.map((n) => sentence(n.code, n.params, 'en'));
     if (problems.count === 0 && normalized !== undefined) {
       receipt.status = 'accepted';
       receipt.rowsAccepted = receipt.rowsRead;
@@ -97,11 +115,11 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
   };
 
   if (name.extension !== 'csv' && name.extension !== 'xlsx') {
-    problems.add(0, '', name.file, `the file has the extension '.${name.extension}'; expected .csv (CSV UTF-8 or GB18030) or .xlsx (Excel workbook)`);
+    problems.add(0, '', name.file, 'extension', { ext: name.extension });
     return finish();
   }
   if (input.bytes.length === 0) {
-    problems.add(0, '', '', 'the file is empty; expected a header row and one row per record');
+    problems.add(0, '', '', 'empty');
     return finish();
   }
   let source: TableSource;
@@ -109,20 +127,20 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     source = await openTable(name.file, input.bytes);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    problems.add(error.row, error.column, error.value, error.message);
+    problems.add(error.row, error.column, error.value, error.code, error.params);
     return finish();
   }
   receipt.encoding = source.encoding;
-  if (source.header.every((h) => h === '')) {
-    problems.add(0, '', '', 'the file is empty; expected a header row and one row per record');
+  if (source.header.every((h) => h === '') && source.head.every((row) => row.every((cell) => cell.trim() === ''))) {
+    problems.add(0, '', '', 'empty');
     return finish();
   }
-  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month }, problems, warnings);
+  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month, file: name.file }, problems, notices, receipt.headers);
   try {
     return finish(validator.run(source, receipt));
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    problems.add(error.row, error.column, error.value, error.message);
+    problems.add(error.row, error.column, error.value, error.code, error.params);
     return finish();
   }
 }
@@ -130,13 +148,37 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
 class ProblemList {
   readonly list: Problem[] = [];
   count = 0;
-  add(row: number, column: string, value: string, message: string): void {
+  /** Problems per code, so a file-wide cause can replace the rows it explains. */
+  readonly byCode = new Map<ProblemCode, number>();
+  /** Declared column → the file's header for it (set once the header is read). */
+  headers: Readonly<Record<string, string>> = {};
+
+  add(row: number, column: string, value: string, code: ProblemCode, params: Params = {}): void {
     this.count++;
-    if (this.list.length < MAX_PROBLEMS) this.list.push({ row, column, value, message });
+    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
+    if (this.list.length >= MAX_PROBLEMS) return;
+    const all = { v: value, ...params };
+    const header = this.headers[column];
+    this.list.push({
+      row, ...(row > 0 ? { line: row + 1 } : {}), column, ...(header && header !== column ? { header } : {}),
+      value, message: sentence(code, all, 'en'), code, params: all,
+    });
+  }
+
+  /** Drops every problem of `code` and puts `replacement` first (a summary of what they all say). */
+  replace(code: ProblemCode, replacement: () => void): void {
+    const n = this.byCode.get(code) ?? 0;
+    if (n === 0) return;
+    const kept = this.list.filter((p) => p.code !== code);
+    this.list.length = 0;
+    this.count -= n;
+    this.byCode.delete(code);
+    replacement();
+    this.list.push(...kept.slice(0, MAX_PROBLEMS - this.list.length));
   }
 }
 
-interface FilePeriod { province: string; day?: string; month?: string }
+interface FilePeriod { province: string; day?: string; month?: string; file: string }
 
 /**
  * How far a service file's timestamps may be from its day. The reports read each day's tickets
@@ -185,12 +227,16 @@ class RowValidator {
   private failed: ReadonlySet<number> = NONE_FAILED;
   private readonly index: Record<string, number>;
   private readonly window: TimeWindow | undefined;
+  /** Values of rows whose province (or day) is not the file's, with how many rows have each. */
+  private readonly provinceMismatch = new Map<string, number>();
+  private readonly dayMismatch = new Map<string, number>();
 
   constructor(
     private readonly table: TableDecl,
     private readonly file: FilePeriod,
     private readonly problems: ProblemList,
-    private readonly warnings: string[],
+    private readonly notices: Coded[],
+    private readonly headers: Record<string, string>,
   ) {
     this.columns = table.columns;
     this.index = Object.fromEntries(table.columns.map((c, i) => [c.name, i]));
@@ -199,7 +245,7 @@ class RowValidator {
 
   run(source: TableSource, receipt: Receipt): Uint8Array | undefined {
     const { table, problems } = this;
-    const mapped = this.mapHeader(source.header);
+    const mapped = this.mapHeader(source);
     const checks = this.columns.map((c) => (c.derived ? undefined : checkFor(c)));
     const width = source.header.length;
     const outputIdx = this.columns.map((_, i) => i).filter((i) => !table.partitions.includes(this.columns[i]!.name as 'province'));
@@ -228,7 +274,7 @@ class RowValidator {
       if (!mapped) return;
       const before = problems.count;
       if (cells.length < width || (cells.length > width && !restEmpty(cells, width))) {
-        problems.add(rowNo, '', '', `the row has ${cells.length} cells but the header has ${width}; check for a missing or extra separator, or an unquoted line break`);
+        problems.add(rowNo, '', '', 'cellCount', { cells: cells.length, width });
         return;
       }
       for (let k = 0; k < n; k++) {
@@ -240,7 +286,7 @@ class RowValidator {
         if (raw === '') {
           const column = this.columns[k]!;
           if (column.required) {
-            problems.add(rowNo, column.name, '', `the cell is empty; a ${column.name} is required`);
+            problems.add(rowNo, column.name, '', 'requiredEmpty', { column: column.name });
             failedNow.add(k);
           }
           values[k] = column.default ?? '';
@@ -249,7 +295,7 @@ class RowValidator {
         const result = hiddenCharacter(raw) ?? check(raw);
         if (typeof result === 'string') values[k] = result;
         else {
-          problems.add(rowNo, this.columns[k]!.name, result.shown ?? raw, result.message);
+          problems.add(rowNo, this.columns[k]!.name, result.shown ?? raw, result.code, result.params);
           failedNow.add(k);
           values[k] = '';
         }
@@ -272,7 +318,7 @@ class RowValidator {
       if (first >= 0) {
         const label = table.key.join(' + ');
         const shown = table.key.map((c) => values[this.index[c]!]).join(' | ');
-        problems.add(rowNo, label, shown, `'${shown}' appears again (first in row ${first}); ${label} must be unique within the file`);
+        problems.add(rowNo, label, shown, 'duplicateKey', { firstLine: first + 1, columns: table.key.join('\u0001') });
       }
       if (rule.operator >= 0) {
         products.add(values[rule.product]!);
@@ -315,18 +361,17 @@ class RowValidator {
 
     receipt.rowsRead = rowsRead;
     if (!mapped) return undefined;
-    if (emptyRows > 0) this.warnings.push(`${emptyRows} empty row(s) were ignored`);
+    if (emptyRows > 0) this.notices.push({ code: 'emptyRows', params: { n: emptyRows } });
+    this.summariseFileWide(rowsRead);
     if (rule.operator >= 0) {
       for (const product of [...products].sort()) {
-        if (!selfProducts.has(product)) {
-          problems.add(0, 'operator', product, `no row has operator 'self' for product ${product}; each product needs exactly one row for this operator`);
-        }
+        if (!selfProducts.has(product)) problems.add(0, 'operator', product, 'noSelf');
       }
     }
     if (rowsRead === 0 && !EMPTY_ALLOWED.has(table.name)) {
-      problems.add(0, '', '', `the file has a header but no data rows; a ${table.name} extract cannot be empty — upload the file with its rows`);
+      problems.add(0, '', '', 'noDataRows', { type: table.name });
     } else if (rowsRead === 0) {
-      this.warnings.push(`the file has no data rows: stored as a ${table.name === 'sales' ? 'day without sales events' : 'day without service contacts'}`);
+      this.notices.push({ code: 'storedEmpty', params: { type: table.name } });
     }
     if (problems.count !== 0) return undefined;
     return output.bytes();
@@ -534,36 +579,86 @@ class RowValidator {
     };
   }
 
-  /** Source cell index per declared column (-1 when absent); undefined when the header is unusable. */
-  private mapHeader(header: readonly string[]): number[] | undefined {
+  /**
+   * Source cell index per declared column (-1 when absent); undefined when the header is unusable.
+   * A header that is not in row 1, a first sheet that is not the data, or a header that cannot be
+   * read in the file's encoding is reported as that one cause, not as every column missing.
+   */
+  private mapHeader(table: TableSource): number[] | undefined {
+    const header = table.header;
     const lookup = headerLookup(this.table);
     const source = this.columns.map(() => -1);
     const seenAs = new Map<number, string>();
+    const unknown: string[] = [];
     let ok = true;
     header.forEach((cell, at) => {
-      const column = lookup.get(cell) ?? lookup.get(cell.toLowerCase());
-      if (!column) {
-        this.warnings.push(cell === ''
-          ? `header cell ${at + 1} is empty; that column was ignored`
-          : `unknown column '${cell}' was ignored (expected columns: ${this.table.columns.filter((c) => !c.derived).map((c) => c.name).join(', ')})`);
+      const match = matchHeader(lookup, cell);
+      if (!match) {
+        if (cell === '') this.notices.push({ code: 'emptyHeaderCell', params: { cell: at + 1 } });
+        else unknown.push(cell);
         return;
       }
+      const { column } = match;
       const k = this.index[column.name]!;
+      if (match.unit) {
+        this.problems.add(0, column.name, cell, 'unitMismatch', { header: cell, unit: match.unit, column: column.name, base: match.base });
+        source[k] = at;
+        ok = false;
+        return;
+      }
       if (source[k]! >= 0) {
-        this.problems.add(0, column.name, cell, `column ${column.name} appears twice in the header (as '${seenAs.get(k)}' in cell ${source[k]! + 1} and as '${cell}' in cell ${at + 1}); keep one`);
+        this.problems.add(0, column.name, cell, 'duplicateColumn', { column: column.name, first: seenAs.get(k)!, firstCell: source[k]! + 1, second: cell, secondCell: at + 1 });
         ok = false;
         return;
       }
       source[k] = at;
       seenAs.set(k, cell);
+      this.headers[column.name] = cell;
     });
-    for (const [k, column] of this.columns.entries()) {
-      if (column.derived || !column.required || source[k]! >= 0) continue;
-      const alias = column.aliases[0] ? ` (${column.aliases[0]})` : '';
-      this.problems.add(0, column.name, '', `the required column ${column.name}${alias} is missing from the header`);
+    this.problems.headers = this.headers;
+    const missing = this.columns.filter((c, k) => !c.derived && c.required && source[k]! < 0);
+    if (missing.length > 0 && this.headerElsewhere(table, lookup, seenAs.size)) return undefined;
+    if (unknown.length > 0) this.notices.push({ code: 'unknownColumns', params: { columns: unknown.join('\u0001') } });
+    if (missing.length > 0) {
+      this.problems.add(0, missing[0]!.name, '', 'missingColumns', {
+        columns: missing.map((c) => c.name).join('\u0001'), aliases: missing.map((c) => c.aliases[0] ?? c.name).join('\u0001'),
+      });
       ok = false;
     }
     return ok ? source : undefined;
+  }
+
+  /**
+   * When row 1 is not the header: reports the real cause (a garbled header, the header further
+   * down, the data on another sheet, or no header at all) as one problem and returns true.
+   */
+  private headerElsewhere(table: TableSource, lookup: Map<string, ColumnDecl>, matched: number): boolean {
+    const good = Math.min(3, this.columns.filter((c) => c.required && !c.derived).length);
+    const garbled = garbledCells(table.header, lookup);
+    if (matched < good && garbled.length > 0) {
+      this.problems.add(0, '', garbled.join(', '), 'garbledHeader', { cells: garbled.slice(0, 4).map((c) => `'${c}'`).join(', ') });
+      return true;
+    }
+    const below = table.head.findIndex((row) => headerScore(row, lookup) > Math.max(matched, good - 1));
+    if (below >= 0) {
+      const above = [table.header, ...table.head.slice(0, below)].flat().map((c) => c.trim()).filter((c) => c !== '').join(' ').slice(0, 40);
+      this.problems.add(0, '', above, 'headerBelowRow1', { line: below + 2, above });
+      return true;
+    }
+    const sheet = table.sheets?.others.find((other) => other.head.some((row) => headerScore(row, lookup) >= good));
+    if (sheet && table.sheets) {
+      this.problems.add(0, '', table.sheets.first, 'dataOnOtherSheet', { first: table.sheets.first, sheet: sheet.name, type: this.table.name });
+      return true;
+    }
+    if (matched > 0) return false;
+    const required = inputColumnsOf(this.table).filter((c) => c.required);
+    const cells = table.header.filter((c) => c !== '').slice(0, 4).map((c) => `'${c.slice(0, 30)}'`).join(', ');
+    this.problems.add(0, '', table.header.join(',').slice(0, 60), 'headerNotFound', {
+      type: this.table.name, cells,
+      expected: required.slice(0, 5).map((c) => c.name).join(', '),
+      expectedZh: required.slice(0, 5).map((c) => c.aliases[0] ?? c.name).join('、'),
+    });
+    return true;
   }
 
   private ruleIndexes() {
@@ -581,56 +676,79 @@ class RowValidator {
 
   private rowRules(v: string[], row: number, i: ReturnType<RowValidator['ruleIndexes']>): void {
     if (i.province >= 0 && v[i.province] !== this.file.province) {
-      this.flag(v, row, i.province, `'${v[i.province]}' is not the file's province; this file is for ${this.file.province}`);
+      if (this.flag(v, row, i.province, 'notFileProvince', { province: this.file.province })) count(this.provinceMismatch, v[i.province]!);
     }
     if (i.dayColumn >= 0) {
       const expected = this.table.fileGrain === 'month' ? this.file.month : this.file.day;
       if (expected !== undefined && v[i.dayColumn] !== expected) {
-        this.flag(v, row, i.dayColumn, `'${v[i.dayColumn]}' is not the file's ${this.table.fileGrain === 'month' ? 'month' : 'day'}; every row of this file must be ${expected}`);
+        const grain = this.table.fileGrain === 'month' ? 'month' : 'day';
+        if (this.flag(v, row, i.dayColumn, 'notFileDay', { grain, expected })) count(this.dayMismatch, v[i.dayColumn]!);
       }
     }
     if (i.subSegment >= 0 && v[i.subSegment] !== '' && v[i.segment] !== 'enterprise') {
-      this.flag(v, row, i.subSegment, `'${v[i.subSegment]}' is given for segment ${v[i.segment]}; sub_segment is only for enterprise rows, leave it empty`, i.segment);
+      this.flag(v, row, i.subSegment, 'subSegmentNotEnterprise', { segment: v[i.segment]! }, i.segment);
     }
     if (i.accountManager >= 0 && v[i.channel] === 'direct' && v[i.accountManager] === '') {
-      this.flag(v, row, i.accountManager, 'the cell is empty; account_manager_id is required when channel is direct', i.channel);
+      this.flag(v, row, i.accountManager, 'managerRequired', {}, i.channel);
     }
     if (i.agent >= 0 && v[i.channel] === 'agent' && v[i.agent] === '') {
-      this.flag(v, row, i.agent, 'the cell is empty; agent_id is required when channel is agent', i.channel);
+      this.flag(v, row, i.agent, 'agentRequired', {}, i.channel);
     }
     if (i.prevFee >= 0 && v[i.prevFee] === '' && (v[i.eventType] === 'upgrade' || v[i.eventType] === 'downgrade')) {
-      this.flag(v, row, i.prevFee, `the cell is empty; prev_monthly_fee is required for an ${v[i.eventType]} event`, i.eventType);
+      this.flag(v, row, i.prevFee, 'prevFeeRequired', { eventType: v[i.eventType]! }, i.eventType);
     }
     if (i.customer >= 0) {
       const id = v[i.customer]!;
-      if (looksLikeMobile(id)) this.flag(v, row, i.customer, `'${id}' looks like a mobile phone number; customer_id must be the pseudonymous customer id, never a phone number`);
-      else if (looksLikeIdCard(id)) this.flag(v, row, i.customer, `'${id}' looks like an ID-card number; customer_id must be the pseudonymous customer id, never an ID-card number`);
+      if (looksLikeMobile(id)) this.flag(v, row, i.customer, 'looksMobile');
+      else if (looksLikeIdCard(id)) this.flag(v, row, i.customer, 'looksIdCard');
     }
     if (i.openedAt >= 0) {
       const w = this.window;
       const opened = v[i.openedAt]!;
       if (w && opened !== '' && (opened < w.openedFrom || opened >= w.openedTo)) {
-        this.flag(v, row, i.openedAt, `'${opened}' (UTC) is ${openedDate(opened)} in Asia/Shanghai, more than a day from the file's day ${w.day}; `
-          + `opened_at must be from ${w.openedFirst} to ${w.openedLast}: put a ticket of another day in that day's file, or check the year and month`);
+        this.flag(v, row, i.openedAt, 'openedFar', { local: openedDate(opened), day: w.day, first: w.openedFirst, last: w.openedLast });
       }
       for (const k of [i.firstResponse, i.resolved]) {
-        const name = this.columns[k]!.name;
-        if (v[k] !== '' && v[k]! < opened) this.flag(v, row, k, `'${v[k]}' (UTC) is before opened_at ${opened} (UTC); ${name} cannot be earlier than opened_at`, i.openedAt);
+        const column = this.columns[k]!.name;
+        if (v[k] !== '' && v[k]! < opened) this.flag(v, row, k, 'beforeOpened', { opened, column }, i.openedAt);
         else if (w && v[k] !== '' && v[k]! >= w.laterTo) {
-          this.flag(v, row, k, `'${v[k]}' (UTC) is ${openedDate(v[k]!)} in Asia/Shanghai, more than ${LATER_WINDOW_DAYS} days after the file's day ${w.day}; `
-            + `${name} must be by ${w.laterLast}: check the year and month`);
+          this.flag(v, row, k, 'laterFar', { local: openedDate(v[k]!), days: LATER_WINDOW_DAYS, day: w.day, last: w.laterLast, column });
         }
       }
     }
     if (i.end >= 0 && v[i.end] !== '' && v[i.end]! < v[i.start]!) {
-      this.flag(v, row, i.end, `'${v[i.end]}' is before start_date ${v[i.start]}; end_date cannot be earlier than start_date`, i.start);
+      this.flag(v, row, i.end, 'endBeforeStart', { start: v[i.start]! }, i.start);
     }
   }
 
-  private flag(v: string[], row: number, k: number, message: string, ...inputs: number[]): void {
+  /** Adds the problem unless a cell it depends on already failed its own check; true when added. */
+  private flag(v: string[], row: number, k: number, code: ProblemCode, params: Params = {}, ...inputs: number[]): boolean {
     // A rule over a cell that already failed its own check would only repeat that problem.
-    if (this.failed.has(k) || inputs.some((j) => this.failed.has(j))) return;
-    this.problems.add(row, this.columns[k]!.name, v[k]!, message);
+    if (this.failed.has(k) || inputs.some((j) => this.failed.has(j))) return false;
+    this.problems.add(row, this.columns[k]!.name, v[k]!, code, params);
+    return true;
+  }
+
+  /**
+   * One problem for a whole file in another province's or day's name: when every row carries the
+   * same other province (or day), the file is simply misnamed or misplaced, and a hundred identical
+   * lines would hide that.
+   */
+  private summariseFileWide(rowsRead: number): void {
+    const { problems, file, table } = this;
+    if (rowsRead < 2) return;
+    const [province] = this.provinceMismatch.size === 1 ? [...this.provinceMismatch] : [];
+    if (province && province[1] === rowsRead && problems.byCode.get('notFileProvince') === rowsRead) {
+      const suggested = file.file.replace(new RegExp(`_${file.province}_`, 'i'), `_${province[0]}_`);
+      problems.replace('notFileProvince', () => problems.add(0, 'province', province[0], 'allRowsProvince', { rows: rowsRead, province: file.province, suggested }));
+    }
+    const [day] = this.dayMismatch.size === 1 ? [...this.dayMismatch] : [];
+    const expected = table.fileGrain === 'month' ? file.month : file.day;
+    if (day && expected && day[1] === rowsRead && problems.byCode.get('notFileDay') === rowsRead) {
+      const suggested = file.file.replace(expected.replace(/-/g, ''), day[0].replace(/-/g, ''));
+      const column = table.dayColumn!;
+      problems.replace('notFileDay', () => problems.add(0, column, day[0], 'allRowsDay', { rows: rowsRead, expected, suggested, column }));
+    }
   }
 
   private keyOf(values: string[]): string {
@@ -999,13 +1117,8 @@ function hiddenCharacter(v: string): Bad | undefined {
   const at = v.search(HIDDEN);
   if (at < 0) return undefined;
   const c = v.charCodeAt(at);
-  const name = HIDDEN_NAMES[c] ? ` (${HIDDEN_NAMES[c]})` : '';
   const shown = v.replace(HIDDEN_ALL, (h) => `<${codePoint(h.charCodeAt(0))}>`);
-  const fix = c === 0xfffd
-    ? 'the text was damaged when it was converted from another encoding: export it again and save it as CSV UTF-8'
-    : 'delete it (retype the cell, or use Excel\'s CLEAN function on the column)';
-  const what = c === 0xfffd ? '' : 'an invisible control character ';
-  return new Bad(`'${shown}' holds ${what}${codePoint(c)}${name} at position ${at + 1}; ${fix}`, shown);
+  return new Bad('hidden', { v: shown, damaged: c === 0xfffd ? 1 : 0, codePoint: codePoint(c), charName: HIDDEN_NAMES[c] ?? '', at: at + 1 }, shown);
 }
 
 /** False when the UTF-8 bytes may hold a hidden character (any control byte, or a lead byte of one of them). */
@@ -1018,17 +1131,13 @@ function plainBytes(b: Buffer, s: number, e: number): boolean {
 }
 
 function tooLong(v: string, max: number): Bad {
-  return new Bad(`'${v.slice(0, 20)}…' is ${v.length} characters long; at most ${max} are allowed`);
+  return new Bad('tooLong', { v: v.slice(0, 20), length: v.length, max });
 }
 
 function codeCheck(list: CodeList): Check {
   const lookup = codeLookup(list);
-  const codes = Object.keys(list.codes);
-  const expected = codes.length > 10
-    ? `expected a ${list.name} code such as ${codes.slice(0, 3).join(', ')}`
-    : `expected one of ${codes.join(', ')} (or ${codes.map((c) => list.codes[c]!.zh).join(', ')})`;
   return (v) => lookup.get(v) ?? lookup.get(v.toLowerCase()) ?? lookup.get(v.toUpperCase())
-    ?? new Bad(`'${v}' is not a ${list.name} code; ${expected}`);
+    ?? new Bad('notCode', { list: list.name });
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -1072,7 +1181,7 @@ export const MAX_YEAR = 2099;
 
 function badYear(v: string, y: number): Bad | undefined {
   if (y >= MIN_YEAR && y <= MAX_YEAR) return undefined;
-  return new Bad(`'${v}' has the year ${String(y).padStart(4, '0')}; expected a year from ${MIN_YEAR} to ${MAX_YEAR}`);
+  return new Bad('badYear', { v, year: String(y).padStart(4, '0'), min: MIN_YEAR, max: MAX_YEAR });
 }
 
 function pad2(n: number): string {
@@ -1081,11 +1190,11 @@ function pad2(n: number): string {
 
 function checkDate(v: string): string | Bad {
   const d = readDate(v);
-  if (!d || d[3] !== v.length) return new Bad(`'${v}' is not a date; use YYYY-MM-DD, e.g. 2026-11-18`);
+  if (!d || d[3] !== v.length) return new Bad('notDate', { v });
   const [y, m, day] = d;
   const year = badYear(v, y);
   if (year) return year;
-  if (m < 1 || m > 12 || day < 1 || day > daysIn(y, m)) return new Bad(`'${v}' is not a real day; use YYYY-MM-DD, e.g. 2026-11-18`);
+  if (m < 1 || m > 12 || day < 1 || day > daysIn(y, m)) return new Bad('notRealDay', { v });
   return v.length === 10 && v.charCodeAt(4) === 45 ? v : `${y}-${pad2(m)}-${pad2(day)}`;
 }
 
@@ -1097,16 +1206,16 @@ function checkMonth(v: string): string | Bad {
     const d = readDate(v);
     if (d && d[3] === v.length && d[2] === 1) [y, m] = [d[0], d[1]];
   }
-  if (y < 0) return new Bad(`'${v}' is not a month; use YYYY-MM, e.g. 2026-11`);
+  if (y < 0) return new Bad('notMonth', { v });
   const year = badYear(v, y);
   if (year) return year;
-  if (m < 1 || m > 12) return new Bad(`'${v}' is not a real month; use YYYY-MM with a month 01–12`);
+  if (m < 1 || m > 12) return new Bad('notRealMonth', { v });
   return `${y}-${pad2(m)}`;
 }
 
 /** ISO 8601 (`T` or space; seconds and fraction optional; `Z`/`±HH:MM`/`±HHMM`/`±HH`); no offset = Asia/Shanghai. */
 function checkTimestamp(v: string): string | Bad {
-  const bad = () => new Bad(`'${v}' is not a timestamp; use ISO 8601 like 2026-11-18 09:30:00 (Asia/Shanghai) or 2026-11-18T01:30:00Z`);
+  const bad = () => new Bad('notTimestamp', { v });
   const d = readDate(v);
   if (!d) return bad();
   const [y, mo, day] = d;
@@ -1159,7 +1268,7 @@ function checkTimestamp(v: string): string | Bad {
   const year = badYear(v, y);
   if (year) return year;
   if (mo < 1 || mo > 12 || day < 1 || day > daysIn(y, mo) || h > 23 || mi > 59 || s > 59) {
-    return new Bad(`'${v}' is not a real time; use ISO 8601 like 2026-11-18 09:30:00`);
+    return new Bad('notRealTime', { v });
   }
   const iso = new Date(Date.UTC(y, mo - 1, day, h, mi, s, ms) - offsetMin * 60_000).toISOString();
   return ms === 0 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
@@ -1197,92 +1306,102 @@ function money(v: string, signed: boolean): string | Bad {
   const intDigits = intEnd - intStart;
   const fracDigits = fracEnd > intEnd ? fracEnd - intEnd - 1 : 0;
   if (i !== n || (intDigits === 0 && fracDigits === 0)) {
-    if (/^[+-]?\d+,\d{1,2}$/.test(v)) return new Bad(`'${v}' is not a number; use a dot for decimals`);
-    if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(v)) return new Bad(`'${v}' is not a number; write it without thousands separators, e.g. ${v.replace(/,/g, '')}`);
-    return new Bad(`'${v}' is not a number; expected an amount in CNY like 129.00`);
+    if (/^[+-]?\d+,\d{1,2}$/.test(v)) return new Bad('decimalComma', { v });
+    if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(v)) return new Bad('thousands', { v, fixed: v.replace(/,/g, '') });
+    return new Bad('notMoney', { v });
   }
-  if (fracDigits > 2) return new Bad(`'${v}' has ${fracDigits} decimals; amounts are CNY with at most 2 decimals`);
+  if (fracDigits > 2) return new Bad('tooManyDecimals', { v, decimals: fracDigits });
   let intPart = v.slice(intStart, intEnd);
   let z = 0;
   while (z < intPart.length - 1 && intPart.charCodeAt(z) === 48) z++;
   if (z > 0) intPart = intPart.slice(z);
-  if (intPart.length > MAX_MONEY_DIGITS) return new Bad(`'${v}' is too large; at most ${MAX_MONEY_DIGITS} digits before the decimal point`);
+  if (intPart.length > MAX_MONEY_DIGITS) return new Bad('moneyTooLarge', { v, digits: MAX_MONEY_DIGITS });
   const frac = fracDigits > 0 ? v.slice(intEnd, fracEnd) : '';
   const isZero = (intPart === '' || intPart === '0') && !/[1-9]/.test(frac);
-  if (negative && !signed && !isZero) return new Bad(`'${v}' is negative; expected an amount ≥ 0`);
+  if (negative && !signed && !isZero) return new Bad('negative', { v });
   const body = `${intPart === '' ? '0' : intPart}${frac}`;
   if (!negative || isZero) return body === v ? v : body;
   return `-${body}`;
 }
 
 function integerCheck(min: number | undefined, max: number | undefined): Check {
-  const range = max !== undefined ? `a whole number from ${min ?? 0} to ${max}` : min !== undefined ? `a whole number ≥ ${min}` : 'a whole number';
+  const bounds: Params = { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
   return (v) => {
     let i = 0;
     const c0 = v.charCodeAt(0);
     if (c0 === 45 || c0 === 43) i = 1;
     if (i === v.length || v.length - i > 15 || !allDigits(v, i, v.length)) {
-      return new Bad(/^[+-]?\d+\.\d*$/.test(v) ? `'${v}' is not a whole number; expected ${range}` : `'${v}' is not a number; expected ${range}`);
+      return new Bad(/^[+-]?\d+\.\d*$/.test(v) ? 'notWhole' : 'notInteger', { v, ...bounds });
     }
     const n = Number(v);
-    if ((min !== undefined && n < min) || (max !== undefined && n > max)) return new Bad(`'${v}' is out of range; expected ${range}`);
+    if ((min !== undefined && n < min) || (max !== undefined && n > max)) return new Bad('outOfRange', { v, ...bounds });
     const text = String(n === 0 ? 0 : n);
     return text === v ? v : text;
   };
 }
 
-// ---- the readable receipt ----
 
-const LABELS = {
-  en: {
-    file: 'File', type: 'Type', province: 'Province', day: 'Day', month: 'Month', status: 'Status',
-    rows: (read: number, accepted: number) => `Rows read: ${read}, accepted: ${accepted}`,
-    statuses: { accepted: 'accepted', rejected: 'rejected', unchanged: 'unchanged (same file already stored)', superseded: 'not stored: a newer upload of this day is already stored' },
-    problems: (n: number) => `Problems (${n}):`, warnings: 'Warnings:',
-    row: (n: number) => `row ${n}`, column: (c: string) => `column ${c}`, header: 'header', whole: 'file',
-    more: (n: number) => `…and ${n} more problem${n === 1 ? '' : 's'}`, encoding: 'Encoding', received: 'Received',
-  },
-  'zh-CN': {
-    file: '文件', type: '类型', province: '省份', day: '日期', month: '月份', status: '状态',
-    rows: (read: number, accepted: number) => `读取行数：${read}，接受行数：${accepted}`,
-    statuses: { accepted: '已接受', rejected: '已拒绝', unchanged: '未变化（相同文件已存储）', superseded: '未存储：该日已有更新的上传' },
-    problems: (n: number) => `问题（${n}）：`, warnings: '提示：',
-    row: (n: number) => `第 ${n} 行`, column: (c: string) => `列 ${c}`, header: '表头', whole: '文件',
-    more: (n: number) => `……另有 ${n} 个问题`, encoding: '编码', received: '接收时间',
-  },
-} as const;
+// ---- reading the header ----
 
-/** One problem as a line: `row 14, column monthly_fee: '12,5' is not a number; use a dot for decimals`. */
-export function formatProblem(problem: Problem, lang: 'en' | 'zh-CN' = 'en'): string {
-  const l = LABELS[lang];
-  const where = problem.row > 0 ? l.row(problem.row) : problem.column ? l.header : l.whole;
-  const column = problem.column ? `, ${l.column(problem.column)}` : '';
-  return `${where}${column}: ${problem.message}`;
+function count(seen: Map<string, number>, value: string): void {
+  seen.set(value, (seen.get(value) ?? 0) + 1);
 }
 
-/** The receipt as readable text (one problem per line, at most MAX_PROBLEMS, then a count). */
-export function formatReceipt(receipt: Receipt, lang: 'en' | 'zh-CN' = 'en'): string {
-  const l = LABELS[lang];
-  const lines = [
-    `${l.file}: ${receipt.file}`,
-    `${l.type}: ${receipt.type} (${TABLES[receipt.type].titleZh})`,
-    `${l.province}: ${receipt.province}`,
-  ];
-  if (receipt.day) lines.push(`${l.day}: ${receipt.day}`);
-  if (receipt.month) lines.push(`${l.month}: ${receipt.month}`);
-  lines.push(`${l.status}: ${l.statuses[receipt.status]}`);
-  lines.push(l.rows(receipt.rowsRead, receipt.rowsAccepted));
-  if (receipt.encoding) lines.push(`${l.encoding}: ${receipt.encoding}`);
-  const received = new Date(receipt.receivedAt);
-  lines.push(`${l.received}: ${Number.isNaN(received.getTime()) ? receipt.receivedAt : `${shanghaiDateTime(received)} (Asia/Shanghai)`}`);
-  if (receipt.problemCount > 0) {
-    lines.push(l.problems(receipt.problemCount));
-    for (const problem of receipt.problems) lines.push(`  ${formatProblem(problem, lang)}`);
-    if (receipt.problemCount > receipt.problems.length) lines.push(`  ${l.more(receipt.problemCount - receipt.problems.length)}`);
+/** Units a header's suffix may name that the column's values are not in (money is in 元, counts in ones). */
+const WRONG_UNIT = /万|千|百万|亿|%|％/;
+const FEN = /^分$/;
+
+/**
+ * The column a header cell names: its English name (any case), a Chinese alias, or either with a
+ * unit or note in brackets (`月费（元）`, `收入(元)`, `日期(YYYY-MM-DD)`); `unit` is set when the
+ * bracket names a unit the values must not be in (`收入（万元）`).
+ */
+function matchHeader(lookup: Map<string, ColumnDecl>, cell: string): { column: ColumnDecl; unit?: string; base: string } | undefined {
+  const direct = lookup.get(cell) ?? lookup.get(cell.toLowerCase());
+  if (direct) return { column: direct, base: cell };
+  const m = /^(.+?)\s*[（(【[]\s*([^）)】\]]*?)\s*[）)】\]]\s*$/.exec(cell);
+  if (!m) return undefined;
+  const base = m[1]!;
+  const column = lookup.get(base) ?? lookup.get(base.toLowerCase());
+  if (!column) return undefined;
+  const unit = m[2]!;
+  const kind = column.type.kind;
+  if ((kind === 'money' || kind === 'integer') && (WRONG_UNIT.test(unit) || (kind === 'money' && FEN.test(unit)))) return { column, unit, base };
+  return { column, base };
+}
+
+/** How many declared columns a row names (a header candidate's score). */
+function headerScore(row: readonly string[], lookup: Map<string, ColumnDecl>): number {
+  const found = new Set<string>();
+  for (const cell of row) {
+    const match = matchHeader(lookup, cell.trim());
+    if (match) found.add(match.column.name);
   }
-  if (receipt.warnings.length > 0) {
-    lines.push(l.warnings);
-    for (const warning of receipt.warnings) lines.push(`  ${warning}`);
+  return found.size;
+}
+
+/**
+ * Header cells that show a wrong encoding: a `?` or U+FFFD among non-ASCII text (characters lost
+ * when the file was saved), or a cell that becomes a known header when its text is read back as
+ * Big5 or as UTF-8 (a Big5 file read as GBK, or UTF-8 text converted to GBK twice).
+ */
+function garbledCells(header: readonly string[], lookup: Map<string, ColumnDecl>): string[] {
+  const found: string[] = [];
+  for (const cell of header) {
+    // eslint-disable-next-line no-control-regex -- non-ASCII is the point
+    if (!/[^\u0000-\u007f]/.test(cell)) continue;
+    if (/[?\uFFFD]/.test(cell)) {
+      found.push(cell);
+      continue;
+    }
+    const gb = iconv.encode(cell, 'gb18030');
+    const asBig5 = iconv.decode(gb, 'big5');
+    const asUtf8 = isUtf8(gb) ? gb.toString('utf8') : '';
+    if ((asBig5 && matchHeader(lookup, asBig5)) || (asUtf8 && matchHeader(lookup, asUtf8))) found.push(cell);
   }
-  return lines.join('\n') + '\n';
+  return found;
+}
+
+function inputColumnsOf(table: TableDecl): ColumnDecl[] {
+  return inputColumns(table);
 }

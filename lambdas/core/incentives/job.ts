@@ -7,7 +7,7 @@ import { escapeHtml } from '../report/mail.js';
 import { newRunId } from '../report/job.js';
 import { deliverOnce, recordRun, type ClaimPolicy, type JobId, type Notifier, type RunRecord } from '../delivery/delivery.js';
 import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
-import type { Settings } from '../settings.js';
+import { incentivesSender, type Settings } from '../settings.js';
 import { computeIncentives } from './calculate.js';
 import { planFor, type Plan } from './plan.js';
 import { toRoster, toSalesEvents, toTicketScores } from './rows.js';
@@ -86,7 +86,7 @@ export async function runIncentives(deps: IncentiveJobDeps, request: IncentiveJo
     runs.push(await deliverOnce({ ...deps.delivery!, store: deps.store, now: deps.now }, jobOf(list), {
       runId,
       contentHash: createHash('sha256').update(built.json).digest('hex'),
-      from: deps.settings.mail.from,
+      from: incentivesSender(deps.settings.mail),
       partial: false,
       missing: [],
       summary: built.summary,
@@ -164,7 +164,7 @@ function mailFacts(tally: IncentiveTally, s: IncentiveSummary): string[] {
     `核算月份：${tally.period.start} 至 ${tally.period.end}`,
     `方案：${s.plan} 第 ${s.version} 版（${tally.plan.effectiveFrom} 起生效）`,
     `客户经理 ${s.managers} 人，应发合计 ${yuan(s.total)} 元`,
-    `封顶 ${s.capped} 人；回扣 ${s.clawbackLines} 笔`,
+    `封顶 ${s.capped} 人；扣回 ${s.clawbackLines} 笔`,
     s.unknownManagers > 0 ? `数据问题：${s.unknownManagers} 个工号不在名册，已照常计算，请见附件“数据问题”表` : '数据问题：无',
   ];
 }
@@ -188,7 +188,7 @@ function mailHtml(tally: IncentiveTally, s: IncentiveSummary, revised: readonly 
     + `<body style="font-family:sans-serif;font-size:15px;line-height:1.5">`
     + (revised.length > 0 ? `<p style="border:2px solid #c0392b;padding:8px 10px">${revised.map((l, i) => (i === 0 ? `<strong>${escapeHtml(l)}</strong>` : escapeHtml(l))).join('<br>')}</p>` : '')
     + `<p>${escapeHtml(`${tally.period.id} 客户经理激励核算已完成。`)}</p><ul>${items}</ul>`
-    + `<p>附件 incentives-${escapeHtml(tally.period.id)}.xlsx 含汇总、每位客户经理的积分明细（回扣行标红并注明原新装）、数据问题和方案说明。</p>`
+    + `<p>附件 incentives-${escapeHtml(tally.period.id)}.xlsx 含汇总、每位客户经理的积分明细（扣回行标红并注明原新装）、数据问题和方案说明。</p>`
     + `<p style="color:#666;font-size:12px">本邮件仅发送人力资源部。telco-kpi 自动生成。</p></body></html>`;
 }
 

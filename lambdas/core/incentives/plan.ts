@@ -39,6 +39,8 @@ const nonNegative = z.number().finite().nonnegative();
 
 const ruleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a lowercase id like new-mobile'),
+  /** The rule as HR reads it (移动新装); the workbook shows it instead of the id. */
+  name: z.string().min(1).optional(),
   description: z.string().optional(),
   when: z.strictObject({
     eventType: codeOrCodes.optional(),
@@ -77,6 +79,8 @@ type RawPlan = z.infer<typeof planSchema>;
 
 export interface PlanRule {
   id: string;
+  /** Chinese name shown to HR (the plan's `name`, else its `description`). */
+  name?: string;
   description?: string;
   /** Normalised: each present key holds a non-empty list of valid codes. */
   when: Partial<Record<WhenKey, string[]>>;
@@ -244,7 +248,7 @@ function checkPlan(raw: RawPlan, source: string, problems: string[]): Plan {
     if (shadow) {
       problems.push(`${at}: can never match; every event it matches is taken first by the earlier rule '${shadow.id}' (an event earns by the first matching rule)`);
     }
-    rules.push({ id: r.id, description: r.description, when, points: r.points, pointsPerMonthlyFee: r.pointsPerMonthlyFee, pointsPerFeeIncrease: r.pointsPerFeeIncrease });
+    rules.push({ id: r.id, name: r.name ?? r.description, description: r.description, when, points: r.points, pointsPerMonthlyFee: r.pointsPerMonthlyFee, pointsPerFeeIncrease: r.pointsPerFeeIncrease });
   });
 
   raw.multipliers.forEach((band, i) => {
@@ -308,11 +312,11 @@ export function describePlan(plan: Plan): string[] {
     if (rule.points !== undefined) earns.push(`每笔 ${rule.points} 分`);
     if (rule.pointsPerMonthlyFee !== undefined) earns.push(`每元月费 ${rule.pointsPerMonthlyFee} 分`);
     if (rule.pointsPerFeeIncrease !== undefined) earns.push(`每元月费增加额 ${rule.pointsPerFeeIncrease} 分（降档不扣分）`);
-    lines.push(`  · ${rule.id}：${conditions.length ? conditions.join('，') : '所有销售'} → ${earns.join(' + ')}`);
+    lines.push(`  · ${rule.name ? `${rule.name}（${rule.id}）` : rule.id}：${conditions.length ? conditions.join('，') : '所有销售'} → ${earns.join(' + ')}`);
   }
   lines.push(plan.clawback
-    ? `回扣：已计分的新装，客户在 ${plan.clawback.withinDays} 天内（含第 ${plan.clawback.withinDays} 天）拆机同一产品，在拆机当月扣回原积分（每笔新装最多扣回一次）`
-    : '回扣：无');
+    ? `扣回：已计分的新装，客户在 ${plan.clawback.withinDays} 天内（含第 ${plan.clawback.withinDays} 天）拆机同一产品，在拆机当月扣回原积分（每笔新装最多扣回一次）`
+    : '扣回：无');
   if (plan.multipliers.length === 0) lines.push('满意度系数：无（系数 1）');
   for (const band of plan.multipliers) {
     const range = band.atLeast !== undefined ? `≥ ${pct(band.atLeast)}` : `< ${pct(band.below!)}`;
@@ -322,7 +326,7 @@ export function describePlan(plan: Plan): string[] {
     ? `目标：${plan.target.points} 分；超出目标部分按 ${plan.target.acceleratorAbove} 倍计`
     : '目标加速：无');
   lines.push(plan.cap !== undefined ? `封顶：每人每月 ${plan.cap} 元` : '封顶：无');
-  lines.push('计算顺序：规则积分 − 回扣 → ×满意度系数 → 超目标加速 → ×积分单价 → 封顶 → 不低于 0 → 四舍五入到分');
+  lines.push('计算顺序：规则积分 − 扣回 → ×满意度系数 → 超目标加速 → ×积分单价 → 封顶 → 不低于 0 → 四舍五入到分');
   return lines;
 }
 

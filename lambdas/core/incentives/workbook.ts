@@ -109,8 +109,9 @@ export async function buildIncentiveWorkbook(tally: IncentiveTally, plan: Plan, 
   wb.modified = now;
 
   const sheetNames = statementSheetNames(tally.managers);
+  const rule = ruleNamer(plan);
   summarySheet(wb, tally, sheetNames);
-  for (const manager of tally.managers) statementSheet(wb, manager, sheetNames.get(manager.accountManagerId)!, tally);
+  for (const manager of tally.managers) statementSheet(wb, manager, sheetNames.get(manager.accountManagerId)!, tally, rule);
   problemsSheet(wb, tally);
   planSheet(wb, tally, plan);
 
@@ -132,6 +133,17 @@ export function statementSheetNames(managers: readonly { accountManagerId: strin
     names.set(accountManagerId, name);
   }
   return names;
+}
+
+/** A4 landscape, one page wide, `titleRows` (`3:3`) repeated at the top of every printed page. */
+export function printSetup(titleRows: string): Partial<ExcelJS.PageSetup> {
+  return { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: titleRows };
+}
+
+/** The name HR reads for a rule id: the plan's Chinese `name` (or description), else the id. */
+function ruleNamer(plan: Plan): (id: string) => string {
+  const names = new Map(plan.rules.map((r) => [r.id, r.name ?? r.description ?? r.id]));
+  return (id) => names.get(id) ?? id;
 }
 
 function header(ws: ExcelJS.Worksheet, rowNumber: number, titles: readonly string[]): void {
@@ -184,10 +196,10 @@ function summarySheet(wb: ExcelJS.Workbook, tally: IncentiveTally, sheetNames: M
   totalRow.font = { bold: true };
   ws.columns = [14, 12, 12, 14, 12, 10, 8, 12, 14, 14, 10, 16, 26].map((width) => ({ width }));
   ws.autoFilter = { from: { row: 3, column: 1 }, to: { row: 3, column: titles.length } };
-  ws.pageSetup = { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 };
+  ws.pageSetup = printSetup('1:3');
 }
 
-function statementSheet(wb: ExcelJS.Workbook, m: ManagerStatement, name: string, tally: IncentiveTally): void {
+function statementSheet(wb: ExcelJS.Workbook, m: ManagerStatement, name: string, tally: IncentiveTally, rule: (id: string) => string): void {
   const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 3 }] });
   setText(ws.getCell('A1'), `${m.accountManagerId} ${m.name ?? '（不在名册）'} · ${provinceLabel(m.province)} ${m.team ?? ''} · ${tally.period.id} 积分明细`);
   ws.getCell('A1').font = { bold: true, size: 13 };
@@ -200,11 +212,11 @@ function statementSheet(wb: ExcelJS.Workbook, m: ManagerStatement, name: string,
     setText(row.getCell(3), line.customerId);
     setText(row.getCell(4), label(PRODUCTS, line.product, 'zh-CN'));
     setText(row.getCell(5), label(EVENT_TYPES, line.eventType, 'zh-CN'));
-    setText(row.getCell(6), line.clawbackOf ? `回扣 ${line.clawbackOf.ruleId}` : line.ruleId);
+    setText(row.getCell(6), line.clawbackOf ? `扣回：${rule(line.clawbackOf.ruleId)}` : rule(line.ruleId));
     num(row.getCell(7), line.points, POINTS);
     if (line.clawbackOf) {
       const o = line.clawbackOf;
-      setText(row.getCell(8), `扣回原新装 ${o.eventId}（${o.date}，规则 ${o.ruleId}，方案第 ${o.planVersion} 版）`);
+      setText(row.getCell(8), `扣回原新装 ${o.eventId}（${o.date}，规则“${rule(o.ruleId)}”，方案第 ${o.planVersion} 版）`);
       row.font = { color: { argb: RED } };
     } else {
       setText(row.getCell(8), '');
@@ -228,12 +240,12 @@ function statementSheet(wb: ExcelJS.Workbook, m: ManagerStatement, name: string,
     num(row.getCell(7), value, format);
   }
   if (m.capped) setText(ws.getRow(r - 1).getCell(8), '已封顶');
-  ws.columns = [18, 12, 16, 10, 10, 22, 12, 50].map((width) => ({ width }));
-  ws.pageSetup = { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 };
+  ws.columns = [18, 12, 16, 10, 10, 32, 12, 50].map((width) => ({ width }));
+  ws.pageSetup = printSetup('3:3');
 }
 
 function problemsSheet(wb: ExcelJS.Workbook, tally: IncentiveTally): void {
-  const ws = wb.addWorksheet('数据问题');
+  const ws = wb.addWorksheet('数据问题', { pageSetup: printSetup('1:1') });
   const p = tally.dataProblems;
   let r = 1;
   const title = (text: string) => {
@@ -276,9 +288,15 @@ function problemsSheet(wb: ExcelJS.Workbook, tally: IncentiveTally): void {
 }
 
 function planSheet(wb: ExcelJS.Workbook, tally: IncentiveTally, plan: Plan): void {
-  const ws = wb.addWorksheet('方案');
+  // Page setup with the sheet: a streamed sheet writes its print properties before its first row.
+  const ws = wb.addWorksheet('方案', { pageSetup: printSetup('1:1') });
   setText(ws.getCell('A1'), `核算月份：${tally.period.id}（${tally.period.start} 至 ${tally.period.end}），使用当月第一天生效的方案版本`);
-  describePlan(plan).forEach((line, i) => setText(ws.getCell(i + 3, 1), line));
+  ws.getCell('A1').font = { bold: true };
+  describePlan(plan).forEach((line, i) => {
+    const cell = ws.getCell(i + 3, 1);
+    setText(cell, line);
+    cell.alignment = { wrapText: true, vertical: 'top' };
+  });
   ws.getColumn(1).width = 110;
 }
 
@@ -382,7 +400,7 @@ async function buildLargeWorkbook(tally: IncentiveTally, plan: Plan, now: Date, 
   };
 
   streamSummary(wb, tally, place);
-  for (let sheet = 0; sheet < layout.sheets; sheet++) streamDetail(wb, tally, layout.places, sheet, layout.sheets);
+  for (let sheet = 0; sheet < layout.sheets; sheet++) streamDetail(wb, tally, layout.places, sheet, layout.sheets, ruleNamer(plan));
 
   problemsSheet(wb, tally);
   planSheet(wb, tally, plan);
@@ -396,7 +414,7 @@ function streamSummary(wb: ExcelJS.Workbook, tally: IncentiveTally, place: (id: 
   const titles = ['工号', '姓名', '省份', '班组', '积分', '满意率', '系数', '绩效积分', '封顶前金额', '应发金额', '是否封顶', '明细位置', '备注'];
   const ws = wb.addWorksheet('汇总', {
     views: [{ state: 'frozen', ySplit: 3 }],
-    pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+    pageSetup: printSetup('1:3'),
   });
   ws.columns = [14, 12, 12, 14, 12, 10, 8, 12, 14, 14, 10, 28, 26].map((width) => ({ width }));
   const last = 3 + tally.managers.length + 1;
@@ -419,17 +437,17 @@ function streamSummary(wb: ExcelJS.Workbook, tally: IncentiveTally, place: (id: 
   ws.commit();
 }
 
-function streamDetail(wb: ExcelJS.Workbook, tally: IncentiveTally, places: ReadonlyMap<string, DetailPlace[]>, sheet: number, sheets: number): void {
+function streamDetail(wb: ExcelJS.Workbook, tally: IncentiveTally, places: ReadonlyMap<string, DetailPlace[]>, sheet: number, sheets: number, rule: (id: string) => string): void {
   const name = detailSheetName(sheet, sheets);
   const ws = wb.addWorksheet(name, {
     views: [{ state: 'frozen', ySplit: 3 }],
-    pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+    pageSetup: printSetup('3:3'),
   });
-  ws.columns = [14, 12, 18, 12, 16, 10, 10, 22, 12, 50].map((width) => ({ width }));
+  ws.columns = [14, 12, 18, 12, 16, 10, 10, 32, 12, 50].map((width) => ({ width }));
   let lastRow = DETAIL_FIRST_ROW - 1;
   for (const list of places.values()) for (const p of list) if (p.sheet === sheet) lastRow = Math.max(lastRow, p.last);
   ws.autoFilter = { from: { row: 3, column: 1 }, to: { row: lastRow, column: DETAIL_TITLES.length } };
-  streamRow(ws, 1, [`${tally.period.id} 积分明细${sheets > 1 ? `（第 ${sheet + 1}/${sheets} 表）` : ''}：每行一笔，按工号筛选即为该客户经理的明细；回扣行标红并注明原新装`], TITLE_STYLE);
+  streamRow(ws, 1, [`${tally.period.id} 积分明细${sheets > 1 ? `（第 ${sheet + 1}/${sheets} 表）` : ''}：每行一笔，按工号筛选即为该客户经理的明细；扣回行标红并注明原新装`], TITLE_STYLE);
   streamRow(ws, 3, DETAIL_TITLES, HEADER_STYLE);
   for (const m of tally.managers) {
     const list = places.get(m.accountManagerId);
@@ -437,7 +455,7 @@ function streamDetail(wb: ExcelJS.Workbook, tally: IncentiveTally, places: Reado
     let offset = 0;
     for (const p of list) {
       if (p.sheet === sheet) {
-        for (let r = p.first; r <= p.last; r++) detailRow(ws, r, m, m.lines[offset + r - p.first]!);
+        for (let r = p.first; r <= p.last; r++) detailRow(ws, r, m, m.lines[offset + r - p.first]!, rule);
       }
       offset += p.last - p.first + 1;
     }
@@ -445,13 +463,13 @@ function streamDetail(wb: ExcelJS.Workbook, tally: IncentiveTally, places: Reado
   ws.commit();
 }
 
-function detailRow(ws: ExcelJS.Worksheet, r: number, m: ManagerStatement, line: ManagerStatement['lines'][number]): void {
+function detailRow(ws: ExcelJS.Worksheet, r: number, m: ManagerStatement, line: ManagerStatement['lines'][number], rule: (id: string) => string): void {
   const o = line.clawbackOf;
   streamRow(ws, r, [
     m.accountManagerId, m.name ?? '（不在名册）', line.eventId, line.date, line.customerId,
     label(PRODUCTS, line.product, 'zh-CN'), label(EVENT_TYPES, line.eventType, 'zh-CN'),
-    o ? `回扣 ${o.ruleId}` : line.ruleId,
+    o ? `扣回：${rule(o.ruleId)}` : rule(line.ruleId),
     { n: line.points, style: o ? RED_POINTS_STYLE : POINTS_STYLE },
-    o ? `扣回原新装 ${o.eventId}（${o.date}，规则 ${o.ruleId}，方案第 ${o.planVersion} 版）` : '',
+    o ? `扣回原新装 ${o.eventId}（${o.date}，规则“${rule(o.ruleId)}”，方案第 ${o.planVersion} 版）` : '',
   ], o ? RED_TEXT_STYLE : TEXT_STYLE);
 }

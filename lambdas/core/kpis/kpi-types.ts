@@ -86,4 +86,98 @@ export interface KpiReport {
   rows: KpiRow[];
   market: MarketRow[];
   completeness: CompletenessRow[];
+  /**
+   * Enterprise key accounts at risk in the period (SPEC §10, 重点客户预警), ranked by fee at stake.
+   * Absent only in reports written before it existed.
+   */
+  watchList?: WatchListRow[];
+  /** New adds by fee band, the migration between bands, bundle penetration (SPEC §10, 套餐结构). */
+  packages?: PackageMix;
+  /**
+   * Set on a month that holds only `market` data (SPEC §5): the report is its market-share view,
+   * `rows` is empty and no revenue, users, sales or service figure is shown.
+   */
+  marketOnly?: true;
+}
+
+export type WatchSignalKind = 'downgrade' | 'partialChurn' | 'complaint' | 'faultSlow' | 'faultOpen' | 'noVisit';
+export const WATCH_SIGNALS: readonly WatchSignalKind[] = ['downgrade', 'partialChurn', 'complaint', 'faultSlow', 'faultOpen', 'noVisit'];
+
+/** One warning sign of a key account: the event or ticket behind it and its day (null for noVisit). */
+export interface WatchSignal {
+  signal: WatchSignalKind;
+  day: string | null;
+  product: string | null;
+  /** The sales event_id or the ticket_id. */
+  ref: string | null;
+  /** downgrade: prev_monthly_fee → monthly_fee; partialChurn: the churned product's fee → 0. */
+  feeBefore: number | null;
+  feeAfter: number | null;
+}
+
+/** A key account (enterprise, fee at stake ≥ threshold) with at least one signal in the period. */
+export interface WatchListRow {
+  province: string;
+  /** Pseudonymous, as uploaded. */
+  customerId: string;
+  subSegment: string | null;
+  accountManagerId: string | null;
+  /** CNY a month: the latest monthly_fee of each product still held. */
+  feeAtStake: number;
+  productsHeld: number;
+  signals: WatchSignal[];
+}
+
+/** A monthly-fee band: `lower` ≤ fee < `upper` (null: unbounded). */
+export interface FeeBand {
+  band: number;
+  /** `<39`, `39–89`, `≥129`. */
+  label: string;
+  lower: number | null;
+  upper: number | null;
+}
+
+/** New adds of one band; figures null when the period has no sales data at all. */
+export interface PackageBandRow extends FeeBand {
+  newAdds: number | null;
+  /** Share of the period's new adds. */
+  share: number | null;
+  /** Σ monthly_fee of the new adds. */
+  feeSum: number | null;
+  avgFee: number | null;
+  prevNewAdds: number | null;
+  newAddsGrowth: number | null;
+  growthBasis: GrowthBasis;
+}
+
+/** Upgrades and downgrades from one band to another (the same band: a move inside it). */
+export interface MigrationRow {
+  fromBand: number;
+  toBand: number;
+  fromLabel: string;
+  toLabel: string;
+  upgrades: number;
+  downgrades: number;
+  events: number;
+  prevEvents: number;
+  eventsGrowth: number | null;
+  growthBasis: GrowthBasis;
+  /** Σ (monthly_fee − prev_monthly_fee) of the period's moves, CNY a month. */
+  feeChange: number;
+}
+
+/** Bundle (融合) share of new adds (sales) and of active users (revenue), this period and the one before. */
+export interface BundlePenetration {
+  newAdds: number | null;
+  prevNewAdds: number | null;
+  activeUsers: number | null;
+  prevActiveUsers: number | null;
+}
+
+export interface PackageMix {
+  /** The configured edges (CNY a month). */
+  edges: number[];
+  bands: PackageBandRow[];
+  migration: MigrationRow[];
+  bundlePenetration: BundlePenetration;
 }

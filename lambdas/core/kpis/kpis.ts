@@ -1,9 +1,13 @@
 /** Runs the KPI queries of SPEC §3 and assembles the `kpis.json` report of SPEC §5. */
 import { PROVINCE_CODES } from '../extracts/codes.js';
 import { TelcoKpiError } from '../errors.js';
-import { DIMENSIONS, type CompletenessRow, type Dimension, type ExtractKind, type KpiReport, type KpiRow, type MarketRow } from './kpi-types.js';
+import {
+  DIMENSIONS, WATCH_SIGNALS, type BundlePenetration, type CompletenessRow, type Dimension, type ExtractKind, type FeeBand, type KpiReport, type KpiRow,
+  type MarketRow, type MigrationRow, type PackageBandRow, type PackageMix, type WatchListRow, type WatchSignal, type WatchSignalKind,
+} from './kpi-types.js';
 import { addDays, daysBetween, monthOf, previousPeriod, type Period } from '../period.js';
 import type { QueryEngine, Row, SqlValue } from '../ports.js';
+import { DEFAULT_PACKAGES, DEFAULT_WATCH_LIST, MAX_FEE_BAND_EDGES, type PackageSettings, type WatchListSettings } from '../settings.js';
 
 /** An upload that was rejected whole (from its receipt). */
 export interface RejectedUpload {
@@ -35,6 +39,10 @@ export interface KpiRequest {
    * with no rows is then a received day (the queries only see days that hold rows).
    */
   storedPartitions?: readonly StoredPartition[];
+  /** The watch list's threshold and windows (settings `watchList`; defaults when absent). */
+  watchList?: WatchListSettings;
+  /** The package bands (settings `packages`; defaults when absent). */
+  packages?: PackageSettings;
   now: Date;
 }
 
@@ -93,6 +101,9 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
   // Both periods: the period's completeness, and which days growth compared like with like.
   const receivedRows = await engine.run('received_days', receivedDaysParams(before.start, period.end, scope));
   const market = await marketRows(engine, period, scope);
+  const watchList = toWatchList(await engine.run('watch_list', watchListParams(period, scope, request.watchList ?? DEFAULT_WATCH_LIST)));
+  const edges = (request.packages ?? DEFAULT_PACKAGES).bands;
+  const packageRows = await engine.run('package_mix', packageMixParams(period, scope, edges));
   // A type the previous period holds no day of is no data, not zero: its figures there are null ("–").
   const previousTypes = new Set<string>();
   for (const row of receivedRows) {
@@ -100,23 +111,180 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
     if (dt >= before.start && dt <= before.end) previousTypes.add(text(row, 'type', 'received_days'));
   }
   for (const p of request.storedPartitions ?? []) if (p.day >= before.start && p.day <= before.end) previousTypes.add(p.type);
+  const rows = kpiRows.map(toKpiRow).sort(compareKpiRows);
+  const previousRows = kpiRows.map((row) => withoutMissingTypes(toPreviousKpiRow(row), previousTypes)).sort(compareKpiRows);
+  const periodCompleteness = completeness(request, receivedRows);
+  const salesReceived = periodCompleteness.some((c) => c.type === 'sales' && c.daysReceived > 0);
   return {
     report: {
       period: { kind: period.kind, id: period.id, start: period.start, end: period.end },
       scope,
       generatedAt: request.now.toISOString(),
-      rows: kpiRows.map(toKpiRow).sort(compareKpiRows),
+      rows,
       market,
-      completeness: completeness(request, receivedRows),
+      completeness: periodCompleteness,
+      watchList,
+      packages: toPackageMix(packageRows, edges, { rows, previousRows, salesReceived, previousSalesReceived: previousTypes.has('sales') }),
     },
     previous: {
       period: { kind: before.kind, id: before.id, start: before.start, end: before.end },
       scope,
       generatedAt: request.now.toISOString(),
-      rows: kpiRows.map((row) => withoutMissingTypes(toPreviousKpiRow(row), previousTypes)).sort(compareKpiRows),
+      rows: previousRows,
       market: [],
       completeness: [],
     },
+  };
+}
+
+/** Parameters of `watch_list.sql`, in binding order. */
+export function watchListParams(period: Period, scope: string, settings: WatchListSettings): SqlValue[] {
+  const holdingsStart = addDays(period.end, -(settings.holdingsDays - 1));
+  const visitStart = addDays(period.end, -(settings.visitWeeks * 7 - 1));
+  const serviceStart = addDays(visitStart < period.start ? visitStart : period.start, -1);
+  return [
+    holdingsStart, period.end, scope, scope, settings.feeThreshold,
+    period.start, period.end,
+    serviceStart, addDays(period.end, 1), scope, scope,
+    period.start, period.end, Math.round(settings.faultResolveHours * 60),
+    visitStart, period.end,
+  ];
+}
+
+/** Parameters of `package_mix.sql`, in binding order: unused edge slots are null. */
+export function packageMixParams(period: Period, scope: string, edges: readonly number[]): SqlValue[] {
+  if (edges.length > MAX_FEE_BAND_EDGES) throw new KpiRequestError(`${edges.length} fee band edges: package_mix.sql takes at most ${MAX_FEE_BAND_EDGES}`);
+  const prev = previousPeriod(period);
+  const slots = Array.from({ length: MAX_FEE_BAND_EDGES }, (_, i) => edges[i] ?? null);
+  return [periodShape(period), period.start, period.end, scope, scope, prev.start, prev.end, scope, scope, ...slots];
+}
+
+/** The bands the edges make: `<39`, `39–89`, `89–129`, `≥129` for [39, 89, 129]. */
+export function feeBands(edges: readonly number[]): FeeBand[] {
+  const bands: FeeBand[] = [];
+  for (let band = 0; band <= edges.length; band++) {
+    const lower = band === 0 ? null : edges[band - 1]!;
+    const upper = band === edges.length ? null : edges[band]!;
+    const label = lower === null ? `<${upper}` : upper === null ? `≥${lower}` : `${lower}–${upper}`;
+    bands.push({ band, label, lower, upper });
+  }
+  return bands;
+}
+
+/** watch_list rows (one per customer × signal) as one row per customer, ranked by fee at stake. */
+function toWatchList(rows: readonly Row[]): WatchListRow[] {
+  const q = 'watch_list';
+  const byCustomer = new Map<string, WatchListRow>();
+  for (const row of rows) {
+    const province = text(row, 'province', q);
+    const customerId = text(row, 'customer_id', q);
+    const key = `${province}|${customerId}`;
+    let entry = byCustomer.get(key);
+    if (!entry) {
+      entry = {
+        province, customerId,
+        subSegment: optionalText(row, 'sub_segment', q),
+        accountManagerId: optionalText(row, 'account_manager_id', q),
+        feeAtStake: optionalNumber(row, 'fee_at_stake', q) ?? 0,
+        productsHeld: optionalNumber(row, 'products_held', q) ?? 0,
+        signals: [],
+      };
+      byCustomer.set(key, entry);
+    }
+    const signal = text(row, 'signal', q);
+    if (!(WATCH_SIGNALS as readonly string[]).includes(signal)) throw new QueryResultError(`${q} returned signal '${signal}': expected one of ${WATCH_SIGNALS.join(', ')}`);
+    entry.signals.push({
+      signal: signal as WatchSignalKind,
+      day: optionalText(row, 'signal_day', q),
+      product: optionalText(row, 'product', q),
+      ref: optionalText(row, 'ref', q),
+      feeBefore: optionalNumber(row, 'fee_before', q),
+      feeAfter: optionalNumber(row, 'fee_after', q),
+    });
+  }
+  const bySignal = (a: WatchSignal, b: WatchSignal) => compareText(a.day, b.day)
+    || WATCH_SIGNALS.indexOf(a.signal) - WATCH_SIGNALS.indexOf(b.signal) || compareText(a.ref, b.ref);
+  return [...byCustomer.values()]
+    .map((r) => ({ ...r, signals: r.signals.sort(bySignal) }))
+    .sort((a, b) => b.feeAtStake - a.feeAtStake || compareText(a.province, b.province) || compareText(a.customerId, b.customerId));
+}
+
+interface PackageContext {
+  rows: readonly KpiRow[];
+  previousRows: readonly KpiRow[];
+  /** Whether the period (and the one before) holds any sales day: without, new adds are no data, not 0. */
+  salesReceived: boolean;
+  previousSalesReceived: boolean;
+}
+
+/** package_mix rows as the bands and migration of kpis.json, with bundle penetration from kpi_rows. */
+function toPackageMix(rows: readonly Row[], edges: readonly number[], context: PackageContext): PackageMix {
+  const q = 'package_mix';
+  const bands = feeBands(edges);
+  const labelOf = (band: number) => bands[band]?.label ?? String(band);
+  const parsed = rows.map((row) => {
+    const flow = text(row, 'flow', q);
+    if (flow !== 'new' && flow !== 'move') throw new QueryResultError(`${q} returned flow '${flow}': expected new or move`);
+    const basis = text(row, 'growth_basis', q);
+    if (basis !== 'all' && basis !== 'matched') throw new QueryResultError(`${q} returned growth_basis '${basis}': expected all or matched`);
+    return {
+      flow,
+      fromBand: optionalNumber(row, 'from_band', q),
+      toBand: optionalNumber(row, 'to_band', q) ?? 0,
+      events: optionalNumber(row, 'events', q) ?? 0,
+      upgrades: optionalNumber(row, 'upgrades', q) ?? 0,
+      downgrades: optionalNumber(row, 'downgrades', q) ?? 0,
+      share: optionalNumber(row, 'share', q),
+      feeSum: optionalNumber(row, 'fee_sum', q) ?? 0,
+      avgFee: optionalNumber(row, 'avg_fee', q),
+      feeChange: optionalNumber(row, 'fee_change', q) ?? 0,
+      prevEvents: optionalNumber(row, 'prev_events', q) ?? 0,
+      eventsGrowth: optionalNumber(row, 'events_growth', q),
+      growthBasis: basis as 'all' | 'matched',
+    };
+  });
+  const newRows = parsed.filter((r) => r.flow === 'new');
+  const anyNew = newRows.some((r) => r.events > 0);
+  const cur = (n: number) => (context.salesReceived ? n : null);
+  const prev = (n: number) => (context.previousSalesReceived ? n : null);
+  const bandRows: PackageBandRow[] = bands.map((band) => {
+    const r = newRows.find((x) => x.toBand === band.band);
+    return {
+      ...band,
+      newAdds: cur(r?.events ?? 0),
+      share: r?.share ?? (context.salesReceived && anyNew ? 0 : null),
+      feeSum: cur(r?.feeSum ?? 0),
+      avgFee: r?.avgFee ?? null,
+      prevNewAdds: prev(r?.prevEvents ?? 0),
+      newAddsGrowth: r?.eventsGrowth ?? null,
+      growthBasis: r?.growthBasis ?? 'all',
+    };
+  });
+  const migration: MigrationRow[] = parsed
+    .filter((r) => r.flow === 'move' && r.fromBand !== null)
+    .map((r) => ({
+      fromBand: r.fromBand!, toBand: r.toBand, fromLabel: labelOf(r.fromBand!), toLabel: labelOf(r.toBand),
+      upgrades: r.upgrades, downgrades: r.downgrades, events: r.events, prevEvents: r.prevEvents,
+      eventsGrowth: r.eventsGrowth, growthBasis: r.growthBasis, feeChange: r.feeChange,
+    }))
+    .sort((a, b) => a.fromBand - b.fromBand || a.toBand - b.toBand);
+  return { edges: [...edges], bands: bandRows, migration, bundlePenetration: bundlePenetration(context) };
+}
+
+/** Bundle share of new adds and of active users, from kpi_rows' product and total rows. */
+function bundlePenetration(context: PackageContext): BundlePenetration {
+  const share = (rows: readonly KpiRow[], value: (r: KpiRow) => number | null): number | null => {
+    const total = rows.find((r) => r.dimension === 'total');
+    const whole = total ? value(total) : null;
+    if (whole == null || whole === 0) return null;
+    const bundle = rows.find((r) => r.dimension === 'product' && r.product === 'bundle');
+    return (bundle ? value(bundle) ?? 0 : 0) / whole;
+  };
+  return {
+    newAdds: share(context.rows, (r) => r.grossAdds),
+    prevNewAdds: share(context.previousRows, (r) => r.grossAdds),
+    activeUsers: share(context.rows, (r) => r.activeUsersAvg),
+    prevActiveUsers: share(context.previousRows, (r) => r.activeUsersAvg),
   };
 }
 

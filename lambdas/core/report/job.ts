@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DeliveryError, deliverOnce, recordRun, type ClaimPolicy, type JobId, type JobKind, type Notifier, type RunRecord } from '../delivery/delivery.js';
 import { TelcoKpiError } from '../errors.js';
 import { listReceipts } from '../extracts/ingest.js';
+import { formatProblem } from '../extracts/receipt-text.js';
+import type { Receipt } from '../extracts/validate.js';
 import { computeKpisWithPrevious } from '../kpis/kpis.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
 import { addDays, type Period } from '../period.js';
@@ -33,7 +35,10 @@ export interface ReportArtifacts {
   xlsxKey: string;
   /** Hash of the figures only (not timestamps or run id): equal hashes mean the same report. */
   contentHash: string;
-  /** Province-days missing from the period, e.g. `JL 2026-11-18 revenue`; empty when complete. */
+  /**
+   * Province-days missing from the period, e.g. `JL 2026-11-18 revenue`; empty when complete, and
+   * for a market-only month (whose view needs no daily extract, so delivery does not wait for one).
+   */
   missing: string[];
   /** What the run ledger keeps of this report for a later revision to say what changed. */
   summary: RevisionSummary;
@@ -51,42 +56,69 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}Z-${randomBytes(2).toString('hex')}`;
 }
 
+/** The workbook's file name: `report.xlsx` (Chinese), `report.en.xlsx` (English). */
+export function reportWorkbookName(lang: Lang): string {
+  return lang === 'en' ? 'report.en.xlsx' : 'report.xlsx';
+}
+
+/**
+ * The rejected uploads of a period for 数据完整性: one line per file (a file rejected several times
+ * shows its latest upload; receipts come oldest first), its first problem in the report's language.
+ */
+export function rejectedUploadRows(receipts: readonly Receipt[], period: Period, scope: string, lang: Lang) {
+  const latest = new Map<string, Receipt>();
+  for (const r of receipts) {
+    if (r.status === 'rejected' && r.day !== undefined && r.day >= period.start && r.day <= period.end && (scope === 'ALL' || r.province === scope)) {
+      latest.set(`${r.type}/${r.province}/${r.day}/${r.file}`, r);
+    }
+  }
+  return [...latest.values()].map((r) => ({
+    type: r.type,
+    province: r.province,
+    day: r.day as string,
+    file: r.file,
+    receivedAt: r.receivedAt,
+    problemCount: r.problemCount,
+    firstProblem: r.problems[0] ? formatProblem(r.problems[0], lang, r) : '',
+  }));
+}
+
 /** Runs the KPI queries and writes `reports/<period>/<scope>/kpis.json` and `report.xlsx`. */
 export async function buildReport(deps: ReportDeps, request: ReportRequest): Promise<ReportArtifacts> {
   const { period, scope, lang } = request;
   const runId = request.runId ?? newRunId(deps.now());
   const receipts = await listReceipts(deps.store);
-  const rejectedUploads = receipts
-    .filter((r) => r.status === 'rejected' && r.day !== undefined && r.day >= period.start && r.day <= period.end)
-    .filter((r) => scope === 'ALL' || r.province === scope)
-    .map((r) => ({
-      type: r.type,
-      province: r.province,
-      day: r.day as string,
-      file: r.file,
-      receivedAt: r.receivedAt,
-      problemCount: r.problemCount,
-      firstProblem: r.problems[0] ? `row ${r.problems[0].row}, ${r.problems[0].column}: ${r.problems[0].message}` : '',
-    }));
-  const { report: kpis, previous } = await computeKpisWithPrevious(deps.engine, {
+  const rejectedUploads = rejectedUploadRows(receipts, period, scope, lang);
+  const { report: computed, previous } = await computeKpisWithPrevious(deps.engine, {
     period,
     scope,
     expectedProvinces: deps.settings.provinces,
     rejectedUploads,
+    watchList: deps.settings.watchList,
+    packages: deps.settings.packages,
     now: deps.now(),
   });
+  let kpis = computed;
   const revenueDays = kpis.completeness.filter((c) => c.type === 'revenue').reduce((n, c) => n + c.daysReceived, 0);
   if (revenueDays === 0) {
-    throw new ReportNotProducedError(`no revenue extract was received for any day of ${period.id} (${period.start} – ${period.end}) in scope ${scope}: a report of zeros would mislead, so none is produced`);
+    // A month with market data and nothing else is its market-share view (SPEC §5), marked as such.
+    if (period.kind === 'month' && kpis.market.length > 0) {
+      const { watchList: _watchList, packages: _packages, ...marketView } = kpis;
+      kpis = { ...marketView, rows: [], marketOnly: true };
+    } else {
+      const market = period.kind === 'month' ? ' and no market extract for the month' : '';
+      throw new ReportNotProducedError(`no revenue extract was received for any day of ${period.id} (${period.start} – ${period.end}) in scope ${scope}${market}: a report of zeros would mislead, so none is produced`);
+    }
   }
   const json = `${JSON.stringify(kpis, null, 2)}\n`;
   const xlsx = await buildReportWorkbook(kpis, { lang, runId, previous });
   const base = `reports/${period.id}/${scope}`;
   const jsonKey = `${base}/kpis.json`;
-  const xlsxKey = `${base}/report.xlsx`;
+  // The English workbook sits beside the Chinese one instead of replacing it.
+  const xlsxKey = `${base}/${reportWorkbookName(lang)}`;
   await deps.store.put(jsonKey, json, { contentType: 'application/json' });
   await deps.store.put(xlsxKey, xlsx, { contentType: XLSX_TYPE });
-  const missing = missingProvinceDays(kpis);
+  const missing = kpis.marketOnly ? [] : missingProvinceDays(kpis);
   return { runId, kpis, previous, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing, summary: revisionSummary(kpis, previous, receipts, missing) };
 }
 
@@ -145,7 +177,8 @@ export async function runReportJob(deps: ReportJobDeps, request: ReportRequest &
       await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, text).catch(() => undefined);
       throw new ReportNotProducedError(text, { cause: error });
     }
-    if (lists.length === 0) await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, messageOf(error)).catch(() => undefined);
+    // A dry run (no --send) tells nobody: the caller sees the error itself.
+    if (request.send && lists.length === 0) await deps.notifier.notify(`[telco-kpi] failed: report ${request.period.id} ${request.scope} (run ${runId})`, messageOf(error)).catch(() => undefined);
     throw new ReportNotProducedError(`report ${request.period.id} ${request.scope} was not produced (run ${runId}): ${messageOf(error)}`, { cause: error });
   }
   if (!request.send) return { artifacts, runs: [], ok: true };

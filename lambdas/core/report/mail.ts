@@ -3,7 +3,8 @@ import { t, missingSuffix, currentPreviousLabels, type Lang } from './i18n.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
 import { shanghaiDateTime } from '../period.js';
 import {
-  comparableNote, dataStatusLine, joinDot, judge, latestDataDay, missingProvinceDays, reportHeadline, summaryTiles, whatMovedLines,
+  comparableNote, dataStatusLine, joinDot, judge, latestDataDay, marketSelfLines, missingProvinceDays, percentDigits, reportHeadline, shownChange, summaryTiles,
+  watchListLine, whatMovedLines,
   type Tile,
 } from './model.js';
 
@@ -40,6 +41,18 @@ export function escapeHtml(value: unknown): string {
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
+/**
+ * An operators' notice as HTML a phone shows without sideways scrolling: the subject as a heading
+ * and one wrapped paragraph per line of the text (run ids and job keys break anywhere).
+ */
+export function noticeHtml(subject: string, body: string): string {
+  const paragraphs = body.split('\n').filter((line) => line.trim() !== '')
+    .map((line) => `<p style="margin:0 0 10px;overflow-wrap:anywhere;word-break:break-word">${escapeHtml(line)}</p>`);
+  return '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+    + '<body style="margin:0;padding:12px;font-family:-apple-system,\'PingFang SC\',\'Microsoft YaHei\',sans-serif;font-size:15px;line-height:1.5;color:#222">'
+    + `<h1 style="font-size:17px;margin:0 0 12px;overflow-wrap:anywhere">${escapeHtml(subject)}</h1>${paragraphs.join('')}</body></html>`;
+}
+
 function missingCount(report: KpiReport, options: Pick<ReportMailOptions, 'partial'>): number {
   return options.partial ? options.partial.missing.length : missingProvinceDays(report.completeness).length;
 }
@@ -54,7 +67,7 @@ export function reportSubject(report: KpiReport, options: Pick<ReportMailOptions
   const prefix = lang === 'en'
     ? `${options.revision ? `[${t(lang, 'revision')}] ` : ''}[${kind}] `
     : `${options.revision ? `【${t(lang, 'revision')}】` : ''}【${kind}】`;
-  const missing = missingCount(report, options);
+  const missing = report.marketOnly ? 0 : missingCount(report, options);
   const parts = [reportHeadline(report, lang)];
   if (missing > 0) parts.push(missingSuffix(lang, missing));
   return prefix + joinDot(parts);
@@ -62,6 +75,7 @@ export function reportSubject(report: KpiReport, options: Pick<ReportMailOptions
 
 function statusLine(report: KpiReport, options: ReportMailOptions): { text: string; complete: boolean } {
   const { lang } = options;
+  if (report.marketOnly) return { text: t(lang, 'marketOnlyNote'), complete: false };
   if (options.partial) {
     if (options.partial.missing.length === 0) return { text: t(lang, 'statusComplete'), complete: true };
     return { text: `${t(lang, 'statusPartial')}${lang === 'en' ? ' ' : ''}${options.partial.missing.join(lang === 'en' ? '; ' : '；')}`, complete: false };
@@ -78,7 +92,7 @@ export function formatTileValue(tile: Pick<Tile, 'unit'>, value: number | null):
     case 'wanYuan': case 'wanUsers': return grouped(1).format(value / 10_000);
     case 'yuan': return grouped(2).format(value);
     case 'count': return grouped(0).format(value);
-    case 'fraction': return `${grouped(Math.abs(value) < 0.01 ? 2 : 1).format(value * 100)}%`;
+    case 'fraction': return `${grouped(percentDigits(value)).format(value * 100)}%`;
     case 'per10k': return grouped(2).format(value);
   }
 }
@@ -86,11 +100,12 @@ export function formatTileValue(tile: Pick<Tile, 'unit'>, value: number | null):
 /** `▲12.4%`, `▼0.3个百分点` / `▼0.3 pp`, `▲120`; `–` when there is no change to show. */
 export function formatChange(tile: Pick<Tile, 'changeKind'>, change: number | null, lang: Lang): string {
   if (change == null || !Number.isFinite(change)) return '–';
-  const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '';
+  const shown = shownChange(tile.changeKind, change);
+  const arrow = shown > 0 ? '▲' : shown < 0 ? '▼' : '';
   const size = Math.abs(change);
   switch (tile.changeKind) {
     case 'relative': return `${arrow}${grouped(1).format(size * 100)}%`;
-    case 'points': return `${arrow}${grouped(size < 0.01 ? 2 : 1).format(size * 100)}${lang === 'en' ? ' pp' : '个百分点'}`;
+    case 'points': return `${arrow}${grouped(percentDigits(change)).format(size * 100)}${lang === 'en' ? ' pp' : '个百分点'}`;
     case 'absolute': return `${arrow}${grouped(0).format(size)}`;
   }
 }
@@ -127,18 +142,31 @@ function footerFacts(report: KpiReport, options: ReportMailOptions): FooterFacts
   return { generatedAt, dataAsOf: options.dataAsOf ?? latestDataDay(report), runId: options.runId, workbook };
 }
 
+/** How many key accounts are at risk (`重点客户预警：8户`) and the five with the most at stake. */
+function watchListSummary(report: KpiReport, lang: Lang): { heading: string; lines: string[] } | undefined {
+  if (!report.watchList) return undefined;
+  const count = report.watchList.length;
+  const heading = lang === 'en'
+    ? `${t(lang, 'watchCount')}: ${count} ${t(lang, 'households')}${count > 5 ? ' (top 5 by fee at stake; all in the workbook)' : ''}`
+    : `${t(lang, 'watchCount')}：${count}${t(lang, 'households')}${count > 5 ? '（月费规模前5户，全部见附件）' : ''}`;
+  return { heading, lines: report.watchList.slice(0, 5).map((row) => watchListLine(row, lang)) };
+}
+
 /** Subject, HTML (single column, inline styles, no external assets) and text of the report e-mail. */
 export function composeReportMail(report: KpiReport, options: ReportMailOptions): ReportMail {
   const { lang } = options;
   const subject = reportSubject(report, options);
   const status = statusLine(report, options);
   const headline = reportHeadline(report, lang);
-  const tiles = summaryTiles(report, options.previous);
+  // A market-only month has no KPI figures: its body is the market lines, never tiles of "–".
+  const tiles = report.marketOnly ? [] : summaryTiles(report, options.previous);
   const [, prevLabel] = currentPreviousLabels(lang, report.period.kind);
   const changeLabel = t(lang, 'change');
-  const moved = whatMovedLines(report, lang);
+  const moved = report.marketOnly ? [] : whatMovedLines(report, lang);
+  const marketLines = report.marketOnly ? marketSelfLines(report, lang) : [];
   const comparable = comparableNote(report, lang);
   const footer = footerFacts(report, options);
+  const watch = watchListSummary(report, lang);
   const colon = lang === 'en' ? ': ' : '：';
   const footerLines: Array<[string, string]> = [
     [t(lang, 'generatedAt'), footer.generatedAt],
@@ -158,16 +186,16 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
     ...tiles.map((tile) => `${tileTitle(tile, lang)}${colon}${formatTileValue(tile, tile.current)}  ${prevLabel} ${formatTileValue(tile, tile.previous)}  ${changeLabel} ${formatChange(tile, tile.change, lang)}${basisMark(tile, lang)}`),
     '',
     ...(comparable ? [comparable, ''] : []),
-    t(lang, 'whatMoved'),
-    ...moved.map((m) => `- ${m.text}`),
+    ...(report.marketOnly ? [t(lang, 'sheetMarket'), ...marketLines.map((l) => `- ${l}`)] : [t(lang, 'whatMoved'), ...moved.map((m) => `- ${m.text}`)]),
     '',
+    ...(watch ? [watch.heading, ...watch.lines.map((l) => `- ${l}`), ''] : []),
     ...footerLines.map(([k, v]) => `${k}${colon}${v}`),
   ];
 
   const e = escapeHtml;
   const statusHtml = `<p style="margin:0 0 12px;padding:10px 12px;border-radius:6px;font-size:14px;line-height:1.5;background:${status.complete ? COLORS.okBg : COLORS.warnBg};color:${status.complete ? COLORS.good : COLORS.bad};font-weight:bold;">${status.complete ? '✓' : '⚠'} ${e(status.text)}</p>`;
   const tilesHtml = tiles.map((tile) => {
-    const color = COLORS[judge(tile.change, tile.higherIsBetter)];
+    const color = COLORS[judge(tile.change == null ? null : shownChange(tile.changeKind, tile.change), tile.higherIsBetter)];
     return `<div style="background:#ffffff;border:1px solid #e1e6ef;border-radius:8px;padding:10px 12px;margin:0 0 8px;">`
       + `<div style="font-size:13px;color:${COLORS.muted};">${e(tileTitle(tile, lang))}</div>`
       + `<div style="font-size:22px;font-weight:bold;color:${COLORS.ink};line-height:1.3;">${e(formatTileValue(tile, tile.current))}</div>`
@@ -175,7 +203,9 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
       + `<span style="color:${color};font-weight:bold;">${e(formatChange(tile, tile.change, lang))}</span>${e(basisMark(tile, lang))}</div>`
       + `</div>`;
   }).join('\n');
-  const movedHtml = moved.map((m) => `<li style="margin:0 0 4px;color:${COLORS[m.verdict]};">${e(m.text)}</li>`).join('\n');
+  const movedHtml = report.marketOnly
+    ? marketLines.map((l) => `<li style="margin:0 0 4px;">${e(l)}</li>`).join('\n')
+    : moved.map((m) => `<li style="margin:0 0 4px;color:${COLORS[m.verdict]};">${e(m.text)}</li>`).join('\n');
   const footerHtml = footerLines.map(([k, v]) => `${e(k)}${e(colon)}${e(v)}`).join('<br>\n');
   const html = `<!DOCTYPE html>
 <html lang="${e(lang)}">
@@ -185,11 +215,11 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
 ${revised.length > 0 ? `<div style="margin:0 0 12px;padding:10px 12px;border-radius:6px;border:2px solid ${COLORS.bad};font-size:14px;line-height:1.6;">${revised.map((line, i) => (i === 0 ? `<strong>${e(line)}</strong>` : e(line))).join('<br>\n')}</div>\n` : ''}${statusHtml}
 <h1 style="font-size:18px;line-height:1.4;margin:0 0 12px;">${e(headline)}</h1>
 ${tilesHtml}
-${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:${COLORS.muted};">${e(comparable)}</p>\n` : ''}<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, 'whatMoved'))}</h2>
+${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:${COLORS.muted};">${e(comparable)}</p>\n` : ''}<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, report.marketOnly ? 'sheetMarket' : 'whatMoved'))}</h2>
 <ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">
 ${movedHtml}
 </ul>
-<p style="font-size:12px;line-height:1.6;color:${COLORS.muted};border-top:1px solid #e1e6ef;padding-top:10px;margin:0;">
+${watch ? `<h2 style="font-size:15px;margin:16px 0 6px;">${e(watch.heading)}</h2>\n<ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">\n${watch.lines.map((l) => `<li style="margin:0 0 4px;">${e(l)}</li>`).join('\n')}\n</ul>\n` : ''}<p style="font-size:12px;line-height:1.6;color:${COLORS.muted};border-top:1px solid #e1e6ef;padding-top:10px;margin:0;">
 ${footerHtml}
 </p>
 </div>

@@ -4,7 +4,7 @@
  */
 import { CHANNELS, PRODUCTS, PROVINCES, SEGMENTS, SUB_SEGMENTS, label } from '../extracts/codes.js';
 import { extractLabel, periodLabel, scopeLabel, shortDay, t, type Lang, type LabelKey } from './i18n.js';
-import type { CompletenessRow, Dimension, ExtractKind, GrowthBasis, KpiReport, KpiRow } from '../kpis/kpi-types.js';
+import type { CompletenessRow, Dimension, ExtractKind, GrowthBasis, KpiReport, KpiRow, WatchListRow, WatchSignal } from '../kpis/kpi-types.js';
 import { daysBetween } from '../period.js';
 
 export type TileKey = 'revenue' | 'arpu' | 'activeUsers' | 'grossAdds' | 'netAdds' | 'churnRate' | 'csat' | 'complaintsPer10k' | 'firstResponseSla';
@@ -129,6 +129,21 @@ export function comparableNote(report: KpiReport, lang: Lang): string | undefine
 }
 
 /** 'good', 'bad' or 'flat' for a change of a KPI, judged by whether up is good for that KPI. */
+/** Decimals a percentage (a ratio, or a change in points) is shown with, in mail and workbook alike: 2 below 1 %, else 1. */
+export function percentDigits(fraction: number): 1 | 2 {
+  return Math.abs(fraction) < 0.01 ? 2 : 1;
+}
+
+/**
+ * A change rounded as it is shown (relative 0.1 %, points with percentDigits, counts whole), so
+ * a change that reads `0.0` is no change: no arrow and no colour.
+ */
+export function shownChange(kind: ChangeKind, change: number): number {
+  const scale = kind === 'absolute' ? 1 : 100 * 10 ** (kind === 'points' ? percentDigits(change) : 1);
+  const shown = Math.round(Math.abs(change) * scale) / scale;
+  return shown === 0 ? 0 : Math.sign(change) * shown;
+}
+
 export function judge(change: number | null, higherIsBetter: boolean): 'good' | 'bad' | 'flat' {
   if (change == null || change === 0) return 'flat';
   return (change > 0) === higherIsBetter ? 'good' : 'bad';
@@ -157,10 +172,11 @@ export function missingProvinceDays(completeness: readonly CompletenessRow[]): M
     .sort((a, b) => a.day.localeCompare(b.day) || a.province.localeCompare(b.province));
 }
 
-/** The latest day of the period for which some province's extract was received; the period end when nothing is tracked. */
+/** The latest day of the period for which some province's extract was received; the period end when nothing is tracked or the month is market-only. */
 export function latestDataDay(report: KpiReport): string {
   const days = daysBetween(report.period.start, report.period.end);
-  if (report.completeness.length === 0) return report.period.end;
+  // The market extract covers the whole month.
+  if (report.completeness.length === 0 || report.marketOnly) return report.period.end;
   for (const day of [...days].reverse()) {
     if (report.completeness.some((c) => c.daysReceived > 0 && !c.missingDays.includes(day))) return day;
   }
@@ -230,9 +246,21 @@ export function joinDot(parts: readonly string[]): string {
   return parts.reduce((acc, part) => (acc === '' ? part : `${acc}${/[）】]$/.test(acc) ? '' : ' '}· ${part}`), '');
 }
 
-/** The title line shared by the summary sheet and the e-mail subject. */
+/** The title line shared by the summary sheet and the e-mail subject; a market-only month says so. */
 export function reportHeadline(report: KpiReport, lang: Lang): string {
-  return joinDot([`${t(lang, 'reportTitle')} ${periodLabel(lang, report.period)}`, scopeLabel(lang, report.scope)]);
+  const parts = [`${t(lang, 'reportTitle')} ${periodLabel(lang, report.period)}`, scopeLabel(lang, report.scope)];
+  if (report.marketOnly) parts.push(t(lang, 'marketOnly'));
+  return joinDot(parts);
+}
+
+/** For a market-only month: `吉林 移动 本公司 收入份额 60.0% · 用户份额 30.0% · 用户质量指数 2.00`, one per province × product. */
+export function marketSelfLines(report: KpiReport, lang: Lang): string[] {
+  const pct = (v: number | null) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
+  return report.market.filter((m) => m.operator === 'self').map((m) => {
+    const name = `${label(PROVINCES, m.province, lang)} ${label(PRODUCTS, m.product, lang)} ${t(lang, 'self')}`;
+    const index = m.qualityIndex == null ? '–' : m.qualityIndex.toFixed(2);
+    return `${name} ${t(lang, 'marketRevenueShare')} ${pct(m.revenueShare)} · ${t(lang, 'marketUserShare')} ${pct(m.userShare)} · ${t(lang, 'qualityIndex')} ${index}`;
+  });
 }
 
 /** The data status sentence: complete, or the missing province-days named. */
@@ -247,6 +275,21 @@ export function dataStatusLine(report: KpiReport, lang: Lang): string {
       : `${label(PROVINCES, m.province, lang)} ${shortDay(m.day)}（${types}）`;
   });
   return `${t(lang, 'statusPartial')}${lang === 'en' ? ' ' : ''}${items.join(sep)}`;
+}
+
+/**
+ * The data status in one short line for the overview sheet (a long list of missing days would
+ * shrink its printed page): how many province-days are missing per province, and where the list is.
+ */
+export function dataStatusShort(report: KpiReport, lang: Lang): string {
+  const missing = missingProvinceDays(report.completeness);
+  if (missing.length === 0) return t(lang, 'statusComplete');
+  const perProvince = new Map<string, number>();
+  for (const m of missing) perProvince.set(m.province, (perProvince.get(m.province) ?? 0) + 1);
+  const counts = [...perProvince].map(([p, n]) => `${label(PROVINCES, p, lang)} ${n}`);
+  return lang === 'en'
+    ? `Data incomplete: ${missing.length} province-day(s) missing (${counts.join(', ')}); the list is on the ${t(lang, 'sheetCompleteness')} sheet.`
+    : `数据不完整：缺 ${missing.length} 个省日（${counts.join('、')}），明细见“${t(lang, 'sheetCompleteness')}”表。`;
 }
 
 export interface MovedLine {
@@ -273,3 +316,34 @@ export function whatMovedLines(report: KpiReport, lang: Lang): MovedLine[] {
   return lines;
 }
 
+
+const yuan = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
+/** `降档 11/18（行业应用 5,000→4,000）`, `部分产品离网 11/19（移动）`, `投诉 11/17`, `客户经理未按期拜访`. */
+export function watchSignalText(signal: WatchSignal, lang: Lang): string {
+  const name = t(lang, `signal_${signal.signal}`);
+  const day = signal.day ? ` ${shortDay(signal.day)}` : '';
+  const product = signal.product ? label(PRODUCTS, signal.product, lang) : '';
+  let detail = '';
+  if (signal.signal === 'downgrade' && signal.feeBefore != null && signal.feeAfter != null) {
+    detail = `${product} ${yuan.format(signal.feeBefore)}→${yuan.format(signal.feeAfter)}`.trim();
+  } else if (signal.signal === 'partialChurn') {
+    detail = product;
+  }
+  if (!detail) return `${name}${day}`;
+  return lang === 'en' ? `${name}${day} (${detail})` : `${name}${day}（${detail}）`;
+}
+
+/** All of a key account's signals in one line, in day order. */
+export function watchSignalsText(row: WatchListRow, lang: Lang): string {
+  return row.signals.map((s) => watchSignalText(s, lang)).join(lang === 'en' ? '; ' : '；');
+}
+
+/** `广东 大企业 K03 月费¥4,000（客户经理 GD0001）：降档 11/18（行业应用 5,000→4,000）`, for the mail's top five. */
+export function watchListLine(row: WatchListRow, lang: Lang): string {
+  const who = [label(PROVINCES, row.province, lang), row.subSegment ? label(SUB_SEGMENTS, row.subSegment, lang) : '', row.customerId].filter(Boolean).join(' ');
+  const manager = row.accountManagerId ?? '–';
+  return lang === 'en'
+    ? `${who} CNY ${yuan.format(row.feeAtStake)}/month (account manager ${manager}): ${watchSignalsText(row, lang)}`
+    : `${who} 月费¥${yuan.format(row.feeAtStake)}（客户经理 ${manager}）：${watchSignalsText(row, lang)}`;
+}

@@ -17,7 +17,7 @@ import { summaryTiles, tileShapes, type TileKey } from './model.js';
 export interface RevisionSummary {
   /** The total's tile values. */
   tiles: Partial<Record<TileKey, number | null>>;
-  /** Each province's revenue, when the report has a province breakdown (scope ALL). */
+  /** Each province's revenue in a national (ALL) report; empty for a province's own (its total says it). */
   provinceRevenue: Record<string, number | null>;
   /** The stored file behind each province-day the figures read: `JL revenue 2026-11-18` → its SHA-256, name and upload time. */
   sources: Record<string, { sha256: string; file: string; uploadedAt: string }>;
@@ -32,7 +32,7 @@ export function revisionSummary(report: KpiReport, previous: KpiReport | undefin
   const tiles: RevisionSummary['tiles'] = {};
   for (const tile of summaryTiles(report, previous)) tiles[tile.key] = tile.current;
   const provinceRevenue: Record<string, number | null> = {};
-  for (const row of report.rows) if (row.dimension === 'province' && row.province) provinceRevenue[row.province] = row.revenue;
+  if (report.scope === 'ALL') for (const row of report.rows) if (row.dimension === 'province' && row.province) provinceRevenue[row.province] = row.revenue;
   const from = previous?.period.start ?? report.period.start;
   const latest = new Map<string, Receipt>();
   for (const r of receipts) {

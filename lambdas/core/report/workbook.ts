@@ -1,14 +1,15 @@
 /** The weekly/monthly executive KPI workbook (REPORT.md), built in memory from a KpiReport. */
 import ExcelJS from 'exceljs';
-import { PROVINCES, PRODUCTS, label } from '../extracts/codes.js';
+import { PROVINCES, PRODUCTS, SUB_SEGMENTS, label } from '../extracts/codes.js';
 import {
   currentPreviousLabels, extractLabel, kpiDefinitions, periodLabel, scopeLabel, shortDay, t,
   type LabelKey, type Lang,
 } from './i18n.js';
-import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow } from '../kpis/kpi-types.js';
+import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow, PackageMix, WatchListRow } from '../kpis/kpi-types.js';
 import { daysBetween, isoWeekday, shanghaiDateTime } from '../period.js';
 import {
-  comparableNote, dataStatusLine, groupName, judge, latestDataDay, missingProvinceDays, reportHeadline, rowsOf, summaryTiles, whatMovedLines,
+  comparableNote, dataStatusLine, dataStatusShort, groupName, judge, latestDataDay, marketSelfLines, missingProvinceDays, percentDigits, reportHeadline, rowsOf,
+  shownChange, summaryTiles, watchSignalsText, whatMovedLines,
   type ChangeKind, type Tile, type TileUnit,
 } from './model.js';
 import { setText } from '../xlsx-safe.js';
@@ -37,10 +38,11 @@ export const NUM_FMT = {
   absolute: '"▲"#,##0;"▼"#,##0;0',
 } as const;
 
-/** Change of a fraction in percentage points; the value stored is points (0.3 = 0.3 pp). */
-function pointsFormat(lang: Lang): string {
+/** Change of a fraction in percentage points; the value stored is points (0.3 = 0.3 pp), with the mail's decimals. */
+function pointsFormat(lang: Lang, digits: 1 | 2): string {
   const unit = t(lang, 'pointsUnit');
-  return `"▲"0.0"${unit}";"▼"0.0"${unit}";0.0"${unit}"`;
+  const n = digits === 2 ? '0.00' : '0.0';
+  return `"▲"${n}"${unit}";"▼"${n}"${unit}";${n}"${unit}"`;
 }
 
 const COLOR = {
@@ -121,14 +123,17 @@ function putChange(cell: ExcelJS.Cell, change: number | null, kind: ChangeKind, 
     putNull(cell);
     return;
   }
+  // A change that shows as 0 is stored as 0, so Excel picks the format's arrowless zero section.
+  const shown = shownChange(kind, change);
+  const value = shown === 0 ? 0 : change;
   if (kind === 'points') {
-    cell.value = change * 100;
-    cell.numFmt = pointsFormat(lang);
+    cell.value = value * 100;
+    cell.numFmt = pointsFormat(lang, percentDigits(change));
   } else {
-    cell.value = change;
+    cell.value = value;
     cell.numFmt = kind === 'relative' ? NUM_FMT.relative : NUM_FMT.absolute;
   }
-  const verdict = judge(change, higherIsBetter);
+  const verdict = judge(shown, higherIsBetter);
   if (verdict !== 'flat') cell.font = { color: { argb: verdict === 'good' ? COLOR.good : COLOR.bad } };
 }
 
@@ -198,7 +203,7 @@ function tileValue(unit: TileUnit, value: number | null): { value: number | null
     case 'wanUsers': return { value: value == null ? null : value / 10_000, numFmt: NUM_FMT.wan };
     case 'yuan': return { value, numFmt: NUM_FMT.money };
     case 'count': return { value, numFmt: NUM_FMT.count };
-    case 'fraction': return { value, numFmt: NUM_FMT.pct };
+    case 'fraction': return { value, numFmt: value != null && percentDigits(value) === 2 ? '0.00%' : NUM_FMT.pct };
     case 'per10k': return { value, numFmt: NUM_FMT.rate };
   }
 }
@@ -212,7 +217,7 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
   const { lang } = options;
   const ws = wb.addWorksheet(t(lang, 'sheetSummary'));
   titleRow(ws, reportHeadline(report, lang));
-  setText(ws.getCell('A2'), dataStatusLine(report, lang));
+  setText(ws.getCell('A2'), dataStatusShort(report, lang));
   const partial = missingProvinceDays(report.completeness).length > 0;
   ws.getCell('A2').font = { bold: partial, color: { argb: partial ? COLOR.bad : COLOR.good } };
   const [cur, prev] = currentPreviousLabels(lang, report.period.kind);
@@ -262,6 +267,19 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
   ws.getColumn(6).width = 12;
   ws.views = [{ state: 'frozen', ySplit: headerRow, activeCell: `A${headerRow + 1}` }];
   pageSetup(ws, headerRow);
+}
+
+/** 概览 of a market-only month: what the report is and why, and this operator's shares; no KPI table. */
+function writeMarketOnlySummary(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(t(lang, 'sheetSummary'));
+  titleRow(ws, reportHeadline(report, lang));
+  setText(ws.getCell('A2'), t(lang, 'marketOnlyNote'));
+  ws.getCell('A2').font = { bold: true, color: { argb: COLOR.bad } };
+  setText(ws.getCell('A4'), t(lang, 'sheetMarket'));
+  ws.getCell('A4').font = { bold: true };
+  marketSelfLines(report, lang).forEach((line, i) => setText(ws.getCell(`A${5 + i}`), line));
+  ws.getColumn(1).width = 100;
+  pageSetup(ws, 1);
 }
 
 const L = (lang: Lang, key: LabelKey): string => t(lang, key);
@@ -457,6 +475,17 @@ function writeCompleteness(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang):
     }
     r += 2;
   }
+  if (missingProvinceDays(report.completeness).length > 0) {
+    // The whole list of missing province-days lives here; 概览 says how many and points here.
+    const last = Math.max(days.length + 2, 13);
+    ws.mergeCells(r, 1, r, last);
+    const cell = ws.getCell(`A${r}`);
+    setText(cell, dataStatusLine(report, lang));
+    cell.alignment = { wrapText: true, vertical: 'top' };
+    cell.font = { color: { argb: COLOR.bad } };
+    ws.getRow(r).height = 15 * Math.max(1, Math.ceil(displayWidth(dataStatusLine(report, lang)) / (last * 9)));
+    r += 2;
+  }
   setText(ws.getCell(`A${r}`), L(lang, 'rejectedUploads'));
   ws.getCell(`A${r}`).font = { bold: true, size: 12 };
   r += 1;
@@ -470,10 +499,13 @@ function writeCompleteness(wb: ExcelJS.Workbook, report: KpiReport, lang: Lang):
     const last = Math.max(days.length + 2, 13);
     const spans: Array<[number, number]> = [[1, 1], [2, 2], [3, 3], [4, 5], [6, 7], [8, 8], [9, last]];
     const heads = [L(lang, 'province'), L(lang, 'type'), L(lang, 'day'), L(lang, 'file'), L(lang, 'receivedAt'), L(lang, 'problemCount'), L(lang, 'firstProblem')];
+    const r0 = r;
     const place = (rowNumber: number, values: Array<(cell: ExcelJS.Cell) => void>) => {
       spans.forEach(([from, to], i) => {
         if (to > from) ws.mergeCells(rowNumber, from, rowNumber, to);
-        values[i]!(ws.getRow(rowNumber).getCell(from));
+        const cell = ws.getRow(rowNumber).getCell(from);
+        values[i]!(cell);
+        if (rowNumber > r0) cell.alignment = { ...cell.alignment, vertical: 'top' };
       });
     };
     place(r, heads.map((h) => (cell) => setText(cell, h)));
@@ -541,6 +573,122 @@ function writeDefinitions(wb: ExcelJS.Workbook, report: KpiReport, options: Repo
   pageSetup(ws, 1);
 }
 
+/** 重点客户预警: key accounts at risk ranked by fee at stake, their signals with dates (SPEC §10). */
+function writeWatchList(wb: ExcelJS.Workbook, rows: readonly WatchListRow[], lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetWatchList'));
+  const cols: Column<WatchListRow>[] = [
+    { header: L(lang, 'rank'), kind: 'rank', get: (r) => rows.indexOf(r) + 1 },
+    { header: L(lang, 'province'), kind: 'text', get: (r) => label(PROVINCES, r.province, lang) },
+    { header: L(lang, 'customer'), kind: 'text', get: (r) => r.customerId },
+    { header: L(lang, 'subSegment'), kind: 'text', get: (r) => (r.subSegment ? label(SUB_SEGMENTS, r.subSegment, lang) : null) },
+    { header: L(lang, 'accountManager'), kind: 'text', get: (r) => r.accountManagerId },
+    { header: L(lang, 'feeAtStake'), kind: 'money', get: (r) => r.feeAtStake },
+    { header: L(lang, 'productsHeld'), kind: 'count', get: (r) => r.productsHeld },
+    { header: L(lang, 'signalCount'), kind: 'count', get: (r) => r.signals.length },
+    { header: L(lang, 'signals'), kind: 'text', get: (r) => watchSignalsText(r, lang) },
+  ];
+  writeTable(ws, 1, cols, rows, lang);
+  const note = ws.getCell(`A${rows.length + 3}`);
+  setText(note, rows.length === 0 ? L(lang, 'watchNone') : L(lang, 'watchNote'));
+  note.font = { italic: true, color: { argb: COLOR.muted } };
+}
+
+/** `上周新增用户` / `Last week gross adds`. */
+function joinWords(lang: Lang, a: string, b: string): string {
+  return lang === 'en' ? `${a} ${b.toLowerCase()}` : `${a}${b}`;
+}
+
+/** A header row of plain labels at `row`, columns from 1. */
+function headerRow(ws: ExcelJS.Worksheet, row: number, headers: readonly string[]): void {
+  const r = ws.getRow(row);
+  headers.forEach((h, i) => setText(r.getCell(i + 1), h));
+  styleHeader(r);
+}
+
+function sectionTitle(ws: ExcelJS.Worksheet, row: number, text: string): void {
+  setText(ws.getCell(`A${row}`), text);
+  ws.getCell(`A${row}`).font = { bold: true, size: 12 };
+}
+
+/** 套餐结构: bundle penetration, new adds by fee band, and the band migration matrix and list (SPEC §10). */
+function writePackages(wb: ExcelJS.Workbook, mix: PackageMix, report: KpiReport, lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetPackages'));
+  const [cur, prev] = currentPreviousLabels(lang, report.period.kind);
+  titleRow(ws, `${L(lang, 'sheetPackages')} · ${periodLabel(lang, report.period)}`);
+
+  let r = 3;
+  sectionTitle(ws, r, L(lang, 'bundlePenetration'));
+  headerRow(ws, ++r, [L(lang, 'kpi'), cur, prev, L(lang, 'change')]);
+  const penetration = mix.bundlePenetration;
+  for (const [key, value, before] of [
+    ['bundleNewAdds', penetration.newAdds, penetration.prevNewAdds],
+    ['bundleActiveUsers', penetration.activeUsers, penetration.prevActiveUsers],
+  ] as const) {
+    const row = ws.getRow(++r);
+    setText(row.getCell(1), L(lang, key));
+    putNumber(row.getCell(2), value, NUM_FMT.pct);
+    putNumber(row.getCell(3), before, NUM_FMT.pct);
+    putChange(row.getCell(4), value != null && before != null ? value - before : null, 'points', true, lang);
+  }
+
+  r += 2;
+  sectionTitle(ws, r, L(lang, 'newAddsByBand'));
+  headerRow(ws, ++r, [L(lang, 'band'), L(lang, 'grossAdds'), L(lang, 'share'), L(lang, 'feeSum'), L(lang, 'avgFee'), joinWords(lang, prev, L(lang, 'grossAdds')), L(lang, 'change'), L(lang, 'basis')]);
+  if (mix.bands.every((b) => b.newAdds == null)) setText(ws.getCell(`A${r + 1}`), L(lang, 'noSales'));
+  for (const band of mix.bands) {
+    const row = ws.getRow(++r);
+    setText(row.getCell(1), band.label);
+    putNumber(row.getCell(2), band.newAdds, NUM_FMT.count);
+    putNumber(row.getCell(3), band.share, NUM_FMT.pct);
+    putNumber(row.getCell(4), band.feeSum, NUM_FMT.money);
+    putNumber(row.getCell(5), band.avgFee, NUM_FMT.money);
+    putNumber(row.getCell(6), band.prevNewAdds, NUM_FMT.count);
+    putChange(row.getCell(7), band.newAddsGrowth, 'relative', true, lang);
+    if (band.newAddsGrowth == null) putNull(row.getCell(8));
+    else setText(row.getCell(8), L(lang, band.growthBasis === 'matched' ? 'comparable' : 'basisAll'));
+    row.eachCell((cell) => { cell.border = { bottom: THIN }; });
+  }
+
+  r += 2;
+  sectionTitle(ws, r, L(lang, 'migrationTitle'));
+  const labels = mix.bands.map((b) => b.label);
+  headerRow(ws, ++r, [`${L(lang, 'fromBand')} → ${L(lang, 'toBand')}`, ...labels]);
+  mix.bands.forEach((from) => {
+    const row = ws.getRow(++r);
+    setText(row.getCell(1), from.label);
+    row.getCell(1).font = { bold: true };
+    mix.bands.forEach((to, j) => {
+      const cell = row.getCell(2 + j);
+      const move = mix.migration.find((m) => m.fromBand === from.band && m.toBand === to.band);
+      // A band with no move is a real 0 when the period has sales; without sales it is no data.
+      putNumber(cell, move ? move.events : mix.bands[0]!.newAdds == null ? null : 0, NUM_FMT.count);
+      cell.border = { top: THIN, bottom: THIN, left: THIN, right: THIN };
+      if (move && to.band > from.band) cell.font = { color: { argb: COLOR.good } };
+      else if (move && to.band < from.band) cell.font = { color: { argb: COLOR.bad } };
+    });
+  });
+
+  r += 2;
+  sectionTitle(ws, r, L(lang, 'migrationList'));
+  headerRow(ws, ++r, [L(lang, 'fromBand'), L(lang, 'toBand'), L(lang, 'upgrades'), L(lang, 'downgrades'), L(lang, 'events'), joinWords(lang, prev, L(lang, 'events')), L(lang, 'change'), L(lang, 'feeChange')]);
+  for (const move of mix.migration) {
+    const row = ws.getRow(++r);
+    setText(row.getCell(1), move.fromLabel);
+    setText(row.getCell(2), move.toLabel);
+    putNumber(row.getCell(3), move.upgrades, NUM_FMT.count);
+    putNumber(row.getCell(4), move.downgrades, NUM_FMT.count);
+    putNumber(row.getCell(5), move.events, NUM_FMT.count);
+    putNumber(row.getCell(6), move.prevEvents, NUM_FMT.count);
+    putChange(row.getCell(7), move.eventsGrowth, 'relative', true, lang);
+    putNumber(row.getCell(8), move.feeChange, NUM_FMT.money);
+    row.eachCell((cell) => { cell.border = { bottom: THIN }; });
+  }
+  ws.getColumn(1).width = 26;
+  for (let c = 2; c <= 8; c++) ws.getColumn(c).width = 14;
+  ws.views = [{ state: 'frozen', ySplit: 1, activeCell: 'A2' }];
+  pageSetup(ws, 1);
+}
+
 /** Builds the workbook of a KpiReport and returns the .xlsx bytes; no formulas, no I/O. */
 export async function buildReportWorkbook(report: KpiReport, options: ReportWorkbookOptions): Promise<Uint8Array> {
   const { lang } = options;
@@ -552,6 +700,12 @@ export async function buildReportWorkbook(report: KpiReport, options: ReportWork
   wb.modified = stamp;
   wb.title = reportHeadline(report, lang);
   wb.calcProperties = { fullCalcOnLoad: false };
+  if (report.marketOnly) {
+    writeMarketOnlySummary(wb, report, lang);
+    writeMarket(wb, report, lang);
+    writeDefinitions(wb, report, options);
+    return new Uint8Array((await wb.xlsx.writeBuffer()) as ArrayBuffer);
+  }
   writeSummary(wb, report, options);
   writeSegmentChannel(wb, report, lang);
   writeProvinces(wb, report, lang);
@@ -560,6 +714,8 @@ export async function buildReportWorkbook(report: KpiReport, options: ReportWork
   writeService(wb, report, lang);
   if (report.market.length > 0) writeMarket(wb, report, lang);
   writeCompleteness(wb, report, lang);
+  if (report.watchList) writeWatchList(wb, report.watchList, lang);
+  if (report.packages) writePackages(wb, report.packages, report, lang);
   writeDefinitions(wb, report, options);
   const buffer = await wb.xlsx.writeBuffer();
   return new Uint8Array(buffer as ArrayBuffer);

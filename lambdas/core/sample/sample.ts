@@ -49,12 +49,14 @@ interface ScaleProfile {
   service: number;
   /** Roster size: per city (small) or per average province. */
   managers: { perCity: number } | { perProvince: number };
+  /** Enterprise key accounts per province (SPEC §10 watch list): a portfolio, visits and warning signs. */
+  keyAccounts: number;
 }
 
 const SCALES: Readonly<Record<SampleScale, ScaleProfile>> = {
-  small: { cities: 3, sales: 150, service: 60, managers: { perCity: 15 } },
-  province: { cities: 9, sales: 3000, service: 2000, managers: { perProvince: 300 } },
-  national: { cities: 14, sales: 8800, service: 6200, managers: { perProvince: 650 } },
+  small: { cities: 3, sales: 150, service: 60, managers: { perCity: 15 }, keyAccounts: 12 },
+  province: { cities: 9, sales: 3000, service: 2000, managers: { perProvince: 300 }, keyAccounts: 24 },
+  national: { cities: 14, sales: 8800, service: 6200, managers: { perProvince: 650 }, keyAccounts: 40 },
 };
 
 /** Checks the options and returns the files one by one (nothing is generated before the first `next()`). */
@@ -411,6 +413,24 @@ interface ProvinceState {
   agents: string[][];
   /** Ring of the next TRACK_WINDOW days: `new` events booked to churn on that day. */
   due: BookedChurn[][];
+  keyAccounts: KeyAccount[];
+}
+
+/** An enterprise customer with several products, its account manager's visits and its warning signs. */
+interface KeyAccount {
+  customer: string;
+  city: number;
+  /** Index into SEGMENT_KEYS (an enterprise sub-segment). */
+  seg: number;
+  manager: string;
+  /** Monthly fee per product index it holds (a churned product is removed). */
+  held: Map<number, number>;
+  /** Days between visits; 0: the manager stopped visiting. */
+  visitEvery: number;
+  visitPhase: number;
+  /** Daily chance of a complaint or a fault; at-risk accounts also downgrade or drop a product. */
+  trouble: number;
+  atRisk: boolean;
 }
 
 function buildProvince(code: Province, o: CheckedOptions): ProvinceState {
@@ -466,7 +486,109 @@ function buildProvince(code: Province, o: CheckedOptions): ProvinceState {
     cellLabels: Array.from({ length: n }, (_, cell) => `${cities[Math.floor(cell / CELLS_PER_CITY)]},${SEGMENT_CHANNEL_LABELS[Math.floor((cell % CELLS_PER_CITY) / NPR)]},${PRODUCT_LIST[cell % NPR]}`),
     roster, pools, quality, unknownManager: `${code}${String(roster.length + 1).padStart(4, '0')}`,
     agents, due: Array.from({ length: TRACK_WINDOW }, () => []),
+    keyAccounts: buildKeyAccounts(code, cities.length, scale.keyAccounts, pools, o.seed),
   };
+}
+
+/** Portfolios around the watch list's default threshold (3,334 CNY a month): most above, two under (one by 5 yuan). */
+const KEY_PORTFOLIOS: ReadonlyArray<ReadonlyArray<[Product, number]>> = [
+  [['ict', 5000], ['bundle', 399]],
+  [['ict', 5000]],
+  [['ict', 3000], ['bundle', 399], ['mobile', 199]],
+  [['ict', 2000], ['bundle', 399], ['mobile', 199]],
+  [['ict', 5000], ['bundle', 299], ['broadband', 150]],
+  [['ict', 3000], ['bundle', 299], ['fixed', 30]],
+];
+const KEY_SUBS = SEGMENT_KEYS.map((k, i) => [k, i] as const).filter(([k]) => k.segment === 'enterprise' && ['gov', 'finance', 'large', 'transport_energy', 'cluster_high'].includes(k.sub)).map(([, i]) => i);
+
+function buildKeyAccounts(code: Province, cities: number, count: number, pools: ProvinceState['pools'], seed: number): KeyAccount[] {
+  const rng = new Rng(seed, `keyAccounts|${code}`);
+  return Array.from({ length: count }, (_, k) => {
+    const city = rng.int(cities);
+    const pool = pools[city]!;
+    const managers = [...pool.vip_manager, ...pool.account_manager];
+    const neglected = rng.chance(0.15);
+    const atRisk = rng.chance(0.6);
+    return {
+      customer: customerId(rng),
+      city,
+      seg: KEY_SUBS[rng.int(KEY_SUBS.length)]!,
+      manager: managers.length > 0 ? rng.pick(managers) : `${code}0001`,
+      held: new Map(KEY_PORTFOLIOS[k % KEY_PORTFOLIOS.length]!.map(([product, fee]) => [PR[product], fee])),
+      visitEvery: neglected ? 0 : 7 + rng.int(8),
+      visitPhase: rng.int(15),
+      trouble: atRisk ? 0.12 : 0.01,
+      atRisk,
+    };
+  });
+}
+
+/**
+ * The key accounts' sales of a day: on the first day a renewal of every product they hold (their
+ * fees at stake); then, for accounts at risk, now and then a downgrade or the churn of one product
+ * while others remain. Drawn from a stream of their own, so the other events are unchanged.
+ */
+function keyAccountSales(st: ProvinceState, ctx: DayContext, dayIndex: number, seed: number): string[] {
+  const rng = new Rng(seed, `keySales|${st.code}|${ctx.day}`);
+  const lines: string[] = [];
+  const add = (a: KeyAccount, product: number, type: EventType, fee: number, prev: number | null) => {
+    lines.push(`${st.code}${ctx.ymd}K${pad6(lines.length + 1)},${ctx.day},${st.cityLabels[a.city]},${a.customer},${SEGMENT_CHANNEL_LABELS[a.seg * NCH + CH.direct]},${a.manager},,${PRODUCT_LIST[product]},${PACKAGE_NAMES[product]!.get(type === 'churn' ? prev! : fee)},${type},${fee.toFixed(2)},${prev === null ? '' : prev.toFixed(2)},0.00`);
+  };
+  for (const a of st.keyAccounts) {
+    if (dayIndex === 0) {
+      for (const [product, fee] of a.held) add(a, product, 'renewal', fee, null);
+      continue;
+    }
+    if (!a.atRisk) continue;
+    const r = rng.next();
+    if (r < 0.015) {
+      const choices = [...a.held];
+      const [product, fee] = choices[rng.int(choices.length)]!;
+      const tiers = FEES[product]!;
+      const lower = tiers.indexOf(fee) - 1;
+      if (lower >= 0) {
+        add(a, product, 'downgrade', tiers[lower]!, fee);
+        a.held.set(product, tiers[lower]!);
+      }
+    } else if (r < 0.022 && a.held.size >= 2) {
+      const [product, fee] = [...a.held].reduce((least, x) => (x[1] < least[1] ? x : least));
+      // The user leaves the revenue cell too, as every churn does (the cell keeps at least none).
+      const cell = ((a.city * NSEG + a.seg) * NCH + CH.direct) * NPR + product;
+      if (st.users[cell]! < 1) continue;
+      st.users[cell]! -= 1;
+      add(a, product, 'churn', 0, fee);
+      a.held.delete(product);
+    }
+  }
+  return lines;
+}
+
+/** The key accounts' tickets of a day: their manager's visits, and complaints and faults (some left open for hours). */
+function keyAccountTickets(st: ProvinceState, ctx: DayContext, dayIndex: number, seed: number): string[] {
+  const rng = new Rng(seed, `keyService|${st.code}|${ctx.day}`);
+  const lines: string[] = [];
+  const add = (a: KeyAccount, category: 'visit' | 'complaint' | 'fault', opened: number, response: number, resolved: number, manager: string, channel: number) => {
+    const score = rng.chance(0.5) ? String(category === 'complaint' ? 1 + rng.int(3) : 3 + rng.int(3)) : '';
+    lines.push(`${st.code}${ctx.ymd}K${pad6(lines.length + 1)},${stamp(ctx, opened)},${st.cityLabels[a.city]},${a.customer},${SEGMENT_CHANNEL_LABELS[a.seg * NCH + channel]},${category},${manager},${response >= 0 ? stamp(ctx, opened + response) : ''},${resolved >= 0 ? stamp(ctx, resolved) : ''},${score}`);
+  };
+  for (const a of st.keyAccounts) {
+    if (a.visitEvery > 0 && (dayIndex + a.visitPhase) % a.visitEvery === 0) {
+      const opened = (9 + rng.int(8)) * 3600 + rng.int(3600);
+      add(a, 'visit', opened, -1, opened + 3600 + rng.int(3600), a.manager, CH.direct);
+    }
+    if (!rng.chance(a.trouble)) continue;
+    const opened = (8 + rng.int(12)) * 3600 + rng.int(3600);
+    const response = 300 + rng.int(1500);
+    if (rng.chance(0.35)) {
+      add(a, 'complaint', opened, response, rng.chance(0.8) ? opened + 4 * 3600 + rng.int(20 * 3600) : -1, '', CH.hotline);
+    } else {
+      // Within 2 hours, late, or not at all.
+      const r = rng.next();
+      const resolved = r < 0.55 ? opened + 1800 + rng.int(5400) : r < 0.85 ? opened + 7260 + rng.int(6 * 3600) : -1;
+      add(a, 'fault', opened, response, resolved, '', CH.hotline);
+    }
+  }
+  return lines;
 }
 
 function trendLevel(weeklyGrowth: number, dayNum: number): number {
@@ -561,7 +683,14 @@ function csv(type: ExtractType, lines: string[]): string {
   return lines.length === 0 ? `${HEADERS[type]}\n` : `${HEADERS[type]}\n${lines.join('\n')}\n`;
 }
 
-function feeTier(rng: Rng, product: number, segment: Segment, below = FEES[product]!.length): number {
+/**
+ * The tiers a one-off customer draws from: all but ICT's top tier (5,000), which only the key
+ * accounts hold, so that a single random ICT line never makes a key account the watch list would
+ * flag for want of visits nobody planned.
+ */
+const DRAWN_FEES: readonly (readonly number[])[] = FEES.map((tiers, p) => (p === PR.ict ? tiers.filter((fee) => fee < 3334) : tiers));
+
+function feeTier(rng: Rng, product: number, segment: Segment, below = DRAWN_FEES[product]!.length): number {
   return Math.floor(below * rng.next() ** FEE_SKEW[segment]);
 }
 
@@ -600,7 +729,7 @@ function salesFile(st: ProvinceState, ctx: DayContext, dayIndex: number, seed: n
     const product = inCity % NPR;
     const key = SEGMENT_KEYS[seg]!;
     if (type === 'churn' && users[cell]! < 1) type = 'renewal';
-    const tiers = FEES[product]!;
+    const tiers = DRAWN_FEES[product]!;
 
     if (reused) {
       prev = reused.fee.toFixed(2);
@@ -664,7 +793,8 @@ function salesFile(st: ProvinceState, ctx: DayContext, dayIndex: number, seed: n
     lines[i] = `${prefix}${pad6(i + 1)},${ctx.day},${st.cityLabels[city]},${customer},${SEGMENT_CHANNEL_LABELS[seg * NCH + channel]},${manager},${agent},${PRODUCT_LIST[product]},${PACKAGE_NAMES[product]!.get(fee)},${type},${monthly.toFixed(2)},${prev},${oneOffFee.toFixed(2)}`;
   }
   due.length = 0; // bookings beyond today's churns lapse: those customers stay
-  return { fileName: `sales_${st.code}_${ctx.ymd}.csv`, type: 'sales', province: st.code, content: csv('sales', lines), rows: count };
+  lines.push(...keyAccountSales(st, ctx, dayIndex, seed));
+  return { fileName: `sales_${st.code}_${ctx.ymd}.csv`, type: 'sales', province: st.code, content: csv('sales', lines), rows: lines.length };
 }
 
 function revenueFile(st: ProvinceState, ctx: DayContext, seed: number): SampleFile {
@@ -682,7 +812,7 @@ function revenueFile(st: ProvinceState, ctx: DayContext, seed: number): SampleFi
   return { fileName: `revenue_${st.code}_${ctx.ymd}.csv`, type: 'revenue', province: st.code, content: csv('revenue', lines), rows: lines.length };
 }
 
-function serviceFile(st: ProvinceState, ctx: DayContext, seed: number, scale: ScaleProfile): SampleFile {
+function serviceFile(st: ProvinceState, ctx: DayContext, dayIndex: number, seed: number, scale: ScaleProfile): SampleFile {
   const rng = new Rng(seed, `service|${st.code}|${ctx.day}`);
   const count = Math.max(1, Math.round(scale.service * st.size * ctx.serviceFactor * (1 + 0.06 * rng.normal())));
   const prefix = `${st.code}${ctx.ymd}T`;
@@ -739,7 +869,8 @@ function serviceFile(st: ProvinceState, ctx: DayContext, seed: number, scale: Sc
   // Ticket numbers follow the time of opening, as a ticketing system hands them out.
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => openedAt[a]! - openedAt[b]! || a - b);
   const lines = order.map((k, i) => `${prefix}${pad6(i + 1)}${tails[k]}`);
-  return { fileName: `service_${st.code}_${ctx.ymd}.csv`, type: 'service', province: st.code, content: csv('service', lines), rows: count };
+  lines.push(...keyAccountTickets(st, ctx, dayIndex, seed));
+  return { fileName: `service_${st.code}_${ctx.ymd}.csv`, type: 'service', province: st.code, content: csv('service', lines), rows: lines.length };
 }
 
 function managersFile(st: ProvinceState, ctx: DayContext): SampleFile {
@@ -800,7 +931,7 @@ function* generate(o: CheckedOptions): Generator<SampleFile> {
       if (keep(sales, ctx.day)) yield sales;
       const revenue = revenueFile(st, ctx, o.seed);
       if (keep(revenue, ctx.day)) yield revenue;
-      const service = serviceFile(st, ctx, o.seed, scale);
+      const service = serviceFile(st, ctx, d, o.seed, scale);
       if (keep(service, ctx.day)) yield service;
     }
   }
