@@ -24,8 +24,8 @@ export async function buildCli(outdir = join(PROJECT_ROOT, 'dist')) {
     platform: 'node',
     target: 'node20',
     // npm packages stay in node_modules (DuckDB's native binary, exceljs, the AWS SDK), loaded when a command imports them.
+    // Not minified, so names stay as written; no keepNames: its __name wrapper cost ~0.6 s per 900 k validated rows.
     packages: 'external',
-    keepNames: true,
     sourcemap: true,
     chunkNames: '[name]-[hash]',
     metafile: true,

@@ -60,6 +60,15 @@ describe('the compiled CLI', () => {
     expect(help.stdout).toMatch(/^Usage: telco-kpi ingest FILE\|DIR…/);
   });
 
+  it('keeps every class its own name (errors name themselves after their class; built without keepNames)', async () => {
+    const renamed: string[] = [];
+    for (const output of Object.keys(meta.outputs).filter((o) => o.endsWith('.js'))) {
+      const text = await readFile(join(root, output), 'utf8');
+      renamed.push(...[...text.matchAll(/\bclass ([A-Za-z_$][\w$]*?\d+)\b/g)].map((m) => m[1]!));
+    }
+    expect(renamed).toEqual([]);
+  });
+
   it('exits 2 on an unknown command, naming the commands', async () => {
     const failed = await run(process.execPath, [join(outdir, 'cli.js'), 'frobnicate']).catch((error: { code: number; stderr: string }) => error);
     expect('code' in failed && failed.code).toBe(2);
