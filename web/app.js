@@ -17,7 +17,7 @@
       uploading: '上传中…', checking: '校验中…', tooLarge: '文件太大，无法通过网页上传。',
       wrongType: '不是 CSV 或 XLSX 文件。', otherProvince: '只能上传本省的数据。',
       fileName: '文件名无法识别：', busy: '该日数据正在由另一上传写入，请稍后重试。',
-      status: { accepted: '已接受', rejected: '已拒绝', unchanged: '未变化（相同文件已存储）' },
+      status: { accepted: '已接受', rejected: '未接受（整个文件退回）', unchanged: '未变化（相同文件已存储）', superseded: '未存储（该日已有更晚的上传）' },
       fields: { type: '类型', province: '省份', day: '日期', month: '月份', rowsRead: '读取行数', rowsAccepted: '接受行数', encoding: '编码', receivedAt: '接收时间', problemCount: '问题数', warnings: '提示' },
       problems: (n) => `问题（${n}）`, row: '行', column: '列', value: '值', message: '问题与处理办法',
       header: '表头', wholeFile: '文件', more: (n) => `……另有 ${n} 个问题，见文本回执。`,
@@ -40,7 +40,7 @@
       uploading: 'Uploading…', checking: 'Checking…', tooLarge: 'The file is too large to upload in the page.',
       wrongType: 'Not a CSV or XLSX file.', otherProvince: 'You can only upload your own province’s data.',
       fileName: 'The file name says no extract: ', busy: 'Another upload is writing that day: try again shortly.',
-      status: { accepted: 'accepted', rejected: 'rejected', unchanged: 'unchanged (same file already stored)' },
+      status: { accepted: 'accepted', rejected: 'rejected', unchanged: 'unchanged (same file already stored)', superseded: 'not stored (a later upload of this day is stored)' },
       fields: { type: 'Type', province: 'Province', day: 'Day', month: 'Month', rowsRead: 'Rows read', rowsAccepted: 'Rows accepted', encoding: 'Encoding', receivedAt: 'Received', problemCount: 'Problems', warnings: 'Warnings' },
       problems: (n) => `Problems (${n})`, row: 'Row', column: 'Column', value: 'Value', message: 'What is wrong and what to do',
       header: 'header', wholeFile: 'file', more: (n) => `…and ${n} more problems: see the text receipt.`,
@@ -52,7 +52,7 @@
     },
   };
   /** Receipt fields shown by the page itself (the rest are listed as they come, so new fields show too). */
-  const HANDLED = new Set(['id', 'file', 'status', 'problems', 'sha256', 'warnings']);
+  const HANDLED = new Set(['id', 'file', 'status', 'problems', 'sha256', 'warnings', 'notices', 'headers', 'display']);
 
   const $ = (selector, root = document) => root.querySelector(selector);
   let lang = localStorage.getItem('telco-kpi-lang') === 'en' ? 'en' : 'zh-CN';
@@ -269,7 +269,9 @@
       if (HANDLED.has(key) || value === undefined || value === null || value === '') continue;
       fields.append(el('dt', { text: labels[key] || key }), el('dd', { text: fieldValue(key, value) }));
     }
-    for (const warning of receipt.warnings || []) fields.append(el('dt', { text: labels.warnings }), el('dd', { text: String(warning) }));
+    // The server renders problems and notices in both languages (rows as Excel numbers them, columns as the file named them).
+    const shown = (receipt.display && receipt.display[lang]) || null;
+    for (const warning of shown ? shown.notices : receipt.warnings || []) fields.append(el('dt', { text: labels.warnings }), el('dd', { text: String(warning) }));
     const problems = $('.problems', node);
     const list = receipt.problems || [];
     problems.hidden = list.length === 0;
@@ -279,12 +281,15 @@
       $('.h-column', problems).textContent = t('column');
       $('.h-value', problems).textContent = t('value');
       $('.h-message', problems).textContent = t('message');
-      $('tbody', problems).replaceChildren(...list.map((p) => el('tr', {}, [
-        el('td', { text: p.row > 0 ? String(p.row) : p.column ? t('header') : t('wholeFile') }),
-        el('td', { text: p.column || '' }),
-        el('td', { class: 'value', text: p.value || '' }),
-        el('td', { text: p.message || '' }),
-      ])));
+      $('tbody', problems).replaceChildren(...list.map((p, i) => {
+        const view = shown ? shown.problems[i] : { line: p.row > 0 ? p.row + 1 : 0, column: p.column, value: p.value, text: p.message };
+        return el('tr', {}, [
+          el('td', { text: view.line > 0 ? String(view.line) : p.column ? t('header') : t('wholeFile') }),
+          el('td', { text: view.column || '' }),
+          el('td', { class: 'value', text: view.value || '' }),
+          el('td', { text: view.text || '' }),
+        ]);
+      }));
       const more = (receipt.problemCount ?? list.length) - list.length;
       $('.more', problems).textContent = more > 0 ? t('more')(more) : '';
     }
@@ -297,7 +302,7 @@
   }
 
   async function download(receipt, format) {
-    const response = await fetch(`/api/receipts/${encodeURIComponent(receipt.id)}?format=${format}&download=1`, { credentials: 'same-origin' });
+    const response = await fetch(`/api/receipts/${encodeURIComponent(receipt.id)}?format=${format}&download=1${lang === 'en' ? '&lang=en' : ''}`, { credentials: 'same-origin' });
     if (response.status === 401) return signedOut(t('expired'));
     if (!response.ok) return alert(t('notFound'));
     const url = URL.createObjectURL(await response.blob());

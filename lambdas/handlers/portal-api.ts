@@ -14,10 +14,10 @@ import { landingPrefix, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX } from '../core
 import { PROVINCE_CODES, type Province } from '../core/extracts/codes.js';
 import { companionKey, FileNameError, parseExtractName } from '../core/extracts/file-name.js';
 import type { Receipt } from '../core/extracts/validate.js';
-import { parsePeriod, shanghaiDay, weekOf } from '../core/period.js';
+import { shanghaiDay } from '../core/period.js';
 import type { ObjectStore } from '../core/ports.js';
 import { MAX_UPLOAD_BYTES } from '../core/portal/api.js';
-import { listProvinceReceipts, provinceCompleteness, readProvinceReceipt } from '../core/portal/receipts.js';
+import { listProvinceReceipts, portalReceipt, provinceCompleteness, readProvinceReceipt, requestedWeek } from '../core/portal/receipts.js';
 import { portalConfig } from './aws-config.js';
 import { lazy } from './aws-runtime.js';
 import { LAKE_PREFIX } from './bucket-layout.js';
@@ -117,7 +117,7 @@ export function createPortalApiHandler(runtime: () => PortalApiRuntime) {
         if (format === 'txt') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: text };
         const receipt = JSON.parse(text) as Receipt;
         if (receipt.province !== province) return notFound();
-        return json(200, { ...receipt, id });
+        return json(200, portalReceipt(receipt, id));
       }
       const found = await readProvinceReceipt(rt.store, id, province, format);
       if (!found) return notFound();
@@ -126,16 +126,8 @@ export function createPortalApiHandler(runtime: () => PortalApiRuntime) {
     }
     if (route === 'GET /api/completeness') {
       const today = shanghaiDay(rt.now());
-      const asked = query.get('week');
-      let week = weekOf(today);
-      if (asked) {
-        try {
-          week = parsePeriod(asked);
-        } catch (error) {
-          return fail(400, 'bad_request', (error as Error).message);
-        }
-        if (week.kind !== 'week') return fail(400, 'bad_request', `'${asked}' is not an ISO week: use e.g. 2026-W47`);
-      }
+      const week = requestedWeek(query.get('week'), today);
+      if ('error' in week) return fail(400, 'bad_request', week.error);
       return json(200, { today, ...(await provinceCompleteness(rt.store, province, week, today)) });
     }
     return notFound();

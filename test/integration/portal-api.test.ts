@@ -118,7 +118,13 @@ describe('portal API (SPEC §9) over real HTTP', () => {
     expect(text.status).toBe(200);
     expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(text.headers.get('content-disposition')).toContain('attachment; filename="sales_JL_20261119.csv.receipt.txt"');
-    expect(await text.text()).toContain("'12,5' is not a number");
+    expect(await text.text()).toContain('“12,5”不是数字');
+    expect(await (await jl.request('GET', `/api/receipts/${rejected.id}?format=txt&lang=en`)).text()).toContain("'12,5' is not a number");
+    // The page shows problems as the server renders them: the row as Excel numbers it, the column as the file named it.
+    const display = (rejected as unknown as { display: Record<string, { problems: Array<{ line: number; column: string; text: string }> }> }).display;
+    expect(display['zh-CN']!.problems[0]).toMatchObject({ line: 2, column: 'monthly_fee' });
+    expect(display['zh-CN']!.problems[0]!.text).toContain('“12,5”不是数字');
+    expect(display.en!.problems[0]!.text).toContain("'12,5' is not a number");
     const list = (await (await jl.request('GET', '/api/receipts')).json()) as { receipts: ReceiptBody[] };
     expect(list.receipts.slice(0, 2).map((r) => r.id).sort()).toEqual([accepted.id, rejected.id].sort());
     const grid = (await (await jl.request('GET', '/api/completeness?week=2026-W47')).json()) as { cells: Array<{ day: string; type: string; status: string; receiptId?: string }> };

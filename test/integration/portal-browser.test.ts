@@ -93,11 +93,12 @@ describe('portal in a real browser', () => {
     expect(await good.locator('.badge').textContent()).toBe('已接受');
     expect(await good.locator('.fields').textContent()).toContain('接受行数5');
     expect(await bad.getAttribute('data-status')).toBe('rejected');
-    expect(await bad.locator('.badge').textContent()).toBe('已拒绝');
+    expect(await bad.locator('.badge').textContent()).toBe('未接受（整个文件退回）');
     expect(await bad.locator('.problems-title').textContent()).toBe('问题（2）');
     const rows = await bad.locator('.problems tbody tr').allTextContents();
     expect(rows).toHaveLength(2);
-    expect(rows.join('\n')).toContain('12,5');
+    expect(rows.join('\n')).toContain('“12,5”不是数字');
+    expect(await bad.locator('.problems tbody tr td').first().textContent()).toBe('2');
     expect(await bad.locator('.problems tbody tr td.value').allTextContents()).toContain('<img src=x id=injected>');
     expect(await page.locator('#injected').count()).toBe(0);
     await shot(page, '2-receipts-zh');
@@ -119,12 +120,13 @@ describe('portal in a real browser', () => {
     expect(download.suggestedFilename()).toBe('sales_JL_20261119.csv.receipt.txt');
     const text = await readFile(await download.path(), 'utf8');
     expect(text).toContain('sales_JL_20261119.csv');
-    expect(text).toContain("'12,5' is not a number");
+    expect(text).toContain('“12,5”不是数字');
 
     // English on request, then back; the choice applies to receipts already shown.
     await page.click('#lang');
     expect(await page.locator('h1').textContent()).toBe('Branch data upload');
     expect(await bad.locator('.badge').textContent()).toBe('rejected');
+    expect((await bad.locator('.problems tbody tr').allTextContents()).join('\n')).toContain("'12,5' is not a number");
     expect(await page.locator('.calendar th').first().textContent()).toBe('This week 2026-W47');
     await shot(page, '3-receipts-en');
     await page.click('#lang');

@@ -191,7 +191,7 @@ describe('DuckDB and Trino on the same lake', () => {
     expect([...seen].sort()).toEqual(files);
     // Every query was compared on rows, not only on two empty results.
     for (const name of files) expect(rowsSeen.get(name), name).toBeGreaterThan(0);
-  }, 600_000);
+  }, 1_200_000); // minutes on an idle 2-core machine; a loaded one (CI neighbours) can take ten
 
   it('write the same kpis.json (week, province week, month) and incentives.json', async () => {
     const runs: { argv: string[]; file: string }[] = [
@@ -212,7 +212,7 @@ describe('DuckDB and Trino on the same lake', () => {
       expect(withoutVolatile(fromTrino), run.file).toBe(withoutVolatile(fromDuck));
       expect(JSON.parse(fromDuck).rows?.length ?? JSON.parse(fromDuck).managers.length).toBeGreaterThan(0);
     }
-  }, 600_000);
+  }, 1_200_000);
 });
 
 function dedupe(calls: { name: string; params: SqlValue[] }[]): { name: string; params: SqlValue[] }[] {

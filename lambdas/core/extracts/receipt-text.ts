@@ -365,13 +365,16 @@ export interface Coded {
 }
 
 export interface ProblemLike {
+  /** 1 = first data row; 0 = the header or the whole file. */
   row: number;
-  /** Row as Excel shows it (the header is row 1); absent in receipts written before it existed. */
+  /** The row as Excel shows it (the header being row 1); absent for the header or the whole file, and in receipts written before it existed. */
   line?: number;
+  /** The declared column (English name); '' for the row or the file. */
   column: string;
-  /** The column as the file's header wrote it. */
+  /** The column as the file's header wrote it (`月费（元）`), when the file had it. */
   header?: string;
   value: string;
+  /** A plain sentence in English: what is wrong and what is expected (formatProblem renders it in Chinese from code and params). */
   message: string;
   code?: ProblemCode;
   params?: Params;
@@ -435,12 +438,31 @@ export function columnNamer(receipt: Pick<ReceiptLike, 'type' | 'headers'>, lang
 /** One problem as a line: `第 3 行，“月费”列：“一百二十九”不是数字；…` / `row 3, column 月费: …`. */
 export function formatProblem(problem: ProblemLike, lang: ReceiptLang = 'zh-CN', receipt?: Pick<ReceiptLike, 'type' | 'headers'>): string {
   const l = LABELS[lang];
+  const view = problemView(problem, lang, receipt);
+  const where = view.line > 0 ? l.row(view.line) : problem.column ? l.header : l.whole;
+  const column = problem.column && !problem.column.includes(' + ') ? `${l.sep}${l.column(view.column)}` : '';
+  return `${where}${column}${l.colon}${view.text}`;
+}
+
+/** One problem's row as Excel numbers it, its column as the file's header names it, and its sentence in a language. */
+function problemView(problem: ProblemLike, lang: ReceiptLang, receipt?: Pick<ReceiptLike, 'type' | 'headers'>): ReceiptDisplay['problems'][number] {
   const name = columnNamer({ type: receipt?.type, headers: { ...receipt?.headers, ...(problem.header ? { [problem.column]: problem.header } : {}) } }, lang);
-  const line = problem.line ?? (problem.row > 0 ? problem.row + 1 : 0);
-  const where = line > 0 ? l.row(line) : problem.column ? l.header : l.whole;
-  const column = problem.column && !problem.column.includes(' + ') ? `${l.sep}${l.column(name(problem.column))}` : '';
-  const text = problem.code && SENTENCES[problem.code] ? sentence(problem.code, problem.params ?? {}, lang, name) : problem.message;
-  return `${where}${column}${l.colon}${text}`;
+  return {
+    line: problem.line ?? (problem.row > 0 ? problem.row + 1 : 0),
+    column: problem.column && !problem.column.includes(' + ') ? name(problem.column) : problem.column,
+    value: problem.value,
+    text: problem.code && SENTENCES[problem.code] ? sentence(problem.code, problem.params ?? {}, lang, name) : problem.message,
+  };
+}
+
+/** A receipt's problems and notices as a page shows them in a language: the row as Excel numbers it, the column as the file's header names it. */
+export interface ReceiptDisplay {
+  problems: Array<{ line: number; column: string; value: string; text: string }>;
+  notices: string[];
+}
+
+export function receiptDisplay(receipt: ReceiptLike, lang: ReceiptLang): ReceiptDisplay {
+  return { problems: receipt.problems.map((problem) => problemView(problem, lang, receipt)), notices: noticeLines(receipt, lang) };
 }
 
 /** A notice (or, for receipts without codes, a stored warning) in a language. */

@@ -9,23 +9,16 @@ import { codeLookup, type CodeList } from './codes.js';
 import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
 import { addDays, shanghaiDay } from '../period.js';
-import { sentence, type Coded, type Params, type ProblemCode } from './receipt-text.js';
+import { sentence, type Coded, type Params, type ProblemCode, type ProblemLike } from './receipt-text.js';
 import { headerLookup, inputColumns, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
 
 export { formatProblem, formatReceipt, receiptLine, type ReceiptLang } from './receipt-text.js';
 
-export interface Problem {
-  /** 1 = first data row; 0 = the header or the whole file. */
-  row: number;
-  /** The row as Excel shows it (the header being row 1); absent for the header or the whole file. */
-  line?: number;
-  /** The declared column (English name); '' for the row or the file. */
-  column: string;
-  /** The column as the file's header wrote it (`月费（元）`), when the file had it. */
-  header?: string;
-  value: string;
-  /** A plain sentence in English: what is wrong and what is expected (formatProblem renders it in Chinese from code and params). */
-  message: string;
+/**
+ * One problem of a file (ProblemLike, receipt-text.ts, says what each field holds). Problems this
+ * validator writes always carry their code and parameters; receipts stored before codes existed may not.
+ */
+export interface Problem extends ProblemLike {
   /** Stable id of the sentence (receipt-text.ts), and its parameters. */
   code: ProblemCode;
   params: Params;

@@ -6,9 +6,10 @@
 import { FileNameError, isExtractType, parseExtractName } from '../extracts/file-name.js';
 import { PartitionBusyError } from '../extracts/ingest.js';
 import type { ExtractInput, Receipt } from '../extracts/validate.js';
-import { parsePeriod, shanghaiDay, weekOf, type Period } from '../period.js';
+import { shanghaiDay } from '../period.js';
 import type { ObjectStore } from '../ports.js';
-import { listProvinceReceipts, provinceCompleteness, readProvinceReceipt, receiptId } from './receipts.js';
+import { listProvinceReceipts, portalReceipt, provinceCompleteness, readProvinceReceipt, receiptId, requestedWeek } from './receipts.js';
+import { formatReceipt } from '../extracts/receipt-text.js';
 import { csrfMatches, SessionStore, SignInThrottle, type Session } from './sessions.js';
 import { authenticate } from './users.js';
 
@@ -219,7 +220,7 @@ async function upload(deps: PortalDeps, request: PortalRequest, session: Session
     if (error instanceof PartitionBusyError) return fail(503, 'busy', error.message, { 'retry-after': '30' });
     throw error;
   }
-  return json(receipt.status === 'rejected' ? 422 : 200, { ...receipt, id: receiptId(receipt) });
+  return json(receipt.status === 'rejected' ? 422 : 200, portalReceipt(receipt, receiptId(receipt)));
 }
 
 function tooLarge(deps: PortalDeps): PortalResponse {
@@ -250,7 +251,9 @@ async function receipt(deps: PortalDeps, request: PortalRequest, session: Sessio
     ? { 'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}` }
     : {};
   if (format === 'txt') {
-    return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS, ...disposition }, body: found.text! };
+    // The stored text is Chinese (SPEC §6); `?lang=en` renders the same receipt in English.
+    const body = request.query.get('lang') === 'en' ? formatReceipt(found.receipt, 'en') : found.text!;
+    return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS, ...disposition }, body };
   }
   return json(200, found.receipt, disposition);
 }
@@ -258,15 +261,7 @@ async function receipt(deps: PortalDeps, request: PortalRequest, session: Sessio
 async function completeness(deps: PortalDeps, request: PortalRequest, session: Session): Promise<PortalResponse> {
   if (namesOtherProvince(request.query.get('province'), session)) return notFound();
   const today = shanghaiDay(deps.now());
-  const asked = request.query.get('week');
-  let week: Period;
-  if (asked) {
-    try {
-      week = parsePeriod(asked);
-    } catch (error) {
-      return fail(400, 'bad_request', (error as Error).message);
-    }
-    if (week.kind !== 'week') return fail(400, 'bad_request', `'${asked}' is not an ISO week: use e.g. 2026-W47`);
-  } else week = weekOf(today);
+  const week = requestedWeek(request.query.get('week'), today);
+  if ('error' in week) return fail(400, 'bad_request', week.error);
   return json(200, { today, ...(await provinceCompleteness(deps.store, session.province, week, today)) });
 }

@@ -4,12 +4,20 @@
  */
 import { receiptKey } from '../extracts/ingest.js';
 import { EXTRACT_TYPES, TABLES, type ExtractType } from '../extracts/schema.js';
+import { receiptDisplay, type ReceiptDisplay, type ReceiptLang } from '../extracts/receipt-text.js';
 import type { Receipt } from '../extracts/validate.js';
-import { daysBetween, previousPeriod, type Period } from '../period.js';
+import { daysBetween, parsePeriod, previousPeriod, weekOf, type Period } from '../period.js';
 import type { ObjectStore } from '../ports.js';
 
-/** A receipt as the portal hands it out: the stored JSON and its id. */
-export type PortalReceipt = Receipt & { id: string };
+/**
+ * A receipt as the portal hands it out: the stored JSON, its id, and its problems and notices as
+ * the page shows them in each language (rows as Excel numbers them, columns as the file named them).
+ */
+export type PortalReceipt = Receipt & { id: string; display: Record<ReceiptLang, ReceiptDisplay> };
+
+export function portalReceipt(receipt: Receipt, id: string): PortalReceipt {
+  return { ...receipt, id, display: { 'zh-CN': receiptDisplay(receipt, 'zh-CN'), en: receiptDisplay(receipt, 'en') } };
+}
 
 /** The daily extracts the calendar shows. */
 export const CALENDAR_TYPES: readonly ExtractType[] = EXTRACT_TYPES.filter((t) => TABLES[t].fileGrain === 'day');
@@ -41,9 +49,9 @@ export async function readProvinceReceipt(store: ObjectStore, id: string, provin
   if (!bytes) return undefined;
   const receipt = JSON.parse(new TextDecoder().decode(bytes)) as Receipt;
   if (receipt.province !== province) return undefined;
-  if (format === 'json') return { receipt: { ...receipt, id } };
+  if (format === 'json') return { receipt: portalReceipt(receipt, id) };
   const text = await store.get(`${key}.txt`);
-  return text ? { receipt: { ...receipt, id }, text: new TextDecoder().decode(text) } : undefined;
+  return text ? { receipt: portalReceipt(receipt, id), text: new TextDecoder().decode(text) } : undefined;
 }
 
 /** The province's receipts, newest first, at most `limit` (keys sort by receipt time within a day). */
@@ -63,9 +71,21 @@ export async function listProvinceReceipts(store: ObjectStore, province: string,
     if (!bytes) continue;
     const receipt = JSON.parse(new TextDecoder().decode(bytes)) as Receipt;
     if (receipt.province !== province) continue;
-    receipts.push({ ...receipt, id: Buffer.from(key.slice('receipts/'.length, -'.json'.length)).toString('base64url') });
+    receipts.push(portalReceipt(receipt, Buffer.from(key.slice('receipts/'.length, -'.json'.length)).toString('base64url')));
   }
   return receipts.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+}
+
+/** The ISO week `?week=` asks for (default the week of today), or why it is not one. */
+export function requestedWeek(asked: string | null, today: string): Period | { error: string } {
+  if (!asked) return weekOf(today);
+  let week: Period;
+  try {
+    week = parsePeriod(asked);
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  return week.kind === 'week' ? week : { error: `'${asked}' is not an ISO week: use e.g. 2026-W47` };
 }
 
 /** A day × type of the calendar: stored, only rejected uploads, not yet due, or missing. */
