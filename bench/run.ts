@@ -6,17 +6,19 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { QUERIES_DIR } from '../lambdas/config.js';
 import { PROVINCE_CODES, type Province } from '../lambdas/core/extracts/codes.js';
+import { TABLES } from '../lambdas/core/extracts/schema.js';
 import { addDays, parsePeriod } from '../lambdas/core/period.js';
 import { generateSample, sampleFileCount, type SampleOptions } from '../lambdas/core/sample/sample.js';
 import { reportScan, USD_PER_TB, type ReportScan } from './scan.js';
 import type { StepRequest, StepResult } from './step.js';
 
 const benchDir = import.meta.dirname;
+const projectRoot = join(benchDir, '..');
 const dataRoot = join(benchDir, 'data');
 const stepScript = join(benchDir, 'step.ts');
 
@@ -298,6 +300,136 @@ function scanText(scans: Record<string, ReportScan[]>): string {
   return lines.join('\n');
 }
 
+/**
+ * The side-by-side of issue 14: what a user compares us with. The same extracts through
+ * `telco-kpi ingest DIR` + `telco-kpi report --week` (the compiled CLI, each a process of its own,
+ * start included), an analyst's pandas script (bench/pandas_peer.py: the same reads, checks and the
+ * week's KPIs) and DuckDB's raw read_csv → COPY … PARTITION_BY (no checks: the floor).
+ */
+const SIDE_BY_SIDE: Size & { week: string; runs: number } = {
+  name: 'side-by-side', label: 'side by side (4 provinces, 21 days, province scale)',
+  sample: { from: '2026-11-02', days: 21, provinces: ['GD', 'JL', 'SC', 'ZJ'], seed: SEED, scale: 'province' },
+  ingestRuns: 0, week: '2026-W47', runs: 3,
+};
+
+const TARGETS = { cliStartSeconds: 0.4, oursOverPandas: 0.5, ingestOverFloor: 2 };
+
+interface Timed { seconds: number; code: number | null; stdout: string; stderr: string }
+
+/** Runs a process to its end; wall time from spawn to exit (its start-up included, as a user waits for it). */
+function timeProcess(command: string, args: string[], cwd = projectRoot): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ seconds: (performance.now() - t) / 1000, code, stdout, stderr }));
+  });
+}
+
+/** The extract schemas as the pandas peer reads them: columns, kinds, bounds and every accepted spelling of each code. */
+function peerSchema(): Record<string, unknown> {
+  return Object.fromEntries(Object.values(TABLES).map((t) => [t.name, {
+    key: t.key, dayColumn: t.dayColumn,
+    columns: t.columns.map((c) => ({
+      name: c.name, kind: c.type.kind, required: c.required, derived: c.derived ?? false,
+      ...(c.type.kind === 'code' ? { accepted: Object.entries(c.type.list.codes).flatMap(([code, v]) => [code, v.zh, ...(v.aliases ?? [])]) } : {}),
+      ...(c.type.kind === 'integer' ? { min: c.type.min, max: c.type.max } : {}),
+      ...(c.type.kind === 'money' ? { signed: c.type.signed ?? false } : {}),
+      ...(c.type.kind === 'string' ? { maxLength: c.type.maxLength } : {}),
+    })),
+  }]));
+}
+
+type Stats = { min: number; median: number; max: number };
+interface SideBySide {
+  label: string; files: number; rows: number; mb: number;
+  cli: { nodeHelp: Stats; npxHelp: Stats };
+  ingest: Stats; report: Stats; ours: Stats; floor: Stats; pandas?: Stats; pandasUnavailable?: string;
+}
+
+async function sideBySide(): Promise<SideBySide> {
+  const size = SIDE_BY_SIDE;
+  progress(`== ${size.label}`);
+  const extracts = await ensureData(size);
+  const names = (await readdir(extracts)).filter((n) => n.endsWith('.csv'));
+  const mb = (await Promise.all(names.map((n) => stat(join(extracts, n))))).reduce((a, s) => a + s.size, 0) / 1024 ** 2;
+  const build = await timeProcess(process.execPath, [join(projectRoot, 'scripts', 'build.mjs')]);
+  if (build.code !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
+  const cli = join(projectRoot, 'bin', 'telco-kpi.js');
+
+  const nodeHelp: number[] = [];
+  const npxHelp: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const r = await timeProcess(process.execPath, [cli, '--help']);
+    if (r.code !== 0 || r.stderr) throw new Error(`telco-kpi --help: exit ${r.code} ${r.stderr}`);
+    nodeHelp.push(r.seconds);
+  }
+  for (let i = 0; i < 3; i++) npxHelp.push((await timeProcess('npx', ['--no-install', 'telco-kpi', '--help'])).seconds);
+  progress(`CLI start: node bin/telco-kpi.js --help ${fmt(median(nodeHelp), 2)} s, npx telco-kpi --help ${fmt(median(npxHelp), 2)} s (medians)`);
+
+  const schemaPath = join(dataRoot, size.name, 'schema.json');
+  await writeFile(schemaPath, JSON.stringify(peerSchema()));
+  const week = parsePeriod(size.week);
+  const home = join(dataRoot, size.name, 'home');
+  const floorOut = join(dataRoot, size.name, 'floor');
+  const ingest: number[] = []; const report: number[] = []; const floor: number[] = []; const pandas: number[] = [];
+  let pandasUnavailable: string | undefined;
+  let rows = 0;
+  for (let run = 1; run <= size.runs; run++) {
+    await rm(home, { recursive: true, force: true });
+    const i = await timeProcess(process.execPath, [cli, 'ingest', extracts, '--home', home]);
+    if (i.code !== 0) throw new Error(`telco-kpi ingest exited ${i.code}: ${i.stdout.slice(-500)} ${i.stderr.slice(-500)}`);
+    const r = await timeProcess(process.execPath, [cli, 'report', '--week', size.week, '--home', home]);
+    if (r.code !== 0) throw new Error(`telco-kpi report exited ${r.code}: ${r.stderr.slice(-500)}`);
+    ingest.push(i.seconds); report.push(r.seconds);
+    await rm(floorOut, { recursive: true, force: true });
+    const f = await runStep({ step: 'duckdb-copy', dataDir: extracts, out: floorOut });
+    floor.push(f.seconds);
+    rows = Number(f.detail?.rows ?? 0);
+    const p = await timeProcess('python3', [join(benchDir, 'pandas_peer.py'), schemaPath, extracts, week.start, week.end]).catch((error: Error) => ({ seconds: 0, code: -1, stdout: JSON.stringify({ unavailable: `python3: ${error.message}` }), stderr: '' }));
+    const peer = JSON.parse(p.stdout.trim().split('\n').pop() || '{}') as { unavailable?: string; problems?: number };
+    if (peer.unavailable) pandasUnavailable = peer.unavailable;
+    else if (p.code !== 0) throw new Error(`pandas peer exited ${p.code}: ${p.stderr.slice(-500)}`);
+    else pandas.push(p.seconds);
+    progress(`side by side run ${run}: telco-kpi ingest ${fmt(i.seconds, 2)} s + report ${fmt(r.seconds, 2)} s; DuckDB raw copy ${fmt(f.seconds, 2)} s; `
+      + (pandasUnavailable ? `pandas: ${pandasUnavailable}` : `pandas ${fmt(p.seconds, 2)} s (${peer.problems} problems found)`));
+  }
+  await rm(floorOut, { recursive: true, force: true });
+  const ours = ingest.map((s, k) => s + report[k]!);
+  return {
+    label: size.label, files: names.length, rows, mb,
+    cli: { nodeHelp: stats(nodeHelp), npxHelp: stats(npxHelp) },
+    ingest: stats(ingest), report: stats(report), ours: stats(ours), floor: stats(floor),
+    ...(pandas.length ? { pandas: stats(pandas) } : {}), ...(pandasUnavailable ? { pandasUnavailable } : {}),
+  };
+}
+
+function sideBySideText(r: SideBySide): string {
+  const m = (s: Stats) => `${fmt(s.median, 2)} s (${fmt(s.min, 2)}–${fmt(s.max, 2)})`;
+  const lines = [
+    `Side by side: ${r.label}: ${r.files} files, ${fmt(r.rows)} rows, ${fmt(r.mb, 1)} MB CSV; median (min–max) of ${SIDE_BY_SIDE.runs} runs`,
+    `  CLI start, node bin/telco-kpi.js --help: ${m(r.cli.nodeHelp)}; target ≤ ${TARGETS.cliStartSeconds} s: ${r.cli.nodeHelp.median <= TARGETS.cliStartSeconds ? 'met' : `missed by ${fmt(r.cli.nodeHelp.median - TARGETS.cliStartSeconds, 2)} s`}`,
+    `  CLI start, npx telco-kpi --help:         ${m(r.cli.npxHelp)} (npm's own start included)`,
+    `  telco-kpi ingest DIR:                    ${m(r.ingest)}`,
+    `  telco-kpi report --week:                 ${m(r.report)}`,
+    `  telco-kpi ingest + report:               ${m(r.ours)}`,
+    `  DuckDB raw CSV → Parquet copy (floor):   ${m(r.floor)}; ingest / floor = ${fmt(r.ingest.median / r.floor.median, 1)}× (target ≤ ${TARGETS.ingestOverFloor}×)`,
+  ];
+  if (r.pandas) {
+    const ratio = r.ours.median / r.pandas.median;
+    const target = r.pandas.median * TARGETS.oursOverPandas;
+    lines.push(`  pandas script (bench/pandas_peer.py):    ${m(r.pandas)}; ours / pandas = ${fmt(ratio, 2)} (${ratio <= 1 ? `${fmt(1 / ratio, 1)}× faster` : `${fmt(ratio, 1)}× slower`});`
+      + ` target 2× faster (≤ ${fmt(target, 2)} s): ${r.ours.median <= target ? 'met' : `missed by ${fmt(r.ours.median - target, 2)} s`}; 5× faster would be ≤ ${fmt(r.pandas.median / 5, 2)} s`);
+  } else {
+    lines.push(`  pandas script: not run (${r.pandasUnavailable})`);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const full = args.includes('--full');
@@ -311,16 +443,18 @@ async function main(): Promise<void> {
   }
   const rows: StepRow[] = [];
   const scans: Record<string, ReportScan[]> = {};
+  const side = !only || only.has(SIDE_BY_SIDE.name) ? await sideBySide() : undefined;
   for (const size of sizes) {
     progress(`== ${size.label}`);
     await benchSize(size, rows, scans);
   }
   const c = curves(rows);
-  const results = { machine: machine(), totalSeconds: (Date.now() - started) / 1000, args, sizes: sizes.map((s) => ({ name: s.name, label: s.label })), steps: rows, curves: c, athena: scans };
+  const results = { machine: machine(), totalSeconds: (Date.now() - started) / 1000, args, sizes: sizes.map((s) => ({ name: s.name, label: s.label })), steps: rows, curves: c, athena: scans, sideBySide: side };
   await writeFile(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const m = results.machine;
   console.log(`\nMachine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}, ${m.date}\n`);
-  console.log(table(rows));
+  if (side) console.log(`${sideBySideText(side)}\n`);
+  if (rows.length) console.log(table(rows));
   console.log(`\nCurves (median seconds vs rows; s/M rows flat = linear):\n${curveText(c)}`);
   console.log(`\nAthena bytes scanned per report (partition pruning read off the local lake; Parquet column pruning scans less):\n${scanText(scans)}`);
   console.log(`\nTotal ${fmt(results.totalSeconds)} s; results in bench/results.json`);

@@ -6,6 +6,9 @@ import {
 } from '@aws-sdk/client-athena';
 import { TelcoKpiError } from '../core/errors.js';
 import type { QueryEngine, Row, SqlValue } from '../core/ports.js';
+import { AthenaParameterError, toExecutionParameter } from './execution-parameter.js';
+
+export { AthenaParameterError, toExecutionParameter };
 
 export interface AthenaQueryEngineOptions {
   /** Folder holding `<name>.sql` files (the repository's `queries/`). */
@@ -44,29 +47,8 @@ export class AthenaQueryTimeoutError extends TelcoKpiError {
   }
 }
 
-/** A parameter or query name the engine cannot pass to Athena. */
-export class AthenaParameterError extends TelcoKpiError {}
 
 const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'ThrottledException']);
-const MAX_PARAMETER_LENGTH = 1024;
-
-/**
- * One `?` value as the SQL literal Athena's ExecutionParameters expects: strings quoted with
- * embedded quotes doubled, finite numbers as written, booleans as true/false, null as NULL.
- */
-export function toExecutionParameter(value: SqlValue, index = 0): string {
-  let literal: string;
-  if (value === null) literal = 'NULL';
-  else if (typeof value === 'boolean') literal = value ? 'true' : 'false';
-  else if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new AthenaParameterError(`parameter ${index + 1}: ${value} is not a finite number; expected a finite number`);
-    literal = String(value);
-  } else literal = `'${value.replaceAll("'", "''")}'`;
-  if (literal.length > MAX_PARAMETER_LENGTH) {
-    throw new AthenaParameterError(`parameter ${index + 1}: literal of ${literal.length} characters; Athena accepts at most ${MAX_PARAMETER_LENGTH}`);
-  }
-  return literal;
-}
 
 /** Converts one Athena result cell (always text) to the JS type of its column. */
 export function convertCell(raw: string | undefined, column: ColumnInfo): SqlValue {

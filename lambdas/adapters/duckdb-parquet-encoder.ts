@@ -1,5 +1,5 @@
 /** ParquetEncoder on DuckDB: canonical CSV → typed Parquet (zstd), columns and types from schema.ts. */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -10,7 +10,24 @@ import { sqlType, type TableDecl } from '../core/extracts/schema.js';
 const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-/** One DuckDB instance reused across calls; encodes one extract at a time. Call close() when done. */
+/** The column encodeMany partitions by: which file a row came from. No extract column starts with `__`. */
+const FILE_COLUMN = '__file';
+
+/** The stored columns (partition columns live in the path) of canonical CSV files read with their declared types. */
+function readCanonical(table: TableDecl, csvPaths: readonly string[], withFileName = false): { select: string; read: string } {
+  const stored = table.columns.filter((c) => !table.partitions.includes(c.name as 'province'));
+  const columns = stored.map((c) => `${literal(c.name)}: ${literal(sqlType(c.type))}`).join(', ');
+  return {
+    select: stored.map((c) => ident(c.name)).join(', '),
+    read: `read_csv([${csvPaths.map(literal).join(', ')}], header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', `
+      + `columns = {${columns}}${withFileName ? ', filename = true' : ''})`,
+  };
+}
+
+/**
+ * One DuckDB instance reused across calls; encodes one extract at a time, or many of one table in
+ * one COPY … PARTITION_BY (encodeMany). Call close() when done.
+ */
 export class DuckDbParquetEncoder implements ParquetEncoder {
   private connection?: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }>;
   private queue: Promise<unknown> = Promise.resolve();
@@ -19,6 +36,12 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
 
   encode(table: TableDecl, normalizedCsv: string | Uint8Array): Promise<Uint8Array> {
     const next = this.queue.then(() => this.encodeNow(table, normalizedCsv));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  encodeMany(table: TableDecl, normalizedCsvs: ReadonlyArray<string | Uint8Array>): Promise<Uint8Array[]> {
+    const next = this.queue.then(() => this.encodeManyNow(table, normalizedCsvs));
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -48,14 +71,36 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
       const csvPath = join(dir, 'data.csv');
       const parquetPath = join(dir, 'data.parquet');
       await writeFile(csvPath, normalizedCsv);
-      const stored = table.columns.filter((c) => !table.partitions.includes(c.name as 'province'));
-      const columns = stored.map((c) => `${literal(c.name)}: ${literal(sqlType(c.type))}`).join(', ');
-      await connection.run(
-        `copy (select ${stored.map((c) => ident(c.name)).join(', ')} from read_csv(${literal(csvPath)}, `
-        + `header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}})) `
-        + `to ${literal(parquetPath)} (format parquet, compression zstd)`,
-      );
+      const { select, read } = readCanonical(table, [csvPath]);
+      await connection.run(`copy (select ${select} from ${read}) to ${literal(parquetPath)} (format parquet, compression zstd)`);
       return new Uint8Array(await readFile(parquetPath));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * All files in one statement: each file's rows carry its number (from its temp file's name) and
+   * PARTITION_BY that number writes one Parquet object per file, without the number in it. A file
+   * whose output is not exactly one object (no rows: no folder) is encoded alone.
+   */
+  private async encodeManyNow(table: TableDecl, normalizedCsvs: ReadonlyArray<string | Uint8Array>): Promise<Uint8Array[]> {
+    const { connection } = await this.open();
+    const dir = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'telco-kpi-parquet-'));
+    try {
+      const csvPaths = normalizedCsvs.map((_, i) => join(dir, `${i}.csv`));
+      await Promise.all(normalizedCsvs.map((csv, i) => writeFile(csvPaths[i]!, csv)));
+      const out = join(dir, 'out');
+      const { select, read } = readCanonical(table, csvPaths, true);
+      await connection.run(
+        `copy (select ${select}, cast(regexp_extract(filename, '([0-9]+)\\.csv$', 1) as integer) as ${FILE_COLUMN} from ${read}) `
+        + `to ${literal(out)} (format parquet, compression zstd, partition_by (${FILE_COLUMN}))`,
+      );
+      return await Promise.all(normalizedCsvs.map(async (csv, i) => {
+        const folder = join(out, `${FILE_COLUMN}=${i}`);
+        const parts = await readdir(folder).catch(() => [] as string[]);
+        return parts.length === 1 ? new Uint8Array(await readFile(join(folder, parts[0]!))) : this.encodeNow(table, csv);
+      }));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

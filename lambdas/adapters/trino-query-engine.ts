@@ -10,7 +10,7 @@
  */
 import { ConfigError, TelcoKpiError } from '../core/errors.js';
 import type { QueryEngine, Row, SqlValue } from '../core/ports.js';
-import { toExecutionParameter } from './athena-query-engine.js';
+import { toExecutionParameter } from './execution-parameter.js';
 import { QueryFiles } from './query-files.js';
 
 /** Where a Trino server is and who we are to it. */

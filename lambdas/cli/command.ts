@@ -22,7 +22,6 @@ export interface CliContext {
 
 export interface Command {
   name: string;
-  summary: string;
   /** Full help text printed by `telco-kpi <name> --help`. */
   help: string;
   /** Returns the exit code: 0 done, 1 input rejected or report not produced, 2 usage error. */

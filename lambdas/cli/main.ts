@@ -2,8 +2,8 @@
 import { resolve } from 'node:path';
 import { ENGINES, engineChoice, readLocalConfig } from '../config.js';
 import { TelcoKpiError, UsageError } from '../core/errors.js';
-import type { CliContext, Command } from './command.js';
-import { commands } from './commands/index.js';
+import type { CliContext } from './command.js';
+import { commands, type CommandEntry } from './commands/index.js';
 
 const USAGE = `telco-kpi — KPI reports and incentive tallies from provincial extracts
 
@@ -42,11 +42,12 @@ export async function main(argv: string[], overrides: Partial<CliContext> = {}):
     out(USAGE);
     return name ? 0 : 2;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry: CommandEntry | undefined = commands.find((c) => c.name === name);
+  if (!entry) {
     err(`telco-kpi: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}. Try --help.`);
     return 2;
   }
+  const command = await entry.load();
   if (args.includes('--help') || args.includes('-h')) {
     out(command.help);
     return 0;

@@ -62,4 +62,6 @@ export interface Mailer {
 /** Turns a validated extract's canonical CSV (header = the table's stored columns) into Parquet bytes. */
 export interface ParquetEncoder {
   encode(table: TableDecl, normalizedCsv: string | Uint8Array): Promise<Uint8Array>;
+  /** Many files of one table in one go (the same Parquet per file as encode gives), when the encoder can. */
+  encodeMany?(table: TableDecl, normalizedCsvs: ReadonlyArray<string | Uint8Array>): Promise<Uint8Array[]>;
 }

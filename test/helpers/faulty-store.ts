@@ -20,15 +20,18 @@ export class SimulatedCrash extends Error {
 export class CrashingStore implements ObjectStore {
   readonly calls: StoreCall[] = [];
   crashed = false;
+  /** Calls begun, counted when they begin: calls made side by side (a batch ingest) each get a number of their own. */
+  private begun = 0;
 
   constructor(private readonly inner: ObjectStore, private readonly before: (call: StoreCall, n: number) => boolean | Promise<boolean>) {}
 
   private async gate(op: StoreOp, key: string): Promise<void> {
     if (this.crashed) throw new SimulatedCrash(`store gone: ${op} ${key}`);
     const call = { op, key };
-    if (await this.before(call, this.calls.length + 1)) {
+    const n = ++this.begun;
+    if (await this.before(call, n)) {
       this.crashed = true;
-      throw new SimulatedCrash(`store gone at call ${this.calls.length + 1}: ${op} ${key}`);
+      throw new SimulatedCrash(`store gone at call ${n}: ${op} ${key}`);
     }
     this.calls.push(call);
   }

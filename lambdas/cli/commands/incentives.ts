@@ -46,7 +46,6 @@ export async function incentivesOnce(ctx: CliContext, request: { month: string; 
 
 export const command: Command = {
   name: 'incentives',
-  summary: 'account-manager incentive tally for HR (json + workbook, --send mails HR)',
   help: HELP,
   async run(argv, ctx) {
     const { values } = parseCommandArgs(argv, {

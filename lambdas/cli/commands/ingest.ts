@@ -3,8 +3,7 @@ import { basename } from 'node:path';
 import { DuckDbParquetEncoder } from '../../adapters/duckdb-parquet-encoder.js';
 import { LocalObjectStore } from '../../adapters/local-object-store.js';
 import { UsageError } from '../../core/errors.js';
-import { FileNameError } from '../../core/extracts/file-name.js';
-import { ingestExtract } from '../../core/extracts/ingest.js';
+import { ingestExtracts } from '../../core/extracts/ingest.js';
 import { formatProblem, moreProblems, receiptLine, sentence } from '../../core/extracts/receipt-text.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { explicitExtract, extractFiles, readExtract, receiptLang } from './extract-args.js';
@@ -13,12 +12,11 @@ export { receiptLine };
 
 export const command: Command = {
   name: 'ingest',
-  summary: 'validate extract files (or folders of them) and store the accepted ones in the lake',
   help: `Usage: telco-kpi ingest FILE|DIR… [--type T] [--province P] [--lang zh-CN|en]
 
 Validates each extract and stores the accepted ones as Parquet in the lake under --home
-(one partition per type, province and day; a corrected re-upload replaces the day, the same
-file twice changes nothing). Folders are walked for .csv and .xlsx files in name order.
+(one partition per type, province and day, many files encoded together; a corrected re-upload
+replaces the day, the same file twice changes nothing). Folders are walked for .csv and .xlsx files in name order.
 Every file gets a receipt under <home>/receipts/ (.txt in Chinese, .json for tools) and one line here:
   ✓ 已接受 sales_JL_20261118.csv 1234 行
   = 未变化 sales_JL_20261118.csv 1234 行
@@ -46,23 +44,28 @@ Exit codes: 0 every file accepted, unchanged or superseded, 1 any file rejected,
     const encoder = new DuckDbParquetEncoder();
     const progressEvery = files.length >= 20 ? Math.ceil(files.length / 20) : 0;
     let rejected = 0;
+    let done = 0;
+    // Read one file at a time as the batch asks for it: memory holds a batch, not the folder.
+    const inputs = (async function* () {
+      for (const path of files) yield { fileName: path, bytes: await readExtract(path), ...explicit };
+    })();
     try {
-      for (const [i, path] of files.entries()) {
-        try {
-          const receipt = await ingestExtract({ store, encoder, now: ctx.now }, { fileName: path, bytes: await readExtract(path), ...explicit });
+      for await (const outcome of ingestExtracts({ store, encoder, now: ctx.now }, inputs)) {
+        if ('error' in outcome) {
+          const why = sentence('fileName', { message: outcome.error.message, zh: outcome.error.zh }, lang);
+          ctx.out(lang === 'en' ? `✗ rejected ${basename(outcome.fileName)} (${why})` : `✗ 未接受 ${basename(outcome.fileName)}（${why}）`);
+          rejected++;
+        } else {
+          const { receipt } = outcome;
           ctx.out(receiptLine(receipt, lang));
           if (receipt.status === 'rejected') {
             rejected++;
             for (const problem of receipt.problems) ctx.out(`    ${formatProblem(problem, lang, receipt)}`);
             if (receipt.problemCount > receipt.problems.length) ctx.out(`    ${moreProblems(receipt.problemCount - receipt.problems.length, lang)}`);
           }
-        } catch (error) {
-          if (!(error instanceof FileNameError)) throw error;
-          const why = sentence('fileName', { message: error.message, zh: error.zh }, lang);
-          ctx.out(lang === 'en' ? `✗ rejected ${basename(path)} (${why})` : `✗ 未接受 ${basename(path)}（${why}）`);
-          rejected++;
         }
-        if (progressEvery > 0 && ((i + 1) % progressEvery === 0 || i + 1 === files.length)) ctx.err(`ingest: ${i + 1}/${files.length} files`);
+        done++;
+        if (progressEvery > 0 && (done % progressEvery === 0 || done === files.length)) ctx.err(`ingest: ${done}/${files.length} files`);
       }
     } finally {
       await encoder.close();

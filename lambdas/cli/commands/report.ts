@@ -69,7 +69,6 @@ export async function reportOnce(ctx: CliContext, request: { period: Period; sco
 
 export const command: Command = {
   name: 'report',
-  summary: 'write the KPI workbook and kpis.json for a week or month; --send e-mails it',
   help,
   async run(argv, ctx) {
     const { values } = parseCommandArgs(argv, {

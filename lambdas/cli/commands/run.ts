@@ -30,7 +30,6 @@ Re-running is safe: unchanged files are not stored again and nothing is sent twi
 
 export const command: Command = {
   name: 'run',
-  summary: 'the demo job: sample → ingest → report → incentives → e-mail to the outbox',
   help,
   async run(argv, ctx) {
     const { values } = parseCommandArgs(argv, { seed: { type: 'string' } });

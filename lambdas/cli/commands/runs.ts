@@ -37,7 +37,6 @@ const STATES = Object.keys(MARK) as RunRecord['state'][];
 
 export const command: Command = {
   name: 'runs',
-  summary: 'list the run ledger (sent, waiting, failed runs) or release a stuck claim',
   help,
   async run(argv, ctx) {
     const { values } = parseCommandArgs(argv, { period: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' }, release: { type: 'string' } });

@@ -33,7 +33,6 @@ Example:
 
 export const command: Command = {
   name: 'sample',
-  summary: 'write realistic, reproducible sample extracts',
   help: HELP,
   async run(argv, ctx) {
     const options = parseSampleArgs(argv);

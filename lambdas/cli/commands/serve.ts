@@ -71,7 +71,6 @@ export async function startPortal(ctx: CliContext, options: PortalOptions): Prom
 
 export const command: Command = {
   name: 'serve',
-  summary: 'run the branch upload portal (web page + API) on http://127.0.0.1:8080/',
   help,
   async run(argv, ctx) {
     const { values } = parseCommandArgs(argv, { port: { type: 'string' }, host: { type: 'string' } });

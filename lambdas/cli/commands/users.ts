@@ -49,7 +49,6 @@ export async function readPasswordFromStdin(prompt: (text: string) => void): Pro
 
 export const command: Command = {
   name: 'users',
-  summary: 'add or list the upload portal\'s users (one province each; password from stdin)',
   help,
   async run(argv, ctx: CliContext) {
     const [action, ...rest] = argv;

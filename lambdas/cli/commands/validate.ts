@@ -8,7 +8,6 @@ import { explicitExtract, extractFiles, receiptLang, readExtract } from './extra
 
 export const command: Command = {
   name: 'validate',
-  summary: 'check extract files and print their receipts; stores nothing',
   help: `Usage: telco-kpi validate FILE… [--type T] [--province P] [--lang zh-CN|en]
 
 Checks each extract (CSV in UTF-8 or GB18030, comma or tab; or XLSX, first sheet) against its

@@ -1,5 +1,5 @@
 /** Turns uploaded bytes (CSV in UTF-8/GB18030, comma or tab; or XLSX) into a header and rows of text. */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -497,6 +497,9 @@ export async function* decodedChunks(chunks: AsyncIterable<Buffer | string>): As
   if (rest) yield rest;
 }
 
+/** exceljs is loaded on the first XLSX extract only: a CSV ingest (and the CLI's start) does without it. */
+const loadExcelJs = () => import('exceljs');
+
 /** What the stream reader knows of the workbook once its workbook part is read (not in exceljs' types). */
 interface ReaderModel {
   model?: { sheets?: { name?: string }[] };
@@ -515,7 +518,8 @@ interface Sheets {
 }
 
 async function readFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<Sheets | undefined> {
-  const reader = utf8Safe(new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
+  const { default: excel } = await loadExcelJs();
+  const reader = utf8Safe(new excel.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
     sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore',
   }));
   let records: string[][] | undefined;
@@ -572,7 +576,8 @@ function rowText(row: ExcelJS.Row): string[] {
  * checked before keep its memory bounded.
  */
 async function loadFirstSheet(buffer: Buffer, limits: XlsxLimits): Promise<Sheets | undefined> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: excel } = await loadExcelJs();
+  const workbook = new excel.Workbook();
   await workbook.xlsx.load(buffer as unknown as ExcelJS.Buffer);
   const [sheet, ...rest] = workbook.worksheets;
   if (!sheet) return undefined;

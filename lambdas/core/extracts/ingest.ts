@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { TelcoKpiError } from '../errors.js';
 import { shanghaiDateTime, shanghaiDay } from '../period.js';
 import type { ObjectStore, ParquetEncoder } from '../ports.js';
-import { fitName } from './file-name.js';
+import { FileNameError, fitName } from './file-name.js';
 import { partitionKey, TABLES, type ExtractType } from './schema.js';
 import { formatReceipt, validateExtract, type ExtractInput, type Receipt, type Validation } from './validate.js';
 import { sentence, type Coded } from './receipt-text.js';
@@ -66,11 +66,11 @@ export function receiptKey(receipt: Receipt): string {
 }
 
 /**
- * Validates and stores one extract. Accepted: the partition's Parquet object is replaced whole
- * (or left alone when the same bytes are already stored: status 'unchanged'). Rejected: only
- * the receipt is stored. A failure while encoding or storing leaves the previous partition as it was.
- * The receipt is written before the data, so no stored data is without its receipt; when storing
- * the data then fails, the receipt is removed again.
+ * Validates and stores one extract (a batch of one: see ingestExtracts). Accepted: the partition's Parquet
+ * object is replaced whole (or left alone when the same bytes are already stored: status 'unchanged').
+ * Rejected: only the receipt is stored. A failure while encoding or storing leaves the previous
+ * partition as it was. The receipt is written before the data, so no stored data is without its
+ * receipt; when storing the data then fails, the receipt is removed again.
  *
  * Concurrent uploads of the same partition take turns through a lock object beside the manifest
  * (created with putIfAbsent), so the Parquet object and the manifest always describe the same
@@ -78,14 +78,100 @@ export function receiptKey(receipt: Receipt): string {
  * a pending manifest makes the next upload of either file store it again.
  */
 export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Promise<Receipt> {
-  const { receipt, normalized } = await validateExtract(input, { now: deps.now });
-  if (receipt.status === 'accepted' && normalized !== undefined) {
-    const dataKey = partitionKey(receipt.type, receipt);
-    const manifestAt = manifestKey(receipt);
-    const lock = await lockPartition(deps, manifestAt.replace(/\.json$/, '.lock'), receipt.file);
+  const validated = await validateExtract(input, { now: deps.now });
+  await storeBatch(deps, [validated]);
+  return validated.receipt;
+}
+
+/** What ingestExtracts says of one file: its receipt, or why its name could not be read (nothing stored). */
+export type IngestOutcome = { fileName: string; receipt: Receipt } | { fileName: string; error: FileNameError };
+
+export interface IngestBatchOptions {
+  /** Most files validated before their batch is stored (default 64). */
+  maxFiles?: number;
+  /** Most bytes of canonical CSV held before the batch is stored (default 64 MB): memory stays bounded. */
+  maxBytes?: number;
+}
+
+interface Validated {
+  receipt: Receipt;
+  normalized?: Uint8Array;
+}
+
+/**
+ * Validates and stores many extracts, in batches, with what ingestExtract guarantees for each file:
+ * each is accepted or rejected whole with its own receipt, a rejected file changes nothing, a crash
+ * never leaves a partition half written, and of two uploads of a day the newer wins. A batch takes
+ * the locks of its partitions together, reads their manifests together, encodes its files of one
+ * type in one encoder call (one DuckDB COPY … PARTITION_BY) and writes each partition's receipt,
+ * manifest and data in the same order as a single ingest, the partitions side by side. Two uploads
+ * of one partition never share a batch: the second starts the next one, so it is decided against
+ * the first as when ingested alone. Outcomes come in input order, a batch at a time.
+ */
+export async function* ingestExtracts(
+  deps: IngestDeps, inputs: Iterable<ExtractInput> | AsyncIterable<ExtractInput>, options: IngestBatchOptions = {},
+): AsyncGenerator<IngestOutcome> {
+  const maxFiles = options.maxFiles ?? 64;
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  let batch: Array<IngestOutcome & { normalized?: Uint8Array }> = [];
+  let partitions = new Set<string>();
+  let bytes = 0;
+  const flush = async function* () {
+    const done = batch;
+    batch = [];
+    partitions = new Set();
+    bytes = 0;
+    await storeBatch(deps, done.flatMap((o) => ('receipt' in o ? [o as Validated] : [])));
+    for (const o of done) yield 'error' in o ? { fileName: o.fileName, error: o.error } : { fileName: o.fileName, receipt: o.receipt };
+  };
+  for await (const input of inputs) {
+    let validated: Validated;
     try {
-      const previous = await readManifest(deps.store, manifestAt);
-      const stored = previous?.sha256 === receipt.sha256 && previous.pending !== true && (await deps.store.list(dataKey)).includes(dataKey);
+      validated = await validateExtract(input, { now: deps.now });
+    } catch (error) {
+      if (!(error instanceof FileNameError)) throw error;
+      batch.push({ fileName: input.fileName, error });
+      continue;
+    }
+    const { receipt, normalized } = validated;
+    if (receipt.status === 'accepted' && normalized !== undefined) {
+      const key = manifestKey(receipt);
+      if (partitions.has(key)) yield* flush();
+      partitions.add(key);
+      bytes += normalized.length;
+    }
+    batch.push({ fileName: input.fileName, receipt, normalized });
+    if (batch.length >= maxFiles || bytes >= maxBytes) yield* flush();
+  }
+  if (batch.length > 0) yield* flush();
+}
+
+interface Stored {
+  receipt: Receipt;
+  normalized: Uint8Array;
+  dataKey: string;
+  manifestAt: string;
+  lockKey: string;
+}
+
+/** Stores one batch (at most one accepted file per partition); throws, after the rest is settled, the first store failure. */
+async function storeBatch(deps: IngestDeps, files: Validated[]): Promise<void> {
+  const rejected = files.filter((f) => !(f.receipt.status === 'accepted' && f.normalized !== undefined));
+  const accepted: Stored[] = files.flatMap((f) => {
+    if (f.receipt.status !== 'accepted' || f.normalized === undefined) return [];
+    const manifestAt = manifestKey(f.receipt);
+    return [{ receipt: f.receipt, normalized: f.normalized, dataKey: partitionKey(f.receipt.type, f.receipt), manifestAt, lockKey: manifestAt.replace(/\.json$/, '.lock') }];
+  });
+  if (rejected.length > 0) await Promise.all(rejected.map((f) => storeReceipt(deps.store, f.receipt)));
+  if (accepted.length === 0) return;
+  const locks = await lockPartitions(deps, accepted);
+  const failures: unknown[] = [];
+  try {
+    const toEncode: Array<Stored & { manifest: PartitionManifest }> = [];
+    await Promise.all(accepted.map(async (file) => {
+      const { receipt } = file;
+      const previous = await readManifest(deps.store, file.manifestAt);
+      const stored = previous?.sha256 === receipt.sha256 && previous.pending !== true && (await deps.store.list(file.dataKey)).includes(file.dataKey);
       const uploadedAt = receipt.uploadedAt ?? receipt.receivedAt;
       const newer = previous && previous.sha256 !== receipt.sha256 ? (previous.uploadedAt ?? previous.storedAt) : undefined;
       if (stored) {
@@ -93,7 +179,7 @@ export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Prom
         await storeReceipt(deps.store, receipt);
         // The same bytes uploaded again are now the day's newest upload: an older one processed late must not replace them.
         if (previous && Date.parse(uploadedAt) > Date.parse(previous.uploadedAt ?? previous.storedAt)) {
-          await deps.store.put(manifestAt, JSON.stringify({ ...previous, uploadedAt }, null, 2), { contentType: 'application/json' });
+          await deps.store.put(file.manifestAt, JSON.stringify({ ...previous, uploadedAt }, null, 2), { contentType: 'application/json' });
         }
       } else if (newer !== undefined && Date.parse(newer) > Date.parse(uploadedAt)) {
         // A retry or a slow ingest of an older upload must not put it back over a later correction.
@@ -106,25 +192,64 @@ export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Prom
         receipt.warnings.push(sentence(notice.code, notice.params, 'en'));
         await storeReceipt(deps.store, receipt);
       } else {
-        const parquet = await deps.encoder.encode(TABLES[receipt.type], normalized);
-        const manifest: PartitionManifest = { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt, uploadedAt };
-        await storeReceipt(deps.store, receipt);
-        try {
-          await deps.store.put(manifestAt, JSON.stringify({ ...manifest, pending: true }, null, 2), { contentType: 'application/json' });
-          await deps.store.put(dataKey, parquet, { contentType: 'application/vnd.apache.parquet' });
-          await deps.store.put(manifestAt, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
-        } catch (error) {
-          await deleteReceipt(deps.store, receipt).catch(() => undefined);
-          throw error;
-        }
+        toEncode.push({ ...file, manifest: { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt, uploadedAt } });
       }
-    } finally {
-      await lock.release();
-    }
-    return receipt;
+    }));
+    const parquet = await encodeAll(deps.encoder, toEncode);
+    const results = await Promise.allSettled(toEncode.map(async (file, i) => {
+      await storeReceipt(deps.store, file.receipt);
+      try {
+        await deps.store.put(file.manifestAt, JSON.stringify({ ...file.manifest, pending: true }, null, 2), { contentType: 'application/json' });
+        await deps.store.put(file.dataKey, parquet[i]!, { contentType: 'application/vnd.apache.parquet' });
+        await deps.store.put(file.manifestAt, JSON.stringify(file.manifest, null, 2), { contentType: 'application/json' });
+      } catch (error) {
+        await deleteReceipt(deps.store, file.receipt).catch(() => undefined);
+        throw error;
+      }
+    }));
+    for (const r of results) if (r.status === 'rejected') failures.push(r.reason);
+  } finally {
+    const released = await Promise.allSettled(locks.map((lock) => lock.release()));
+    for (const r of released) if (r.status === 'rejected') failures.push(r.reason);
   }
-  await storeReceipt(deps.store, receipt);
-  return receipt;
+  if (failures.length > 0) throw failures[0];
+}
+
+/** The Parquet object of each file, in order: one encoder call per extract type when the encoder takes many. */
+async function encodeAll(encoder: ParquetEncoder, files: readonly Stored[]): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = new Array(files.length);
+  const byType = new Map<ExtractType, number[]>();
+  files.forEach((f, i) => byType.set(f.receipt.type, [...(byType.get(f.receipt.type) ?? []), i]));
+  for (const [type, indexes] of byType) {
+    const encoded = encoder.encodeMany && indexes.length > 1
+      ? await encoder.encodeMany(TABLES[type], indexes.map((i) => files[i]!.normalized))
+      : await Promise.all(indexes.map((i) => encoder.encode(TABLES[type], files[i]!.normalized)));
+    indexes.forEach((fileIndex, k) => (out[fileIndex] = encoded[k]!));
+  }
+  return out;
+}
+
+/**
+ * Takes the locks of a batch's partitions: all at once when none is held (the usual case), else
+ * one by one in key order, waiting as lockPartition does (the order keeps two batch ingests of
+ * overlapping partitions from each holding what the other waits for).
+ */
+async function lockPartitions(deps: IngestDeps, files: readonly Stored[]): Promise<Array<{ release(): Promise<void> }>> {
+  if (files.length === 1) return [await lockPartition(deps, files[0]!.lockKey, files[0]!.receipt.file)];
+  const tries = await Promise.allSettled(files.map((f) => tryLockPartition(deps, f.lockKey, f.receipt.file)));
+  const taken = tries.flatMap((t) => (t.status === 'fulfilled' && t.value ? [t.value] : []));
+  if (taken.length === files.length) return taken;
+  await Promise.all(taken.map((lock) => lock.release()));
+  const failed = tries.find((t) => t.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const locks: Array<{ release(): Promise<void> }> = [];
+  try {
+    for (const file of [...files].sort((a, b) => (a.lockKey < b.lockKey ? -1 : 1))) locks.push(await lockPartition(deps, file.lockKey, file.receipt.file));
+  } catch (error) {
+    await Promise.allSettled(locks.map((lock) => lock.release()));
+    throw error;
+  }
+  return locks;
 }
 
 interface PartitionLock {
@@ -159,10 +284,21 @@ async function lockPartition(deps: IngestDeps, key: string, file: string): Promi
     await sleep(delay);
     waited += delay;
   }
+  return heldLock(deps.store, key, owner);
+}
+
+/** One look at the partition's lock: taken when no one holds it, else undefined (nothing waited for, nothing taken over). */
+async function tryLockPartition(deps: IngestDeps, key: string, file: string): Promise<{ release(): Promise<void> } | undefined> {
+  const owner = randomBytes(8).toString('hex');
+  const body: PartitionLock = { owner, file, lockedAt: (deps.now ?? (() => new Date()))().toISOString() };
+  return (await deps.store.putIfAbsent(key, JSON.stringify(body), { contentType: 'application/json' })) ? heldLock(deps.store, key, owner) : undefined;
+}
+
+function heldLock(store: ObjectStore, key: string, owner: string): { release(): Promise<void> } {
   return {
     async release() {
-      const held = await readJson<PartitionLock>(deps.store, key);
-      if (held?.owner === owner) await deps.store.delete(key);
+      const held = await readJson<PartitionLock>(store, key);
+      if (held?.owner === owner) await store.delete(key);
     },
   };
 }

@@ -1,0 +1,77 @@
+/**
+ * The compiled CLI (scripts/build.mjs, run by `npm install`'s prepare step): it runs, and its start
+ * loads no npm package: every command's modules sit behind a dynamic import.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+
+interface Metafile { outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }> }
+
+let outdir: string;
+let meta: Metafile;
+
+beforeAll(async () => {
+  // Inside the project (.scratch/ is gitignored), so the built files find node_modules as dist/ does.
+  await mkdir(join(root, '.scratch'), { recursive: true });
+  outdir = await mkdtemp(join(root, '.scratch', 'cli-build-'));
+  await run(process.execPath, [join(root, 'scripts', 'build.mjs'), outdir], { cwd: root });
+  meta = JSON.parse(await readFile(join(outdir, 'meta.json'), 'utf8')) as Metafile;
+}, 60_000);
+
+afterAll(async () => {
+  await rm(outdir, { recursive: true, force: true });
+});
+
+/** Every module the output loads before any dynamic import runs: itself and its static imports, transitively. */
+function staticImports(output: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const imported of meta.outputs[path]?.imports ?? []) {
+      if (imported.kind === 'import-statement') visit(imported.path);
+    }
+  };
+  visit(output);
+  return seen;
+}
+
+describe('the compiled CLI', () => {
+  it('starts on node: builtins only; DuckDB, exceljs, the AWS SDK and the rest load with the command that uses them', () => {
+    const entry = Object.keys(meta.outputs).find((o) => o.endsWith('/cli.js'))!;
+    const loaded = [...staticImports(entry)];
+    const packages = loaded.filter((p) => !p.startsWith('node:') && !p.endsWith('.js'));
+    expect(packages).toEqual([]);
+    const dynamic = Object.values(meta.outputs).flatMap((o) => o.imports).filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path);
+    expect(dynamic).toEqual(expect.arrayContaining(['@duckdb/node-api', 'exceljs']));
+  });
+
+  it('prints the usage and a command\'s help from the built files', async () => {
+    const usage = await run(process.execPath, [join(outdir, 'cli.js'), '--help']);
+    expect(usage.stdout).toMatch(/Commands:\n {2}run {9}the demo job/);
+    expect(usage.stdout).toContain('  ingest      validate extract files');
+    const help = await run(process.execPath, [join(outdir, 'cli.js'), 'ingest', '--help']);
+    expect(help.stdout).toMatch(/^Usage: telco-kpi ingest FILE\|DIR…/);
+  });
+
+  it('keeps every class its own name (errors name themselves after their class; built without keepNames)', async () => {
+    const renamed: string[] = [];
+    for (const output of Object.keys(meta.outputs).filter((o) => o.endsWith('.js'))) {
+      const text = await readFile(join(root, output), 'utf8');
+      renamed.push(...[...text.matchAll(/\bclass ([A-Za-z_$][\w$]*?\d+)\b/g)].map((m) => m[1]!));
+    }
+    expect(renamed).toEqual([]);
+  });
+
+  it('exits 2 on an unknown command, naming the commands', async () => {
+    const failed = await run(process.execPath, [join(outdir, 'cli.js'), 'frobnicate']).catch((error: { code: number; stderr: string }) => error);
+    expect('code' in failed && failed.code).toBe(2);
+    expect((failed as { stderr: string }).stderr).toContain("unknown command 'frobnicate'. Commands: run, sample, validate, ingest");
+  });
+});
