@@ -131,11 +131,15 @@ describe('the large incentive workbook (more managers than LARGE_TALLY_MANAGERS)
     expect(sheets).toHaveLength(4);
     const xml = (await Promise.all(sheets.map((f) => zip.file(f)!.async('string')))).join('\n');
     expect(xml).not.toMatch(/<f[ >]/);
-    const escaped = FORMULA_NAME.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
-    const cells = [...xml.matchAll(/<c [^>]*>(?:(?!<\/c>).)*<\/c>/g)].map((m) => m[0]).filter((c) => c.includes('HYPERLINK') || c.includes('+政企一组'));
+    // A cell's text: its shared string (t="s", the index into xl/sharedStrings.xml) or its own.
+    const shared = [...((await zip.file('xl/sharedStrings.xml')?.async('string')) ?? '').matchAll(/<si>(.*?)<\/si>/g)].map((m) => m[1]!);
+    const cells = [...xml.matchAll(/<c [^>]*>(?:(?!<\/c>).)*<\/c>/g)].map((m) => m[0])
+      .map((c) => ({ c, text: /t="s"/.test(c) ? shared[Number(/<v>(\d+)<\/v>/.exec(c)![1])]! : c }))
+      .filter(({ text }) => text.includes('HYPERLINK') || text.includes('+政企一组'));
     expect(cells.length).toBeGreaterThan(2);
-    for (const cell of cells) expect(cell).toMatch(/t="(str|s|inlineStr)"/);
-    expect(cells.some((c) => c.includes(escaped) || c.includes(FORMULA_NAME.replaceAll('"', '&quot;')) || c.includes('=HYPERLINK('))).toBe(true);
+    for (const { c } of cells) expect(c).toMatch(/t="(str|s|inlineStr)"/);
+    const escaped = FORMULA_NAME.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+    expect(cells.some(({ text }) => text.includes(escaped) || text.includes('=HYPERLINK('))).toBe(true);
   });
 
   it('continues the lines on 积分明细-2 when a sheet is full, keeping each manager on one sheet', async () => {
