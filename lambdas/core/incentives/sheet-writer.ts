@@ -11,6 +11,7 @@
 import { once } from 'node:events';
 import { crc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
 import { MAX_CELL_TEXT, textCell } from '../xlsx-safe.js';
+import { Utf8Chunks } from './utf8-chunks.js';
 
 /** The cell styles the writer knows (one `cellXfs` entry each, in this order). */
 export const CELL_STYLES = [
@@ -50,8 +51,8 @@ const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const PKG_REL_NS = 'http://schemas.openxmlformats.org/package/2006/relationships';
-/** Text buffered before it is handed to the deflater. */
-const CHUNK_CHARS = 1 << 18;
+/** Bytes of XML handed to the deflater at a time. */
+const CHUNK_BYTES = 1 << 19;
 
 const NUM_FMT_IDS: Record<string, number> = { [FORMATS.points]: 164, [FORMATS.percent]: 165, [FORMATS.factor]: 166, [FORMATS.money]: 4, [FORMATS.count]: 1 };
 const FONT_IDS = { normal: 0, title: 1, bold: 2, red: 3 } as const;
@@ -106,11 +107,11 @@ interface Part { name: string; crc: number; size: number; data: Buffer[]; compre
 class DeflatedPart {
   private readonly deflate: DeflateRaw;
   private readonly out: Buffer[] = [];
+  private readonly text: Utf8Chunks;
   private crc = 0;
   private size = 0;
   private compressedSize = 0;
-  private pending: string[] = [];
-  private pendingChars = 0;
+  private behind = false;
   private readonly ended: Promise<unknown>;
 
   constructor(readonly name: string, level: number) {
@@ -120,24 +121,26 @@ class DeflatedPart {
       this.compressedSize += chunk.length;
     });
     this.ended = once(this.deflate, 'end');
+    this.text = new Utf8Chunks(CHUNK_BYTES, (bytes) => {
+      this.crc = crc32(bytes, this.crc);
+      this.size += bytes.length;
+      if (!this.deflate.write(bytes)) this.behind = true;
+    });
   }
 
   /** Queues text; true when enough is queued that the caller should `await flush()`. */
   write(text: string): boolean {
-    this.pending.push(text);
-    this.pendingChars += text.length;
-    return this.pendingChars >= CHUNK_CHARS;
+    this.text.write(text);
+    return this.text.pending >= CHUNK_BYTES / 2;
   }
 
   /** Hands the queued text to the deflater, waiting when it is behind. */
   async flush(): Promise<void> {
-    if (this.pendingChars === 0) return;
-    const bytes = Buffer.from(this.pending.join(''), 'utf8');
-    this.pending = [];
-    this.pendingChars = 0;
-    this.crc = crc32(bytes, this.crc);
-    this.size += bytes.length;
-    if (!this.deflate.write(bytes)) await once(this.deflate, 'drain');
+    this.text.flush();
+    if (this.behind) {
+      this.behind = false;
+      await once(this.deflate, 'drain');
+    }
   }
 
   async close(): Promise<Part> {

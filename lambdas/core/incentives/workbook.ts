@@ -12,6 +12,7 @@ import { describePlan, type Plan } from './plan.js';
 import { columnName, type CellStyle, type RowSink, type SheetWriter, XlsxWriter } from './sheet-writer.js';
 import type { IncentiveTally, ManagerStatement } from './types.js';
 import { setText } from '../xlsx-safe.js';
+import { Utf8Chunks } from './utf8-chunks.js';
 
 const MONEY = '#,##0.00';
 const POINTS = '#,##0.00##';
@@ -42,32 +43,38 @@ export function tallyJson(tally: IncentiveTally): string {
  */
 export function tallyJsonBytes(tally: IncentiveTally): Uint8Array {
   const parts: Buffer[] = [];
-  let pending: string[] = [];
-  let pendingLength = 0;
-  const emit = (text: string) => {
-    pending.push(text);
-    pendingLength += text.length;
-    if (pendingLength >= 1 << 20) flush();
-  };
-  const flush = () => {
-    parts.push(Buffer.from(pending.join(''), 'utf8'));
-    pending = [];
-    pendingLength = 0;
-  };
-  prettyJson(tally, 0, emit);
-  emit('\n');
-  flush();
+  const out = new Utf8Chunks(1 << 22, (bytes) => parts.push(bytes));
+  prettyJson(tally, 0, (text) => out.write(text));
+  out.write('\n');
+  out.flush();
   const bytes = Buffer.concat(parts);
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
-/** Arrays up to this long are stringified whole (a manager's lines: one call instead of one per line). */
-const CHUNKED_ARRAY = 4096;
+const CHUNKED_ARRAY = 64;
+/** Items of a long array stringified per call (a batch of managers: one JSON.stringify, not one each). */
+const JSON_BATCH = 256;
 
 function hasLongArray(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > CHUNKED_ARRAY;
   if (value === null || typeof value !== 'object') return false;
   return Object.values(value).some((v) => Array.isArray(v) && v.length > CHUNKED_ARRAY);
+}
+
+/**
+ * The items as JSON.stringify(…, null, 2) writes them inside an array at `depth`: each indented
+ * for depth + 1, joined by `,\n`. Stringifies the items wrapped in `depth` arrays and cuts the
+ * wrappers' lines off, so nothing is re-indented.
+ */
+function itemsJson(items: readonly unknown[], depth: number): string {
+  let wrapped: unknown = items;
+  for (let i = 0; i < depth; i++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  let from = 0;
+  for (let i = 0; i <= depth; i++) from = text.indexOf('\n', from) + 1;
+  let to = text.length;
+  for (let i = 0; i <= depth; i++) to = text.lastIndexOf('\n', to - 1);
+  return text.slice(from, to);
 }
 
 /** Writes what `JSON.stringify(value, null, 2)` would, at `depth` levels of indentation, in pieces. */
@@ -80,10 +87,20 @@ function prettyJson(value: unknown, depth: number, emit: (text: string) => void)
   const inner = `\n${'  '.repeat(depth + 1)}`;
   if (Array.isArray(value)) {
     emit('[');
-    value.forEach((item, i) => {
-      emit(i === 0 ? inner : `,${inner}`);
-      prettyJson(item === undefined || typeof item === 'function' ? null : item, depth + 1, emit);
-    });
+    for (let i = 0; i < value.length;) {
+      const item: unknown = value[i];
+      if (hasLongArray(item)) {
+        emit(i === 0 ? inner : `,${inner}`);
+        prettyJson(item, depth + 1, emit);
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      while (end < value.length && end - i < JSON_BATCH && !hasLongArray(value[end])) end++;
+      emit(i === 0 ? '\n' : ',\n');
+      emit(itemsJson(value.slice(i, end), depth));
+      i = end;
+    }
     emit(`\n${'  '.repeat(depth)}]`);
     return;
   }
