@@ -52,10 +52,11 @@ const SIZES: Size[] = [
   {
     name: 'national-month', label: 'national month (31 provinces, 30 days)',
     sample: { from: '2026-11-01', days: 30, provinces: ALL, seed: SEED, scale: 'national' },
-    ingestRuns: 1, weekly: { period: '2026-W47', runs: 3 }, monthly: { period: '2026-11', runs: 3 }, incentives: { month: '2026-11', runs: 1 },
+    ingestRuns: 1, weekly: { period: '2026-W47', runs: 3 }, monthly: { period: '2026-11', runs: 3 }, incentives: { month: '2026-11', runs: 3 },
   },
-  { name: 'sales-1m', label: 'one sales file, 1 M rows', bigFile: 1_000_000, ingestRuns: 2 },
-  { name: 'sales-2m', label: 'one sales file, 2 M rows', bigFile: 2_000_000, ingestRuns: 2 },
+  // The ingest memory step: peak RSS of one big file, flat or not in its size.
+  { name: 'sales-1m', label: 'one sales file, 1 M rows', bigFile: 1_000_000, ingestRuns: 3 },
+  { name: 'sales-2m', label: 'one sales file, 2 M rows', bigFile: 2_000_000, ingestRuns: 3 },
   {
     name: 'national-year', label: 'national year (31 provinces, 365 days)', full: true,
     sample: { from: '2026-01-01', days: 365, provinces: ALL, seed: SEED, scale: 'national' },
@@ -77,6 +78,8 @@ interface StepRow {
   rowsPerSecond?: number;
   mbPerSecond?: number;
   maxRssMb: number;
+  /** Peak RSS of each run: min/median/max over the runs. */
+  rssMb?: { min: number; median: number; max: number };
   detail?: Record<string, unknown>;
 }
 
@@ -185,7 +188,7 @@ async function benchSize(size: Size, rows: StepRow[], scans: Record<string, Repo
     return {
       size: size.name, step, runs: results.length, rows: picked[0]!.rows, bytes: picked[0]!.bytes, seconds: s,
       rowsPerSecond: picked[0]!.rows / s.median, mbPerSecond: picked[0]!.bytes / 1024 ** 2 / s.median,
-      maxRssMb: Math.max(...results.map((r) => r.maxRssMb)),
+      maxRssMb: Math.max(...results.map((r) => r.maxRssMb)), rssMb: stats(results.map((r) => r.maxRssMb)),
       detail: { encodeSeconds: median(picked.map((p) => p.encodeSeconds)) },
     };
   };
@@ -214,6 +217,7 @@ async function benchSize(size: Size, rows: StepRow[], scans: Record<string, Repo
     rows.push({
       size: size.name, step: timedOut ? `${step} (TIMED OUT > ${STEP_LIMIT_SECONDS} s)` : step, runs: got.length, rows: lakeRows, bytes: lakeBytes, seconds: s,
       maxRssMb: timedOut ? Number.NaN : Math.max(...got.map((g) => g.maxRssMb)), detail: got[got.length - 1]!.detail,
+      ...(timedOut ? {} : { rssMb: stats(got.map((g) => g.maxRssMb)) }),
     });
   };
   const after = (period: string) => `${addDays(parsePeriod(period).end, 3)}T02:00:00Z`;
@@ -245,11 +249,12 @@ function machine() {
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function table(rows: StepRow[]): string {
-  const head = ['size', 'step', 'runs', 'rows', 'MB', 'min s', 'median s', 'max s', 'rows/s', 'MB/s', 'peak RSS MB'];
+  const head = ['size', 'step', 'runs', 'rows', 'MB', 'min s', 'median s', 'max s', 'rows/s', 'MB/s', 'peak RSS MB', 'RSS min–median–max'];
   const body = rows.map((r) => [
     r.size, r.step, String(r.runs), fmt(r.rows), fmt(r.bytes / 1024 ** 2, 1),
     fmt(r.seconds.min, 2), fmt(r.seconds.median, 2), fmt(r.seconds.max, 2),
     r.rowsPerSecond ? fmt(r.rowsPerSecond) : '', r.mbPerSecond ? fmt(r.mbPerSecond, 1) : '', Number.isNaN(r.maxRssMb) ? '?' : fmt(r.maxRssMb),
+    r.rssMb ? `${fmt(r.rssMb.min)}–${fmt(r.rssMb.median)}–${fmt(r.rssMb.max)}` : '',
   ]);
   return markdown(head, body);
 }
@@ -430,6 +435,70 @@ function sideBySideText(r: SideBySide): string {
   return lines.join('\n');
 }
 
+interface ColdStart { file: string; rows: number; bundleKb: number; runs: number; modulesLoaded: Stats; receiptWritten: Stats; processExit: Stats }
+
+const COLD_RUNS = 5;
+
+/**
+ * Lambda cold start of the ingest path, locally: bench/cold-ingest.ts bundled as the CDK bundles the
+ * ingest handler, run COLD_RUNS times in a fresh node process each, one province-day sales file
+ * into an empty local store. Figures: process start → modules loaded, → first receipt written
+ * (what the function's first invocation pays before it answers), and spawn → exit.
+ */
+async function coldStart(): Promise<ColdStart> {
+  progress('== cold start of the ingest bundle');
+  const { build } = await import('esbuild');
+  const { ESBUILD_DEFAULTS } = await import('../infra/pipeline-function.js');
+  const dir = join(dataRoot, 'cold-start');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const bundle = join(dir, 'index.mjs');
+  await build({
+    entryPoints: [join(benchDir, 'cold-ingest.ts')], outfile: bundle, bundle: true, platform: 'node',
+    target: 'node20', format: ESBUILD_DEFAULTS.format, minify: ESBUILD_DEFAULTS.minify, keepNames: ESBUILD_DEFAULTS.keepNames,
+    sourcemap: ESBUILD_DEFAULTS.sourcemap, banner: { js: ESBUILD_DEFAULTS.banner }, external: [...ESBUILD_DEFAULTS.external, '@duckdb/node-api'],
+    nodePaths: [join(projectRoot, 'node_modules')], logLevel: 'silent',
+  });
+  const day = [...generateSample({ from: '2026-11-18', days: 1, provinces: ['JL'], seed: SEED, scale: 'province' })].find((f) => f.type === 'sales')!;
+  const file = join(dir, day.fileName);
+  await writeFile(file, day.content);
+  const loaded: number[] = [];
+  const receipt: number[] = [];
+  const exit: number[] = [];
+  let rows = 0;
+  for (let run = 1; run <= COLD_RUNS; run++) {
+    const home = join(dir, `home-${run}`);
+    // The bundle sits outside node_modules' tree: NODE_PATH finds the DuckDB binding as the Lambda's node_modules would.
+    const t = performance.now();
+    const child = spawn(process.execPath, [bundle, home, file], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_PATH: join(projectRoot, 'node_modules') } });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    exit.push((performance.now() - t) / 1000);
+    if (code !== 0) throw new Error(`cold-start run ${run} exited with ${code}: ${out}`);
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { status: string; rows: number; loadedMs: number; receiptMs: number };
+    if (r.status !== 'accepted') throw new Error(`cold-start run ${run}: the file was ${r.status}`);
+    rows = r.rows;
+    loaded.push(r.loadedMs / 1000);
+    receipt.push(r.receiptMs / 1000);
+    progress(`cold start run ${run}/${COLD_RUNS}: modules ${fmt(r.loadedMs / 1000, 2)} s, receipt ${fmt(r.receiptMs / 1000, 2)} s, exit ${fmt(exit[exit.length - 1]!, 2)} s`);
+  }
+  return {
+    file: day.fileName, rows, bundleKb: (await stat(bundle)).size / 1024, runs: COLD_RUNS,
+    modulesLoaded: stats(loaded), receiptWritten: stats(receipt), processExit: stats(exit),
+  };
+}
+
+function coldStartText(c: ColdStart): string {
+  const m = (s: Stats) => `${fmt(s.median, 2)} s (${fmt(s.min, 2)}–${fmt(s.max, 2)})`;
+  return [
+    `Cold start of the ingest bundle (${fmt(c.bundleKb)} KiB, esbuild as the CDK builds it; ${c.file}, ${fmt(c.rows)} rows; ${c.runs} fresh processes, median (min–max)):`,
+    `  process start → modules loaded: ${m(c.modulesLoaded)}`,
+    `  process start → first receipt written: ${m(c.receiptWritten)}`,
+    `  spawn → exit (DuckDB closed): ${m(c.processExit)}`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const full = args.includes('--full');
@@ -444,16 +513,18 @@ async function main(): Promise<void> {
   const rows: StepRow[] = [];
   const scans: Record<string, ReportScan[]> = {};
   const side = !only || only.has(SIDE_BY_SIDE.name) ? await sideBySide() : undefined;
+  const cold = !only || only.has('cold-start') ? await coldStart() : undefined;
   for (const size of sizes) {
     progress(`== ${size.label}`);
     await benchSize(size, rows, scans);
   }
   const c = curves(rows);
-  const results = { machine: machine(), totalSeconds: (Date.now() - started) / 1000, args, sizes: sizes.map((s) => ({ name: s.name, label: s.label })), steps: rows, curves: c, athena: scans, sideBySide: side };
+  const results = { machine: machine(), totalSeconds: (Date.now() - started) / 1000, args, sizes: sizes.map((s) => ({ name: s.name, label: s.label })), steps: rows, curves: c, athena: scans, sideBySide: side, coldStart: cold };
   await writeFile(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const m = results.machine;
   console.log(`\nMachine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}, ${m.date}\n`);
   if (side) console.log(`${sideBySideText(side)}\n`);
+  if (cold) console.log(`${coldStartText(cold)}\n`);
   if (rows.length) console.log(table(rows));
   console.log(`\nCurves (median seconds vs rows; s/M rows flat = linear):\n${curveText(c)}`);
   console.log(`\nAthena bytes scanned per report (partition pruning read off the local lake; Parquet column pruning scans less):\n${scanText(scans)}`);

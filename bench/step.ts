@@ -17,7 +17,7 @@ import { loadPlans } from '../lambdas/core/incentives/plan.js';
 import { ingestExtracts, validateOnly } from '../lambdas/core/extracts/ingest.js';
 import type { Receipt } from '../lambdas/core/extracts/validate.js';
 import { parsePeriod } from '../lambdas/core/period.js';
-import type { ParquetEncoder } from '../lambdas/core/ports.js';
+import type { CanonicalCsv, ParquetEncoder } from '../lambdas/core/ports.js';
 import { runReportJob } from '../lambdas/core/report/job.js';
 import { EXTRACT_TYPES, sqlType, TABLES, type TableDecl } from '../lambdas/core/extracts/schema.js';
 
@@ -58,8 +58,9 @@ async function ingest(request: Extract<StepRequest, { step: 'ingest' }>): Promis
     }
   };
   const encoder: ParquetEncoder = {
-    encode: (table: TableDecl, csv: string | Uint8Array) => timed(() => inner.encode(table, csv)),
-    encodeMany: (table: TableDecl, csvs: ReadonlyArray<string | Uint8Array>) => timed(() => inner.encodeMany(table, csvs)),
+    encode: (table: TableDecl, csv: CanonicalCsv) => timed(() => inner.encode(table, csv)),
+    encodeMany: (table: TableDecl, csvs: ReadonlyArray<CanonicalCsv>) => timed(() => inner.encodeMany(table, csvs)),
+    spool: () => inner.spool(),
   };
   const types: Record<string, TypeFigures> = {};
   let rejected = 0;
@@ -71,7 +72,8 @@ async function ingest(request: Extract<StepRequest, { step: 'ingest' }>): Promis
       const t = performance.now();
       const inputs = (async function* () {
         for (const name of names.filter((n) => n.startsWith(`${type}_`))) {
-          const bytes = new Uint8Array(await readFile(join(request.dataDir, name)));
+          const read = await readFile(join(request.dataDir, name));
+          const bytes = new Uint8Array(read.buffer, read.byteOffset, read.length);
           figures.bytes += bytes.length;
           yield { fileName: name, bytes };
         }

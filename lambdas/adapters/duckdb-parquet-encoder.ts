@@ -1,10 +1,11 @@
 /** ParquetEncoder on DuckDB: canonical CSV → typed Parquet (zstd), columns and types from schema.ts. */
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckDbOptions } from './duckdb-options.js';
-import type { ParquetEncoder } from '../core/ports.js';
+import type { CanonicalCsv, CsvSpool, ParquetEncoder } from '../core/ports.js';
 import { sqlType, type TableDecl } from '../core/extracts/schema.js';
 
 const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
@@ -25,22 +26,68 @@ function readCanonical(table: TableDecl, csvPaths: readonly string[], withFileNa
 }
 
 /**
+ * A temp file the validator writes a file's canonical CSV into, chunk by chunk (synchronous
+ * writes: the validator reuses its buffer). `path` is read by DuckDB once the spool is closed.
+ */
+class FileSpool implements CsvSpool {
+  private fd: number | undefined;
+  private dir: string | undefined;
+  size = 0;
+
+  constructor(parent: string, readonly number: number) {
+    this.dir = mkdtempSync(join(parent, 'telco-kpi-spool-'));
+    this.fd = openSync(this.path, 'w');
+  }
+
+  get path(): string {
+    return join(this.dir ?? '', `${this.number}.csv`);
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.fd === undefined) throw new Error('write to a spool that was closed');
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    this.size += bytes.length;
+  }
+
+  /** Ends writing; the file stays until discard. */
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  async discard(): Promise<void> {
+    this.close();
+    const dir = this.dir;
+    this.dir = undefined;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * One DuckDB instance reused across calls; encodes one extract at a time, or many of one table in
- * one COPY … PARTITION_BY (encodeMany). Call close() when done.
+ * one COPY … PARTITION_BY (encodeMany). Validation can write canonical CSV straight into a temp
+ * file (spool) that the COPY reads, so a large file's canonical rows are never in memory. Call
+ * close() when done.
  */
 export class DuckDbParquetEncoder implements ParquetEncoder {
   private connection?: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }>;
   private queue: Promise<unknown> = Promise.resolve();
+  private spools = 0;
 
   constructor(private readonly options: { tempDir?: string } = {}) {}
 
-  encode(table: TableDecl, normalizedCsv: string | Uint8Array): Promise<Uint8Array> {
+  spool(): CsvSpool {
+    return new FileSpool(this.options.tempDir ?? tmpdir(), ++this.spools);
+  }
+
+  encode(table: TableDecl, normalizedCsv: CanonicalCsv): Promise<Uint8Array> {
     const next = this.queue.then(() => this.encodeNow(table, normalizedCsv));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  encodeMany(table: TableDecl, normalizedCsvs: ReadonlyArray<string | Uint8Array>): Promise<Uint8Array[]> {
+  encodeMany(table: TableDecl, normalizedCsvs: ReadonlyArray<CanonicalCsv>): Promise<Uint8Array[]> {
     const next = this.queue.then(() => this.encodeManyNow(table, normalizedCsvs));
     this.queue = next.catch(() => undefined);
     return next;
@@ -64,13 +111,12 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
     return this.connection;
   }
 
-  private async encodeNow(table: TableDecl, normalizedCsv: string | Uint8Array): Promise<Uint8Array> {
+  private async encodeNow(table: TableDecl, normalizedCsv: CanonicalCsv): Promise<Uint8Array> {
     const { connection } = await this.open();
     const dir = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'telco-kpi-parquet-'));
     try {
-      const csvPath = join(dir, 'data.csv');
+      const csvPath = await csvFile(normalizedCsv, join(dir, 'data.csv'));
       const parquetPath = join(dir, 'data.parquet');
-      await writeFile(csvPath, normalizedCsv);
       const { select, read } = readCanonical(table, [csvPath]);
       await connection.run(`copy (select ${select} from ${read}) to ${literal(parquetPath)} (format parquet, compression zstd)`);
       return new Uint8Array(await readFile(parquetPath));
@@ -84,12 +130,18 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
    * PARTITION_BY that number writes one Parquet object per file, without the number in it. A file
    * whose output is not exactly one object (no rows: no folder) is encoded alone.
    */
-  private async encodeManyNow(table: TableDecl, normalizedCsvs: ReadonlyArray<string | Uint8Array>): Promise<Uint8Array[]> {
+  private async encodeManyNow(table: TableDecl, normalizedCsvs: ReadonlyArray<CanonicalCsv>): Promise<Uint8Array[]> {
     const { connection } = await this.open();
     const dir = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'telco-kpi-parquet-'));
     try {
-      const csvPaths = normalizedCsvs.map((_, i) => join(dir, `${i}.csv`));
-      await Promise.all(normalizedCsvs.map((csv, i) => writeFile(csvPaths[i]!, csv)));
+      // A spool's file is named by its own number; text and bytes get numbers of their own from the same counter.
+      const base = this.spools;
+      this.spools += normalizedCsvs.length;
+      const fileNumber = (i: number) => {
+        const csv = normalizedCsvs[i];
+        return csv instanceof FileSpool ? csv.number : base + i + 1;
+      };
+      const csvPaths = await Promise.all(normalizedCsvs.map((csv, i) => csvFile(csv, join(dir, `${fileNumber(i)}.csv`))));
       const out = join(dir, 'out');
       const { select, read } = readCanonical(table, csvPaths, true);
       await connection.run(
@@ -97,7 +149,7 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
         + `to ${literal(out)} (format parquet, compression zstd, partition_by (${FILE_COLUMN}))`,
       );
       return await Promise.all(normalizedCsvs.map(async (csv, i) => {
-        const folder = join(out, `${FILE_COLUMN}=${i}`);
+        const folder = join(out, `${FILE_COLUMN}=${fileNumber(i)}`);
         const parts = await readdir(folder).catch(() => [] as string[]);
         return parts.length === 1 ? new Uint8Array(await readFile(join(folder, parts[0]!))) : this.encodeNow(table, csv);
       }));
@@ -105,4 +157,15 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+/** The path DuckDB reads: a spool's own file (closed for writing), else `path` written with the text or bytes. */
+async function csvFile(csv: CanonicalCsv, path: string): Promise<string> {
+  if (csv instanceof FileSpool) {
+    csv.close();
+    return csv.path;
+  }
+  if (typeof csv !== 'string' && !(csv instanceof Uint8Array)) throw new Error('a spool from another encoder');
+  await writeFile(path, csv);
+  return path;
 }

@@ -59,9 +59,27 @@ export interface Mailer {
   send(message: MailMessage): Promise<MailReceipt>;
 }
 
+/**
+ * Where validation writes a file's canonical CSV as it goes (the encoder's temp file), so the
+ * canonical rows are never held whole: `write` takes each chunk synchronously (the validator
+ * reuses its buffer). Nothing in a spool is stored; ingest encodes it or discards it.
+ */
+export interface CsvSpool {
+  write(bytes: Uint8Array): void;
+  /** Bytes written so far. */
+  readonly size: number;
+  /** Removes the spool; safe to call more than once. */
+  discard(): Promise<void>;
+}
+
+/** Canonical CSV as text, bytes, or a spool the encoder gave out. */
+export type CanonicalCsv = string | Uint8Array | CsvSpool;
+
 /** Turns a validated extract's canonical CSV (header = the table's stored columns) into Parquet bytes. */
 export interface ParquetEncoder {
-  encode(table: TableDecl, normalizedCsv: string | Uint8Array): Promise<Uint8Array>;
+  encode(table: TableDecl, normalizedCsv: CanonicalCsv): Promise<Uint8Array>;
   /** Many files of one table in one go (the same Parquet per file as encode gives), when the encoder can. */
-  encodeMany?(table: TableDecl, normalizedCsvs: ReadonlyArray<string | Uint8Array>): Promise<Uint8Array[]>;
+  encodeMany?(table: TableDecl, normalizedCsvs: ReadonlyArray<CanonicalCsv>): Promise<Uint8Array[]>;
+  /** A new spool for one file's canonical CSV, when the encoder can read one (then encode takes it). */
+  spool?(): CsvSpool;
 }

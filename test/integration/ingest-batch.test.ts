@@ -2,7 +2,7 @@
  * Batch ingest (ingestExtracts, issue 14) with real parts: many files validated and encoded in one
  * DuckDB COPY … PARTITION_BY, with every guarantee of a single ingest kept.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,48 @@ describe('batch ingest', () => {
     expect(Object.values(statuses).filter((s) => s === 'accepted')).toHaveLength(FILES.length - 1);
     expect(await store.get(partitionKey('sales', { province: sales!.province, day: dayOf(sales!.fileName) }))).toEqual(before);
     expect((await listReceipts(store, { type: 'sales', status: 'rejected' })).map((r) => r.file)).toEqual([sales!.fileName]);
+  });
+
+  it('streams the canonical rows into the encoder\'s spool: the same lake as from bytes, and no spool file left for an accepted or a rejected file', async () => {
+    // Prepare
+    const spoolDir = await mkdtemp(join(work, 'spools-'));
+    const spooling = new DuckDbParquetEncoder({ tempDir: spoolDir });
+    const written = { spools: 0, bytes: 0 };
+    const encoder: ParquetEncoder = {
+      encode: (t, csv) => spooling.encode(t, csv),
+      encodeMany: (t, csvs) => spooling.encodeMany(t, csvs),
+      spool: () => {
+        const spool = spooling.spool();
+        written.spools++;
+        const write = spool.write.bind(spool);
+        spool.write = (b) => {
+          written.bytes += b.length;
+          write(b);
+        };
+        return spool;
+      },
+    };
+    const fromBytes = new LocalObjectStore(await mkdtemp(join(work, 'from-bytes-')));
+    await collect(ingestExtracts({ store: fromBytes, encoder: counting(inner).encoder, now }, inputs()));
+    const [sales] = FILES.filter((f) => f.type === 'sales');
+    const broken = sales!.content.replace(/\n([^,\n]*),/, '\n$1,not-a-date-');
+    const store = new LocalObjectStore(await mkdtemp(join(work, 'spooled-')));
+    try {
+      // Act
+      const outcomes = await collect(ingestExtracts({ store, encoder, now }, inputs()));
+      const spooled = { ...written };
+      const rejected = await collect(ingestExtracts({ store, encoder, now }, [{ fileName: sales!.fileName, bytes: bytes(broken) }]));
+      // Assess
+      expect(outcomes.map((o) => receiptOf(o).status)).toEqual(FILES.map(() => 'accepted'));
+      expect(await lakeState(store)).toEqual(await lakeState(fromBytes));
+      expect(rejected.map((o) => receiptOf(o).status)).toEqual(['rejected']);
+      expect(spooled.spools).toBe(FILES.length);
+      expect(spooled.bytes).toBeGreaterThan(FILES.reduce((n, f) => n + f.content.length, 0) / 2);
+      expect(written.spools).toBe(FILES.length + 1);
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      await spooling.close();
+    }
   });
 
   it('decides two uploads of one day in a batch as if sent one after the other: a correction replaces, an older upload is superseded', async () => {

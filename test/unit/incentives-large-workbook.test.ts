@@ -131,11 +131,44 @@ describe('the large incentive workbook (more managers than LARGE_TALLY_MANAGERS)
     expect(sheets).toHaveLength(4);
     const xml = (await Promise.all(sheets.map((f) => zip.file(f)!.async('string')))).join('\n');
     expect(xml).not.toMatch(/<f[ >]/);
-    const escaped = FORMULA_NAME.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
-    const cells = [...xml.matchAll(/<c [^>]*>(?:(?!<\/c>).)*<\/c>/g)].map((m) => m[0]).filter((c) => c.includes('HYPERLINK') || c.includes('+政企一组'));
+    // A cell's text: its shared string (t="s", the index into xl/sharedStrings.xml) or its own.
+    const shared = [...((await zip.file('xl/sharedStrings.xml')?.async('string')) ?? '').matchAll(/<si>(.*?)<\/si>/g)].map((m) => m[1]!);
+    const cells = [...xml.matchAll(/<c [^>]*>(?:(?!<\/c>).)*<\/c>/g)].map((m) => m[0])
+      .map((c) => ({ c, text: /t="s"/.test(c) ? shared[Number(/<v>(\d+)<\/v>/.exec(c)![1])]! : c }))
+      .filter(({ text }) => text.includes('HYPERLINK') || text.includes('+政企一组'));
     expect(cells.length).toBeGreaterThan(2);
-    for (const cell of cells) expect(cell).toMatch(/t="(str|s|inlineStr)"/);
-    expect(cells.some((c) => c.includes(escaped) || c.includes(FORMULA_NAME.replaceAll('"', '&quot;')) || c.includes('=HYPERLINK('))).toBe(true);
+    for (const { c } of cells) expect(c).toMatch(/t="(str|s|inlineStr)"/);
+    const escaped = FORMULA_NAME.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+    expect(cells.some(({ text }) => text.includes(escaped) || text.includes('=HYPERLINK('))).toBe(true);
+  });
+
+  it('keeps the sheet setup: frozen header, number formats, column widths, autofilter, and the plan lines with their leading spaces', async () => {
+    // Prepare
+    const tally = largeTally();
+
+    // Act
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await buildIncentiveWorkbook(tally, PLAN!, new Date('2026-12-03T02:00:00Z'))) as never);
+
+    // Assess
+    for (const name of ['汇总', '积分明细']) {
+      const ws = wb.getWorksheet(name)!;
+      expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 3 });
+      expect(ws.getCell('A3').font?.bold).toBe(true);
+      expect(ws.getCell('A1').font).toMatchObject({ bold: true, size: 14 });
+    }
+    const summary = wb.getWorksheet('汇总')!;
+    expect(summary.getColumn(12).width).toBe(28);
+    expect(summary.getCell('E4').numFmt).toBe('#,##0.00##');
+    expect(summary.getCell('F4').numFmt).toBe('0.0%');
+    expect(summary.getCell('J4').numFmt).toBe('#,##0.00');
+    expect(wb.getWorksheet('积分明细')!.getCell('I4').numFmt).toBe('#,##0.00##');
+    expect(wb.getWorksheet('积分明细')!.autoFilter).toBe(`A3:J${3 + tally.managers.reduce((n, m) => n + m.lines.length, 0)}`);
+    const plan = wb.getWorksheet('方案')!;
+    const planLines: string[] = [];
+    plan.eachRow((row) => planLines.push(String(row.getCell(1).value)));
+    expect(planLines.some((l) => l.startsWith('  · '))).toBe(true);
+    expect(plan.getCell('A3').alignment).toMatchObject({ wrapText: true, vertical: 'top' });
   });
 
   it('continues the lines on 积分明细-2 when a sheet is full, keeping each manager on one sheet', async () => {

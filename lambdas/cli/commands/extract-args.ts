@@ -60,5 +60,7 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 export async function readExtract(path: string): Promise<Uint8Array> {
-  return new Uint8Array(await readFile(path));
+  // A view of the bytes read, not a copy (new Uint8Array(buffer) copied: a 230 MB file was held twice).
+  const bytes = await readFile(path);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }

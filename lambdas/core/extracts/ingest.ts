@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { TelcoKpiError } from '../errors.js';
 import { shanghaiDateTime, shanghaiDay } from '../period.js';
-import type { ObjectStore, ParquetEncoder } from '../ports.js';
+import type { CanonicalCsv, CsvSpool, ObjectStore, ParquetEncoder } from '../ports.js';
 import { FileNameError, fitName } from './file-name.js';
 import { partitionKey, TABLES, type ExtractType } from './schema.js';
 import { formatReceipt, validateExtract, type ExtractInput, type Receipt, type Validation } from './validate.js';
@@ -95,7 +95,7 @@ export interface IngestBatchOptions {
 
 interface Validated {
   receipt: Receipt;
-  normalized?: Uint8Array;
+  normalized?: Uint8Array | CsvSpool;
 }
 
 /**
@@ -113,7 +113,7 @@ export async function* ingestExtracts(
 ): AsyncGenerator<IngestOutcome> {
   const maxFiles = options.maxFiles ?? 64;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  let batch: Array<IngestOutcome & { normalized?: Uint8Array }> = [];
+  let batch: Array<IngestOutcome & { normalized?: Uint8Array | CsvSpool }> = [];
   let partitions = new Set<string>();
   let bytes = 0;
   const flush = async function* () {
@@ -121,14 +121,22 @@ export async function* ingestExtracts(
     batch = [];
     partitions = new Set();
     bytes = 0;
-    await storeBatch(deps, done.flatMap((o) => ('receipt' in o ? [o as Validated] : [])));
+    try {
+      await storeBatch(deps, done.flatMap((o) => ('receipt' in o ? [o as Validated] : [])));
+    } finally {
+      await Promise.all(done.map((o) => (o.normalized && !(o.normalized instanceof Uint8Array) ? o.normalized.discard() : undefined)));
+    }
     for (const o of done) yield 'error' in o ? { fileName: o.fileName, error: o.error } : { fileName: o.fileName, receipt: o.receipt };
   };
   for await (const input of inputs) {
+    // The canonical rows go to the encoder's spool (a temp file) as they are checked, when it has one.
+    const spool = deps.encoder.spool?.();
     let validated: Validated;
     try {
-      validated = await validateExtract(input, { now: deps.now });
+      const v = await validateExtract(input, { now: deps.now, spool });
+      validated = { receipt: v.receipt, normalized: v.spool ?? v.normalized };
     } catch (error) {
+      await spool?.discard();
       if (!(error instanceof FileNameError)) throw error;
       batch.push({ fileName: input.fileName, error });
       continue;
@@ -138,7 +146,9 @@ export async function* ingestExtracts(
       const key = manifestKey(receipt);
       if (partitions.has(key)) yield* flush();
       partitions.add(key);
-      bytes += normalized.length;
+      bytes += normalized instanceof Uint8Array ? normalized.length : normalized.size;
+    } else {
+      await spool?.discard();
     }
     batch.push({ fileName: input.fileName, receipt, normalized });
     if (batch.length >= maxFiles || bytes >= maxBytes) yield* flush();
@@ -148,7 +158,7 @@ export async function* ingestExtracts(
 
 interface Stored {
   receipt: Receipt;
-  normalized: Uint8Array;
+  normalized: CanonicalCsv;
   dataKey: string;
   manifestAt: string;
   lockKey: string;

@@ -9,6 +9,7 @@ import { codeLookup, type CodeList } from './codes.js';
 import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
 import { addDays, shanghaiDay } from '../period.js';
+import type { CsvSpool } from '../ports.js';
 import { sentence, type Coded, type Params, type ProblemCode, type ProblemLike } from './receipt-text.js';
 import { headerLookup, inputColumns, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
 
@@ -55,6 +56,8 @@ export interface Validation {
   normalized?: Uint8Array;
   /** The same CSV as text (decoded on first read: ingest passes the bytes on untouched). */
   readonly normalizedCsv?: string;
+  /** Present only when accepted and validated with a spool: the spool now holds the canonical CSV (normalized is then absent). */
+  spool?: CsvSpool;
 }
 
 export interface ExtractInput {
@@ -79,8 +82,12 @@ class Bad {
 
 type Check = (value: string) => string | Bad;
 
-/** Validates an extract (dry run): the receipt, and the canonical CSV when accepted. */
-export async function validateExtract(input: ExtractInput, options: { now?: () => Date } = {}): Promise<Validation> {
+/**
+ * Validates an extract (dry run): the receipt, and the canonical CSV when accepted — as bytes, or
+ * written into `options.spool` as the rows are checked (then the caller discards the spool when
+ * the file is rejected: part of it may have been written before a problem was found).
+ */
+export async function validateExtract(input: ExtractInput, options: { now?: () => Date; spool?: CsvSpool } = {}): Promise<Validation> {
   const name = parseExtractName(input.fileName, { type: input.type, province: input.province });
   const table = TABLES[name.type];
   const receivedAt = (options.now ?? (() => new Date()))().toISOString();
@@ -99,6 +106,7 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     if (problems.count === 0 && normalized !== undefined) {
       receipt.status = 'accepted';
       receipt.rowsAccepted = receipt.rowsRead;
+      if (options.spool) return { receipt, spool: options.spool };
       let text: string | undefined;
       return { receipt, normalized, get normalizedCsv() { return (text ??= new TextDecoder().decode(normalized)); } };
     }
@@ -128,7 +136,7 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     problems.add(0, '', '', 'empty');
     return finish();
   }
-  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month, file: name.file }, problems, notices, receipt.headers);
+  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month, file: name.file }, problems, notices, receipt.headers, options.spool);
   try {
     return finish(validator.run(source, receipt));
   } catch (error) {
@@ -230,6 +238,7 @@ class RowValidator {
     private readonly problems: ProblemList,
     private readonly notices: Coded[],
     private readonly headers: Record<string, string>,
+    private readonly spool?: CsvSpool,
   ) {
     this.columns = table.columns;
     this.index = Object.fromEntries(table.columns.map((c, i) => [c.name, i]));
@@ -243,7 +252,9 @@ class RowValidator {
     const width = source.header.length;
     const outputIdx = this.columns.map((_, i) => i).filter((i) => !table.partitions.includes(this.columns[i]!.name as 'province'));
     const quoted = this.columns.map((c) => c.type.kind === 'string');
-    const output = new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : 65_536);
+    const output = this.spool
+      ? new ByteWriter(SPOOL_CHUNK, this.spool)
+      : new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : 65_536);
     output.text(outputIdx.map((i) => this.columns[i]!.name).join(',') + '\n');
     const keys = new KeyTable();
     const selfProducts = new Set<string>();
@@ -758,20 +769,28 @@ const LF = 10;
 const CR = 13;
 const COMMA = 44;
 
+/** Bytes of canonical CSV handed to a spool at a time. */
+const SPOOL_CHUNK = 4 * 1024 * 1024;
+
 /**
  * The canonical CSV as UTF-8 bytes, written straight into one buffer that doubles when full
- * (sized from the input, so a large file's output normally fits without growing).
+ * (sized from the input, so a large file's output normally fits without growing) — or, with a
+ * spool, into a fixed buffer handed to the spool each time it fills.
  */
 class ByteWriter {
   private buffer: Buffer;
   pos = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, private readonly spool?: CsvSpool) {
     this.buffer = Buffer.allocUnsafe(capacity);
   }
 
-  /** The buffer, with room for `size` more bytes at `pos`. */
+  /** The buffer, with room for `size` more bytes at `pos` (read `pos` after calling: a spool empties the buffer). */
   reserve(size: number): Buffer {
+    if (this.spool && this.pos + size > this.buffer.length && this.pos > 0) {
+      this.spool.write(this.buffer.subarray(0, this.pos));
+      this.pos = 0;
+    }
     if (this.pos + size > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.pos + size));
       this.buffer.copy(grown, 0, 0, this.pos);
@@ -784,8 +803,13 @@ class ByteWriter {
     this.pos = writeText(this.reserve(value.length * 3), this.pos, value);
   }
 
-  /** The bytes written (copied to a right-sized buffer when much of the room is unused). */
+  /** The bytes written (copied to a right-sized buffer when much of the room is unused); with a spool, the rest goes to it and nothing is returned. */
   bytes(): Buffer {
+    if (this.spool) {
+      if (this.pos > 0) this.spool.write(this.buffer.subarray(0, this.pos));
+      this.pos = 0;
+      return Buffer.alloc(0);
+    }
     const used = this.buffer.subarray(0, this.pos);
     return this.pos < this.buffer.length * 0.75 ? Buffer.from(used) : used;
   }

@@ -2,16 +2,17 @@
  * The HR workbook (REPORT.md). A small tally (≤ LARGE_TALLY_MANAGERS managers): 汇总, one
  * statement sheet per manager, 数据问题, 方案. A large one (a national roster): 汇总, 积分明细
  * (every line of every manager, grouped by manager, the manager on each line so HR filters to
- * one), 数据问题, 方案 — written by exceljs's streaming writer row by row, so memory does not
- * grow with the lines (20 000 sheets were unworkable: > 5 min and > 2.7 GB).
+ * one), 数据问题, 方案 — written directly as SpreadsheetML row by row (sheet-writer.ts), so memory
+ * does not grow with the lines (20 000 sheets were unworkable: > 5 min and > 2.7 GB).
  */
-import { PassThrough } from 'node:stream';
 import { Decimal } from 'decimal.js';
 import ExcelJS from 'exceljs';
 import { EVENT_TYPES, PRODUCTS, PROVINCES, label } from '../extracts/codes.js';
 import { describePlan, type Plan } from './plan.js';
+import { columnName, type CellStyle, type RowSink, type SheetWriter, XlsxWriter } from './sheet-writer.js';
 import type { IncentiveTally, ManagerStatement } from './types.js';
-import { setText, textCell } from '../xlsx-safe.js';
+import { setText } from '../xlsx-safe.js';
+import { Utf8Chunks } from './utf8-chunks.js';
 
 const MONEY = '#,##0.00';
 const POINTS = '#,##0.00##';
@@ -42,31 +43,38 @@ export function tallyJson(tally: IncentiveTally): string {
  */
 export function tallyJsonBytes(tally: IncentiveTally): Uint8Array {
   const parts: Buffer[] = [];
-  let pending: string[] = [];
-  let pendingLength = 0;
-  const emit = (text: string) => {
-    pending.push(text);
-    pendingLength += text.length;
-    if (pendingLength >= 1 << 20) flush();
-  };
-  const flush = () => {
-    parts.push(Buffer.from(pending.join(''), 'utf8'));
-    pending = [];
-    pendingLength = 0;
-  };
-  prettyJson(tally, 0, emit);
-  emit('\n');
-  flush();
+  const out = new Utf8Chunks(1 << 22, (bytes) => parts.push(bytes));
+  prettyJson(tally, 0, (text) => out.write(text));
+  out.write('\n');
+  out.flush();
   const bytes = Buffer.concat(parts);
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 const CHUNKED_ARRAY = 64;
+/** Items of a long array stringified per call (a batch of managers: one JSON.stringify, not one each). */
+const JSON_BATCH = 256;
 
 function hasLongArray(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > CHUNKED_ARRAY;
   if (value === null || typeof value !== 'object') return false;
   return Object.values(value).some((v) => Array.isArray(v) && v.length > CHUNKED_ARRAY);
+}
+
+/**
+ * The items as JSON.stringify(…, null, 2) writes them inside an array at `depth`: each indented
+ * for depth + 1, joined by `,\n`. Stringifies the items wrapped in `depth` arrays and cuts the
+ * wrappers' lines off, so nothing is re-indented.
+ */
+function itemsJson(items: readonly unknown[], depth: number): string {
+  let wrapped: unknown = items;
+  for (let i = 0; i < depth; i++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  let from = 0;
+  for (let i = 0; i <= depth; i++) from = text.indexOf('\n', from) + 1;
+  let to = text.length;
+  for (let i = 0; i <= depth; i++) to = text.lastIndexOf('\n', to - 1);
+  return text.slice(from, to);
 }
 
 /** Writes what `JSON.stringify(value, null, 2)` would, at `depth` levels of indentation, in pieces. */
@@ -79,10 +87,20 @@ function prettyJson(value: unknown, depth: number, emit: (text: string) => void)
   const inner = `\n${'  '.repeat(depth + 1)}`;
   if (Array.isArray(value)) {
     emit('[');
-    value.forEach((item, i) => {
-      emit(i === 0 ? inner : `,${inner}`);
-      prettyJson(item === undefined || typeof item === 'function' ? null : item, depth + 1, emit);
-    });
+    for (let i = 0; i < value.length;) {
+      const item: unknown = value[i];
+      if (hasLongArray(item)) {
+        emit(i === 0 ? inner : `,${inner}`);
+        prettyJson(item, depth + 1, emit);
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      while (end < value.length && end - i < JSON_BATCH && !hasLongArray(value[end])) end++;
+      emit(i === 0 ? '\n' : ',\n');
+      emit(itemsJson(value.slice(i, end), depth));
+      i = end;
+    }
     emit(`\n${'  '.repeat(depth)}]`);
     return;
   }
@@ -244,60 +262,94 @@ function statementSheet(wb: ExcelJS.Workbook, m: ManagerStatement, name: string,
   ws.pageSetup = printSetup('3:3');
 }
 
-function problemsSheet(wb: ExcelJS.Workbook, tally: IncentiveTally): void {
-  const ws = wb.addWorksheet('数据问题', { pageSetup: printSetup('1:1') });
+/** The 数据问题 and 方案 sheets: the same rows in the small workbook (exceljs) and the large one (direct). */
+const PROBLEMS_SHEET = { name: '数据问题', widths: [16, 18, 12, 12, 16, 10, 10], printTitles: '1:1' } as const;
+const PLAN_SHEET = { name: '方案', widths: [110], printTitles: '1:1' } as const;
+
+function problemsRows(sink: RowSink, tally: IncentiveTally): void {
   const p = tally.dataProblems;
   let r = 1;
-  const title = (text: string) => {
-    setText(ws.getCell(r, 1), text);
-    ws.getCell(r, 1).font = { bold: true };
-    r++;
-  };
+  const title = (text: string) => sink.row(r++, [text], 'bold');
   title(`不在名册的客户经理（${p.unknownManagers.length}）：已照常计算并列入汇总，请核对名册`);
-  if (p.unknownManagers.length === 0) setText(ws.getCell(r++, 1), '无');
+  if (p.unknownManagers.length === 0) sink.row(r++, ['无']);
   else {
-    header(ws, r++, ['工号', '本月销售笔数', '积分']);
-    for (const u of p.unknownManagers) {
-      setText(ws.getCell(r, 1), u.accountManagerId);
-      num(ws.getCell(r, 2), u.events, '0');
-      num(ws.getCell(r, 3), u.points, POINTS);
-      r++;
-    }
+    sink.row(r++, ['工号', '本月销售笔数', '积分'], 'header');
+    for (const u of p.unknownManagers) sink.row(r++, [u.accountManagerId, { n: u.events, style: 'count' }, { n: u.points, style: 'points' }]);
   }
   r++;
   title(`工号不在名册的销售（${p.unknownManagerEvents.length}）`);
-  if (p.unknownManagerEvents.length === 0) setText(ws.getCell(r++, 1), '无');
+  if (p.unknownManagerEvents.length === 0) sink.row(r++, ['无']);
   else {
-    header(ws, r++, ['工号', '流水号', '日期', '省份', '客户', '产品', '业务类型']);
+    sink.row(r++, ['工号', '流水号', '日期', '省份', '客户', '产品', '业务类型'], 'header');
     for (const e of p.unknownManagerEvents) {
-      [e.accountManagerId, e.eventId, e.eventDate, provinceLabel(e.province), e.customerId,
-        label(PRODUCTS, e.product, 'zh-CN'), label(EVENT_TYPES, e.eventType, 'zh-CN')]
-        .forEach((v, i) => setText(ws.getCell(r, i + 1), v));
-      r++;
+      sink.row(r++, [e.accountManagerId, { inline: e.eventId }, e.eventDate, provinceLabel(e.province), { inline: e.customerId },
+        label(PRODUCTS, e.product, 'zh-CN'), label(EVENT_TYPES, e.eventType, 'zh-CN')]);
     }
   }
   r++;
   title(`多个省份名册中重复的工号（${p.duplicateRosterIds.length}）：按省份代码排序取第一个`);
-  if (p.duplicateRosterIds.length === 0) setText(ws.getCell(r++, 1), '无');
-  for (const d of p.duplicateRosterIds) {
-    setText(ws.getCell(r, 1), d.accountManagerId);
-    setText(ws.getCell(r, 2), d.provinces.join(', '));
-    r++;
-  }
-  ws.columns = [16, 18, 12, 12, 16, 10, 10].map((width) => ({ width }));
+  if (p.duplicateRosterIds.length === 0) sink.row(r++, ['无']);
+  for (const d of p.duplicateRosterIds) sink.row(r++, [d.accountManagerId, d.provinces.join(', ')]);
+}
+
+function planRows(sink: RowSink, tally: IncentiveTally, plan: Plan): void {
+  sink.row(1, [`核算月份：${tally.period.id}（${tally.period.start} 至 ${tally.period.end}），使用当月第一天生效的方案版本`], 'bold');
+  describePlan(plan).forEach((line, i) => sink.row(i + 3, [line], 'wrapTop'));
+}
+
+const EXCEL_STYLES: Record<CellStyle, Partial<ExcelJS.Style>> = {
+  text: {},
+  title: { font: { bold: true, size: 14 } },
+  header: { font: { bold: true }, fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } } },
+  points: { numFmt: POINTS },
+  percent: { numFmt: '0.0%' },
+  factor: { numFmt: '0.00##' },
+  money: { numFmt: MONEY },
+  bold: { font: { bold: true } },
+  boldPoints: { numFmt: POINTS, font: { bold: true } },
+  boldMoney: { numFmt: MONEY, font: { bold: true } },
+  red: { font: { color: { argb: RED } } },
+  redPoints: { numFmt: POINTS, font: { color: { argb: RED } } },
+  count: { numFmt: '0' },
+  wrapTop: { alignment: { wrapText: true, vertical: 'top' } },
+};
+
+/** Rows into an exceljs worksheet (the small workbook): texts through setText, styles copied per cell. */
+function excelSink(ws: ExcelJS.Worksheet): RowSink {
+  const apply = (cell: ExcelJS.Cell, style: CellStyle) => {
+    if (style !== 'text') cell.style = structuredClone(EXCEL_STYLES[style]);
+  };
+  return {
+    row(rowNumber, values, textStyle = 'text') {
+      const row = ws.getRow(rowNumber);
+      values.forEach((v, i) => {
+        if (v === null || v === '') return;
+        const cell = row.getCell(i + 1);
+        if (typeof v === 'string') {
+          setText(cell, v);
+          apply(cell, textStyle);
+        } else if ('inline' in v) {
+          setText(cell, v.inline);
+          apply(cell, textStyle);
+        } else {
+          cell.value = v.n;
+          apply(cell, v.style);
+        }
+      });
+    },
+  };
+}
+
+function problemsSheet(wb: ExcelJS.Workbook, tally: IncentiveTally): void {
+  const ws = wb.addWorksheet(PROBLEMS_SHEET.name, { pageSetup: printSetup(PROBLEMS_SHEET.printTitles) });
+  problemsRows(excelSink(ws), tally);
+  ws.columns = PROBLEMS_SHEET.widths.map((width) => ({ width }));
 }
 
 function planSheet(wb: ExcelJS.Workbook, tally: IncentiveTally, plan: Plan): void {
-  // Page setup with the sheet: a streamed sheet writes its print properties before its first row.
-  const ws = wb.addWorksheet('方案', { pageSetup: printSetup('1:1') });
-  setText(ws.getCell('A1'), `核算月份：${tally.period.id}（${tally.period.start} 至 ${tally.period.end}），使用当月第一天生效的方案版本`);
-  ws.getCell('A1').font = { bold: true };
-  describePlan(plan).forEach((line, i) => {
-    const cell = ws.getCell(i + 3, 1);
-    setText(cell, line);
-    cell.alignment = { wrapText: true, vertical: 'top' };
-  });
-  ws.getColumn(1).width = 110;
+  const ws = wb.addWorksheet(PLAN_SHEET.name, { pageSetup: printSetup(PLAN_SHEET.printTitles) });
+  planRows(excelSink(ws), tally, plan);
+  ws.getColumn(1).width = PLAN_SHEET.widths[0];
 }
 
 function sumExact(values: readonly number[]): number {
@@ -305,46 +357,16 @@ function sumExact(values: readonly number[]): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Large tallies: streamed, one row committed at a time. Every cell gets one of a few shared
-// style objects (exceljs recognises a style object it has seen and skips re-encoding it).
-
-const HEADER_STYLE: Partial<ExcelJS.Style> = { font: { bold: true }, fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } } };
-const TITLE_STYLE: Partial<ExcelJS.Style> = { font: { bold: true, size: 14 } };
-const BOLD_STYLE: Partial<ExcelJS.Style> = { font: { bold: true } };
-const TEXT_STYLE: Partial<ExcelJS.Style> = {};
-const RED_TEXT_STYLE: Partial<ExcelJS.Style> = { font: { color: { argb: RED } } };
-const POINTS_STYLE: Partial<ExcelJS.Style> = { numFmt: POINTS };
-const RED_POINTS_STYLE: Partial<ExcelJS.Style> = { numFmt: POINTS, font: { color: { argb: RED } } };
-const BOLD_POINTS_STYLE: Partial<ExcelJS.Style> = { numFmt: POINTS, font: { bold: true } };
-const MONEY_STYLE: Partial<ExcelJS.Style> = { numFmt: MONEY };
-const BOLD_MONEY_STYLE: Partial<ExcelJS.Style> = { numFmt: MONEY, font: { bold: true } };
-const PERCENT_STYLE: Partial<ExcelJS.Style> = { numFmt: '0.0%' };
-const FACTOR_STYLE: Partial<ExcelJS.Style> = { numFmt: '0.00##' };
-
-type Cellish = string | number | null | { n: number | null; style: Partial<ExcelJS.Style> };
-
-/** Writes one row of texts (through textCell: always a string, never a formula) and numbers, then commits it. */
-function streamRow(ws: ExcelJS.Worksheet, rowNumber: number, values: readonly Cellish[], textStyle = TEXT_STYLE): void {
-  const row = ws.getRow(rowNumber);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    const cell = row.getCell(i + 1);
-    if (v !== null && typeof v === 'object') {
-      cell.value = v.n;
-      cell.style = v.style;
-    } else {
-      cell.value = textCell(v);
-      cell.style = textStyle;
-    }
-  }
-  row.commit();
-}
+// Large tallies: written directly as SpreadsheetML (sheet-writer.ts), row after row. exceljs's
+// streaming writer spent ~18 s of a national month (620 k lines) building a model object per
+// cell and re-encoding styles; this writes the same cells, styles and sheet setup as text.
 
 /** Where each manager's lines are on the 积分明细 sheets: sheet index, first and last row. */
 interface DetailPlace { sheet: number; first: number; last: number }
 
 const DETAIL_FIRST_ROW = 4;
 const DETAIL_TITLES = ['工号', '姓名', '流水号', '日期', '客户', '产品', '业务类型', '规则', '积分', '说明'];
+const SUMMARY_TITLES = ['工号', '姓名', '省份', '班组', '积分', '满意率', '系数', '绩效积分', '封顶前金额', '应发金额', '是否封顶', '明细位置', '备注'];
 
 function detailSheetName(index: number, count: number): string {
   return count === 1 ? '积分明细' : `积分明细-${index + 1}`;
@@ -379,97 +401,75 @@ function detailLayout(tally: IncentiveTally, perSheet: number): { places: Map<st
 }
 
 async function buildLargeWorkbook(tally: IncentiveTally, plan: Plan, now: Date, perSheet: number): Promise<Uint8Array> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<void>((resolve, reject) => {
-    out.on('end', resolve);
-    out.on('error', reject);
-  });
-  // No shared strings: their table would hold every distinct text (every event id) in memory.
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
-  wb.creator = 'telco-kpi';
-  wb.created = now;
-  wb.modified = now;
-
+  const xlsx = new XlsxWriter(now);
   const layout = detailLayout(tally, Math.max(1, perSheet));
   const place = (id: string) => {
     const list = layout.places.get(id);
     if (!list) return '无明细';
     return list.map((p) => `${detailSheetName(p.sheet, layout.sheets)} 第 ${p.first}–${p.last} 行`).join('；');
   };
+  const rule = ruleNamer(plan);
 
-  streamSummary(wb, tally, place);
-  for (let sheet = 0; sheet < layout.sheets; sheet++) streamDetail(wb, tally, layout.places, sheet, layout.sheets, ruleNamer(plan));
-
-  problemsSheet(wb, tally);
-  planSheet(wb, tally, plan);
-  await wb.commit();
-  await done;
-  const bytes = Buffer.concat(chunks);
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  await xlsx.sheet({
+    name: '汇总', widths: [14, 12, 12, 14, 12, 10, 8, 12, 14, 14, 10, 28, 26], frozenRows: 3, printTitles: '1:3',
+    autoFilter: `A3:${columnName(SUMMARY_TITLES.length - 1)}${3 + tally.managers.length}`,
+  }, (ws) => summaryRows(ws, tally, place));
+  for (let sheet = 0; sheet < layout.sheets; sheet++) {
+    let lastRow = DETAIL_FIRST_ROW - 1;
+    for (const list of layout.places.values()) for (const p of list) if (p.sheet === sheet) lastRow = Math.max(lastRow, p.last);
+    await xlsx.sheet({
+      name: detailSheetName(sheet, layout.sheets), widths: [14, 12, 18, 12, 16, 10, 10, 32, 12, 50], frozenRows: 3, printTitles: '3:3',
+      autoFilter: `A3:${columnName(DETAIL_TITLES.length - 1)}${lastRow}`,
+    }, (ws) => detailRows(ws, tally, layout.places, sheet, layout.sheets, rule));
+  }
+  await xlsx.sheet(PROBLEMS_SHEET, (ws) => problemsRows(ws, tally));
+  await xlsx.sheet(PLAN_SHEET, (ws) => planRows(ws, tally, plan));
+  return xlsx.finish();
 }
 
-function streamSummary(wb: ExcelJS.Workbook, tally: IncentiveTally, place: (id: string) => string): void {
-  const titles = ['工号', '姓名', '省份', '班组', '积分', '满意率', '系数', '绩效积分', '封顶前金额', '应发金额', '是否封顶', '明细位置', '备注'];
-  const ws = wb.addWorksheet('汇总', {
-    views: [{ state: 'frozen', ySplit: 3 }],
-    pageSetup: printSetup('1:3'),
-  });
-  ws.columns = [14, 12, 12, 14, 12, 10, 8, 12, 14, 14, 10, 28, 26].map((width) => ({ width }));
-  const last = 3 + tally.managers.length + 1;
-  ws.autoFilter = { from: { row: 3, column: 1 }, to: { row: last - 1, column: titles.length } };
-  streamRow(ws, 1, [`客户经理激励核算 ${tally.period.id}（方案 ${tally.plan.plan} 第 ${tally.plan.version} 版，每积分 ${tally.plan.pointValue} 元）；每位客户经理的明细见“积分明细”表（按工号筛选）`], TITLE_STYLE);
-  streamRow(ws, 3, titles, HEADER_STYLE);
+async function summaryRows(ws: SheetWriter, tally: IncentiveTally, place: (id: string) => string): Promise<void> {
+  ws.row(1, [`客户经理激励核算 ${tally.period.id}（方案 ${tally.plan.plan} 第 ${tally.plan.version} 版，每积分 ${tally.plan.pointValue} 元）；每位客户经理的明细见“积分明细”表（按工号筛选）`], 'title');
+  ws.row(3, SUMMARY_TITLES, 'header');
   let r = 4;
   for (const m of tally.managers) {
-    streamRow(ws, r++, [
+    const full = ws.row(r++, [
       m.accountManagerId, m.name, provinceLabel(m.province), m.team,
-      { n: m.points, style: POINTS_STYLE }, { n: m.csat, style: PERCENT_STYLE }, { n: m.multiplier, style: FACTOR_STYLE },
-      { n: m.performancePoints, style: MONEY_STYLE }, { n: m.amountBeforeCap, style: MONEY_STYLE }, { n: m.payout, style: MONEY_STYLE },
+      { n: m.points, style: 'points' }, { n: m.csat, style: 'percent' }, { n: m.multiplier, style: 'factor' },
+      { n: m.performancePoints, style: 'money' }, { n: m.amountBeforeCap, style: 'money' }, { n: m.payout, style: 'money' },
       m.capped ? '是' : '否', place(m.accountManagerId), m.inRoster ? '' : '不在名册，见“数据问题”',
     ]);
+    if (full) await ws.flush();
   }
-  streamRow(ws, r, [
-    '合计', `${tally.managers.length} 人`, null, null, { n: sumExact(tally.managers.map((m) => m.points)), style: BOLD_POINTS_STYLE },
-    null, null, null, null, { n: tally.total, style: BOLD_MONEY_STYLE },
-  ], BOLD_STYLE);
-  ws.commit();
+  ws.row(r, [
+    '合计', `${tally.managers.length} 人`, null, null, { n: sumExact(tally.managers.map((m) => m.points)), style: 'boldPoints' },
+    null, null, null, null, { n: tally.total, style: 'boldMoney' },
+  ], 'bold');
 }
 
-function streamDetail(wb: ExcelJS.Workbook, tally: IncentiveTally, places: ReadonlyMap<string, DetailPlace[]>, sheet: number, sheets: number, rule: (id: string) => string): void {
-  const name = detailSheetName(sheet, sheets);
-  const ws = wb.addWorksheet(name, {
-    views: [{ state: 'frozen', ySplit: 3 }],
-    pageSetup: printSetup('3:3'),
-  });
-  ws.columns = [14, 12, 18, 12, 16, 10, 10, 32, 12, 50].map((width) => ({ width }));
-  let lastRow = DETAIL_FIRST_ROW - 1;
-  for (const list of places.values()) for (const p of list) if (p.sheet === sheet) lastRow = Math.max(lastRow, p.last);
-  ws.autoFilter = { from: { row: 3, column: 1 }, to: { row: lastRow, column: DETAIL_TITLES.length } };
-  streamRow(ws, 1, [`${tally.period.id} 积分明细${sheets > 1 ? `（第 ${sheet + 1}/${sheets} 表）` : ''}：每行一笔，按工号筛选即为该客户经理的明细；扣回行标红并注明原新装`], TITLE_STYLE);
-  streamRow(ws, 3, DETAIL_TITLES, HEADER_STYLE);
+async function detailRows(ws: SheetWriter, tally: IncentiveTally, places: ReadonlyMap<string, DetailPlace[]>, sheet: number, sheets: number, rule: (id: string) => string): Promise<void> {
+  ws.row(1, [`${tally.period.id} 积分明细${sheets > 1 ? `（第 ${sheet + 1}/${sheets} 表）` : ''}：每行一笔，按工号筛选即为该客户经理的明细；扣回行标红并注明原新装`], 'title');
+  ws.row(3, DETAIL_TITLES, 'header');
   for (const m of tally.managers) {
     const list = places.get(m.accountManagerId);
     if (!list) continue;
+    const name = m.name ?? '（不在名册）';
     let offset = 0;
     for (const p of list) {
       if (p.sheet === sheet) {
-        for (let r = p.first; r <= p.last; r++) detailRow(ws, r, m, m.lines[offset + r - p.first]!, rule);
+        for (let r = p.first; r <= p.last; r++) {
+          const line = m.lines[offset + r - p.first]!;
+          const o = line.clawbackOf;
+          const full = ws.row(r, [
+            m.accountManagerId, name, { inline: line.eventId }, line.date, { inline: line.customerId },
+            label(PRODUCTS, line.product, 'zh-CN'), label(EVENT_TYPES, line.eventType, 'zh-CN'),
+            o ? `扣回：${rule(o.ruleId)}` : rule(line.ruleId),
+            { n: line.points, style: o ? 'redPoints' : 'points' },
+            o ? { inline: `扣回原新装 ${o.eventId}（${o.date}，规则“${rule(o.ruleId)}”，方案第 ${o.planVersion} 版）` } : '',
+          ], o ? 'red' : 'text');
+          if (full) await ws.flush();
+        }
       }
       offset += p.last - p.first + 1;
     }
   }
-  ws.commit();
-}
-
-function detailRow(ws: ExcelJS.Worksheet, r: number, m: ManagerStatement, line: ManagerStatement['lines'][number], rule: (id: string) => string): void {
-  const o = line.clawbackOf;
-  streamRow(ws, r, [
-    m.accountManagerId, m.name ?? '（不在名册）', line.eventId, line.date, line.customerId,
-    label(PRODUCTS, line.product, 'zh-CN'), label(EVENT_TYPES, line.eventType, 'zh-CN'),
-    o ? `扣回：${rule(o.ruleId)}` : rule(line.ruleId),
-    { n: line.points, style: o ? RED_POINTS_STYLE : POINTS_STYLE },
-    o ? `扣回原新装 ${o.eventId}（${o.date}，规则“${rule(o.ruleId)}”，方案第 ${o.planVersion} 版）` : '',
-  ], o ? RED_TEXT_STYLE : TEXT_STYLE);
 }
