@@ -125,9 +125,11 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
 /**
  * The figures of a report, hashed without generatedAt, so a rerun on the same data hashes the same
  * (the KPI SQL sums exact decimals, never doubles, so the figures are bit-for-bit repeatable).
+ * The trend is left out: its report week is in the rows already, and a late file of a week long
+ * sent is no reason to send this week's report again as a revision.
  */
 export function figuresHash(kpis: KpiReport): string {
-  const { generatedAt: _generatedAt, ...figures } = kpis;
+  const { generatedAt: _generatedAt, trend: _trend, ...figures } = kpis;
   const completeness = figures.completeness.map(({ rejectedUploads: _rejected, ...rest }) => rest);
   return createHash('sha256').update(JSON.stringify({ ...figures, completeness })).digest('hex');
 }
