@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FONTS_DIR, QUERIES_DIR } from '../config.js';
 import { chartFontFiles } from '../adapters/chart-fonts.js';
-import { chartRenderer, type ChartRenderer } from '../core/report/charts.js';
+import type { ChartRenderer } from '../core/report/charts.js';
 import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { TrinoQueryEngine } from '../adapters/trino-query-engine.js';
 import { LocalObjectStore } from '../adapters/local-object-store.js';
@@ -51,7 +51,9 @@ export async function readYamlFiles(dir: string): Promise<Array<{ name: string; 
 
 export async function openLocalRuntime(ctx: CliContext): Promise<LocalRuntime> {
   const settings = await loadSettings(ctx.configDir);
-  const charts = chartRenderer(chartFontFiles(FONTS_DIR, 'assets/fonts of the project'));
+  const fontFiles = chartFontFiles(FONTS_DIR, 'assets/fonts of the project');
+  // Loaded when a report draws its charts, so ingest and the other commands never load vega and resvg.
+  const charts: ChartRenderer = async (report, lang) => (await import('../core/report/charts.js')).renderReportCharts(report, { lang, fontFiles });
   const store = new LocalObjectStore(ctx.home);
   const engine: QueryEngine = ctx.engine?.kind === 'trino'
     ? new TrinoQueryEngine(ctx.engine.connection, QUERIES_DIR)
