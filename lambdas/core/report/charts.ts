@@ -83,9 +83,10 @@ function baseConfig(fontFamily: string) {
     font: fontFamily,
     background: 'white',
     view: { stroke: null },
-    axis: { labelColor: INK, titleColor: MUTED, labelFontSize: 11, titleFontSize: 11, gridColor: '#e1e6ef', domainColor: '#c4cbd6', tickColor: '#c4cbd6' },
-    legend: { labelColor: INK, titleColor: MUTED, labelFontSize: 11, titleFontSize: 11, orient: 'bottom', direction: 'horizontal' },
-    title: { color: INK, fontSize: 14, anchor: 'start', subtitleColor: MUTED, subtitleFontSize: 11 },
+    // Sizes for a phone: the 600 px picture shows about 360 px wide there, so 13 px reads as 8.
+    axis: { labelColor: INK, titleColor: MUTED, labelFontSize: 13, titleFontSize: 13, gridColor: '#e1e6ef', domainColor: '#c4cbd6', tickColor: '#c4cbd6' },
+    legend: { labelColor: INK, titleColor: MUTED, labelFontSize: 13, titleFontSize: 13, orient: 'bottom', direction: 'horizontal' },
+    title: { color: INK, fontSize: 17, anchor: 'start', subtitleColor: MUTED, subtitleFontSize: 13 },
   };
 }
 
@@ -161,7 +162,7 @@ async function trendChart(report: KpiReport, options: ChartOptions): Promise<Rep
       },
       {
         data: { values: missing },
-        mark: { type: 'text', angle: 270, color: MUTED, fontSize: 10, baseline: 'middle', align: 'right', dx: -4 },
+        mark: { type: 'text', angle: 270, color: MUTED, fontSize: 12, baseline: 'middle', align: 'right', dx: -4 },
         encoding: { x: { ...x, field: 'i' }, y: { value: 0 }, text: { value: t(lang, 'chartNoData') } },
       },
       {
@@ -232,19 +233,19 @@ async function mixChart(report: KpiReport, options: ChartOptions): Promise<Repor
     segment: label(SEGMENTS, r.segment, lang), channel: label(CHANNELS, r.channel, lang), value: round1(r.revenue!), order: channelOrder(r.channel!),
   }));
   const totals = segments.map((s) => ({ segment: label(SEGMENTS, s.code, lang), value: round1(s.total), text: wan(s.total) }));
-  const y = { field: 'segment', type: 'nominal' as const, title: null, sort: segmentNames, axis: { labelFontSize: 12, labelPadding: 6 } };
+  const y = { field: 'segment', type: 'nominal' as const, title: null, sort: segmentNames, axis: { labelFontSize: 14, labelPadding: 6 } };
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: CHART_WIDTH,
-    height: { step: 44 },
+    height: { step: 48 },
     autosize: { type: 'fit-x', contains: 'padding' },
     padding: { left: 8, right: 12, top: 8, bottom: 8 },
     title: { text: t(lang, 'chartMixTitle') },
-    config: { ...baseConfig(options.fontFamily ?? CHART_FONT_FAMILY), legend: { ...baseConfig(options.fontFamily ?? CHART_FONT_FAMILY).legend, columns: 4 } },
+    config: { ...baseConfig(options.fontFamily ?? CHART_FONT_FAMILY), legend: { ...baseConfig(options.fontFamily ?? CHART_FONT_FAMILY).legend, columns: 4, columnPadding: 12 } },
     layer: [
       {
         data: { values: bars },
-        mark: { type: 'bar', height: 26 },
+        mark: { type: 'bar', height: 30 },
         encoding: {
           y,
           x: { field: 'value', type: 'quantitative', stack: 'zero', title: null, axis: { format: ',.0f' } },
@@ -254,7 +255,7 @@ async function mixChart(report: KpiReport, options: ChartOptions): Promise<Repor
       },
       {
         data: { values: totals },
-        mark: { type: 'text', align: 'left', dx: 4, color: INK, fontSize: 11, fontWeight: 'bold' },
+        mark: { type: 'text', align: 'left', dx: 4, color: INK, fontSize: 13, fontWeight: 'bold' },
         encoding: { y, x: { field: 'value', type: 'quantitative' }, text: { field: 'text' } },
       },
     ],
