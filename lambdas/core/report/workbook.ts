@@ -301,7 +301,10 @@ function placeCharts(wb: ExcelJS.Workbook, ws: ExcelJS.Worksheet, charts: readon
         setText(cell, value);
         if (i === 0) cell.font = { bold: true, color: { argb: COLOR.muted } };
         cell.border = { bottom: THIN };
-        widths.set(j, Math.max(widths.get(j) ?? 8, Math.min(60, displayWidth(value) + 2)));
+        // A table's last column runs on into the empty cells to its right (the mix's channel list)
+        // instead of widening a column the other table shares.
+        const last = j === values.length - 1;
+        if (!last || i === 0) widths.set(j, Math.max(widths.get(j) ?? 8, Math.min(16, displayWidth(value) + 2)));
       });
     });
     row += chart.table.rows.length + 1;
