@@ -13,6 +13,10 @@ export interface TelcoKpiSettings {
   mailFrom: string;
   /** The bare address of mailFrom (`kpi@telco.example.cn`): what SES's ses:FromAddress condition sees. */
   mailFromAddress: string;
+  /** Sender of the HR tally (context `incentivesFrom`); unset: mailFrom's address named 客户经理激励核算. */
+  incentivesFrom?: string;
+  /** The bare address the HR tally comes from (incentivesFrom's, else mailFrom's). */
+  incentivesFromAddress: string;
   /** Weekly report lists per scope (context `reportRecipients`: JSON lists, or addresses for one ALL list). */
   reportRecipients: RecipientList[];
   /** Incentive lists (context `hrRecipients`: JSON lists, or addresses for one HR list). */
@@ -21,6 +25,10 @@ export interface TelcoKpiSettings {
   operatorEmails: string[];
   /** Freshness policy per period (context `freshness`, JSON like config/telco-kpi.yaml's). */
   freshness: Settings['freshness'];
+  /** The key-account watch list's thresholds (context `watchList`, JSON like the YAML's `watchList`). */
+  watchList: Settings['watchList'];
+  /** The package mix's fee bands (context `packages`, JSON like the YAML's `packages`). */
+  packages: Settings['packages'];
   /** Hours after a week ends (Sunday 24:00 Asia/Shanghai) when the weekly job runs again to send what waited; 0 = no second run. */
   weeklyCatchUpHours: number;
   /** Athena per-query scan limit in bytes (context `bytesScannedCutoffPerQuery`). */
@@ -82,6 +90,11 @@ function jsonOr<T>(value: unknown, key: string, fromList: (addresses: string[]) 
   return fromList(list(text));
 }
 
+/** `telco-kpi <kpi@x.cn>` → `kpi@x.cn`. */
+function bareAddress(from: string): string {
+  return from.replace(/^.*<|>.*$/g, '').trim();
+}
+
 /** Reads and checks the settings; a bad value stops synth with the context key's name. */
 export function readSettings(scope: Construct): TelcoKpiSettings {
   const ctx = (key: string): unknown => scope.node.tryGetContext(key);
@@ -97,14 +110,23 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
   const freshness = jsonOr(ctx('freshness'), 'freshness', () => {
     throw new Error('context freshness: expected JSON like {"week":{"mode":"wait","deadlineHours":12}}');
   });
+  const watchList = jsonOr(ctx('watchList'), 'watchList', () => {
+    throw new Error('context watchList: expected JSON like {"feeThreshold":3334,"faultResolveHours":2,"visitWeeks":4}');
+  });
+  const packages = jsonOr(ctx('packages'), 'packages', () => {
+    throw new Error('context packages: expected JSON like {"bands":[39,89,129]}');
+  });
+  const incentivesFrom = ctx('incentivesFrom') === undefined ? undefined : String(ctx('incentivesFrom'));
   const resolvedProvinces = provinces.length > 0 ? (provinces as Province[]) : DEFAULT_PROVINCES;
   // The same schema as config/telco-kpi.yaml, so what synth accepts the functions accept at run time.
   const checked = parseSettings(JSON.stringify({
     provinces: resolvedProvinces,
     ...(freshness === undefined ? {} : { freshness }),
-    mail: { from: mailFrom, operators: operatorEmails },
+    ...(watchList === undefined ? {} : { watchList }),
+    ...(packages === undefined ? {} : { packages }),
+    mail: { from: mailFrom, operators: operatorEmails, ...(incentivesFrom === undefined ? {} : { incentivesFrom }) },
     recipients: { weekly: reportRecipients, incentives: hrRecipients },
-  }), 'CDK context (provinces, mailFrom, operatorEmails, reportRecipients, hrRecipients, freshness)');
+  }), 'CDK context (provinces, mailFrom, incentivesFrom, operatorEmails, reportRecipients, hrRecipients, freshness, watchList, packages)');
   // A report that waited for data is sent by a second run an hour after the deadline (none when the
   // deadline passes before the Monday 09:00 run, which then already sends partial).
   const afterDeadline = Math.ceil(checked.freshness.week.deadlineHours) + 1;
@@ -119,16 +141,29 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
   if (mailTransport === 'ses' && !Token.isUnresolved(region) && region.startsWith('cn-')) {
     throw new Error(`region ${region}: SES does not exist in the AWS China regions; deploy with -c mailTransport=smtp to mail through your SMTP relay`);
   }
-  const mailFromAddress = mailFrom.replace(/^.*<|>.*$/g, '').trim();
+  const mailFromAddress = bareAddress(mailFrom);
+  const incentivesFromAddress = incentivesFrom === undefined ? mailFromAddress : bareAddress(incentivesFrom);
+  const sesIdentity = String(ctx('sesIdentity') ?? mailFromAddress.split('@')[1]);
+  // SES sends only from an address its identity covers: the identity's domain, or the identity's address itself.
+  if (mailTransport === 'ses' && incentivesFromAddress.toLowerCase() !== mailFromAddress.toLowerCase()) {
+    const covered = sesIdentity.includes('@')
+      ? incentivesFromAddress.toLowerCase() === sesIdentity.toLowerCase()
+      : incentivesFromAddress.toLowerCase().endsWith(`@${sesIdentity.toLowerCase()}`);
+    if (!covered) throw new Error(`context incentivesFrom: ${incentivesFromAddress} is not covered by the SES identity ${sesIdentity}; use an address of that domain, or set sesIdentity to a domain both senders share`);
+  }
   return {
     provinces: resolvedProvinces,
-    sesIdentity: String(ctx('sesIdentity') ?? mailFromAddress.split('@')[1]),
+    sesIdentity,
     mailFrom,
     mailFromAddress,
+    ...(incentivesFrom === undefined ? {} : { incentivesFrom }),
+    incentivesFromAddress,
     reportRecipients: checked.recipients.weekly,
     hrRecipients: checked.recipients.incentives,
     operatorEmails: checked.mail.operators,
     freshness: checked.freshness,
+    watchList: checked.watchList,
+    packages: checked.packages,
     weeklyCatchUpHours,
     bytesScannedCutoffPerQuery: cutoff,
     uploadPrincipals: readUploadPrincipals(ctx('uploadPrincipals'), resolvedProvinces),

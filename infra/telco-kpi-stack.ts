@@ -195,12 +195,12 @@ export class TelcoKpiStack extends Stack {
       identity: settings.sesIdentity.includes('@') ? ses.Identity.email(settings.sesIdentity) : ses.Identity.domain(settings.sesIdentity),
     }) : undefined;
     /** SESv2 SendEmail from the configured address to these addresses only (a report or the operators), no one else. */
-    const sendMailTo = (identity: ses.EmailIdentity, recipients: readonly string[]) => new iam.PolicyStatement({
+    const sendMailTo = (identity: ses.EmailIdentity, recipients: readonly string[], senders: readonly string[]) => new iam.PolicyStatement({
       actions: ['ses:SendEmail'],
       resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity.emailIdentityName })],
       conditions: {
         'ForAllValues:StringEqualsIgnoreCase': { 'ses:Recipients': [...new Set([...recipients, ...settings.operatorEmails])].sort() },
-        StringEqualsIgnoreCase: { 'ses:FromAddress': settings.mailFromAddress },
+        StringEqualsIgnoreCase: { 'ses:FromAddress': senders.length === 1 ? senders[0]! : [...senders] },
       },
     });
     const smtpSecret = settings.mailTransport === 'smtp' ? new secretsmanager.Secret(this, 'SmtpRelaySecret', {
@@ -252,6 +252,8 @@ export class TelcoKpiStack extends Stack {
       reportsGrant: BucketGrant;
       /** Who it mails, besides the operators. */
       recipients: string[];
+      /** The addresses it mails from (operators' notices always come from mailFrom's). */
+      senders: string[];
       memorySize: number;
       plans?: boolean;
       charts?: boolean;
@@ -278,7 +280,7 @@ export class TelcoKpiStack extends Stack {
           ...tableNames.map((t) => this.formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/${t}` })),
         ],
       }));
-      if (mailIdentity) fn.addToRolePolicy(sendMailTo(mailIdentity, props.recipients));
+      if (mailIdentity) fn.addToRolePolicy(sendMailTo(mailIdentity, props.recipients, props.senders));
       if (smtpSecret) {
         smtpSecret.grantRead(fn);
         fn.addEnvironment('MAIL_TRANSPORT', 'smtp')
@@ -293,9 +295,14 @@ export class TelcoKpiStack extends Stack {
     const weekly = reportFunction({
       id: 'SendWeeklyReport', entry: 'lambdas/handlers/send-weekly-report.ts',
       description: 'weekly executive KPI report: Athena -> workbook -> SES',
-      environment: { REPORT_RECIPIENTS: JSON.stringify(settings.reportRecipients) },
+      environment: {
+        REPORT_RECIPIENTS: JSON.stringify(settings.reportRecipients),
+        WATCH_LIST: JSON.stringify(settings.watchList),
+        PACKAGES: JSON.stringify(settings.packages),
+      },
       reportsGrant: { read: ['receipts/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], write: ['reports/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], delete: ledgers },
       recipients: settings.reportRecipients.flatMap((l) => l.to),
+      senders: [settings.mailFromAddress],
       // README Benchmarks (bench/results.json): a national month peaks at 1,062 MB RSS for the weekly and
       // 1,253 MB for a monthly re-run, already past 1,024; 2,048 MB is 1.6× the larger.
       memorySize: 2048,
@@ -312,9 +319,13 @@ export class TelcoKpiStack extends Stack {
     const monthly = reportFunction({
       id: 'SendMonthlyIncentives', entry: 'lambdas/handlers/send-monthly-incentives.ts',
       description: 'monthly account-manager incentive tally for HR: Athena -> workbook -> SES',
-      environment: { HR_RECIPIENTS: JSON.stringify(settings.hrRecipients) },
+      environment: {
+        HR_RECIPIENTS: JSON.stringify(settings.hrRecipients),
+        ...(settings.incentivesFrom === undefined ? {} : { MAIL_INCENTIVES_FROM: settings.incentivesFrom }),
+      },
       reportsGrant: { read: [hr('runs/*'), hr(`${MAIL_LINKS_PREFIX}*`)], write: [hr('reports/*'), hr('runs/*'), hr(`${MAIL_LINKS_PREFIX}*`)], delete: [hr('runs/*')] },
       recipients: settings.hrRecipients.flatMap((l) => l.to),
+      senders: [...new Set([settings.mailFromAddress, settings.incentivesFromAddress].map((a) => a.toLowerCase()))],
       // README Benchmarks (bench/results.json): the national incentive month (19,199 managers, 617 k lines)
       // peaks at 1,924 MB RSS; 3,072 MB is 1.6× that, and the ~1.7 vCPU it brings shortens the 36 s run.
       memorySize: 3072,

@@ -85,10 +85,13 @@ export function ingestConfig(env: Env = process.env): IngestConfig {
 export const SETTINGS_VARIABLES = {
   provinces: 'EXPECTED_PROVINCES',
   'mail.from': 'MAIL_FROM',
+  'mail.incentivesFrom': 'MAIL_INCENTIVES_FROM',
   'mail.operators': 'OPERATOR_EMAILS',
   'recipients.weekly': 'REPORT_RECIPIENTS',
   'recipients.incentives': 'HR_RECIPIENTS',
   freshness: 'FRESHNESS',
+  watchList: 'WATCH_LIST',
+  packages: 'PACKAGES',
 } as const;
 
 /**
@@ -96,13 +99,20 @@ export const SETTINGS_VARIABLES = {
  * EXPECTED_PROVINCES (`JL,GD`), MAIL_FROM, OPERATOR_EMAILS (comma-separated),
  * REPORT_RECIPIENTS (JSON `[{"name","scope","lang"?,"to":[…]}]`, required for the weekly job),
  * HR_RECIPIENTS (JSON `[{"name","to":[…]}]`, required for incentives), FRESHNESS (optional JSON
- * `{"week":{"mode":"wait","deadlineHours":12},"month":{…}}`).
+ * `{"week":{"mode":"wait","deadlineHours":12},"month":{…}}`), WATCH_LIST and PACKAGES (optional JSON
+ * like the YAML's `watchList` and `packages`), MAIL_INCENTIVES_FROM (optional: the HR tally's sender).
  */
 export function settingsFromEnv(job: ReportJob, env: Env = process.env): Settings {
   const raw = {
     provinces: commaList(env, 'EXPECTED_PROVINCES'),
     ...(env.FRESHNESS?.trim() ? { freshness: json(env, 'FRESHNESS', '{"week":{"mode":"wait","deadlineHours":12}}') } : {}),
-    mail: { from: required(env, 'MAIL_FROM'), operators: commaList(env, 'OPERATOR_EMAILS') },
+    ...(env.WATCH_LIST?.trim() ? { watchList: json(env, 'WATCH_LIST', '{"feeThreshold":3334}') } : {}),
+    ...(env.PACKAGES?.trim() ? { packages: json(env, 'PACKAGES', '{"bands":[39,89,129]}') } : {}),
+    mail: {
+      from: required(env, 'MAIL_FROM'),
+      ...(env.MAIL_INCENTIVES_FROM?.trim() ? { incentivesFrom: env.MAIL_INCENTIVES_FROM.trim() } : {}),
+      operators: commaList(env, 'OPERATOR_EMAILS'),
+    },
     recipients: {
       weekly: job === 'weekly' || env.REPORT_RECIPIENTS?.trim()
         ? json(env, 'REPORT_RECIPIENTS', '[{"name":"…","scope":"ALL","to":["a@example.cn"]}]') : [],

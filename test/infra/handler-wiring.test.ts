@@ -125,6 +125,38 @@ describe('TelcoKpiStack settings from context', () => {
     expect(schedulesOf({ freshness: { week: { mode: 'send-partial' } } }).sort()).toEqual(['cron(0 9 1 * ? *)', 'cron(0 9 2 * ? *)', 'cron(0 9 ? * MON *)']);
   });
 
+  it('passes the watch list, the fee bands and the HR sender from context to the functions that use them', () => {
+    // Arrange
+    const custom = load({
+      watchList: '{"feeThreshold":5000,"visitWeeks":6}',
+      packages: { bands: [49, 99] },
+      incentivesFrom: '激励核算 <hr-tally@telco.example.cn>',
+      mailFrom: 'telco-kpi <kpi@telco.example.cn>',
+    });
+    // Act
+    const weekly = reportConfig('weekly', custom.environment('SendWeeklyReport'));
+    const incentives = reportConfig('incentives', custom.environment('SendMonthlyIncentives'));
+    // Assess
+    expect(weekly.settings.watchList).toEqual({ feeThreshold: 5000, faultResolveHours: 2, visitWeeks: 6, holdingsDays: 365 });
+    expect(weekly.settings.packages).toEqual({ bands: [49, 99] });
+    expect(incentives.settings.mail.incentivesFrom).toBe('激励核算 <hr-tally@telco.example.cn>');
+    expect(custom.environment('SendWeeklyReport').MAIL_INCENTIVES_FROM).toBeUndefined();
+    // SES lets the incentives function send from both its addresses (the tally's and the operators' notices'), the weekly from one.
+    const fromAddresses = (name: string) => custom.functionStatements(name)
+      .flatMap((s) => [(s as Statement & { Condition?: Record<string, Record<string, unknown>> }).Condition?.StringEqualsIgnoreCase?.['ses:FromAddress']].flat())
+      .filter(Boolean);
+    expect(fromAddresses('SendMonthlyIncentives')).toEqual(['kpi@telco.example.cn', 'hr-tally@telco.example.cn']);
+    expect(fromAddresses('SendWeeklyReport')).toEqual(['kpi@telco.example.cn']);
+  });
+
+  it('keeps the defaults when no watch list, bands or HR sender is given', () => {
+    const plain = load();
+    const config = reportConfig('weekly', plain.environment('SendWeeklyReport'));
+    expect(config.settings.watchList).toEqual({ feeThreshold: 3334, faultResolveHours: 2, visitWeeks: 4, holdingsDays: 365 });
+    expect(config.settings.packages).toEqual({ bands: [39, 89, 129] });
+    expect(plain.environment('SendMonthlyIncentives').MAIL_INCENTIVES_FROM).toBeUndefined();
+  });
+
   it('turns a plain address list into one ALL list', () => {
     const config = reportConfig('weekly', load({ reportRecipients: 'a@telco.example.cn, b@telco.example.cn' }).environment('SendWeeklyReport'));
     expect(config.settings.recipients.weekly).toEqual([{ name: 'executives', scope: 'ALL', lang: 'zh-CN', to: ['a@telco.example.cn', 'b@telco.example.cn'] }]);
@@ -135,6 +167,10 @@ describe('TelcoKpiStack settings from context', () => {
     [{ reportRecipients: '[{"name":"x","scope":"XX","to":["a@b.cn"]}]' }, /recipients\.weekly\.0\.scope/],
     [{ reportRecipients: '[{"name":' }, /context reportRecipients: not valid JSON/],
     [{ freshness: '{"week":{"mode":"wait","deadlineHours":200}}' }, /freshness\.week\.deadlineHours: 200; .* at most 166 hours/],
+    [{ packages: '{"bands":[89,39]}' }, /CDK context .* is not valid: packages\.bands: edges in ascending order/],
+    [{ packages: '39,89' }, /context packages: expected JSON like \{"bands":\[39,89,129\]\}/],
+    [{ watchList: '{"feeThreshold":-1}' }, /watchList\.feeThreshold/],
+    [{ incentivesFrom: 'hr@other.example.org', mailFrom: 'kpi@telco.example.cn' }, /context incentivesFrom: hr@other\.example\.org is not covered by the SES identity telco\.example\.cn/],
   ])('stops synth on bad settings, naming the key (%j)', (context, message) => {
     expect(() => makeApp({ provinces: 'JL,GD', ...context })).toThrow(message);
   });

@@ -70,6 +70,8 @@ describe('the key-account watch list', () => {
     expect(k04.signals).toEqual([{ signal: 'partialChurn', day: '2026-11-19', product: 'mobile', ref: 'G007', feeBefore: 199, feeAfter: 0 }]);
     expect(rows.find((r) => r.customerId === 'K09')!.signals[0]!.ref).toBe('F09');
     expect(rows.find((r) => r.customerId === 'K11')!.accountManagerId).toBe('GD0003');
+    // K11's manager visited on 10-25, the day before the 4-week window of W47 (10-26 … 11-22) begins
+    expect(rows.find((r) => r.customerId === 'K11')!.signals).toEqual([{ signal: 'noVisit', day: null, product: null, ref: null, feeBefore: null, feeAfter: null, since: '2026-10-26' }]);
   });
 
   it('leaves out 0.01 under the threshold, a fault resolved in exactly 2 h (the later file’s version), the last product’s churn, a visit on the window’s first day, and non-enterprise customers', async () => {

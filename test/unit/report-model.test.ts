@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CompletenessRow, KpiReport } from '../../lambdas/core/kpis/kpi-types.js';
-import { biggestMover, joinDot, judge, latestDataDay, missingProvinceDays, summaryTiles } from '../../lambdas/core/report/model.js';
+import { biggestMover, joinDot, judge, latestDataDay, missingProvinceDays, summaryTiles, watchSignalText } from '../../lambdas/core/report/model.js';
 import { buildReportWorkbook } from '../../lambdas/core/report/workbook.js';
 import ExcelJS from 'exceljs';
 
@@ -74,6 +74,14 @@ describe('latestDataDay and joinDot', () => {
     // Act, Assess
     expect(latestDataDay(report)).toBe('2026-11-20');
     expect(joinDot(['营销KPI 2026年第47周（11/16–11/22）', '全国', '缺2个省日数据'])).toBe('营销KPI 2026年第47周（11/16–11/22）· 全国 · 缺2个省日数据');
+  });
+});
+
+describe('watchSignalText', () => {
+  it('says since when a key account has had no visit from its manager', () => {
+    const noVisit = { signal: 'noVisit' as const, day: null, product: null, ref: null, feeBefore: null, feeAfter: null, since: '2026-10-26' };
+    expect(watchSignalText(noVisit, 'zh-CN')).toBe('客户经理未按期拜访（10/26 起无拜访）');
+    expect(watchSignalText(noVisit, 'en')).toBe('no account-manager visit in the window (none since 10/26)');
   });
 });
 

@@ -141,6 +141,8 @@ export interface WatchSignal {
   /** downgrade: prev_monthly_fee → monthly_fee; partialChurn: the churned product's fee → 0. */
   feeBefore: number | null;
   feeAfter: number | null;
+  /** noVisit: the first day of the visit window, from which no visit by the account manager came. */
+  since?: string;
 }
 
 /** A key account (enterprise, fee at stake ≥ threshold) with at least one signal in the period. */

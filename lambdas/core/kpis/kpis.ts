@@ -111,7 +111,8 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
   const receivedRows = await engine.run('received_days', receivedDaysParams(before.start, period.end, scope));
   const market = await marketRows(engine, period, scope);
   const trend = period.kind === 'week' ? toRevenueTrend(await engine.run('revenue_trend', revenueTrendParams(period, scope)), period, scope, request.expectedProvinces) : undefined;
-  const watchList = toWatchList(await engine.run('watch_list', watchListParams(period, scope, request.watchList ?? DEFAULT_WATCH_LIST)));
+  const watchSettings = request.watchList ?? DEFAULT_WATCH_LIST;
+  const watchList = toWatchList(await engine.run('watch_list', watchListParams(period, scope, watchSettings)), visitWindowStart(period, watchSettings));
   const edges = (request.packages ?? DEFAULT_PACKAGES).bands;
   const packageRows = await engine.run('package_mix', packageMixParams(period, scope, edges));
   // A type the previous period holds no day of is no data, not zero: its figures there are null ("–").
@@ -148,10 +149,15 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
   };
 }
 
+/** The first day of the window in which a key account's manager must have visited (its last `visitWeeks` weeks). */
+function visitWindowStart(period: Period, settings: WatchListSettings): string {
+  return addDays(period.end, -(settings.visitWeeks * 7 - 1));
+}
+
 /** Parameters of `watch_list.sql`, in binding order. */
 export function watchListParams(period: Period, scope: string, settings: WatchListSettings): SqlValue[] {
   const holdingsStart = addDays(period.end, -(settings.holdingsDays - 1));
-  const visitStart = addDays(period.end, -(settings.visitWeeks * 7 - 1));
+  const visitStart = visitWindowStart(period, settings);
   const serviceStart = addDays(visitStart < period.start ? visitStart : period.start, -1);
   return [
     holdingsStart, period.end, scope, scope, settings.feeThreshold,
@@ -226,8 +232,8 @@ function toRevenueTrend(rows: readonly Row[], week: Period, scope: string, expec
   return { weeks };
 }
 
-/** watch_list rows (one per customer × signal) as one row per customer, ranked by fee at stake. */
-function toWatchList(rows: readonly Row[]): WatchListRow[] {
+/** watch_list rows (one per customer × signal) as one row per customer, ranked by fee at stake; noVisit carries the window's first day. */
+function toWatchList(rows: readonly Row[], visitStart: string): WatchListRow[] {
   const q = 'watch_list';
   const byCustomer = new Map<string, WatchListRow>();
   for (const row of rows) {
@@ -255,6 +261,7 @@ function toWatchList(rows: readonly Row[]): WatchListRow[] {
       ref: optionalText(row, 'ref', q),
       feeBefore: optionalNumber(row, 'fee_before', q),
       feeAfter: optionalNumber(row, 'fee_after', q),
+      ...(signal === 'noVisit' ? { since: visitStart } : {}),
     });
   }
   const bySignal = (a: WatchSignal, b: WatchSignal) => compareText(a.day, b.day)

@@ -319,7 +319,7 @@ export function whatMovedLines(report: KpiReport, lang: Lang): MovedLine[] {
 
 const yuan = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
-/** `降档 11/18（行业应用 5,000→4,000）`, `部分产品离网 11/19（移动）`, `投诉 11/17`, `客户经理未按期拜访`. */
+/** `降档 11/18（行业应用 5,000→4,000）`, `部分产品离网 11/19（移动）`, `投诉 11/17`, `客户经理未按期拜访（10/26 起无拜访）`. */
 export function watchSignalText(signal: WatchSignal, lang: Lang): string {
   const name = t(lang, `signal_${signal.signal}`);
   const day = signal.day ? ` ${shortDay(signal.day)}` : '';
@@ -329,6 +329,8 @@ export function watchSignalText(signal: WatchSignal, lang: Lang): string {
     detail = `${product} ${yuan.format(signal.feeBefore)}→${yuan.format(signal.feeAfter)}`.trim();
   } else if (signal.signal === 'partialChurn') {
     detail = product;
+  } else if (signal.signal === 'noVisit' && signal.since) {
+    detail = lang === 'en' ? `none since ${shortDay(signal.since)}` : `${shortDay(signal.since)} 起无拜访`;
   }
   if (!detail) return `${name}${day}`;
   return lang === 'en' ? `${name}${day} (${detail})` : `${name}${day}（${detail}）`;
