@@ -11,7 +11,7 @@ import { ESBUILD_DEFAULTS, REPO_ROOT } from './pipeline-function.js';
 
 export const HANDLERS: { name: string; entry: string; nodeModules: string[] }[] = [
   { name: 'IngestExtract', entry: 'lambdas/handlers/ingest-extract.ts', nodeModules: ['@duckdb/node-api'] },
-  { name: 'SendWeeklyReport', entry: 'lambdas/handlers/send-weekly-report.ts', nodeModules: [] },
+  { name: 'SendWeeklyReport', entry: 'lambdas/handlers/send-weekly-report.ts', nodeModules: ['@resvg/resvg-js'] },
   { name: 'SendMonthlyIncentives', entry: 'lambdas/handlers/send-monthly-incentives.ts', nodeModules: [] },
 ];
 
@@ -55,12 +55,19 @@ async function main(): Promise<void> {
             if (name.startsWith('node-bindings-')) native += await directorySize(join(REPO_ROOT, 'node_modules', '@duckdb', name));
           }
         }
+        if (module === '@resvg/resvg-js') {
+          // The platform binding is a package of its own; the chart font is copied beside the bundle.
+          for (const name of await readdir(join(REPO_ROOT, 'node_modules', '@resvg'))) {
+            if (name.startsWith('resvg-js-')) native += await directorySize(join(REPO_ROOT, 'node_modules', '@resvg', name));
+          }
+          native += await directorySize(join(REPO_ROOT, 'assets', 'fonts'));
+        }
       }
       rows.push([handler.name, kib(await directorySize(outfile)), kib(await directorySize(`${outfile}.map`)), handler.nodeModules.length ? kib(native) : '-']);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-    console.log('\nLambda limits: 50 MiB zipped upload, 250 MiB unzipped. The DuckDB binding measured is this machine\'s (linux-x64); the stack ships linux-arm64.');
+    console.log('\nLambda limits: 50 MiB zipped upload, 250 MiB unzipped. The DuckDB and resvg bindings measured are this machine\'s (linux-x64); the stack ships linux-arm64. SendWeeklyReport\'s includes the chart font (5 MB).');
   } finally {
     await rm(out, { recursive: true, force: true });
   }

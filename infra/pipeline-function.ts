@@ -62,6 +62,11 @@ export interface PipelineFunctionProps {
   queries?: boolean;
   /** Copy config/plans/*.yaml into the bundle's plans/ (PLANS_DIR). */
   plans?: boolean;
+  /**
+   * Draws report charts: ship @resvg/resvg-js (its native linux-arm64 binding, which esbuild cannot
+   * bundle) beside the bundle and copy assets/fonts/ (the CJK font) into its fonts/ (FONTS_DIR).
+   */
+  charts?: boolean;
 }
 
 /**
@@ -92,10 +97,11 @@ export class PipelineFunction extends NodejsFunction {
     const commandHooks: BundlingOptions['commandHooks'] = {
       beforeBundling: () => [],
       // npm installs the optional native binding for the platform in .npmrc: the Lambda's, not this machine's.
-      beforeInstall: (_input: string, output: string) => (props.duckdb ? [`printf 'os=linux\\ncpu=arm64\\nlibc=glibc\\n' > "${output}/.npmrc"`] : []),
+      beforeInstall: (_input: string, output: string) => (props.duckdb || props.charts ? [`printf 'os=linux\\ncpu=arm64\\nlibc=glibc\\n' > "${output}/.npmrc"`] : []),
       afterBundling: (input: string, output: string) => [
         ...(props.queries && existsSync(join(REPO_ROOT, 'queries')) ? [`mkdir -p "${output}/queries"`, `cp "${input}"/queries/*.sql "${output}/queries/"`] : []),
         ...(props.plans ? [`mkdir -p "${output}/plans"`, `cp "${input}"/config/plans/*.yaml "${output}/plans/"`] : []),
+        ...(props.charts ? [`mkdir -p "${output}/fonts"`, `cp "${input}"/assets/fonts/*.ttc "${input}"/assets/fonts/LICENSE* "${output}/fonts/"`] : []),
       ],
     };
     super(scope, id, {
@@ -122,7 +128,7 @@ export class PipelineFunction extends NodejsFunction {
         sourceMap: ESBUILD_DEFAULTS.sourcemap,
         banner: ESBUILD_DEFAULTS.banner,
         externalModules: ESBUILD_DEFAULTS.external,
-        nodeModules: props.duckdb ? ['@duckdb/node-api'] : undefined,
+        nodeModules: props.duckdb || props.charts ? [...(props.duckdb ? ['@duckdb/node-api'] : []), ...(props.charts ? ['@resvg/resvg-js'] : [])] : undefined,
         forceDockerBundling: false,
         commandHooks,
       },

@@ -256,10 +256,11 @@ export class TelcoKpiStack extends Stack {
       senders: string[];
       memorySize: number;
       plans?: boolean;
+      charts?: boolean;
     }
     const reportFunction = (props: ReportFunction) => {
       const fn = new PipelineFunction(this, props.id, {
-        entry: props.entry, description: props.description, key, alarmTopic: operators, queries: true, plans: props.plans,
+        entry: props.entry, description: props.description, key, alarmTopic: operators, queries: true, plans: props.plans, charts: props.charts,
         memorySize: props.memorySize, timeout: Duration.minutes(10),
         environment: { ATHENA_WORKGROUP: WORKGROUP, GLUE_DATABASE, ...settingsEnvironment, ...props.environment },
       })
@@ -305,6 +306,8 @@ export class TelcoKpiStack extends Stack {
       // README Benchmarks (bench/results.json): a national month peaks at 1,062 MB RSS for the weekly and
       // 1,253 MB for a monthly re-run, already past 1,024; 2,048 MB is 1.6× the larger.
       memorySize: 2048,
+      // The weekly e-mail and 概览 carry the charts of SPEC §10 (resvg + the CJK font in fonts/).
+      charts: true,
     });
     // However a layout changes, the weekly role never reaches an HR tally (SPEC §5: HR only).
     weekly.addToRolePolicy(new iam.PolicyStatement({

@@ -54,5 +54,8 @@ export function engineChoice(name: string, env: NodeJS.ProcessEnv = process.env,
 /** The folder holding the KPI SQL files, one source for DuckDB and Athena. */
 export const QUERIES_DIR = join(projectRoot, 'queries');
 
+/** The fonts shipped with the project (the CJK font of the report charts). */
+export const FONTS_DIR = join(projectRoot, 'assets', 'fonts');
+
 /** The upload portal's page (static files), served by `telco-kpi serve` and deployed to S3. */
 export const WEB_DIR = join(projectRoot, 'web');

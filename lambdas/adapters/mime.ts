@@ -18,6 +18,7 @@ export async function buildMime(message: MailMessage): Promise<Buffer> {
       filename: a.filename,
       content: Buffer.from(a.content),
       contentType: a.contentType,
+      ...(a.cid ? { cid: a.cid, contentDisposition: 'inline' as const } : {}),
     })),
   });
   return info.message as Buffer;

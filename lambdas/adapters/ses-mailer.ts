@@ -47,12 +47,12 @@ export class SesMailer implements Mailer {
 
   async send(message: MailMessage): Promise<MailReceipt> {
     let raw = await buildMime(message);
-    if (raw.byteLength > this.maxMessageBytes && message.attachments.length > 0) {
+    if (raw.byteLength > this.maxMessageBytes && message.attachments.some((a) => !a.cid)) {
       raw = await buildMime(await this.withLinks(message));
     }
     if (raw.byteLength > this.maxMessageBytes) {
       throw new MessageTooLargeError(
-        `message '${message.subject}' is ${raw.byteLength} bytes without attachments; SES accepts at most ${this.maxMessageBytes}`,
+        `message '${message.subject}' is ${raw.byteLength} bytes without attachments (inline charts kept); SES accepts at most ${this.maxMessageBytes}`,
       );
     }
     const out = await this.client.send(new SendEmailCommand({
@@ -65,16 +65,16 @@ export class SesMailer implements Mailer {
     return { transport: 'ses', location: `ses:${sesId}`, messageId: message.messageId ?? sesId };
   }
 
-  /** The same message with every attachment replaced by a download link in both bodies. */
+  /** The same message with every attachment replaced by a download link in both bodies; inline images stay. */
   private async withLinks(message: MailMessage): Promise<MailMessage> {
     const links: AttachmentLink[] = [];
-    for (const attachment of message.attachments) {
+    for (const attachment of message.attachments.filter((a) => !a.cid)) {
       links.push({ filename: attachment.filename, url: await this.options.linkFor(attachment) });
     }
     const notice = (this.options.linkNotice ?? defaultLinkNotice)(links);
     const html = /<\/body>/i.test(message.html)
       ? message.html.replace(/<\/body>/i, `${notice.html}</body>`)
       : message.html + notice.html;
-    return { ...message, html, text: message.text + notice.text, attachments: [] };
+    return { ...message, html, text: message.text + notice.text, attachments: message.attachments.filter((a) => a.cid) };
   }
 }

@@ -2,7 +2,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { QUERIES_DIR } from '../config.js';
+import { FONTS_DIR, QUERIES_DIR } from '../config.js';
+import { chartFontFiles } from '../adapters/chart-fonts.js';
+import type { ChartRenderer } from '../core/report/charts.js';
 import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { TrinoQueryEngine } from '../adapters/trino-query-engine.js';
 import { LocalObjectStore } from '../adapters/local-object-store.js';
@@ -24,6 +26,8 @@ export interface LocalRuntime {
   /** Where mail went: the outbox folder or the SMTP server. */
   mailTarget: string;
   claims: ClaimPolicy;
+  /** Draws the report charts with the CJK font of assets/fonts/. */
+  charts: ChartRenderer;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,9 @@ export async function readYamlFiles(dir: string): Promise<Array<{ name: string; 
 
 export async function openLocalRuntime(ctx: CliContext): Promise<LocalRuntime> {
   const settings = await loadSettings(ctx.configDir);
+  const fontFiles = chartFontFiles(FONTS_DIR, 'assets/fonts of the project');
+  // Loaded when a report draws its charts, so ingest and the other commands never load vega and resvg.
+  const charts: ChartRenderer = async (report, lang) => (await import('../core/report/charts.js')).renderReportCharts(report, { lang, fontFiles });
   const store = new LocalObjectStore(ctx.home);
   const engine: QueryEngine = ctx.engine?.kind === 'trino'
     ? new TrinoQueryEngine(ctx.engine.connection, QUERIES_DIR)
@@ -59,6 +66,7 @@ export async function openLocalRuntime(ctx: CliContext): Promise<LocalRuntime> {
     store, engine, mailer, notifier, settings,
     mailTarget: ctx.smtpUrl ? ctx.smtpUrl.replace(/\/\/[^@/]*@/, '//') : outboxDir,
     claims: LOCAL_CLAIMS,
+    charts,
     close: () => engine.close(),
   };
 }

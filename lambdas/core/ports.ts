@@ -32,6 +32,11 @@ export interface MailAttachment {
   filename: string;
   content: Uint8Array;
   contentType: string;
+  /**
+   * Content-ID of an image the HTML shows inline (`<img src="cid:…">`): the message then carries
+   * it in a multipart/related part beside the HTML instead of as a download.
+   */
+  cid?: string;
 }
 
 export interface MailMessage {

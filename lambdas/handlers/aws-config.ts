@@ -56,6 +56,8 @@ export interface ReportConfig {
   queriesDir: string;
   /** Folder with the bundled `config/plans/*.yaml` (incentives only). */
   plansDir: string;
+  /** Folder with the bundled assets/fonts (the CJK font of the report charts). */
+  fontsDir: string;
   /** How long a presigned link to a too-big attachment is valid, in seconds. */
   mailLinkSeconds: number;
   mail: MailTransportConfig;
@@ -134,6 +136,7 @@ export function settingsFromEnv(job: ReportJob, env: Env = process.env): Setting
 /**
  * Settings of a report function: CURATED_BUCKET, REPORTS_BUCKET, ATHENA_WORKGROUP, GLUE_DATABASE,
  * QUERIES_DIR (default `$LAMBDA_TASK_ROOT/queries`), PLANS_DIR (default `$LAMBDA_TASK_ROOT/plans`),
+ * FONTS_DIR (default `$LAMBDA_TASK_ROOT/fonts`, the weekly report's chart font),
  * MAIL_LINK_SECONDS (default 7 days, SigV4's maximum), MAIL_TRANSPORT (mailTransportConfig) and the
  * settings variables above.
  */
@@ -151,6 +154,7 @@ export function reportConfig(job: ReportJob, env: Env = process.env): ReportConf
     glueDatabase: required(env, 'GLUE_DATABASE'),
     queriesDir: env.QUERIES_DIR?.trim() || `${root}/queries`,
     plansDir: env.PLANS_DIR?.trim() || `${root}/plans`,
+    fontsDir: env.FONTS_DIR?.trim() || `${root}/fonts`,
     mailLinkSeconds: linkSeconds,
     mail: mailTransportConfig(env),
     settings: settingsFromEnv(job, env),

@@ -8,7 +8,9 @@
  * when any scope was not produced or any list ended failed/parked, so the invocation's retries,
  * the DLQ and the errors alarm see it; operators are also mailed by the core.
  */
+import { chartFontFiles } from '../adapters/chart-fonts.js';
 import type { RunRecord } from '../core/delivery/delivery.js';
+import { chartRenderer, type ChartRenderer } from '../core/report/charts.js';
 import { runReportJob } from '../core/report/job.js';
 import { reportConfig } from './aws-config.js';
 import { defaultReportClients, lazy, reportRuntime, type ReportRuntime } from './aws-runtime.js';
@@ -34,8 +36,13 @@ export interface WeeklySummary {
   scopes: ScopeSummary[];
 }
 
+/** The report runtime with the charts drawn in the bundle's fonts/ (FONTS_DIR): only this function loads resvg. */
+export function withCharts<R extends ReportRuntime>(rt: R): R & { charts: ChartRenderer } {
+  return { ...rt, charts: chartRenderer(chartFontFiles(rt.config.fontsDir, 'FONTS_DIR')) };
+}
+
 /** Builds the handler over a runtime getter (the Lambda module passes the lazily built AWS one). */
-export function createWeeklyReportHandler(runtime: () => ReportRuntime) {
+export function createWeeklyReportHandler(runtime: () => ReportRuntime & { charts?: ChartRenderer }) {
   return async function handler(event: ScheduledReportEvent | undefined, context?: InvocationContext): Promise<WeeklySummary> {
     const rt = runtime();
     const claims = invocationClaims(context, rt.now());
@@ -64,7 +71,7 @@ export function createWeeklyReportHandler(runtime: () => ReportRuntime) {
   };
 }
 
-const runtime = lazy(() => reportRuntime(reportConfig('weekly'), defaultReportClients()));
+const runtime = lazy(() => withCharts(reportRuntime(reportConfig('weekly'), defaultReportClients())));
 
 /** The Lambda entry point. */
 export const handler = createWeeklyReportHandler(runtime);

@@ -16,9 +16,11 @@ const NOW = Date.parse('2026-11-23T06:00:00Z');
 const EXECUTIVES = [...NATIONAL, JL_EXEC, GD_EXEC];
 
 async function provincesIn(mail: OutboxMail): Promise<string[]> {
-  expect(mail.parsed.attachments).toHaveLength(1);
+  // The workbook is the one download; the charts ride inline (drawn from the same scoped report).
+  const files = mail.parsed.attachments.filter((a) => !a.related);
+  expect(files).toHaveLength(1);
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(mail.parsed.attachments[0]!.content as unknown as ArrayBuffer);
+  await wb.xlsx.load(files[0]!.content as unknown as ArrayBuffer);
   const ws = wb.getWorksheet('省份排名');
   if (!ws) throw new Error('no 省份排名 sheet');
   const names: string[] = [];

@@ -67,7 +67,7 @@ describe('report delivery against a faulty SMTP server', () => {
     expect(mail.rcptTo.sort()).toEqual([...NATIONAL].sort());
     expect(mail.parsed.subject).toBe('【周报】营销KPI 2026年第47周（11/16–11/22）· 全国');
     expect(mail.parsed.headers.get('x-telco-kpi-run')).toBe('run-smtp');
-    expect(mail.parsed.attachments.map((a) => a.filename)).toEqual(['telco-kpi_2026-W47_ALL.xlsx']);
+    expect(mail.parsed.attachments.filter((a) => !a.related).map((a) => a.filename)).toEqual(['telco-kpi_2026-W47_ALL.xlsx']);
     expect(sleeps).toEqual([1000, 5000]);
     // Assess: stored
     const runs = await listRuns(runtime!.store);
@@ -109,7 +109,7 @@ describe('report delivery against a faulty SMTP server', () => {
     expect(smtp.log).toEqual(['drop-mid-data', 'accept']);
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.rcptTo.sort()).toEqual([...NATIONAL].sort());
-    expect(smtp.received[0]!.parsed.attachments).toHaveLength(1);
+    expect(smtp.received[0]!.parsed.attachments.filter((a) => !a.related)).toHaveLength(1);
     expect(sleeps).toEqual([1000]);
     const runs = await listRuns(runtime!.store);
     expect(runs.map((r) => [r.state, r.attempts])).toEqual([['sent', 2]]);

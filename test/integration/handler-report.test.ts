@@ -21,7 +21,7 @@ import { AthenaQueryFailedError } from '../../lambdas/adapters/athena-query-engi
 import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.js';
-import { QUERIES_DIR } from '../../lambdas/config.js';
+import { FONTS_DIR, QUERIES_DIR } from '../../lambdas/config.js';
 import { jobKey, listRuns } from '../../lambdas/core/delivery/delivery.js';
 import { ConfigError } from '../../lambdas/core/errors.js';
 import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
@@ -30,7 +30,7 @@ import { reportConfig } from '../../lambdas/handlers/aws-config.js';
 import { ingestRuntime, reportRuntime, type ReportRuntime } from '../../lambdas/handlers/aws-runtime.js';
 import { ingestUpload } from '../../lambdas/handlers/ingest-extract.js';
 import { createIncentivesHandler, readPlans } from '../../lambdas/handlers/send-monthly-incentives.js';
-import { createWeeklyReportHandler } from '../../lambdas/handlers/send-weekly-report.js';
+import { createWeeklyReportHandler, withCharts } from '../../lambdas/handlers/send-weekly-report.js';
 import { ReportEventError, ReportJobFailedError } from '../../lambdas/handlers/scheduled-job.js';
 import { startS3, type S3Harness } from './s3-harness.js';
 import { startScriptedSmtp } from '../helpers/smtp.js';
@@ -53,6 +53,7 @@ function env(reportsBucket: string): Record<string, string> {
     GLUE_DATABASE: 'telco_kpi',
     QUERIES_DIR,
     PLANS_DIR,
+    FONTS_DIR,
     EXPECTED_PROVINCES: 'JL,GD',
     MAIL_FROM: '营销KPI周报 telco-kpi <kpi-report@telco.example.cn>',
     OPERATOR_EMAILS: OPS.join(','),
@@ -134,7 +135,7 @@ describe('scheduled report handlers over an s3rver lake, DuckDB for Athena, SES 
     sesMock.on(SendEmailCommand).callsFake(() => ({ MessageId: `ses-${++n}` }));
     const athena = new AthenaClient({ region: 'ap-southeast-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     mockClient(athena).rejects(new Error('Athena is not reachable in tests; the DuckDB engine stands in'));
-    runtime = { ...reportRuntime(reportConfig('weekly', env(reportsBucket)), { s3: s3.client, athena, ses }, () => NOW), engine };
+    runtime = withCharts({ ...reportRuntime(reportConfig('weekly', env(reportsBucket)), { s3: s3.client, athena, ses }, () => NOW), engine });
   });
 
   afterEach(() => {
@@ -143,7 +144,7 @@ describe('scheduled report handlers over an s3rver lake, DuckDB for Athena, SES 
 
   async function sent(): Promise<ParsedMail[]> {
     const calls = sesMock.commandCalls(SendEmailCommand);
-    return Promise.all(calls.map((c) => simpleParser(Buffer.from((c.args[0].input as { Content: { Raw: { Data: Uint8Array } } }).Content.Raw.Data))));
+    return Promise.all(calls.map((c) => simpleParser(Buffer.from((c.args[0].input as { Content: { Raw: { Data: Uint8Array } } }).Content.Raw.Data), { keepCidLinks: true })));
   }
 
   it('sends the previous week once to every recipient list, each its own scope, with the workbook attached', async () => {
@@ -162,8 +163,14 @@ describe('scheduled report handlers over an s3rver lake, DuckDB for Athena, SES 
     const mails = await sent();
     expect(mails).toHaveLength(2);
     expect(mails.map(recipients)).toEqual([EXEC, JL]);
-    expect(mails.map((m) => m.attachments.map((a) => a.filename))).toEqual([['telco-kpi_2026-W47_ALL.xlsx'], ['telco-kpi_2026-W47_JL.xlsx']]);
-    expect(mails[0]!.attachments[0]!.content.subarray(0, 2).toString()).toBe('PK');
+    expect(mails.map((m) => m.attachments.filter((a) => !a.related).map((a) => a.filename))).toEqual([['telco-kpi_2026-W47_ALL.xlsx'], ['telco-kpi_2026-W47_JL.xlsx']]);
+    expect(mails[0]!.attachments.find((a) => !a.related)!.content.subarray(0, 2).toString()).toBe('PK');
+    // SES raw carries the two charts inline, each shown by the HTML through its Content-ID.
+    for (const mail of mails) {
+      const inline = mail.attachments.filter((a) => a.related);
+      expect(inline.map((a) => [a.filename, a.contentType])).toEqual([['trend.png', 'image/png'], ['mix.png', 'image/png']]);
+      for (const image of inline) expect(mail.html || '').toContain(`src="cid:${image.cid}"`);
+    }
     expect(mails.every((m) => m.from?.value[0]?.address === 'kpi-report@telco.example.cn')).toBe(true);
     const reports = await runtime.store.list('reports/2026-W47/');
     expect(reports).toEqual(['reports/2026-W47/ALL/kpis.json', 'reports/2026-W47/ALL/report.xlsx', 'reports/2026-W47/JL/kpis.json', 'reports/2026-W47/JL/report.xlsx']);

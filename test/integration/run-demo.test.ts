@@ -47,7 +47,9 @@ describe('telco-kpi run (the npm start demo) in a temp home', () => {
       '【修订】【周报】营销KPI 2026年第47周（11/16–11/22）· 全国',
     ]);
     expect(national[0]!.mail.text).toMatch(/^⚠[^\n]*广东 11\/18（收入日报）/);
-    expect(national[1]!.mail.attachments.map((a) => a.filename)).toEqual(['telco-kpi_2026-W47_ALL.xlsx']);
+    expect(national[1]!.mail.attachments.filter((a) => !a.related).map((a) => a.filename)).toEqual(['telco-kpi_2026-W47_ALL.xlsx']);
+    // The demo's weekly mail shows both charts inline (SPEC §10 Charts).
+    expect(national[1]!.mail.attachments.filter((a) => a.related).map((a) => a.filename)).toEqual(['trend.png', 'mix.png']);
   });
 
   it('sends each province only its own report, and JL (complete from the start) exactly once', async () => {
@@ -60,7 +62,8 @@ describe('telco-kpi run (the npm start demo) in a temp home', () => {
       '【修订】【周报】营销KPI 2026年第47周（11/16–11/22）· 广东',
     ]);
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(jl[0]!.mail.attachments[0]!.content as unknown as ArrayBuffer);
+    await workbook.xlsx.load(jl[0]!.mail.attachments.find((a) => !a.related)!.content as unknown as ArrayBuffer);
+    expect(workbook.getWorksheet('概览')!.getImages()).toHaveLength(2);
     const ranking = workbook.getWorksheet('省份排名')!;
     const provinces = new Set<string>();
     ranking.eachRow((row, n) => { if (n > 1) provinces.add(String(row.getCell(2).value ?? row.getCell(1).value)); });

@@ -73,6 +73,32 @@ export interface CompletenessRow {
   rejectedUploads: Array<{ file: string; day: string; receivedAt: string; problemCount: number; firstProblem: string }>;
 }
 
+/** How much of a week's revenue extracts arrived: all province-days, some, or none. */
+export type TrendWeekStatus = 'complete' | 'partial' | 'missing';
+
+/** One week of the revenue trend; revenue is null when no revenue day of the week was received. */
+export interface TrendWeek {
+  /** `2026-W47`. */
+  week: string;
+  start: string;
+  end: string;
+  revenue: number | null;
+  /**
+   * Revenue per segment code, every segment the window holds, in SEGMENTS order: 0 for a segment
+   * without rows in a received week, null throughout a missing week.
+   */
+  segments: Array<{ segment: string; revenue: number | null }>;
+  provinceDaysReceived: number;
+  /** 7 × the provinces of the scope. */
+  provinceDaysExpected: number;
+  status: TrendWeekStatus;
+}
+
+/** The weekly revenue trend of a report (oldest week first, the report's week last). */
+export interface RevenueTrend {
+  weeks: TrendWeek[];
+}
+
 export interface GrowthLeftOut {
   day: string;
   previousDay: string;
@@ -86,6 +112,8 @@ export interface KpiReport {
   rows: KpiRow[];
   market: MarketRow[];
   completeness: CompletenessRow[];
+  /** Weekly revenue of the 13 weeks ending with the report's week (SPEC §10 Charts); weekly reports only. */
+  trend?: RevenueTrend;
   /**
    * Enterprise key accounts at risk in the period (SPEC §10, 重点客户预警), ranked by fee at stake.
    * Absent only in reports written before it existed.

@@ -1,11 +1,12 @@
 /** Runs the KPI queries of SPEC §3 and assembles the `kpis.json` report of SPEC §5. */
-import { PROVINCE_CODES } from '../extracts/codes.js';
+import { PROVINCE_CODES, SEGMENTS } from '../extracts/codes.js';
 import { TelcoKpiError } from '../errors.js';
 import {
   DIMENSIONS, WATCH_SIGNALS, type BundlePenetration, type CompletenessRow, type Dimension, type ExtractKind, type FeeBand, type KpiReport, type KpiRow,
   type MarketRow, type MigrationRow, type PackageBandRow, type PackageMix, type WatchListRow, type WatchSignal, type WatchSignalKind,
+  type RevenueTrend, type TrendWeek,
 } from './kpi-types.js';
-import { addDays, daysBetween, monthOf, previousPeriod, type Period } from '../period.js';
+import { addDays, daysBetween, monthOf, previousPeriod, weekOf, type Period } from '../period.js';
 import type { QueryEngine, Row, SqlValue } from '../ports.js';
 import { DEFAULT_PACKAGES, DEFAULT_WATCH_LIST, MAX_FEE_BAND_EDGES, type PackageSettings, type WatchListSettings } from '../settings.js';
 
@@ -73,6 +74,14 @@ export function receivedDaysParams(start: string, end: string, scope: string): S
   return [...block, ...block, ...block];
 }
 
+/** How many weeks the revenue trend shows, the report's week included (SPEC §10 Charts). */
+export const TREND_WEEKS = 13;
+
+/** Parameters of `revenue_trend.sql`, in binding order: the TREND_WEEKS weeks ending with the week. */
+export function revenueTrendParams(week: Period, scope: string): SqlValue[] {
+  return [addDays(week.start, -7 * (TREND_WEEKS - 1)), week.end, scope, scope];
+}
+
 /** Parameters of `market_share.sql`, in binding order (`month` is `YYYY-MM`). */
 export function marketShareParams(month: string, scope: string): SqlValue[] {
   return [month, scope, scope, previousMonth(month), scope, scope];
@@ -101,6 +110,7 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
   // Both periods: the period's completeness, and which days growth compared like with like.
   const receivedRows = await engine.run('received_days', receivedDaysParams(before.start, period.end, scope));
   const market = await marketRows(engine, period, scope);
+  const trend = period.kind === 'week' ? toRevenueTrend(await engine.run('revenue_trend', revenueTrendParams(period, scope)), period, scope, request.expectedProvinces) : undefined;
   const watchSettings = request.watchList ?? DEFAULT_WATCH_LIST;
   const watchList = toWatchList(await engine.run('watch_list', watchListParams(period, scope, watchSettings)), visitWindowStart(period, watchSettings));
   const edges = (request.packages ?? DEFAULT_PACKAGES).bands;
@@ -124,6 +134,7 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
       rows,
       market,
       completeness: periodCompleteness,
+      ...(trend ? { trend } : {}),
       watchList,
       packages: toPackageMix(packageRows, edges, { rows, previousRows, salesReceived, previousSalesReceived: previousTypes.has('sales') }),
     },
@@ -175,6 +186,50 @@ export function feeBands(edges: readonly number[]): FeeBand[] {
     bands.push({ band, label, lower, upper });
   }
   return bands;
+}
+
+/**
+ * revenue_trend rows as the TREND_WEEKS weeks ending with the report's week, oldest first; a week
+ * the query has no row for is `missing` (revenue null), one with fewer province-days than 7 × the
+ * scope's provinces is `partial`.
+ */
+function toRevenueTrend(rows: readonly Row[], week: Period, scope: string, expectedProvinces: readonly string[]): RevenueTrend {
+  const q = 'revenue_trend';
+  const byWeek = new Map<string, { total: number | null; provinceDays: number; segments: Map<string, number> }>();
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const start = text(row, 'week_start', q);
+    const entry = byWeek.get(start) ?? { total: null, provinceDays: optionalNumber(row, 'province_days', q) ?? 0, segments: new Map<string, number>() };
+    byWeek.set(start, entry);
+    const dimension = text(row, 'dimension', q);
+    const revenue = optionalNumber(row, 'revenue', q) ?? 0;
+    if (dimension === 'total') entry.total = revenue;
+    else if (dimension === 'segment') {
+      const segment = text(row, 'segment', q);
+      entry.segments.set(segment, revenue);
+      seen.add(segment);
+    } else throw new QueryResultError(`${q} returned dimension '${dimension}': expected total or segment`);
+  }
+  const order = Object.keys(SEGMENTS.codes);
+  const segments = [...seen].sort((a, b) => (order.indexOf(a) + 1 || Infinity) - (order.indexOf(b) + 1 || Infinity) || compareText(a, b));
+  const expected = 7 * (scope === 'ALL' ? new Set(expectedProvinces).size : 1);
+  const weeks: TrendWeek[] = [];
+  for (let i = TREND_WEEKS - 1; i >= 0; i--) {
+    const w = weekOf(addDays(week.start, -7 * i));
+    const entry = byWeek.get(w.start);
+    const received = entry?.provinceDays ?? 0;
+    weeks.push({
+      week: w.id,
+      start: w.start,
+      end: w.end,
+      revenue: entry ? entry.total ?? 0 : null,
+      segments: segments.map((segment) => ({ segment, revenue: entry ? entry.segments.get(segment) ?? 0 : null })),
+      provinceDaysReceived: received,
+      provinceDaysExpected: expected,
+      status: !entry ? 'missing' : received < expected ? 'partial' : 'complete',
+    });
+  }
+  return { weeks };
 }
 
 /** watch_list rows (one per customer × signal) as one row per customer, ranked by fee at stake; noVisit carries the window's first day. */

@@ -9,6 +9,7 @@ import { computeKpisWithPrevious } from '../kpis/kpis.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
 import { addDays, type Period } from '../period.js';
 import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
+import type { ChartRenderer, ReportChart } from './charts.js';
 import { composeReportMail } from './mail.js';
 import { revisionChanges, revisionLines, revisionSummary, type RevisionSummary } from './revision.js';
 import { buildReportWorkbook } from './workbook.js';
@@ -42,6 +43,8 @@ export interface ReportArtifacts {
   missing: string[];
   /** What the run ledger keeps of this report for a later revision to say what changed. */
   summary: RevisionSummary;
+  /** The charts in the request's language (in the workbook's 概览); none for a month or without a renderer. */
+  charts: ReportChart[];
 }
 
 export interface ReportDeps {
@@ -49,6 +52,11 @@ export interface ReportDeps {
   store: ObjectStore;
   settings: Settings;
   now: () => Date;
+  /**
+   * Draws the charts (charts.ts, with the CJK font shipped in assets/fonts/); without it the report
+   * has none. Passed in by the weekly composition roots, so nothing else loads the renderer.
+   */
+  charts?: ChartRenderer;
 }
 
 /** A run id that sorts by time and is unique enough for a ledger: `20261123T010751Z-3f9a`. */
@@ -111,7 +119,8 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
     }
   }
   const json = `${JSON.stringify(kpis, null, 2)}\n`;
-  const xlsx = await buildReportWorkbook(kpis, { lang, runId, previous });
+  const charts = await reportCharts(deps, kpis, lang);
+  const xlsx = await buildReportWorkbook(kpis, { lang, runId, previous, charts });
   const base = `reports/${period.id}/${scope}`;
   const jsonKey = `${base}/kpis.json`;
   // The English workbook sits beside the Chinese one instead of replacing it.
@@ -119,15 +128,22 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   await deps.store.put(jsonKey, json, { contentType: 'application/json' });
   await deps.store.put(xlsxKey, xlsx, { contentType: XLSX_TYPE });
   const missing = kpis.marketOnly ? [] : missingProvinceDays(kpis);
-  return { runId, kpis, previous, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing, summary: revisionSummary(kpis, previous, receipts, missing) };
+  return { runId, kpis, previous, json, xlsx, jsonKey, xlsxKey, contentHash: figuresHash(kpis), missing, summary: revisionSummary(kpis, previous, receipts, missing), charts };
+}
+
+/** The report's charts in a language, when the deps can draw them. */
+async function reportCharts(deps: Pick<ReportDeps, 'charts'>, kpis: KpiReport, lang: Lang): Promise<ReportChart[]> {
+  return deps.charts ? deps.charts(kpis, lang) : [];
 }
 
 /**
  * The figures of a report, hashed without generatedAt, so a rerun on the same data hashes the same
  * (the KPI SQL sums exact decimals, never doubles, so the figures are bit-for-bit repeatable).
+ * The trend is left out: its report week is in the rows already, and a late file of a week long
+ * sent is no reason to send this week's report again as a revision.
  */
 export function figuresHash(kpis: KpiReport): string {
-  const { generatedAt: _generatedAt, ...figures } = kpis;
+  const { generatedAt: _generatedAt, trend: _trend, ...figures } = kpis;
   const completeness = figures.completeness.map(({ rejectedUploads: _rejected, ...rest }) => rest);
   return createHash('sha256').update(JSON.stringify({ ...figures, completeness })).digest('hex');
 }
@@ -197,6 +213,12 @@ export async function runReportJob(deps: ReportJobDeps, request: ReportRequest &
     return { artifacts, runs, ok: false };
   }
 
+  // compose is synchronous: draw the charts of every language a list reads before sending.
+  const chartsByLang = new Map<Lang, ReportChart[]>([[request.lang, artifacts.charts]]);
+  for (const list of lists) {
+    const lang = list.lang ?? request.lang;
+    if (!chartsByLang.has(lang)) chartsByLang.set(lang, await reportCharts(deps, artifacts.kpis, lang));
+  }
   const runs: RunRecord[] = [];
   for (const list of lists) {
     const lang = list.lang ?? request.lang;
@@ -209,16 +231,17 @@ export async function runReportJob(deps: ReportJobDeps, request: ReportRequest &
         partial,
         missing: artifacts.missing,
         summary: artifacts.summary,
-        compose: ({ revision, previous }) => ({
+        compose: ({ revision, previous }) => {
           // The subject and first line name the missing province-days from the report's own
           // completeness, as readers count them (one per province and day, with readable labels);
           // a revision opens with what changed against the version this list received.
-          ...composeReportMail(artifacts.kpis, {
+          const { images, ...mail } = composeReportMail(artifacts.kpis, {
             lang, runId, workbookName, workbookPath: artifacts.xlsxKey, previous: artifacts.previous, revision: revision > 0,
             revisionLines: revision > 0 ? revisionLines(revisionChanges(previous?.summary as RevisionSummary | undefined, artifacts.summary, lang, previous?.sentAt), lang) : undefined,
-          }),
-          attachments: [{ filename: workbookName, content: artifacts.xlsx, contentType: XLSX_TYPE }],
-        }),
+            charts: chartsByLang.get(lang),
+          });
+          return { ...mail, attachments: [...images, { filename: workbookName, content: artifacts.xlsx, contentType: XLSX_TYPE }] };
+        },
       }));
     } catch (error) {
       // deliverOnce throws a DeliveryError only after a delivery (and has told operators); any

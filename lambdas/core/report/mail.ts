@@ -1,6 +1,8 @@
 /** The executive report e-mail: subject, phone-first HTML and its plain-text twin. */
 import { t, missingSuffix, currentPreviousLabels, type Lang } from './i18n.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
+import type { MailAttachment } from '../ports.js';
+import type { ChartTable, ReportChart } from './charts.js';
 import { shanghaiDateTime } from '../period.js';
 import {
   comparableNote, dataStatusLine, joinDot, judge, latestDataDay, marketSelfLines, missingProvinceDays, percentDigits, reportHeadline, shownChange, summaryTiles,
@@ -25,12 +27,49 @@ export interface ReportMailOptions {
   dataAsOf?: string;
   /** Last period's report, for the last-period figures of KPIs without a growth. */
   previous?: KpiReport;
+  /** The charts (charts.ts) in this mail's language, shown inline with their figures beside them. */
+  charts?: readonly ReportChart[];
 }
 
 export interface ReportMail {
   subject: string;
   html: string;
   text: string;
+  /** The charts as inline images, referenced from the HTML by their `cid`. */
+  images: MailAttachment[];
+}
+
+/** The Content-ID of a chart in a run's mail: `trend.20261123T010751Z-3f9a@telco-kpi`. */
+export function chartCid(chart: Pick<ReportChart, 'id'>, runId: string): string {
+  return `${chart.id}.${runId.replace(/[^A-Za-z0-9-]/g, '')}@telco-kpi`;
+}
+
+/** The mail column is 600 px with 16 px padding each side: the picture's width inside it. */
+const MAIL_IMAGE_WIDTH = 568;
+
+function chartTableHtml(table: ChartTable): string {
+  const cell = 'padding:3px 6px;border-bottom:1px solid #e1e6ef;text-align:left;vertical-align:top;';
+  const e = escapeHtml;
+  return `<table role="presentation" style="border-collapse:collapse;width:100%;font-size:12px;line-height:1.4;color:${COLORS.ink};">`
+    + `<tr>${table.header.map((h) => `<th style="${cell}color:${COLORS.muted};font-weight:normal;">${e(h)}</th>`).join('')}</tr>`
+    + table.rows.map((row) => `<tr>${row.map((v) => `<td style="${cell}">${e(v)}</td>`).join('')}</tr>`).join('')
+    + '</table>';
+}
+
+/** A chart inline (by cid) with its note and, for clients that block images, its figures as a table. */
+function chartHtml(chart: ReportChart, runId: string): string {
+  const e = escapeHtml;
+  const height = Math.round((chart.height * MAIL_IMAGE_WIDTH) / chart.width);
+  return `<div style="margin:16px 0;">`
+    + `<img src="cid:${e(chartCid(chart, runId))}" width="${MAIL_IMAGE_WIDTH}" height="${height}" alt="${e(chart.alt)}" style="display:block;width:100%;max-width:${MAIL_IMAGE_WIDTH}px;height:auto;border:0;background:#ffffff;">`
+    + `<p style="margin:4px 0 6px;font-size:12px;line-height:1.5;color:${COLORS.muted};">${e(chart.note)}</p>`
+    + `<div style="font-size:12px;font-weight:bold;margin:0 0 2px;">${e(chart.title)}</div>`
+    + chartTableHtml(chart.table)
+    + `</div>`;
+}
+
+function chartText(chart: ReportChart): string[] {
+  return [chart.title, chart.table.header.join('  '), ...chart.table.rows.map((row) => row.join('  ')), chart.note, ''];
 }
 
 const COLORS = { good: '#1e7b34', bad: '#c0392b', flat: '#6b7785', ink: '#1f2d3d', muted: '#6b7785', okBg: '#e8f5ec', warnBg: '#fdecea' };
@@ -168,6 +207,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
   const footer = footerFacts(report, options);
   const watch = watchListSummary(report, lang);
   const colon = lang === 'en' ? ': ' : '：';
+  const charts = report.marketOnly ? [] : options.charts ?? [];
   const footerLines: Array<[string, string]> = [
     [t(lang, 'generatedAt'), footer.generatedAt],
     [t(lang, 'dataAsOf'), footer.dataAsOf],
@@ -188,6 +228,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
     ...(comparable ? [comparable, ''] : []),
     ...(report.marketOnly ? [t(lang, 'sheetMarket'), ...marketLines.map((l) => `- ${l}`)] : [t(lang, 'whatMoved'), ...moved.map((m) => `- ${m.text}`)]),
     '',
+    ...charts.flatMap(chartText),
     ...(watch ? [watch.heading, ...watch.lines.map((l) => `- ${l}`), ''] : []),
     ...footerLines.map(([k, v]) => `${k}${colon}${v}`),
   ];
@@ -219,12 +260,13 @@ ${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:$
 <ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">
 ${movedHtml}
 </ul>
-${watch ? `<h2 style="font-size:15px;margin:16px 0 6px;">${e(watch.heading)}</h2>\n<ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">\n${watch.lines.map((l) => `<li style="margin:0 0 4px;">${e(l)}</li>`).join('\n')}\n</ul>\n` : ''}<p style="font-size:12px;line-height:1.6;color:${COLORS.muted};border-top:1px solid #e1e6ef;padding-top:10px;margin:0;">
+${charts.map((chart) => `${chartHtml(chart, options.runId)}\n`).join('')}${watch ? `<h2 style="font-size:15px;margin:16px 0 6px;">${e(watch.heading)}</h2>\n<ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">\n${watch.lines.map((l) => `<li style="margin:0 0 4px;">${e(l)}</li>`).join('\n')}\n</ul>\n` : ''}<p style="font-size:12px;line-height:1.6;color:${COLORS.muted};border-top:1px solid #e1e6ef;padding-top:10px;margin:0;">
 ${footerHtml}
 </p>
 </div>
 </body>
 </html>
 `;
-  return { subject, html, text: `${textLines.join('\n')}\n` };
+  const images = charts.map((chart) => ({ filename: chart.filename, content: chart.png, contentType: 'image/png', cid: chartCid(chart, options.runId) }));
+  return { subject, html, text: `${textLines.join('\n')}\n`, images };
 }

@@ -13,6 +13,7 @@ import {
   type ChangeKind, type Tile, type TileUnit,
 } from './model.js';
 import { setText } from '../xlsx-safe.js';
+import type { ReportChart } from './charts.js';
 
 export interface ReportWorkbookOptions {
   lang: Lang;
@@ -21,6 +22,8 @@ export interface ReportWorkbookOptions {
   dataAsOf?: string;
   /** Last period's report: when given, the summary's last-period column comes from it. */
   previous?: KpiReport;
+  /** The charts (charts.ts), placed in 概览 to the right of its tables, their figures under them. */
+  charts?: readonly ReportChart[];
 }
 
 /** Shown for a value that is null (no data or not applicable); never 0. */
@@ -267,6 +270,50 @@ function writeSummary(wb: ExcelJS.Workbook, report: KpiReport, options: ReportWo
   ws.getColumn(6).width = 12;
   ws.views = [{ state: 'frozen', ySplit: headerRow, activeCell: `A${headerRow + 1}` }];
   pageSetup(ws, headerRow);
+  placeCharts(wb, ws, options.charts ?? [], headerRow);
+}
+
+/** First column of the charts in 概览 (H): the tables use A–F, G is a gap. */
+export const CHART_COLUMN = 8;
+/** exceljs' default row height (15 pt) in pixels, to stack pictures without overlap. */
+const ROW_PX = 20;
+
+/**
+ * The charts in 概览, one under the other from the first table row in column H (beside the KPI table,
+ * never over it), each followed by its figures as a table, so the numbers stay beside the picture.
+ */
+function placeCharts(wb: ExcelJS.Workbook, ws: ExcelJS.Worksheet, charts: readonly ReportChart[], firstRow: number): void {
+  // Below the frozen header rows, so a picture never straddles the split.
+  let row = firstRow + 1;
+  const widths = new Map<number, number>();
+  ws.getColumn(CHART_COLUMN - 1).width = 3;
+  for (const chart of charts) {
+    const image = wb.addImage({ buffer: Buffer.from(chart.png) as unknown as ExcelJS.Buffer, extension: 'png' });
+    ws.addImage(image, { tl: { col: CHART_COLUMN - 1, row: row - 1 }, ext: { width: chart.width, height: chart.height }, editAs: 'oneCell' });
+    row += Math.ceil(chart.height / ROW_PX) + 1;
+    const title = ws.getCell(row, CHART_COLUMN);
+    setText(title, chart.title);
+    title.font = { bold: true };
+    row += 1;
+    [chart.table.header, ...chart.table.rows].forEach((values, i) => {
+      values.forEach((value, j) => {
+        const cell = ws.getCell(row + i, CHART_COLUMN + j);
+        setText(cell, value);
+        if (i === 0) cell.font = { bold: true, color: { argb: COLOR.muted } };
+        cell.border = { bottom: THIN };
+        // A table's last column runs on into the empty cells to its right (the mix's channel list)
+        // instead of widening a column the other table shares.
+        const last = j === values.length - 1;
+        if (!last || i === 0) widths.set(j, Math.max(widths.get(j) ?? 8, Math.min(16, displayWidth(value) + 2)));
+      });
+    });
+    row += chart.table.rows.length + 1;
+    const note = ws.getCell(row, CHART_COLUMN);
+    setText(note, chart.note);
+    note.font = { italic: true, color: { argb: COLOR.muted } };
+    row += 2;
+  }
+  for (const [j, width] of widths) ws.getColumn(CHART_COLUMN + j).width = width;
 }
 
 /** 概览 of a market-only month: what the report is and why, and this operator's shares; no KPI table. */
