@@ -136,14 +136,33 @@ describe('the e-mail\'s 指标完成 block', () => {
     const at = lines.indexOf('指标完成：2026年9月指标，按 9/1–9/20 累计，时序进度 66.7%（已过 20/30 天）');
     expect(at).toBeGreaterThan(lines.findIndex((l) => l.startsWith('收入（万元）：')));
     expect(at).toBeLessThan(lines.indexOf('变动最大'));
+    // JL is behind on revenue and comes first; GD set no revenue target and comes after
     expect(lines.slice(at + 1, at + 7)).toEqual([
-      '- 广东 净增用户完成率 60.0%，时序进度 66.7%，落后 6.7 个百分点',
       '- 吉林 收入完成率 62.3%，时序进度 66.7%，落后 4.4 个百分点',
       '- 吉林 新增用户完成率 70.0%，时序进度 66.7%，领先 3.3 个百分点',
       '- 吉林 满意度 85.5%，目标 90.0%，完成率 95.0%（缺1天数据）',
+      '- 广东 净增用户完成率 60.0%，时序进度 66.7%，落后 6.7 个百分点',
       '其余 1 条见附件“指标完成”',
       '未设指标：浙江',
     ]);
+  });
+
+  it('for all provinces keeps whole provinces, the furthest behind on revenue first, up to 15 lines', () => {
+    // Prepare: four provinces with all five KPIs; revenue completion JL 50 %, GD 70 %, SC 60 %, ZJ 80 %
+    const kpis = [['revenue', 1000], ['grossAdds', 100], ['netAdds', 50], ['arpu', 50], ['csat', 0.9]] as const;
+    const revenue: Record<string, number> = { JL: 500, GD: 700, SC: 600, ZJ: 800 };
+    const targets = Object.keys(revenue).flatMap((province) => kpis.map(([kpi, value]) => target({
+      province, segment: 'ALL', kpi, target: value, actualToDate: kpi === 'revenue' ? revenue[province]! : value / 2,
+    })));
+
+    // Act
+    const text = composeReportMail(report({ targets, targetsNotSet: [] }), { ...options, lang: 'zh-CN' }).text;
+
+    // Assess
+    const lines = text.split('\n').filter((l) => /^- (吉林|广东|四川|浙江) /.test(l) && l.includes('完成率'));
+    expect(lines).toHaveLength(15);
+    expect([...new Set(lines.map((l) => l.slice(2, 4)))]).toEqual(['吉林', '四川', '广东']);
+    expect(text).toContain('其余 5 条见附件“指标完成”');
   });
 
   it('colours the HTML lines as the sheet does and keeps them under the tiles', () => {

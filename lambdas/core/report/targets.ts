@@ -110,8 +110,8 @@ export function targetWho(row: Pick<TargetRow, 'province' | 'segment'>, scope: s
   return parts.join(lang === 'en' ? ' · ' : '·');
 }
 
-/** At most this many target lines in the e-mail; the workbook has them all. */
-export const MAIL_TARGET_LINES = 12;
+/** At most this many target lines in the e-mail (three provinces' five KPIs); the workbook has them all. */
+export const MAIL_TARGET_LINES = 15;
 
 export interface TargetsBlock {
   heading: string;
@@ -124,19 +124,32 @@ export interface TargetsBlock {
 }
 
 /**
- * The e-mail's 指标完成 block: for all provinces, each province's own targets (segment ALL); for
- * one province, its targets for the province and each segment; provinces without targets named.
- * Undefined when the report carries no targets field or nothing to say.
+ * The e-mail's 指标完成 block. One province: its targets for the province and each segment. All
+ * provinces: each province's own targets (segment ALL; its segment targets when it set only
+ * those), whole provinces at a time, the one furthest behind on revenue first, up to
+ * MAIL_TARGET_LINES lines; provinces without targets named. Undefined when the report carries no
+ * targets field or nothing to say.
  */
 export function targetsBlock(report: KpiReport, lang: Lang): TargetsBlock | undefined {
   if (!report.targets || report.marketOnly) return undefined;
   const notSetList = report.targetsNotSet ?? [];
   if (report.targets.length === 0 && notSetList.length === 0) return undefined;
-  const wholeProvince = report.targets.filter((r) => r.segment === 'ALL');
-  const provincesWithAll = new Set(wholeProvince.map((r) => r.province));
-  // A province that set only segment targets still gets its lines.
-  const rows = report.scope === 'ALL' ? report.targets.filter((r) => r.segment === 'ALL' || !provincesWithAll.has(r.province)) : report.targets;
-  const lines = rows.slice(0, MAIL_TARGET_LINES).map((r) => targetLine(r, lang, targetWho(r, report.scope, lang)));
+  let rows: TargetRow[];
+  if (report.scope === 'ALL') {
+    const byProvince = new Map<string, TargetRow[]>();
+    for (const r of report.targets) byProvince.set(r.province, [...(byProvince.get(r.province) ?? []), r]);
+    const groups = [...byProvince.values()].map((all) => (all.some((r) => r.segment === 'ALL') ? all.filter((r) => r.segment === 'ALL') : all));
+    const revenueGap = (group: TargetRow[]) => group.find((r) => r.kpi === 'revenue' && r.segment === 'ALL')?.gap ?? Infinity;
+    groups.sort((a, b) => revenueGap(a) - revenueGap(b) || (a[0]!.province < b[0]!.province ? -1 : 1));
+    rows = [];
+    for (const group of groups) {
+      if (rows.length > 0 && rows.length + group.length > MAIL_TARGET_LINES) break;
+      rows.push(...group.slice(0, MAIL_TARGET_LINES));
+    }
+  } else {
+    rows = report.targets.slice(0, MAIL_TARGET_LINES);
+  }
+  const lines = rows.map((r) => targetLine(r, lang, targetWho(r, report.scope, lang)));
   const left = report.targets.length - lines.length;
   const sheet = t(lang, 'sheetTargets');
   const names = notSetList.map((p) => label(PROVINCES, p, lang));

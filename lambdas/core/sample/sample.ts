@@ -925,6 +925,8 @@ function marketFile(st: ProvinceState, ctx: DayContext, seed: number): SampleFil
 /** Share of sales events that are `new` and `churn`, across segments (EVENT_MIX weighted by users). */
 const NEW_SHARE = 0.39;
 const CHURN_SHARE = 0.285;
+/** Share of sales events that are enterprise (政企): fewer than its 9 % of users, as direct sales rest at weekends. */
+const ENTERPRISE_SALES_SHARE = 0.065;
 
 /**
  * The province's targets for a month, set from its own model (users × ARPU, sales per day) with
@@ -953,10 +955,10 @@ function targetsFile(st: ProvinceState, ctx: DayContext, seed: number, scale: Sc
     `${month},${st.code},ALL,grossAdds,${round(sales * NEW_SHARE * rng.between(0.95, 1.1), 10)}`,
     `${month},${st.code},ALL,netAdds,${round(sales * (NEW_SHARE - CHURN_SHARE) * rng.between(0.9, 1.2), 10)}`,
     `${month},${st.code},ALL,arpu,${((revenue.get('ALL')! / users) * rng.between(0.98, 1.04)).toFixed(2)}`,
-    `${month},${st.code},ALL,csat,${rng.between(0.8, 0.92).toFixed(3)}`,
+    `${month},${st.code},ALL,csat,${rng.between(0.72, 0.82).toFixed(3)}`,
     `${month},${st.code},public,revenue,${round(revenue.get('public')! * rng.between(0.96, 1.08), 1000)}`,
     `${month},${st.code},enterprise,revenue,${round(revenue.get('enterprise')! * rng.between(0.96, 1.08), 1000)}`,
-    `${month},${st.code},enterprise,grossAdds,${round(sales * 0.09 * NEW_SHARE * rng.between(0.95, 1.15), 1)}`,
+    `${month},${st.code},enterprise,grossAdds,${round(sales * ENTERPRISE_SALES_SHARE * NEW_SHARE * rng.between(0.95, 1.15), 1)}`,
   ];
   return { fileName: `targets_${st.code}_${month.replace('-', '')}.csv`, type: 'targets', province: st.code, content: csv('targets', lines), rows: lines.length };
 }
