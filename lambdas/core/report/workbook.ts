@@ -609,15 +609,21 @@ function targetNumFmt(kpi: TargetRow['kpi']): string {
 function writeTargets(wb: ExcelJS.Workbook, report: KpiReport, rows: readonly TargetRow[], lang: Lang): void {
   const ws = wb.addWorksheet(L(lang, 'sheetTargets'));
   titleRow(ws, `${L(lang, 'sheetTargets')} · ${periodLabel(lang, report.period)}`);
-  setText(ws.getCell('A2'), targetsWindowNote(report, lang));
-  ws.getCell('A2').font = { bold: true };
-  setText(ws.getCell('A3'), L(lang, 'targetsLegend'));
-  ws.getCell('A3').font = { color: { argb: COLOR.muted } };
   const headerAt = 5;
   const heads = [L(lang, 'province'), L(lang, 'segment'), L(lang, 'kpi'), L(lang, 'monthTarget'), L(lang, 'actualToDate'),
     L(lang, 'completion'), L(lang, 'timeProgress'), L(lang, 'gap'), L(lang, 'missingDays'), L(lang, 'note')];
+  // The window and the legend span the table, wrapped, so the page stays as wide as the table.
+  ([[2, targetsWindowNote(report, lang), { bold: true }], [3, L(lang, 'targetsLegend'), { color: { argb: COLOR.muted } }]] as const).forEach(([row, text, font]) => {
+    ws.mergeCells(row, 1, row, heads.length);
+    const cell = ws.getCell(`A${row}`);
+    setText(cell, text);
+    cell.font = font;
+    cell.alignment = { wrapText: true, vertical: 'top' };
+    ws.getRow(row).height = 15 * Math.max(1, Math.ceil(displayWidth(text) / 130));
+  });
   headerRow(ws, headerAt, heads);
-  const widths = heads.map((h) => Math.max(displayWidth(h) + 2, 10));
+  // The gap reads `▼12.0个百分点`.
+  const widths = heads.map((h, i) => Math.max(displayWidth(h) + 2, i === 7 ? 16 : 10));
   const width = (i: number, text: string) => { widths[i] = Math.max(widths[i]!, displayWidth(text) + 2); };
   let r = headerAt;
   for (const target of rows) {
