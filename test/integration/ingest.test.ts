@@ -56,6 +56,7 @@ describe('ingestExtract with DuckDB and a local lake', () => {
     ['service_JL_20261118.csv', 'service', { province: 'JL', day: '2026-11-18' }, 4],
     ['managers_JL_20261101.csv', 'managers', { province: 'JL' }, 3],
     ['market_JL_202611.csv', 'market', { province: 'JL', month: '2026-11' }, 4],
+    ['targets_JL_202611.csv', 'targets', { province: 'JL', month: '2026-11' }, 7],
   ] as const)('stores %s as Parquet with the declared column types and no partition columns', async (file, type, partition, rows) => {
     // Act
     const receipt = await ingestExtract({ store, encoder, now }, { fileName: file, bytes: await fixture(file) });
@@ -123,6 +124,22 @@ describe('ingestExtract with DuckDB and a local lake', () => {
     expect(await readFile(join(home, SALES_KEY))).toEqual(before.bytes);
     expect((await stat(join(home, SALES_KEY))).mtimeMs).toBe(before.mtime);
     expect((await listReceipts(store)).map((r) => r.status)).toEqual(['accepted', 'unchanged']);
+  });
+
+  it('replaces the month\'s targets with a re-upload: a target left out of the new file is gone', async () => {
+    // Prepare
+    const file = 'targets_JL_202611.csv';
+    await ingestExtract({ store, encoder, now }, { fileName: file, bytes: await fixture(file) });
+    const revised = '月份,省份,客户群,指标,目标值\n2026-11,JL,全部,收入,6600000\n2026-11,JL,全部,满意度,0.9\n';
+    // Act
+    const receipt = await ingestExtract({ store, encoder, now }, { fileName: file, bytes: new TextEncoder().encode(revised) });
+    // Assess
+    expect(receipt.status).toBe('accepted');
+    expect(manifestKey(receipt)).toBe('lake/_manifest/targets/month=2026-11/province=JL.json');
+    const path = join(home, 'lake/targets/month=2026-11/province=JL/data.parquet');
+    const rows = await query(`select segment, kpi, target::varchar as target from read_parquet('${path}') order by kpi`);
+    expect(rows).toEqual([{ segment: 'ALL', kpi: 'csat', target: '0.9000' }, { segment: 'ALL', kpi: 'revenue', target: '6600000.0000' }]);
+    expect(await store.list('lake/targets/')).toEqual(['lake/targets/month=2026-11/province=JL/data.parquet']);
   });
 
   it('replaces the partition with a corrected re-upload of the same day', async () => {

@@ -34,7 +34,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
-import { computeKpis, computeKpisWithPrevious, kpiRowsParams, marketShareParams, receivedDaysParams, type KpiRequest } from '../../lambdas/core/kpis/kpis.js';
+import { computeKpis, computeKpisWithPrevious, kpiRowsParams, marketShareParams, receivedDaysParams, targetsParams, type KpiRequest } from '../../lambdas/core/kpis/kpis.js';
 import type { KpiReport, KpiRow } from '../../lambdas/core/kpis/kpi-types.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
 import type { SqlValue } from '../../lambdas/core/ports.js';
@@ -397,6 +397,7 @@ describe('every query in queries/', () => {
       kpi_rows: kpiRowsParams(week, 'ALL'),
       received_days: receivedDaysParams(week.start, week.end, 'ALL'),
       market_share: marketShareParams('2026-11', 'ALL'),
+      targets: targetsParams(week, 'ALL'),
     };
     const names = (await readdir(QUERIES_DIR)).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4));
 
@@ -410,7 +411,7 @@ describe('every query in queries/', () => {
         if (name in known) expect(rows, name).toEqual([]);
         else expect(Array.isArray(rows), name).toBe(true);
       }
-      expect(names).toEqual(expect.arrayContaining(['kpi_rows', 'received_days', 'market_share']));
+      expect(names).toEqual(expect.arrayContaining(['kpi_rows', 'received_days', 'market_share', 'targets']));
     } finally {
       await empty.close();
       await rm(emptyHome, { recursive: true, force: true });

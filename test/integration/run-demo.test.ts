@@ -100,7 +100,7 @@ describe('telco-kpi run (the npm start demo) in a temp home', () => {
     const after = await outbox(home);
     expect(after.length - before).toBe(1);
     expect(after.at(-1)!.to).toEqual(['ops-kpi@telco.example.cn']);
-    expect(again.out.join('\n')).toMatch(/647 unchanged|0 accepted, 647 unchanged/);
+    expect(again.out.join('\n')).toMatch(/653 unchanged|0 accepted, 653 unchanged/);
     expect(again.out.join('\n')).toMatch(/= duplicate .* weekly 2026-W47 ALL/);
     expect(await readFile(join(home, 'lake/sales/dt=2026-11-18/province=JL/data.parquet'))).toEqual(lakeBefore);
   }, 180_000);

@@ -27,17 +27,20 @@ describe('telco-kpi sample', () => {
     // Assess
     expect(code).toBe(0);
     const names = await readdir(out);
-    expect(names).toHaveLength(4 * (1 + 1 + 3 * 10));
+    // a roster, a market file, 3 daily files a day; a targets file for JL, GD and SC (ZJ sets none)
+    expect(names).toHaveLength(4 * (1 + 1 + 3 * 10) + 3);
     expect(names).toContain('managers_JL_20261116.csv');
     expect(names).toContain('market_ZJ_202611.csv');
+    expect(names).toContain('targets_GD_202611.csv');
+    expect(names).not.toContain('targets_ZJ_202611.csv');
     expect(names).toContain('sales_GD_20261125.csv');
     const sales = await readFile(join(out, 'sales_SC_20261118.csv'), 'utf8');
     expect(sales.split('\n')[0]).toBe('event_id,event_date,province,city,customer_id,segment,sub_segment,channel,account_manager_id,agent_id,product,package,event_type,monthly_fee,prev_monthly_fee,one_off_fee');
     expect(sales).toContain(',成都,');
     expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(/^sample: 100\/128 files, \d+ rows$/);
+    expect(err[0]).toMatch(/^sample: 100\/131 files, \d+ rows$/);
     expect(stdout).toHaveLength(1);
-    expect(stdout[0]).toMatch(new RegExp(`^sample: wrote 128 files, \\d+ rows, [\\d.]+ (KB|MB) to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    expect(stdout[0]).toMatch(new RegExp(`^sample: wrote 131 files, \\d+ rows, [\\d.]+ (KB|MB) to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   });
 
   it('writes the same bytes twice for the same seed and leaves out skipped files', async () => {

@@ -8,7 +8,8 @@
  * month has a previous one), market data for both months, one JL sales day uploaded as
  * GB18030 and one JL service day as XLSX, GD's revenue of 2026-11-18 missing, and HI sending
  * enterprise rows only. The fixture lake of test/fixtures/lake (hand-worked figures) is the
- * second home.
+ * second home; the targets fixture (test/fixtures/targets: a week spanning a month end, a
+ * missing day, targets for the province and two segments) the third.
  */
 import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -43,6 +44,8 @@ let sampleHome: string;
 let fixtureHome: string;
 let sampleConnection: TrinoConnection;
 let fixtureConnection: TrinoConnection;
+let targetsHome: string;
+let targetsConnection: TrinoConnection;
 
 /** Every call the report and incentive code makes, so each can be replayed on the other engine. */
 class RecordingEngine implements QueryEngine {
@@ -108,8 +111,12 @@ beforeAll(async () => {
   await mkdir(fixtureHome, { recursive: true });
   await buildSampleLake(sampleHome);
   await writeFixtureLake(fixtureHome, [{ type: 'sales', day: '2026-11-19', province: 'GD' }]);
+  targetsHome = join(trino.root, 'targets');
+  await mkdir(targetsHome, { recursive: true });
+  await writeFixtureLake(targetsHome, [], join(PROJECT_ROOT, 'test', 'fixtures', 'targets'));
   sampleConnection = await trino.tablesFor(sampleHome, 'sample', NOW);
   fixtureConnection = await trino.tablesFor(fixtureHome, 'fixture', NOW);
+  targetsConnection = await trino.tablesFor(targetsHome, 'targets', NOW);
 }, TRINO_START_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -162,6 +169,7 @@ describe('DuckDB and Trino on the same lake', () => {
     const cases: { home: string; connection: TrinoConnection; reports: [string, string][]; months: string[] }[] = [
       { home: sampleHome, connection: sampleConnection, reports: [['2026-W47', 'ALL'], ['2026-W47', 'GD'], ['2026-W45', 'HI'], ['2026-11', 'ALL']], months: ['2026-11'] },
       { home: fixtureHome, connection: fixtureConnection, reports: [['2026-W47', 'ALL'], ['2026-W47', 'JL'], ['2026-11', 'ALL']], months: [] },
+      { home: targetsHome, connection: targetsConnection, reports: [['2026-W36', 'ALL'], ['2026-08', 'ALL']], months: [] },
     ];
     const seen = new Set<string>();
     const rowsSeen = new Map<string, number>();

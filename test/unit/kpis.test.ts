@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { computeKpis, kpiRowsParams, KpiRequestError, marketShareParams, packageMixParams, QueryResultError, receivedDaysParams, watchListParams } from '../../lambdas/core/kpis/kpis.js';
+import {
+  computeKpis, kpiRowsParams, KpiRequestError, marketShareParams, packageMixParams, QueryResultError, receivedDaysParams, targetsParams, targetsWindow, watchListParams,
+} from '../../lambdas/core/kpis/kpis.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
 import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
 
@@ -100,8 +102,71 @@ describe('computeKpis', () => {
     expect(report.rows[0]).toMatchObject({ dimension: 'total', revenue: 4300.5, grossAdds: 5, csat: null, subSegment: null });
     expect(Object.keys(report.rows[0]!)).toHaveLength(6 + numbers.length + 1);
     expect(report.rows[0]!.growthBasis).toBe('all');
-    expect(engine.calls.map((c) => c.name)).toEqual(['kpi_rows', 'received_days', 'market_share', 'watch_list', 'package_mix']);
+    expect(engine.calls.map((c) => c.name)).toEqual(['kpi_rows', 'received_days', 'market_share', 'watch_list', 'package_mix', 'targets']);
     expect(report.completeness.map((c) => c.daysExpected)).toEqual([30, 30, 30]);
+  });
+});
+
+describe('targets', () => {
+  it('reads a week spanning two months over the month of its last day, and a month whole', () => {
+    // Act: 2026-W49 is Monday 11-30 to Sunday 12-06
+    const week = targetsWindow(parsePeriod('2026-W49'));
+    const month = targetsWindow(parsePeriod('2026-11'));
+    const params = targetsParams(parsePeriod('2026-W49'), 'JL');
+
+    // Assess
+    expect(week).toEqual({ month: '2026-12', start: '2026-12-01', end: '2026-12-06', windowDays: 6, monthDays: 31 });
+    expect(month).toEqual({ month: '2026-11', start: '2026-11-01', end: '2026-11-30', windowDays: 30, monthDays: 30 });
+    expect(params).toEqual([
+      '2026-12', 'JL', 'JL',
+      '2026-12-01', '2026-12-06', 'JL', 'JL',
+      '2026-12-01', '2026-12-06', 'JL', 'JL',
+      '2026-11-30', '2026-12-07', '2026-12-01', '2026-12-06', 'JL', 'JL',
+      '2026-12-01', '2026-12-06', 'JL', 'JL',
+      6, 31,
+    ]);
+  });
+
+  it('orders targets by province, ALL before segments, KPIs as listed; takes accepted empty files off the missing days; names provinces without targets', async () => {
+    // Prepare
+    const row = (province: string, segment: string, kpi: string, missing: number): Row => ({
+      month: '2026-12', province, segment, kpi, target: '100', actual_to_date: '50.5', completion: 0.505, time_progress: 0.5, gap: 0.005, missing_days: missing,
+    });
+    const engine = new FixedAnswers({
+      targets: [row('JL', 'public', 'revenue', 2), row('JL', 'ALL', 'csat', 1), row('JL', 'ALL', 'revenue', 2), row('GD', 'ALL', 'grossAdds', 0)],
+      received_days: [{ type: 'revenue', province: 'JL', dt: '2026-12-01' }],
+    });
+    const storedPartitions = [
+      { type: 'revenue', province: 'JL', day: '2026-12-01' }, // has rows: the query saw it
+      { type: 'revenue', province: 'JL', day: '2026-12-02' }, // accepted with no rows
+      { type: 'revenue', province: 'JL', day: '2026-11-30' }, // before the month
+    ];
+
+    // Act
+    const report = await computeKpis(engine, { ...request, expectedProvinces: ['JL', 'GD', 'SC'], storedPartitions, period: parsePeriod('2026-W49') });
+
+    // Assess
+    expect(report.targets!.map((t) => [t.province, t.segment, t.kpi, t.missingDays])).toEqual([
+      ['GD', 'ALL', 'grossAdds', 0], ['JL', 'ALL', 'revenue', 1], ['JL', 'ALL', 'csat', 1], ['JL', 'public', 'revenue', 1],
+    ]);
+    expect(report.targets![1]).toEqual({ month: '2026-12', province: 'JL', segment: 'ALL', kpi: 'revenue', target: 100, actualToDate: 50.5, completion: 0.505, timeProgress: 0.5, gap: 0.005, missingDays: 1 });
+    expect(report.targetsNotSet).toEqual(['SC']);
+    // received_days covers the week before (growth) and the month to date (targets), whichever starts first
+    expect(engine.calls.find((c) => c.name === 'received_days')!.params.slice(0, 2)).toEqual(['2026-11-23', '2026-12-06']);
+    const late = new FixedAnswers({});
+    await computeKpis(late, { ...request, period: parsePeriod('2026-W48') });
+    expect(late.calls.find((c) => c.name === 'received_days')!.params.slice(0, 2)).toEqual(['2026-11-01', '2026-11-29']);
+  });
+
+  it('rejects a KPI the query should never return', async () => {
+    // Prepare
+    const engine = new FixedAnswers({ targets: [{ month: '2026-12', province: 'JL', segment: 'ALL', kpi: 'profit', target: 1, actual_to_date: null, completion: null, time_progress: 0.1, gap: null, missing_days: 0 }] });
+
+    // Act
+    const result = computeKpis(engine, { ...request, period: parsePeriod('2026-W49') });
+
+    // Assess
+    await expect(result).rejects.toThrow(/targets returned kpi 'profit'/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, EVENT_TYPES, PRODUCTS, ROLES, SEGMENTS, SUB_SEGMENTS, TICKET_CATEGORIES, type CodeList } from '../../lambdas/core/extracts/codes.js';
+import { CHANNELS, EVENT_TYPES, PRODUCTS, ROLES, SEGMENTS, SUB_SEGMENTS, TARGET_KPIS, TICKET_CATEGORIES, type CodeList } from '../../lambdas/core/extracts/codes.js';
 import { UsageError } from '../../lambdas/core/errors.js';
 import { addDays, dayNumber, isValidDay, isoWeekday } from '../../lambdas/core/period.js';
 import { generateSample, parseSkip, sampleFileCount, type SampleFile, type SampleOptions } from '../../lambdas/core/sample/sample.js';
@@ -51,14 +51,15 @@ describe('generateSample', () => {
     expect(sales(other)).not.toBe(sales(first));
   });
 
-  it('writes one roster per province, a market file per month touched and three daily files per province and day', () => {
+  it('writes one roster per province, a market and a targets file per month touched (none for ZJ) and three daily files per province and day', () => {
     // Prepare
-    const options: SampleOptions = { from: '2026-10-30', days: 4, provinces: ['JL', 'XZ'], seed: 1, scale: 'small' };
+    const options: SampleOptions = { from: '2026-10-30', days: 4, provinces: ['JL', 'XZ', 'ZJ'], seed: 1, scale: 'small' };
     // Act
     const names = all(options).map((f) => f.fileName).sort();
     // Assess
-    const expected = ['JL', 'XZ'].flatMap((p) => [
+    const expected = ['JL', 'XZ', 'ZJ'].flatMap((p) => [
       `managers_${p}_20261030.csv`, `market_${p}_202610.csv`, `market_${p}_202611.csv`,
+      ...(p === 'ZJ' ? [] : [`targets_${p}_202610.csv`, `targets_${p}_202611.csv`]),
       ...['20261030', '20261031', '20261101', '20261102'].flatMap((d) => [`sales_${p}_${d}.csv`, `revenue_${p}_${d}.csv`, `service_${p}_${d}.csv`]),
     ]).sort();
     expect(names).toEqual(expected);
@@ -80,7 +81,7 @@ describe('generateSample', () => {
       for (const [i, r] of rows.entries()) {
         const at = `${file.fileName} row ${i + 1}`;
         check(r.province === file.province, `${at}: province ${r.province}`);
-        if ('segment' in r) {
+        if ('segment' in r && file.type !== 'targets') {
           check(isCode(SEGMENTS, r.segment!), `${at}: segment ${r.segment}`);
           check(r.segment === 'enterprise' ? isCode(SUB_SEGMENTS, r.sub_segment!) : r.sub_segment === '', `${at}: sub_segment ${r.sub_segment} for ${r.segment}`);
           check(isCode(CHANNELS, r.channel!), `${at}: channel ${r.channel}`);
@@ -130,11 +131,19 @@ describe('generateSample', () => {
             check(`${r.month!.replace('-', '')}` === /_(\d{6})\.csv$/.exec(file.fileName)![1], `${at}: month ${r.month}`);
             check(MONEY.test(r.revenue!) && /^\d+$/.test(r.users!), `${at}: revenue/users`);
             break;
+          case 'targets':
+            key = `${r.segment}|${r.kpi}`;
+            check(r.segment === 'ALL' || isCode(SEGMENTS, r.segment!), `${at}: segment ${r.segment}`);
+            check(isCode(TARGET_KPIS, r.kpi!), `${at}: kpi ${r.kpi}`);
+            check(r.kpi === 'csat' ? Number(r.target) > 0.5 && Number(r.target) <= 1 : Number(r.target) > 0, `${at}: target ${r.target}`);
+            check(!['grossAdds', 'netAdds'].includes(r.kpi!) || /^\d+$/.test(r.target!), `${at}: ${r.kpi} target ${r.target}`);
+            break;
         }
         check(!keys.has(key), `${at}: duplicate key ${key}`);
         keys.add(key);
       }
       if (file.type === 'market') expect(rows.filter((r) => r.operator === 'self').length).toBe(5);
+      if (file.type === 'targets') expect(rows.filter((r) => r.segment === 'ALL').map((r) => r.kpi)).toEqual(['revenue', 'grossAdds', 'netAdds', 'arpu', 'csat']);
     }
     // Assess
     expect(problems).toEqual([]);

@@ -35,9 +35,9 @@ function csv(table: string[][], delimiter = ',', lineEnd = '\n'): string {
 describe('validateExtract on good files', () => {
   const files = readdirSync(good).filter((f) => f.endsWith('.csv')).sort();
 
-  it('has a good file for each of the five extract types', () => {
+  it('has a good file for each of the six extract types', () => {
     // Assess
-    expect(files.map((f) => f.split('_')[0])).toEqual(['managers', 'market', 'revenue', 'sales', 'service']);
+    expect(files.map((f) => f.split('_')[0])).toEqual(['managers', 'market', 'revenue', 'sales', 'service', 'targets']);
   });
 
   it.each(files)('accepts %s with exactly the expected canonical CSV', async (file) => {

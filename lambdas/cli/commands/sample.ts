@@ -13,8 +13,9 @@ const PROGRESS_EVERY = 100;
 const HELP = `Usage: telco-kpi sample --from YYYY-MM-DD --days N --out DIR [options]
 
 Writes realistic, reproducible extracts (SPEC §2) into DIR: per province and day a sales,
-revenue and service file, per province one managers roster (named with the first day) and
-one market file per calendar month. The same options always give the same bytes.
+revenue and service file, per province one managers roster (named with the first day), one
+market file per calendar month and one targets file (月度指标) per calendar month, except for
+ZJ, which sets no targets (reports say 未设指标). The same options always give the same bytes.
 
 Options:
   --from D           first day, YYYY-MM-DD (required)
@@ -26,7 +27,7 @@ Options:
                      small ≈ 150 sales, 60 tickets, 3 cities; province ≈ 3 000 sales,
                      2 000 tickets, 9 cities; national ≈ 8 800 sales, 6 200 tickets, 14 cities
   --skip LIST        files to leave out, comma-separated type:PROVINCE:YYYY-MM-DD
-                     (market: type:PROVINCE:YYYY-MM), e.g. sales:JL:2026-11-18
+                     (market, targets: type:PROVINCE:YYYY-MM), e.g. sales:JL:2026-11-18
 
 Example:
   telco-kpi sample --from 2026-11-01 --days 30 --provinces JL,GD --out ./extracts`;

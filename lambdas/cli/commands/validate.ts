@@ -15,8 +15,8 @@ schema and prints the receipt: rows read and accepted, and every problem with it
 value and what is expected. Nothing is stored. Rows are numbered as Excel shows them (the header
 is row 1) and columns are named as the file's header names them.
 
-File names follow {type}_{province}_{YYYYMMDD}.csv|xlsx (market: market_JL_202611.csv).
-  --type T       extract type when the file name does not say it (sales, revenue, service, managers, market)
+File names follow {type}_{province}_{YYYYMMDD}.csv|xlsx (market: market_JL_202611.csv, targets: targets_JL_202611.csv).
+  --type T       extract type when the file name does not say it (sales, revenue, service, managers, market, targets)
   --province P   province code when the file name does not say it (JL, GD, …)
   --lang L       language of the receipt: zh-CN (default) or en
 

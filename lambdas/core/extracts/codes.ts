@@ -101,6 +101,30 @@ export const ROLES = {
   },
 } as const satisfies CodeList;
 
+/** `segment` of a target: a segment code, or `ALL` for the province as a whole. */
+export const TARGET_SEGMENTS = {
+  name: 'segment or ALL',
+  codes: {
+    ALL: { zh: '全部', en: 'All segments', aliases: ['合计', '全省', '全部客户群'] },
+    ...SEGMENTS.codes,
+  },
+} as const satisfies CodeList;
+
+/** The KPIs a province sets monthly targets for (SPEC §10). */
+export const TARGET_KPIS = {
+  name: 'kpi',
+  codes: {
+    revenue: { zh: '收入', en: 'Revenue' },
+    grossAdds: { zh: '新增用户', en: 'Gross adds', aliases: ['新增', '新增用户数'] },
+    netAdds: { zh: '净增用户', en: 'Net adds', aliases: ['净增', '净增用户数'] },
+    arpu: { zh: 'ARPU', en: 'ARPU', aliases: ['户均收入'] },
+    csat: { zh: '满意度', en: 'CSAT', aliases: ['客户满意度', 'CSAT'] },
+  },
+} as const satisfies CodeList;
+
+export type TargetKpi = keyof typeof TARGET_KPIS.codes;
+export const TARGET_KPI_CODES = Object.keys(TARGET_KPIS.codes) as TargetKpi[];
+
 export type Segment = keyof typeof SEGMENTS.codes;
 export type SubSegment = keyof typeof SUB_SEGMENTS.codes;
 export type Channel = keyof typeof CHANNELS.codes;

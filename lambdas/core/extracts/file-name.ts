@@ -1,4 +1,4 @@
-/** Extract file names: `{type}_{province}_{YYYYMMDD}.{csv|xlsx}` (market `YYYYMM`, managers date optional). */
+/** Extract file names: `{type}_{province}_{YYYYMMDD}.{csv|xlsx}` (market and targets `YYYYMM`, managers date optional). */
 import { createHash } from 'node:crypto';
 import { PROVINCES } from './codes.js';
 import { TelcoKpiError } from '../errors.js';
@@ -27,9 +27,9 @@ export interface ExtractName {
 }
 
 const EXPECTED_FORM = 'expected {type}_{province}_{YYYYMMDD}.csv or .xlsx, e.g. sales_JL_20261118.csv '
-  + '(market: market_JL_202611.csv; managers: managers_JL_20261118.csv), or give the type and province explicitly';
+  + '(market: market_JL_202611.csv; targets: targets_JL_202611.csv; managers: managers_JL_20261118.csv), or give the type and province explicitly';
 const EXPECTED_FORM_ZH = '文件名应为 {类型}_{省份}_{YYYYMMDD}.csv 或 .xlsx，如 sales_JL_20261118.csv'
-  + '（市场月报 market_JL_202611.csv；客户经理名册 managers_JL_20261118.csv）';
+  + '（市场月报 market_JL_202611.csv；月度指标 targets_JL_202611.csv；客户经理名册 managers_JL_20261118.csv）';
 
 export function isExtractType(text: string): text is ExtractType {
   return (EXTRACT_TYPES as readonly string[]).includes(text);
@@ -64,8 +64,8 @@ export function parseExtractName(fileName: string, explicit: { type?: ExtractTyp
   const dateToken = [...parts].reverse().find((p) => /^\d{6}$|^\d{8}$/.test(p));
   if (grain === 'month') {
     if (!dateToken) {
-      throw new FileNameError(`'${file}' has no month: expected market_${province}_YYYYMM.${extension || 'csv'}, e.g. market_${province}_202611.csv`,
-        `“${file}”的文件名里没有月份：应为 market_${province}_YYYYMM.${extension || 'csv'}，如 market_${province}_202611.csv`);
+      throw new FileNameError(`'${file}' has no month: expected ${type}_${province}_YYYYMM.${extension || 'csv'}, e.g. ${type}_${province}_202611.csv`,
+        `“${file}”的文件名里没有月份：应为 ${type}_${province}_YYYYMM.${extension || 'csv'}，如 ${type}_${province}_202611.csv`);
     }
     const month = `${dateToken.slice(0, 4)}-${dateToken.slice(4, 6)}`;
     if (!isValidDay(`${month}-01`)) throw new FileNameError(`'${file}': '${dateToken}' is not a month; expected YYYYMM with a month 01–12`, `“${file}”：“${dateToken}”不是月份；应为 YYYYMM，月份 01–12`);

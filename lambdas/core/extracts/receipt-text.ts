@@ -4,7 +4,9 @@
  * portal all call formatReceipt). The receipt JSON keeps codes and parameters; the English
  * `message` stored beside them is this catalogue's English sentence with the declared column names.
  */
-import { CHANNELS, EVENT_TYPES, PRODUCTS, PROVINCES, ROLES, SEGMENTS, SUB_SEGMENTS, TICKET_CATEGORIES, type CodeList } from './codes.js';
+import {
+  CHANNELS, EVENT_TYPES, PRODUCTS, PROVINCES, ROLES, SEGMENTS, SUB_SEGMENTS, TARGET_KPIS, TARGET_SEGMENTS, TICKET_CATEGORIES, type CodeList, type TargetKpi,
+} from './codes.js';
 import { shanghaiDateTime } from '../period.js';
 import { TABLES, type ExtractType } from './schema.js';
 
@@ -19,12 +21,12 @@ export type ColumnName = (column: string) => string;
 type Sentence = (p: Params, name: ColumnName) => string;
 
 const LISTS: Record<string, CodeList> = Object.fromEntries(
-  [PROVINCES, SEGMENTS, SUB_SEGMENTS, CHANNELS, PRODUCTS, EVENT_TYPES, TICKET_CATEGORIES, ROLES].map((l) => [l.name, l]),
+  [PROVINCES, SEGMENTS, SUB_SEGMENTS, CHANNELS, PRODUCTS, EVENT_TYPES, TICKET_CATEGORIES, ROLES, TARGET_SEGMENTS, TARGET_KPIS].map((l) => [l.name, l]),
 );
 
 const LIST_ZH: Record<string, string> = {
   province: '省份', segment: '客户群', sub_segment: '行业', channel: '渠道', product: '产品',
-  event_type: '业务类型', category: '类别', role: '岗位',
+  event_type: '业务类型', category: '类别', role: '岗位', 'segment or ALL': '客户群', kpi: '指标',
 };
 
 function expectedCodes(listName: string, lang: ReceiptLang): string {
@@ -49,6 +51,7 @@ function range(p: Params, lang: ReceiptLang): string {
   return max !== undefined ? `${min ?? 0} 到 ${max} 的整数` : min !== undefined ? `不小于 ${min} 的整数` : '整数';
 }
 
+const kpiZh = (kpi: string | number | undefined): string => TARGET_KPIS.codes[kpi as TargetKpi]?.zh ?? String(kpi);
 const typeZh = (type: string | number | undefined): string => TABLES[type as ExtractType]?.titleZh ?? String(type);
 const join = (p: string | number | undefined, sep: string): string => String(p ?? '').split('\u0001').join(sep);
 const names = (p: string | number | undefined, name: ColumnName, sep: string): string => String(p ?? '').split('\u0001').map(name).join(sep);
@@ -298,8 +301,8 @@ export const SENTENCES = {
     'zh-CN': (p) => `“${p.v}”不是数字；应填以元为单位的金额，如 129.00（用阿拉伯数字，不带“元”字）`,
   },
   tooManyDecimals: {
-    en: (p) => `'${p.v}' has ${p.decimals} decimals; amounts are CNY with at most 2 decimals`,
-    'zh-CN': (p) => `“${p.v}”有 ${p.decimals} 位小数；金额以元为单位，最多 2 位小数`,
+    en: (p) => `'${p.v}' has ${p.decimals} decimals; ${p.max === undefined ? 'amounts are CNY with at most 2 decimals' : `expected at most ${p.max} decimals`}`,
+    'zh-CN': (p) => `“${p.v}”有 ${p.decimals} 位小数；${p.max === undefined ? '金额以元为单位，最多 2 位小数' : `最多 ${p.max} 位小数`}`,
   },
   moneyTooLarge: {
     en: (p) => `'${p.v}' is too large; at most ${p.digits} digits before the decimal point`,
@@ -320,6 +323,23 @@ export const SENTENCES = {
   outOfRange: {
     en: (p) => `'${p.v}' is out of range; expected ${range(p, 'en')}`,
     'zh-CN': (p) => `“${p.v}”超出范围；应填${range(p, 'zh-CN')}`,
+  },
+
+  targetZero: {
+    en: (p) => `'${p.v}' is 0; a target of 0 has no completion rate: leave the ${p.kpi} row out when the month has no target`,
+    'zh-CN': (p) => `目标值为 0，无法计算完成率；本月没有${kpiZh(p.kpi)}指标时请删去这一行`,
+  },
+  targetNegative: {
+    en: (p) => `'${p.v}' is negative; the ${p.kpi} target must be above 0 (only netAdds may be negative)`,
+    'zh-CN': (p) => `“${p.v}”是负数；${kpiZh(p.kpi)}目标应大于 0（只有净增用户可以为负）`,
+  },
+  targetNotWhole: {
+    en: (p) => `'${p.v}' is not a whole number; the ${p.kpi} target counts users`,
+    'zh-CN': (p) => `“${p.v}”不是整数；${kpiZh(p.kpi)}目标是用户数`,
+  },
+  targetNotFraction: {
+    en: (p) => `'${p.v}' is not a share; a csat target is a fraction above 0 and at most 1 (write 92 % as 0.92)`,
+    'zh-CN': (p) => `“${p.v}”不是比例；满意度目标应大于 0、不超过 1（92% 请写 0.92）`,
   },
 
   // ---- notices (accepted files too) ----

@@ -4,7 +4,9 @@ import { EXTRACT_TYPES, TABLES, inputColumns, type ColumnType } from './schema.j
 function typeText(type: ColumnType): string {
   switch (type.kind) {
     case 'code': return `code (${type.list.name})`;
-    case 'money': return type.signed ? 'money (may be negative)' : 'money ≥ 0';
+    case 'money':
+      if (type.decimals !== undefined) return `decimal (up to ${type.decimals} places${type.signed ? ', may be negative' : ''})`;
+      return type.signed ? 'money (may be negative)' : 'money ≥ 0';
     case 'integer': return type.max !== undefined ? `integer ${type.min ?? 0}–${type.max.toLocaleString('en-US')}` : type.min !== undefined ? `integer ≥ ${type.min}` : 'integer';
     default: return type.kind;
   }

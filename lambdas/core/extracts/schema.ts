@@ -3,7 +3,7 @@
  * the local Parquet lake, the Glue tables and the docs table in the README.
  */
 import {
-  CHANNELS, EVENT_TYPES, PRODUCTS, PROVINCES, ROLES, SEGMENTS, SUB_SEGMENTS, TICKET_CATEGORIES,
+  CHANNELS, EVENT_TYPES, PRODUCTS, PROVINCES, ROLES, SEGMENTS, SUB_SEGMENTS, TARGET_KPIS, TARGET_SEGMENTS, TICKET_CATEGORIES,
   type CodeList,
 } from './codes.js';
 
@@ -13,7 +13,8 @@ export type ColumnType =
   | { kind: 'date' }
   | { kind: 'month' }
   | { kind: 'timestamp' }
-  | { kind: 'money'; signed?: boolean }
+  /** A plain decimal: CNY with at most 2 decimals unless `decimals` allows more (stored DECIMAL(18, decimals)). */
+  | { kind: 'money'; signed?: boolean; decimals?: number }
   /** `max` keeps every SUM of the column far inside BIGINT on Athena/Trino, which fail on overflow where DuckDB widens. */
   | { kind: 'integer'; min?: number; max?: number };
 
@@ -51,7 +52,7 @@ export interface TableDecl {
   readonly partitions: readonly ('dt' | 'month' | 'province')[];
 }
 
-export const EXTRACT_TYPES = ['sales', 'revenue', 'service', 'managers', 'market'] as const;
+export const EXTRACT_TYPES = ['sales', 'revenue', 'service', 'managers', 'market', 'targets'] as const;
 export type ExtractType = (typeof EXTRACT_TYPES)[number];
 
 /**
@@ -192,8 +193,33 @@ export const MARKET: TableDecl = {
   ],
 };
 
+/** Decimals a target may have: a CSAT target of 92.5 % is 0.925. */
+export const TARGET_DECIMALS = 4;
+
+export const TARGETS: TableDecl = {
+  name: 'targets',
+  titleZh: '月度指标',
+  grain: 'one row per month × province × segment (or ALL) × KPI; a file replaces the province\'s targets for the month',
+  fileGrain: 'month',
+  dayColumn: 'month',
+  key: ['segment', 'kpi'],
+  partitions: ['month', 'province'],
+  rules: [
+    'month is the file\'s month; province is the file\'s province',
+    'segment × kpi is unique',
+    'target is not 0; revenue, grossAdds and arpu are > 0; grossAdds and netAdds are whole numbers; csat is a fraction above 0 and at most 1 (0.92 = 92 %)',
+  ],
+  columns: [
+    { name: 'month', aliases: ['月份'], type: { kind: 'month' }, required: true, description: 'YYYY-MM' },
+    province,
+    { name: 'segment', aliases: ['客户群'], type: code(TARGET_SEGMENTS), required: true, description: 'a segment code (public, household, enterprise) or ALL 全部 for the whole province' },
+    { name: 'kpi', aliases: ['指标'], type: code(TARGET_KPIS), required: true, description: 'revenue 收入, grossAdds 新增用户, netAdds 净增用户, arpu ARPU, csat 满意度' },
+    { name: 'target', aliases: ['目标值', '目标', '月目标'], type: { kind: 'money', signed: true, decimals: TARGET_DECIMALS }, required: true, description: 'the month\'s target: CNY for revenue and arpu (ARPU per user for the month), users for grossAdds and netAdds, a fraction for csat' },
+  ],
+};
+
 export const TABLES: Readonly<Record<ExtractType, TableDecl>> = {
-  sales: SALES, revenue: REVENUE, service: SERVICE, managers: MANAGERS, market: MARKET,
+  sales: SALES, revenue: REVENUE, service: SERVICE, managers: MANAGERS, market: MARKET, targets: TARGETS,
 };
 
 /** The columns read from an uploaded file (derived ones are computed at ingest). */
@@ -207,7 +233,7 @@ export function sqlType(type: ColumnType): string {
     case 'string': case 'code': case 'month': return 'VARCHAR';
     case 'date': return 'DATE';
     case 'timestamp': return 'TIMESTAMP';
-    case 'money': return 'DECIMAL(18,2)';
+    case 'money': return `DECIMAL(18,${type.decimals ?? 2})`;
     case 'integer': return 'BIGINT';
   }
 }
@@ -218,7 +244,7 @@ export function glueType(type: ColumnType): string {
     case 'string': case 'code': case 'month': return 'string';
     case 'date': return 'date';
     case 'timestamp': return 'timestamp';
-    case 'money': return 'decimal(18,2)';
+    case 'money': return `decimal(18,${type.decimals ?? 2})`;
     case 'integer': return 'bigint';
   }
 }

@@ -530,6 +530,7 @@ class RowValidator {
         const end = val(rule.end);
         if (end !== '' && end < val(rule.start)) return -1;
       }
+      if (rule.kpi >= 0 && targetProblem(val(rule.kpi), val(rule.target))) return -1;
       if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(val(rule.openedAt));
 
       // the key: a duplicate is reported by the text path
@@ -675,6 +676,7 @@ class RowValidator {
       openedAt: at('opened_at'), firstResponse: at('first_response_at'), resolved: at('resolved_at'),
       openedDate: at('opened_date'), start: at('start_date'), end: at('end_date'),
       operator: this.table.name === 'market' ? at('operator') : -1, product: at('product'),
+      kpi: this.table.name === 'targets' ? at('kpi') : -1, target: at('target'),
     };
   }
 
@@ -722,6 +724,10 @@ class RowValidator {
     }
     if (i.end >= 0 && v[i.end] !== '' && v[i.end]! < v[i.start]!) {
       this.flag(v, row, i.end, 'endBeforeStart', { start: v[i.start]! }, i.start);
+    }
+    if (i.kpi >= 0) {
+      const code = targetProblem(v[i.kpi]!, v[i.target]!);
+      if (code) this.flag(v, row, i.target, code, { kpi: v[i.kpi]! }, i.kpi);
     }
   }
 
@@ -1037,7 +1043,10 @@ function fastCell(column: ColumnDecl): FastCell {
       };
     }
     case 'date': return { bytes: canonicalDateBytes, check };
-    case 'money': return { bytes: canonicalMoneyBytes, check };
+    case 'money': {
+      const decimals = type.decimals ?? 2;
+      return { bytes: decimals === 2 ? canonicalMoneyBytes : (b, s, e) => canonicalMoneyBytes(b, s, e, decimals), check };
+    }
     case 'integer': {
       const min = type.min;
       const max = type.max;
@@ -1075,8 +1084,8 @@ function canonicalDateBytes(b: Buffer, s: number, e: number): boolean {
   return y >= MIN_YEAR && y <= MAX_YEAR && m >= 1 && m <= 12 && day >= 1 && day <= daysIn(y, m);
 }
 
-/** Digits (no leading zero unless alone), optionally `.` and 1–2 digits: what money() returns unchanged. */
-function canonicalMoneyBytes(b: Buffer, s: number, e: number): boolean {
+/** Digits (no leading zero unless alone), optionally `.` and 1–2 digits (1–`decimals`): what money() returns unchanged. */
+function canonicalMoneyBytes(b: Buffer, s: number, e: number, decimals = 2): boolean {
   let j = s;
   while (j < e && b[j]! >= 48 && b[j]! <= 57) j++;
   const intDigits = j - s;
@@ -1084,7 +1093,7 @@ function canonicalMoneyBytes(b: Buffer, s: number, e: number): boolean {
   if (j === e) return true;
   if (b[j] !== 46) return false;
   const fracDigits = e - j - 1;
-  if (fracDigits < 1 || fracDigits > 2) return false;
+  if (fracDigits < 1 || fracDigits > decimals) return false;
   for (let f = j + 1; f < e; f++) if (b[f]! < 48 || b[f]! > 57) return false;
   return true;
 }
@@ -1103,7 +1112,12 @@ function checkFor(column: ColumnDecl): Check {
     case 'date': return checkDate;
     case 'month': return checkMonth;
     case 'timestamp': return checkTimestamp;
-    case 'money': return type.signed ? checkSignedMoney : checkMoney;
+    case 'money':
+      if (type.decimals !== undefined && type.decimals !== 2) {
+        const { signed = false, decimals } = type;
+        return (v) => money(v, signed, decimals);
+      }
+      return type.signed ? checkSignedMoney : checkMoney;
     case 'integer': return integerCheck(type.min, type.max);
   }
 }
@@ -1291,6 +1305,20 @@ function checkTimestamp(v: string): string | Bad {
   return ms === 0 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
+/**
+ * What is wrong with a target (canonical decimal text) for its KPI, if anything: 0 has no
+ * completion rate; revenue, gross adds and ARPU are positive; user counts are whole; CSAT is a
+ * share of scores (0.92, not 92).
+ */
+function targetProblem(kpi: string, target: string): ProblemCode | undefined {
+  const n = Number(target);
+  if (kpi === 'csat') return n > 0 && n <= 1 ? undefined : 'targetNotFraction';
+  if (n === 0) return 'targetZero';
+  if ((kpi === 'grossAdds' || kpi === 'netAdds') && !Number.isInteger(n)) return 'targetNotWhole';
+  if (kpi !== 'netAdds' && n < 0) return 'targetNegative';
+  return undefined;
+}
+
 const MAX_MONEY_DIGITS = 16;
 
 function checkMoney(v: string): string | Bad {
@@ -1301,8 +1329,8 @@ function checkSignedMoney(v: string): string | Bad {
   return money(v, true);
 }
 
-/** Plain decimal with at most 2 decimals; canonical form without sign noise or leading zeros. */
-function money(v: string, signed: boolean): string | Bad {
+/** Plain decimal with at most 2 decimals (or `decimals`); canonical form without sign noise or leading zeros. */
+function money(v: string, signed: boolean, decimals = 2): string | Bad {
   const n = v.length;
   let i = 0;
   let negative = false;
@@ -1327,7 +1355,7 @@ function money(v: string, signed: boolean): string | Bad {
     if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(v)) return new Bad('thousands', { v, fixed: v.replace(/,/g, '') });
     return new Bad('notMoney', { v });
   }
-  if (fracDigits > 2) return new Bad('tooManyDecimals', { v, decimals: fracDigits });
+  if (fracDigits > decimals) return new Bad('tooManyDecimals', decimals === 2 ? { v, decimals: fracDigits } : { v, decimals: fracDigits, max: decimals });
   let intPart = v.slice(intStart, intEnd);
   let z = 0;
   while (z < intPart.length - 1 && intPart.charCodeAt(z) === 48) z++;

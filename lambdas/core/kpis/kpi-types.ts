@@ -1,4 +1,5 @@
 /** The shape of `kpis.json` (SPEC §5): the same figures the workbook and the e-mail show. */
+import type { TargetKpi } from '../extracts/codes.js';
 import type { Period } from '../period.js';
 
 export type Dimension = 'total' | 'segment' | 'subSegment' | 'channel' | 'segmentChannel' | 'province' | 'product';
@@ -122,10 +123,38 @@ export interface KpiReport {
   /** New adds by fee band, the migration between bands, bundle penetration (SPEC §10, 套餐结构). */
   packages?: PackageMix;
   /**
+   * Each monthly target of the scope beside its figure to date (SPEC §10, 指标完成率), for the
+   * month of the period's last day. Absent only in reports written before it existed.
+   */
+  targets?: TargetRow[];
+  /** Provinces of the scope that set no target for that month (未设指标: shown so, never as 0 %). */
+  targetsNotSet?: string[];
+  /**
    * Set on a month that holds only `market` data (SPEC §5): the report is its market-share view,
    * `rows` is empty and no revenue, users, sales or service figure is shown.
    */
   marketOnly?: true;
+}
+
+/** One target of a province's month beside the figure to date (SPEC §10). */
+export interface TargetRow {
+  /** `YYYY-MM`: the month of the period's last day. */
+  month: string;
+  province: string;
+  /** A segment code, or `ALL` for the province as a whole. */
+  segment: string;
+  kpi: TargetKpi;
+  target: number;
+  /** The KPI over the month's days up to the period's end that were received; null when none was. */
+  actualToDate: number | null;
+  /** actualToDate / target. */
+  completion: number | null;
+  /** Days of the month up to the period's end / days in the month. */
+  timeProgress: number;
+  /** completion − timeProgress (behind time when negative). */
+  gap: number | null;
+  /** Days of the month up to the period's end on which the KPI's extract was expected and not received. */
+  missingDays: number;
 }
 
 export type WatchSignalKind = 'downgrade' | 'partialChurn' | 'complaint' | 'faultSlow' | 'faultOpen' | 'noVisit';

@@ -1,9 +1,9 @@
 /** Runs the KPI queries of SPEC §3 and assembles the `kpis.json` report of SPEC §5. */
-import { PROVINCE_CODES, SEGMENTS } from '../extracts/codes.js';
+import { PROVINCE_CODES, SEGMENTS, TARGET_KPI_CODES, type TargetKpi } from '../extracts/codes.js';
 import { TelcoKpiError } from '../errors.js';
 import {
   DIMENSIONS, WATCH_SIGNALS, type BundlePenetration, type CompletenessRow, type Dimension, type ExtractKind, type FeeBand, type KpiReport, type KpiRow,
-  type MarketRow, type MigrationRow, type PackageBandRow, type PackageMix, type WatchListRow, type WatchSignal, type WatchSignalKind,
+  type MarketRow, type MigrationRow, type PackageBandRow, type PackageMix, type TargetRow, type WatchListRow, type WatchSignal, type WatchSignalKind,
   type RevenueTrend, type TrendWeek,
 } from './kpi-types.js';
 import { addDays, daysBetween, monthOf, previousPeriod, weekOf, type Period } from '../period.js';
@@ -68,7 +68,7 @@ export function periodShape(period: Period): string {
   return `${period.kind}:${daysBetween(period.start, period.end).length}:${daysBetween(prev.start, prev.end).length}`;
 }
 
-/** Parameters of `received_days.sql`, in binding order. */
+/** Parameters of `received_days.sql`, in binding order (`start` may be earlier than the period's, for the targets' month). */
 export function receivedDaysParams(start: string, end: string, scope: string): SqlValue[] {
   const block = [start, end, scope, scope];
   return [...block, ...block, ...block];
@@ -86,6 +86,37 @@ export function revenueTrendParams(week: Period, scope: string): SqlValue[] {
 export function marketShareParams(month: string, scope: string): SqlValue[] {
   return [month, scope, scope, previousMonth(month), scope, scope];
 }
+
+/**
+ * The days a period's targets are read over (SPEC §10): the month of the period's last day (a
+ * week spanning two months reads the month of its last day), from its first day to the period's
+ * end; a month reads itself whole.
+ */
+export function targetsWindow(period: Period): { month: string; start: string; end: string; windowDays: number; monthDays: number } {
+  const month = monthOf(period.end);
+  return {
+    month: month.id, start: month.start, end: period.end,
+    windowDays: daysBetween(month.start, period.end).length, monthDays: daysBetween(month.start, month.end).length,
+  };
+}
+
+/** Parameters of `targets.sql`, in binding order. */
+export function targetsParams(period: Period, scope: string): SqlValue[] {
+  const { month, start, end, windowDays, monthDays } = targetsWindow(period);
+  return [
+    month, scope, scope,
+    start, end, scope, scope,
+    start, end, scope, scope,
+    addDays(start, -1), addDays(end, 1), start, end, scope, scope,
+    start, end, scope, scope,
+    windowDays, monthDays,
+  ];
+}
+
+/** The extract a target's KPI is computed from (its missing days are that extract's). */
+export const TARGET_SOURCE: Readonly<Record<TargetKpi, ExtractKind>> = {
+  revenue: 'revenue', arpu: 'revenue', grossAdds: 'sales', netAdds: 'sales', csat: 'service',
+};
 
 /**
  * Runs kpi_rows, received_days and market_share for the period and scope and assembles the
@@ -107,8 +138,11 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
   }
   const kpiRows = await engine.run('kpi_rows', kpiRowsParams(period, scope));
   const before = previousPeriod(period);
-  // Both periods: the period's completeness, and which days growth compared like with like.
-  const receivedRows = await engine.run('received_days', receivedDaysParams(before.start, period.end, scope));
+  const window = targetsWindow(period);
+  // Both periods: the period's completeness, and which days growth compared like with like;
+  // from the month's first day when earlier, for the targets' missing days.
+  const receivedFrom = window.start < before.start ? window.start : before.start;
+  const receivedRows = await engine.run('received_days', receivedDaysParams(receivedFrom, period.end, scope));
   const market = await marketRows(engine, period, scope);
   const trend = period.kind === 'week' ? toRevenueTrend(await engine.run('revenue_trend', revenueTrendParams(period, scope)), period, scope, request.expectedProvinces) : undefined;
   const watchSettings = request.watchList ?? DEFAULT_WATCH_LIST;
@@ -125,6 +159,7 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
   const rows = kpiRows.map(toKpiRow).sort(compareKpiRows);
   const previousRows = kpiRows.map((row) => withoutMissingTypes(toPreviousKpiRow(row), previousTypes)).sort(compareKpiRows);
   const periodCompleteness = completeness(request, receivedRows);
+  const targets = toTargets(await engine.run('targets', targetsParams(period, scope)), request, receivedRows);
   const salesReceived = periodCompleteness.some((c) => c.type === 'sales' && c.daysReceived > 0);
   return {
     report: {
@@ -137,6 +172,8 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
       ...(trend ? { trend } : {}),
       watchList,
       packages: toPackageMix(packageRows, edges, { rows, previousRows, salesReceived, previousSalesReceived: previousTypes.has('sales') }),
+      targets,
+      targetsNotSet: targetsNotSet(request, rows, targets),
     },
     previous: {
       period: { kind: before.kind, id: before.id, start: before.start, end: before.end },
@@ -230,6 +267,54 @@ function toRevenueTrend(rows: readonly Row[], week: Period, scope: string, expec
     });
   }
   return { weeks };
+}
+
+const TARGET_SEGMENT_ORDER: readonly string[] = ['ALL', ...Object.keys(SEGMENTS.codes)];
+
+/**
+ * targets rows, ordered by province, segment (ALL first) and KPI. An accepted file without rows
+ * is a received day here too, as in completeness: the query sees only days with rows, so such
+ * days the lake listing names are taken off its missing days.
+ */
+function toTargets(rows: readonly Row[], request: KpiRequest, receivedRows: readonly Row[]): TargetRow[] {
+  const q = 'targets';
+  const { start, end } = targetsWindow(request.period);
+  const withRows = new Set(receivedRows.map((r) => partitionId(text(r, 'type', 'received_days'), text(r, 'province', 'received_days'), text(r, 'dt', 'received_days'))));
+  const emptyDays = new Map<string, number>();
+  for (const p of request.storedPartitions ?? []) {
+    if (p.day < start || p.day > end || withRows.has(partitionId(p.type, p.province, p.day))) continue;
+    const key = `${p.type}/${p.province}`;
+    emptyDays.set(key, (emptyDays.get(key) ?? 0) + 1);
+  }
+  return rows.map((row): TargetRow => {
+    const kpi = text(row, 'kpi', q);
+    if (!(TARGET_KPI_CODES as readonly string[]).includes(kpi)) throw new QueryResultError(`${q} returned kpi '${kpi}': expected one of ${TARGET_KPI_CODES.join(', ')}`);
+    const province = text(row, 'province', q);
+    const missing = optionalNumber(row, 'missing_days', q) ?? 0;
+    return {
+      month: text(row, 'month', q),
+      province,
+      segment: text(row, 'segment', q),
+      kpi: kpi as TargetKpi,
+      target: optionalNumber(row, 'target', q) ?? 0,
+      actualToDate: optionalNumber(row, 'actual_to_date', q),
+      completion: optionalNumber(row, 'completion', q),
+      timeProgress: optionalNumber(row, 'time_progress', q) ?? 0,
+      gap: optionalNumber(row, 'gap', q),
+      missingDays: Math.max(0, missing - (emptyDays.get(`${TARGET_SOURCE[kpi as TargetKpi]}/${province}`) ?? 0)),
+    };
+  }).sort((a, b) => compareText(a.province, b.province)
+    || TARGET_SEGMENT_ORDER.indexOf(a.segment) - TARGET_SEGMENT_ORDER.indexOf(b.segment)
+    || TARGET_KPI_CODES.indexOf(a.kpi) - TARGET_KPI_CODES.indexOf(b.kpi));
+}
+
+/** The scope's provinces (expected, or with figures) that set no target for the month. */
+function targetsNotSet(request: KpiRequest, rows: readonly KpiRow[], targets: readonly TargetRow[]): string[] {
+  const set = new Set(targets.map((t) => t.province));
+  const provinces = request.scope === 'ALL'
+    ? new Set([...request.expectedProvinces, ...rows.filter((r) => r.dimension === 'province' && r.province).map((r) => r.province!)])
+    : new Set([request.scope]);
+  return [...provinces].filter((p) => !set.has(p)).sort();
 }
 
 /** watch_list rows (one per customer × signal) as one row per customer, ranked by fee at stake; noVisit carries the window's first day. */

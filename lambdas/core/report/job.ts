@@ -111,7 +111,7 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   if (revenueDays === 0) {
     // A month with market data and nothing else is its market-share view (SPEC §5), marked as such.
     if (period.kind === 'month' && kpis.market.length > 0) {
-      const { watchList: _watchList, packages: _packages, ...marketView } = kpis;
+      const { watchList: _watchList, packages: _packages, targets: _targets, targetsNotSet: _targetsNotSet, ...marketView } = kpis;
       kpis = { ...marketView, rows: [], marketOnly: true };
     } else {
       const market = period.kind === 'month' ? ' and no market extract for the month' : '';

@@ -9,6 +9,7 @@ import {
   watchListLine, whatMovedLines,
   type Tile,
 } from './model.js';
+import { targetsBlock } from './targets.js';
 
 export interface ReportMailOptions {
   lang: Lang;
@@ -206,6 +207,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
   const comparable = comparableNote(report, lang);
   const footer = footerFacts(report, options);
   const watch = watchListSummary(report, lang);
+  const targets = targetsBlock(report, lang);
   const colon = lang === 'en' ? ': ' : '：';
   const charts = report.marketOnly ? [] : options.charts ?? [];
   const footerLines: Array<[string, string]> = [
@@ -225,6 +227,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
     '',
     ...tiles.map((tile) => `${tileTitle(tile, lang)}${colon}${formatTileValue(tile, tile.current)}  ${prevLabel} ${formatTileValue(tile, tile.previous)}  ${changeLabel} ${formatChange(tile, tile.change, lang)}${basisMark(tile, lang)}`),
     '',
+    ...(targets ? [`${targets.heading}${colon}${targets.note}`, ...targets.lines.map((l) => `- ${l.text}`), ...(targets.more ? [targets.more] : []), ...(targets.notSet ? [targets.notSet] : []), ''] : []),
     ...(comparable ? [comparable, ''] : []),
     ...(report.marketOnly ? [t(lang, 'sheetMarket'), ...marketLines.map((l) => `- ${l}`)] : [t(lang, 'whatMoved'), ...moved.map((m) => `- ${m.text}`)]),
     '',
@@ -244,6 +247,14 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
       + `<span style="color:${color};font-weight:bold;">${e(formatChange(tile, tile.change, lang))}</span>${e(basisMark(tile, lang))}</div>`
       + `</div>`;
   }).join('\n');
+  const targetsHtml = targets
+    ? `<h2 style="font-size:15px;margin:16px 0 4px;">${e(targets.heading)}</h2>\n`
+      + `<p style="margin:0 0 6px;font-size:13px;line-height:1.5;color:${COLORS.muted};">${e(targets.note)}</p>\n`
+      + (targets.lines.length > 0
+        ? `<ul style="margin:0 0 8px;padding-left:20px;font-size:14px;line-height:1.5;">\n${targets.lines.map((l) => `<li style="margin:0 0 4px;color:${COLORS[l.verdict === 'flat' ? 'muted' : l.verdict]};">${e(l.text)}</li>`).join('\n')}\n</ul>\n`
+        : '')
+      + [targets.more, targets.notSet].filter((x) => x).map((x) => `<p style="margin:0 0 8px;font-size:13px;color:${COLORS.muted};">${e(x)}</p>\n`).join('')
+    : '';
   const movedHtml = report.marketOnly
     ? marketLines.map((l) => `<li style="margin:0 0 4px;">${e(l)}</li>`).join('\n')
     : moved.map((m) => `<li style="margin:0 0 4px;color:${COLORS[m.verdict]};">${e(m.text)}</li>`).join('\n');
@@ -256,7 +267,7 @@ export function composeReportMail(report: KpiReport, options: ReportMailOptions)
 ${revised.length > 0 ? `<div style="margin:0 0 12px;padding:10px 12px;border-radius:6px;border:2px solid ${COLORS.bad};font-size:14px;line-height:1.6;">${revised.map((line, i) => (i === 0 ? `<strong>${e(line)}</strong>` : e(line))).join('<br>\n')}</div>\n` : ''}${statusHtml}
 <h1 style="font-size:18px;line-height:1.4;margin:0 0 12px;">${e(headline)}</h1>
 ${tilesHtml}
-${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:${COLORS.muted};">${e(comparable)}</p>\n` : ''}<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, report.marketOnly ? 'sheetMarket' : 'whatMoved'))}</h2>
+${targetsHtml}${comparable ? `<p style="margin:0 0 12px;font-size:13px;line-height:1.5;color:${COLORS.muted};">${e(comparable)}</p>\n` : ''}<h2 style="font-size:15px;margin:16px 0 6px;">${e(t(lang, report.marketOnly ? 'sheetMarket' : 'whatMoved'))}</h2>
 <ul style="margin:0 0 16px;padding-left:20px;font-size:14px;line-height:1.5;">
 ${movedHtml}
 </ul>

@@ -5,7 +5,7 @@ import {
   currentPreviousLabels, extractLabel, kpiDefinitions, periodLabel, scopeLabel, shortDay, t,
   type LabelKey, type Lang,
 } from './i18n.js';
-import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow, PackageMix, WatchListRow } from '../kpis/kpi-types.js';
+import type { CompletenessRow, ExtractKind, KpiReport, KpiRow, MarketRow, PackageMix, TargetRow, WatchListRow } from '../kpis/kpi-types.js';
 import { daysBetween, isoWeekday, shanghaiDateTime } from '../period.js';
 import {
   comparableNote, dataStatusLine, dataStatusShort, groupName, judge, latestDataDay, marketSelfLines, missingProvinceDays, percentDigits, reportHeadline, rowsOf,
@@ -14,6 +14,7 @@ import {
 } from './model.js';
 import { setText } from '../xlsx-safe.js';
 import type { ReportChart } from './charts.js';
+import { missingDaysText, targetKpiName, targetSegmentName, targetsWindowNote, targetVerdict } from './targets.js';
 
 export interface ReportWorkbookOptions {
   lang: Lang;
@@ -640,6 +641,101 @@ function writeWatchList(wb: ExcelJS.Workbook, rows: readonly WatchListRow[], lan
   note.font = { italic: true, color: { argb: COLOR.muted } };
 }
 
+/** The number format of a target or figure in its KPI's unit (as the other sheets: yuan, users, %). */
+function targetNumFmt(kpi: TargetRow['kpi']): string {
+  if (kpi === 'csat') return NUM_FMT.pct;
+  if (kpi === 'grossAdds' || kpi === 'netAdds') return NUM_FMT.count;
+  return NUM_FMT.money;
+}
+
+/**
+ * 指标完成 (SPEC §10): per province × segment × KPI the month's target, the figure to date,
+ * completion, time progress and the gap (red when a cumulative KPI is behind time, green
+ * otherwise); rows with days missing marked; provinces without targets listed as 未设指标.
+ */
+function writeTargets(wb: ExcelJS.Workbook, report: KpiReport, rows: readonly TargetRow[], lang: Lang): void {
+  const ws = wb.addWorksheet(L(lang, 'sheetTargets'));
+  titleRow(ws, `${L(lang, 'sheetTargets')} · ${periodLabel(lang, report.period)}`);
+  const headerAt = 5;
+  const heads = [L(lang, 'province'), L(lang, 'segment'), L(lang, 'kpi'), L(lang, 'monthTarget'), L(lang, 'actualToDate'),
+    L(lang, 'completion'), L(lang, 'timeProgress'), L(lang, 'gap'), L(lang, 'missingDays'), L(lang, 'note')];
+  // The window and the legend span the table, wrapped, so the page stays as wide as the table.
+  ([[2, targetsWindowNote(report, lang), { bold: true }], [3, L(lang, 'targetsLegend'), { color: { argb: COLOR.muted } }]] as const).forEach(([row, text, font]) => {
+    ws.mergeCells(row, 1, row, heads.length);
+    const cell = ws.getCell(`A${row}`);
+    setText(cell, text);
+    cell.font = font;
+    cell.alignment = { wrapText: true, vertical: 'top' };
+    ws.getRow(row).height = 15 * Math.max(1, Math.ceil(displayWidth(text) / 130));
+  });
+  headerRow(ws, headerAt, heads);
+  // The gap reads `▼12.0个百分点`.
+  const widths = heads.map((h, i) => Math.max(displayWidth(h) + 2, i === 7 ? 16 : 10));
+  const width = (i: number, text: string) => { widths[i] = Math.max(widths[i]!, displayWidth(text) + 2); };
+  let r = headerAt;
+  for (const target of rows) {
+    const row = ws.getRow(++r);
+    const texts = [label(PROVINCES, target.province, lang), targetSegmentName(target.segment, lang), targetKpiName(target.kpi, lang)];
+    texts.forEach((text, i) => { setText(row.getCell(i + 1), text); width(i, text); });
+    const numFmt = targetNumFmt(target.kpi);
+    putNumber(row.getCell(4), target.target, numFmt);
+    putNumber(row.getCell(5), target.actualToDate, numFmt);
+    putNumber(row.getCell(6), target.completion, NUM_FMT.pct);
+    putNumber(row.getCell(7), target.timeProgress, NUM_FMT.pct);
+    const gap = row.getCell(8);
+    if (target.gap == null || !Number.isFinite(target.gap)) putNull(gap);
+    else {
+      // Points, stored ×100 as the other sheets' changes of ratios; 0 when it shows as 0.0.
+      const points = Math.round(target.gap * 1000) === 0 ? 0 : target.gap * 100;
+      gap.value = points;
+      gap.numFmt = pointsFormat(lang, 1);
+    }
+    const verdict = targetVerdict(target);
+    if (verdict !== 'flat') {
+      const color = { argb: verdict === 'bad' ? COLOR.bad : COLOR.good };
+      gap.font = { bold: verdict === 'bad', color };
+      row.getCell(6).font = { color };
+    }
+    putNumber(row.getCell(9), target.missingDays, NUM_FMT.count);
+    const notes: string[] = [];
+    if (target.missingDays > 0) notes.push(missingDaysText(target.missingDays, lang));
+    if (target.actualToDate == null) notes.push(lang === 'en' ? 'no figure yet' : '本月至今无数据');
+    if (notes.length > 0) {
+      setText(row.getCell(10), notes.join(lang === 'en' ? '; ' : '；'));
+      width(9, notes.join('；'));
+    }
+    if (target.missingDays > 0) {
+      for (const c of [5, 9, 10]) {
+        const cell = row.getCell(c);
+        cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: COLOR.missingFill } };
+        cell.font = { ...cell.font, color: { argb: COLOR.missingFont } };
+      }
+    }
+    for (let c = 1; c <= heads.length; c++) row.getCell(c).border = { bottom: THIN };
+    widths[3] = Math.max(widths[3]!, formattedWidth('money', target.target) + 2);
+    widths[4] = Math.max(widths[4]!, formattedWidth('money', target.actualToDate) + 2);
+  }
+  for (const province of report.targetsNotSet ?? []) {
+    const row = ws.getRow(++r);
+    setText(row.getCell(1), label(PROVINCES, province, lang));
+    for (let c = 2; c <= 9; c++) putNull(row.getCell(c));
+    setText(row.getCell(10), L(lang, 'targetsNotSet'));
+    row.getCell(10).font = { bold: true, color: { argb: COLOR.muted } };
+    for (let c = 1; c <= heads.length; c++) row.getCell(c).border = { bottom: THIN };
+  }
+  if (rows.length === 0 && (report.targetsNotSet ?? []).length === 0) setText(ws.getCell(`A${++r}`), L(lang, 'targetsNone'));
+  const missingRows = rows.some((x) => x.missingDays > 0);
+  if (missingRows) {
+    const note = ws.getCell(`A${r + 2}`);
+    setText(note, L(lang, 'targetsMissingNote'));
+    note.font = { italic: true, color: { argb: COLOR.muted } };
+  }
+  widths.forEach((w, i) => { ws.getColumn(i + 1).width = Math.min(w, 40); });
+  ws.autoFilter = { from: { row: headerAt, column: 1 }, to: { row: Math.max(r, headerAt + 1), column: heads.length } };
+  ws.views = [{ state: 'frozen', xSplit: 1, ySplit: headerAt, activeCell: `B${headerAt + 1}` }];
+  pageSetup(ws, headerAt);
+}
+
 /** `上周新增用户` / `Last week gross adds`. */
 function joinWords(lang: Lang, a: string, b: string): string {
   return lang === 'en' ? `${a} ${b.toLowerCase()}` : `${a}${b}`;
@@ -761,6 +857,7 @@ export async function buildReportWorkbook(report: KpiReport, options: ReportWork
   writeService(wb, report, lang);
   if (report.market.length > 0) writeMarket(wb, report, lang);
   writeCompleteness(wb, report, lang);
+  if (report.targets) writeTargets(wb, report, report.targets, lang);
   if (report.watchList) writeWatchList(wb, report.watchList, lang);
   if (report.packages) writePackages(wb, report.packages, report, lang);
   writeDefinitions(wb, report, options);

@@ -1,7 +1,9 @@
 /**
  * Seeded, reproducible sample extracts in the formats of SPEC §2: per province per day a
  * `sales`, `revenue` and `service` file, one `managers` roster per province and one `market`
- * file per province and calendar month. Same options, same bytes; memory stays flat with `days`.
+ * file per province and calendar month, and one `targets` file per province and month except for
+ * the provinces of NO_TARGETS (a province that sets none). Same options, same bytes; memory
+ * stays flat with `days`.
  */
 import { CHANNELS, PRODUCTS, PROVINCE_CODES, type Channel, type Product, type Province, type Segment, type SubSegment } from '../extracts/codes.js';
 import { UsageError } from '../errors.js';
@@ -15,7 +17,7 @@ export type SampleScale = (typeof SAMPLE_SCALES)[number];
 export interface SampleSkip {
   type: ExtractType;
   province: string;
-  /** The file's day (`managers`: the first day; `market`: any day of the month, or `YYYY-MM`). */
+  /** The file's day (`managers`: the first day; `market`, `targets`: any day of the month, or `YYYY-MM`). */
   day: string;
 }
 
@@ -70,10 +72,14 @@ export function sampleFileCount(options: SampleOptions): number {
   const o = checkSampleOptions(options);
   const months = new Set<string>();
   for (let d = 0; d < o.days; d++) months.add(addDays(o.from, d).slice(0, 7));
-  return o.provinces.length * (1 + months.size + 3 * o.days) - o.skipKeys.size;
+  const withTargets = o.provinces.filter((p) => !NO_TARGETS.has(p)).length;
+  return o.provinces.length * (1 + months.size + 3 * o.days) + withTargets * months.size - o.skipKeys.size;
 }
 
-/** Parses `sales:JL:2026-11-18` (market may name the month: `market:JL:2026-11`). */
+/** Provinces that set no monthly targets in the sample (a report says 未设指标 for them, never 0 %). */
+export const NO_TARGETS: ReadonlySet<string> = new Set(['ZJ']);
+
+/** Parses `sales:JL:2026-11-18` (market and targets may name the month: `market:JL:2026-11`). */
 export function parseSkip(text: string): SampleSkip {
   const [type, province, day, extra] = text.trim().split(':');
   if (extra !== undefined || !type || !province || !day) {
@@ -107,7 +113,8 @@ function checkSampleOptions(options: SampleOptions): CheckedOptions {
     if (!(EXTRACT_TYPES as readonly string[]).includes(s.type)) throw new UsageError(`--skip ${where}: '${s.type}' is not an extract type; use one of ${EXTRACT_TYPES.join(', ')}`);
     if (!seen.has(s.province)) throw new UsageError(`--skip ${where}: province '${s.province}' is not among the generated provinces (${provinces.join(',')})`);
     let key = s.day;
-    if (s.type === 'market') {
+    if (s.type === 'targets' && NO_TARGETS.has(s.province)) throw new UsageError(`--skip ${where}: the sample writes no targets for ${s.province}`);
+    if (s.type === 'market' || s.type === 'targets') {
       const month = /^\d{4}-\d{2}$/.test(s.day) ? s.day : isValidDay(s.day) ? s.day.slice(0, 7) : '';
       if (!month || month < from.slice(0, 7) || month > last.slice(0, 7)) throw new UsageError(`--skip ${where}: expected a month (YYYY-MM) from ${from.slice(0, 7)} to ${last.slice(0, 7)}`);
       key = month;
@@ -642,8 +649,11 @@ const REVENUE_FIELDS = ['date', 'province', 'city', 'segment', 'sub_segment', 'c
 const SERVICE_FIELDS = ['ticket_id', 'opened_at', 'province', 'city', 'customer_id', 'segment', 'sub_segment', 'channel', 'category', 'account_manager_id', 'first_response_at', 'resolved_at', 'satisfaction'];
 const MANAGERS_FIELDS = ['account_manager_id', 'name', 'province', 'city', 'team', 'role', 'start_date', 'end_date'];
 const MARKET_FIELDS = ['month', 'province', 'operator', 'product', 'revenue', 'users'];
+const TARGETS_FIELDS = ['month', 'province', 'segment', 'kpi', 'target'];
 const HEADERS: Record<ExtractType, string> = (() => {
-  const fields: Record<ExtractType, string[]> = { sales: SALES_FIELDS, revenue: REVENUE_FIELDS, service: SERVICE_FIELDS, managers: MANAGERS_FIELDS, market: MARKET_FIELDS };
+  const fields: Record<ExtractType, string[]> = {
+    sales: SALES_FIELDS, revenue: REVENUE_FIELDS, service: SERVICE_FIELDS, managers: MANAGERS_FIELDS, market: MARKET_FIELDS, targets: TARGETS_FIELDS,
+  };
   for (const type of EXTRACT_TYPES) {
     const declared = inputColumns(TABLES[type]).map((c) => c.name).join(',');
     if (declared !== fields[type].join(',')) throw new Error(`sample.ts writes ${type} columns ${fields[type].join(',')} but schema.ts declares ${declared}`);
@@ -912,6 +922,47 @@ function marketFile(st: ProvinceState, ctx: DayContext, seed: number): SampleFil
   return { fileName: `market_${st.code}_${month.replace('-', '')}.csv`, type: 'market', province: st.code, content: csv('market', lines), rows: lines.length };
 }
 
+/** Share of sales events that are `new` and `churn`, across segments (EVENT_MIX weighted by users). */
+const NEW_SHARE = 0.39;
+const CHURN_SHARE = 0.285;
+/** Share of sales events that are enterprise (政企): fewer than its 9 % of users, as direct sales rest at weekends. */
+const ENTERPRISE_SALES_SHARE = 0.065;
+
+/**
+ * The province's targets for a month, set from its own model (users × ARPU, sales per day) with
+ * a stretch drawn per province and month, so some provinces run ahead of time and some behind:
+ * the province as a whole for every KPI, and revenue and gross adds for public and enterprise.
+ */
+function targetsFile(st: ProvinceState, ctx: DayContext, seed: number, scale: ScaleProfile): SampleFile {
+  const month = ctx.day.slice(0, 7);
+  const rng = new Rng(seed, `targets|${st.code}|${month}`);
+  const days = monthOf(ctx.day).end.slice(8, 10);
+  const dailySales = scale.sales * st.size * trendLevel(st.weeklyGrowth, ctx.dayNum + 15);
+  const revenue = new Map<string, number>();
+  let users = 0;
+  for (let cell = 0; cell < st.users.length; cell++) {
+    const segment = SEGMENT_KEYS[Math.floor((cell % CELLS_PER_CITY) / (NCH * NPR))]!.segment;
+    const r = st.users[cell]! * st.arpu[cell]!;
+    revenue.set(segment, (revenue.get(segment) ?? 0) + r);
+    revenue.set('ALL', (revenue.get('ALL') ?? 0) + r);
+    users += st.users[cell]!;
+  }
+  const stretch = rng.between(0.96, 1.08);
+  const round = (n: number, step: number) => String(Math.max(step, Math.round(n / step) * step));
+  const sales = dailySales * Number(days);
+  const lines = [
+    `${month},${st.code},ALL,revenue,${round(revenue.get('ALL')! * stretch, 1000)}`,
+    `${month},${st.code},ALL,grossAdds,${round(sales * NEW_SHARE * rng.between(0.95, 1.1), 10)}`,
+    `${month},${st.code},ALL,netAdds,${round(sales * (NEW_SHARE - CHURN_SHARE) * rng.between(0.9, 1.2), 10)}`,
+    `${month},${st.code},ALL,arpu,${((revenue.get('ALL')! / users) * rng.between(0.98, 1.04)).toFixed(2)}`,
+    `${month},${st.code},ALL,csat,${rng.between(0.72, 0.82).toFixed(3)}`,
+    `${month},${st.code},public,revenue,${round(revenue.get('public')! * rng.between(0.96, 1.08), 1000)}`,
+    `${month},${st.code},enterprise,revenue,${round(revenue.get('enterprise')! * rng.between(0.96, 1.08), 1000)}`,
+    `${month},${st.code},enterprise,grossAdds,${round(sales * ENTERPRISE_SALES_SHARE * NEW_SHARE * rng.between(0.95, 1.15), 1)}`,
+  ];
+  return { fileName: `targets_${st.code}_${month.replace('-', '')}.csv`, type: 'targets', province: st.code, content: csv('targets', lines), rows: lines.length };
+}
+
 function* generate(o: CheckedOptions): Generator<SampleFile> {
   const scale = SCALES[o.scale];
   const states = o.provinces.map((p) => buildProvince(p, o));
@@ -926,6 +977,10 @@ function* generate(o: CheckedOptions): Generator<SampleFile> {
       if (d === 0 || ctx.day.endsWith('-01')) {
         const market = marketFile(st, ctx, o.seed);
         if (keep(market, ctx.day.slice(0, 7))) yield market;
+        if (!NO_TARGETS.has(st.code)) {
+          const targets = targetsFile(st, ctx, o.seed, scale);
+          if (keep(targets, ctx.day.slice(0, 7))) yield targets;
+        }
       }
       const sales = salesFile(st, ctx, d, o.seed, scale);
       if (keep(sales, ctx.day)) yield sales;
