@@ -42,7 +42,7 @@ export interface ReportChart {
   title: string;
   /** A one-sentence description with the headline figures (the img alt text). */
   alt: string;
-  /** What the chart under it means (grey bands, hollow points). */
+  /** What the chart under it means (grey bands, hollow points and dashed lines). */
   note: string;
   /** The figures the chart draws, as text. */
   table: ChartTable;
@@ -165,8 +165,19 @@ async function trendChart(report: KpiReport, options: ChartOptions): Promise<Rep
         mark: { type: 'text', angle: 270, color: MUTED, fontSize: 12, baseline: 'middle', align: 'right', dx: -4 },
         encoding: { x: { ...x, field: 'i' }, y: { value: 0 }, text: { value: t(lang, 'chartNoData') } },
       },
+      // A line into or out of a partial week is dashed: its drop or jump is missing days, not a change.
       {
         data: { values: points },
+        mark: { type: 'line', strokeDash: [4, 3], invalid: 'break-paths-show-domains' },
+        encoding: {
+          x,
+          y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.0f' } },
+          color: { ...color, legend: null },
+          strokeWidth: { condition: { test: `datum.series === ${JSON.stringify(total)}`, value: 2 }, value: 1 },
+        },
+      },
+      {
+        data: { values: points.map((p) => (p.status === 'partial' ? { ...p, value: null } : p)) },
         mark: { type: 'line', invalid: 'break-paths-show-domains' },
         encoding: {
           x,
