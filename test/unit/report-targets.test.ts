@@ -65,7 +65,7 @@ describe('the 指标完成 sheet', () => {
     expect(ws.autoFilter).toBeTruthy();
   });
 
-  it('colours the gap red for a cumulative KPI behind time, green otherwise', async () => {
+  it('colours the gap red for a cumulative KPI behind time, green otherwise, and a rate red below its target', async () => {
     // Act
     const { ws } = await targetsSheet(report());
 
@@ -75,7 +75,9 @@ describe('the 指标完成 sheet', () => {
     expect(gapColor(6)).toBe(RED); // GD net adds 60.0 % against 66.7 %
     expect(gapColor(7)).toBe(RED); // JL revenue 62.3 % against 66.7 %
     expect(gapColor(8)).toBe(GREEN); // JL gross adds 70.0 %, ahead
-    expect(gapColor(9)).toBe(GREEN); // CSAT is a share: never red against time
+    // CSAT is a rate: 85.5 % against a target of 90 % is red in completion, and it has no gap against time
+    expect(ws.getRow(9).getCell(6).font?.color?.argb).toBe(RED);
+    expect(ws.getRow(9).getCell(8).value).toBe('–');
   });
 
   it('marks rows with days missing, shows – without a figure, and names the province without targets, never 0 %', async () => {
@@ -163,6 +165,23 @@ describe('the e-mail\'s 指标完成 block', () => {
     expect(lines).toHaveLength(15);
     expect([...new Set(lines.map((l) => l.slice(2, 4)))]).toEqual(['吉林', '四川', '广东']);
     expect(text).toContain('其余 5 条见附件“指标完成”');
+  });
+
+  it('reads a rate against its target, not against the days gone', () => {
+    // Prepare: ARPU 121.41 against 127.22 (95.4 %) and CSAT 82 % against 80 % (102.5 %), 96.7 % of the month gone
+    const targets = [
+      target({ province: 'JL', segment: 'ALL', kpi: 'arpu', target: 127.22, actualToDate: 121.41 }),
+      target({ province: 'JL', segment: 'ALL', kpi: 'csat', target: 0.8, actualToDate: 0.82 }),
+    ];
+
+    // Act
+    const { text, html } = composeReportMail(report({ targets, targetsNotSet: [] }), { ...options, lang: 'zh-CN' });
+
+    // Assess
+    expect(text).toContain('- 吉林 ARPU 121.41，目标 127.22，完成率 95.4%');
+    expect(text).toContain('- 吉林 满意度 82.0%，目标 80.0%，完成率 102.5%');
+    expect(html).toContain('color:#c0392b;">吉林 ARPU 121.41');
+    expect(html).toContain('color:#1e7b34;">吉林 满意度 82.0%');
   });
 
   it('colours the HTML lines as the sheet does and keeps them under the tiles', () => {

@@ -9,10 +9,18 @@ export const CUMULATIVE_KPIS: ReadonlySet<TargetKpi> = new Set(['revenue', 'gros
 
 export type TargetVerdict = 'good' | 'bad' | 'flat';
 
-/** Red when a cumulative KPI is behind time progress, green otherwise; flat when there is no figure. */
-export function targetVerdict(row: Pick<TargetRow, 'kpi' | 'gap'>): TargetVerdict {
+/**
+ * A cumulative KPI (revenue, adds) is red when behind time progress; a rate (ARPU, CSAT), which does
+ * not accumulate over the month, is red when below its target, whatever the day; green otherwise;
+ * flat when there is no figure.
+ */
+export function targetVerdict(row: Pick<TargetRow, 'kpi' | 'gap' | 'completion'>): TargetVerdict {
+  if (!CUMULATIVE_KPIS.has(row.kpi)) {
+    if (row.completion == null || !Number.isFinite(row.completion)) return 'flat';
+    return Math.round(row.completion * 1000) < 1000 ? 'bad' : 'good';
+  }
   if (row.gap == null || !Number.isFinite(row.gap)) return 'flat';
-  return row.gap < 0 && CUMULATIVE_KPIS.has(row.kpi) && Math.round(row.gap * 1000) !== 0 ? 'bad' : 'good';
+  return row.gap < 0 && Math.round(row.gap * 1000) !== 0 ? 'bad' : 'good';
 }
 
 export function targetKpiName(kpi: string, lang: Lang): string {
@@ -69,8 +77,8 @@ export function missingDaysText(days: number, lang: Lang): string {
 }
 
 /**
- * One target in words: `收入完成率 62.3%，时序进度 66.7%，落后 4.4 个百分点`; for CSAT, a share
- * that does not accumulate, `满意度 66.7%，目标 80.0%，完成率 83.3%`; a KPI without a figure says so.
+ * One target in words: `收入完成率 62.3%，时序进度 66.7%，落后 4.4 个百分点`; for a rate that does
+ * not accumulate, `满意度 66.7%，目标 80.0%，完成率 83.3%`, `ARPU 121.41，目标 127.22，完成率 95.4%`; a KPI without a figure says so.
  * `who` names the province and/or segment in front (`吉林`, `吉林·政企`).
  */
 export function targetLine(row: TargetRow, lang: Lang, who = ''): { text: string; verdict: TargetVerdict } {
@@ -84,10 +92,12 @@ export function targetLine(row: TargetRow, lang: Lang, who = ''): { text: string
     return { text, verdict: 'flat' };
   }
   const verdict = targetVerdict(row);
-  if (row.kpi === 'csat') {
+  if (!CUMULATIVE_KPIS.has(row.kpi)) {
+    // A rate is read against its target, not against the days gone.
+    const value = (x: number) => (row.kpi === 'csat' ? pct(x) : formatTargetValue(row.kpi, x));
     const text = lang === 'en'
-      ? `${lead}${name} ${pct(row.actualToDate)}, target ${pct(row.target)}: ${pct(row.completion)} of target${missing}`
-      : `${lead}${name} ${pct(row.actualToDate)}，目标 ${pct(row.target)}，完成率 ${pct(row.completion)}${missing}`;
+      ? `${lead}${name} ${value(row.actualToDate)}, target ${value(row.target)}: ${pct(row.completion)} of target${missing}`
+      : `${lead}${name} ${value(row.actualToDate)}，目标 ${value(row.target)}，完成率 ${pct(row.completion)}${missing}`;
     return { text, verdict };
   }
   const points = Math.abs(row.gap ?? 0) * 100;

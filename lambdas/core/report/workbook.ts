@@ -14,7 +14,7 @@ import {
 } from './model.js';
 import { setText } from '../xlsx-safe.js';
 import type { ReportChart } from './charts.js';
-import { missingDaysText, targetKpiName, targetSegmentName, targetsWindowNote, targetVerdict } from './targets.js';
+import { CUMULATIVE_KPIS, missingDaysText, targetKpiName, targetSegmentName, targetsWindowNote, targetVerdict } from './targets.js';
 
 export interface ReportWorkbookOptions {
   lang: Lang;
@@ -683,7 +683,8 @@ function writeTargets(wb: ExcelJS.Workbook, report: KpiReport, rows: readonly Ta
     putNumber(row.getCell(6), target.completion, NUM_FMT.pct);
     putNumber(row.getCell(7), target.timeProgress, NUM_FMT.pct);
     const gap = row.getCell(8);
-    if (target.gap == null || !Number.isFinite(target.gap)) putNull(gap);
+    // A rate (ARPU, CSAT) does not accumulate: its gap against the days gone means nothing, so none is shown.
+    if (target.gap == null || !Number.isFinite(target.gap) || !CUMULATIVE_KPIS.has(target.kpi)) putNull(gap);
     else {
       // Points, stored ×100 as the other sheets' changes of ratios; 0 when it shows as 0.0.
       const points = Math.round(target.gap * 1000) === 0 ? 0 : target.gap * 100;
