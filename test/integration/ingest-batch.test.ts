@@ -20,7 +20,7 @@ const FILES = sampleFiles({ from: '2026-11-17', days: 3, provinces: ['JL', 'GD']
 const bytes = (text: string) => new TextEncoder().encode(text);
 const dayOf = (fileName: string) => fileName.replace(/^.*_(\d{4})(\d{2})(\d{2})\.csv$/, '$1-$2-$3');
 const inputs = (files = FILES): ExtractInput[] => files.map((f) => ({ fileName: f.fileName, bytes: bytes(f.content) }));
-const ORDER: Record<string, string> = { sales: 'event_id', revenue: 'city, segment, channel, product', service: 'ticket_id', managers: 'account_manager_id', market: 'operator, product' };
+const ORDER: Record<string, string> = { sales: 'event_id', revenue: 'city, segment, channel, product', service: 'ticket_id', managers: 'account_manager_id', market: 'operator, product', targets: 'segment, kpi' };
 
 async function collect(outcomes: AsyncIterable<IngestOutcome>): Promise<IngestOutcome[]> {
   const all: IngestOutcome[] = [];
