@@ -166,6 +166,17 @@ describe('receipts a branch clerk reads (issue 12)', () => {
     expect(formatReceipt(receipt)).toContain('第 1 行不是销售日报的表头');
   });
 
+  it('say a share is written as a fraction when a target carries a percent sign', async () => {
+    // Prepare: a CSAT target typed as Excel shows a percentage
+    const bytes = utf8(csv([['月份', '省份', '客户群', '指标', '目标值'], ['2026-12', 'JL', 'ALL', '满意度', '92.5%'], ['2026-12', 'JL', 'ALL', '收入', '6500000']]));
+    // Act
+    const { receipt } = await validateExtract({ fileName: 'targets_JL_202612.csv', bytes });
+    // Assess
+    expect(receipt.problems).toMatchObject([{ line: 2, column: 'target', code: 'percentSign' }]);
+    expect(formatReceipt(receipt)).toContain('  第 2 行，“目标值”列：“92.5%”带百分号；比例请写成小数（92.5% 写 0.925），金额不带 %');
+    expect(formatReceipt(receipt, 'en')).toContain("'92.5%' carries a percent sign; write a share as a fraction (92.5% as 0.925)");
+  });
+
   it('number a duplicate key\'s first row as Excel does', async () => {
     // Prepare
     const bytes = utf8(csv([ZH, row(1), row(1)]));

@@ -292,6 +292,10 @@ export const SENTENCES = {
     en: (p) => `'${p.v}' is not a number; use a dot for decimals`,
     'zh-CN': (p) => `“${p.v}”不是数字；小数点请用“.”，不要用逗号`,
   },
+  percentSign: {
+    en: (p) => `'${p.v}' carries a percent sign; write a share as a fraction (${p.v} as ${p.fixed}), an amount without %`,
+    'zh-CN': (p) => `“${p.v}”带百分号；比例请写成小数（${p.v} 写 ${p.fixed}），金额不带 %`,
+  },
   thousands: {
     en: (p) => `'${p.v}' is not a number; write it without thousands separators, e.g. ${p.fixed}`,
     'zh-CN': (p) => `“${p.v}”不是数字；请去掉千位分隔符，写成 ${p.fixed}`,

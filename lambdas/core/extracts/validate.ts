@@ -1352,6 +1352,7 @@ function money(v: string, signed: boolean, decimals = 2): string | Bad {
   const fracDigits = fracEnd > intEnd ? fracEnd - intEnd - 1 : 0;
   if (i !== n || (intDigits === 0 && fracDigits === 0)) {
     if (/^[+-]?\d+,\d{1,2}$/.test(v)) return new Bad('decimalComma', { v });
+    if (/^[+-]?\d+(\.\d+)?[%％]$/.test(v)) return new Bad('percentSign', { v, fixed: String(Number((Number(v.slice(0, -1)) / 100).toPrecision(12))) });
     if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(v)) return new Bad('thousands', { v, fixed: v.replace(/,/g, '') });
     return new Bad('notMoney', { v });
   }
