@@ -50,9 +50,7 @@ export interface TelcoKpiSettings {
 const PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:(iam::\d{12}:(root|user\/.+|role\/.+)|sts::\d{12}:assumed-role\/.+)$/;
 
 function readUploadPrincipals(value: unknown, provinces: readonly Province[]): Partial<Record<Province, string[]>> {
-  const raw = jsonOr(value, 'uploadPrincipals', () => {
-    throw new Error('context uploadPrincipals: expected JSON like {"JL":["arn:aws:iam::111122223333:role/jl-uploads"]}');
-  });
+  const raw = jsonOnly(value, 'uploadPrincipals', '{"JL":["arn:aws:iam::111122223333:role/jl-uploads"]}');
   if (raw === undefined) return {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('context uploadPrincipals: expected a JSON object of province → principal ARNs');
   const out: Partial<Record<Province, string[]>> = {};
@@ -90,6 +88,13 @@ function jsonOr<T>(value: unknown, key: string, fromList: (addresses: string[]) 
   return fromList(list(text));
 }
 
+/** A context value that must be JSON (an object like `example`), or undefined when not set. */
+function jsonOnly(value: unknown, key: string, example: string): unknown {
+  return jsonOr(value, key, () => {
+    throw new Error(`context ${key}: expected JSON like ${example}`);
+  });
+}
+
 /** `telco-kpi <kpi@x.cn>` → `kpi@x.cn`. */
 function bareAddress(from: string): string {
   return from.replace(/^.*<|>.*$/g, '').trim();
@@ -107,15 +112,9 @@ export function readSettings(scope: Construct): TelcoKpiSettings {
   const operatorEmails = list(ctx('operatorEmails') ?? 'operators@example.com');
   const reportRecipients = jsonOr(ctx('reportRecipients') ?? 'executives@example.com', 'reportRecipients', (to) => [{ name: 'executives', scope: 'ALL', to }]);
   const hrRecipients = jsonOr(ctx('hrRecipients') ?? 'hr@example.com', 'hrRecipients', (to) => [{ name: 'HR', to }]);
-  const freshness = jsonOr(ctx('freshness'), 'freshness', () => {
-    throw new Error('context freshness: expected JSON like {"week":{"mode":"wait","deadlineHours":12}}');
-  });
-  const watchList = jsonOr(ctx('watchList'), 'watchList', () => {
-    throw new Error('context watchList: expected JSON like {"feeThreshold":3334,"faultResolveHours":2,"visitWeeks":4}');
-  });
-  const packages = jsonOr(ctx('packages'), 'packages', () => {
-    throw new Error('context packages: expected JSON like {"bands":[39,89,129]}');
-  });
+  const freshness = jsonOnly(ctx('freshness'), 'freshness', '{"week":{"mode":"wait","deadlineHours":12}}');
+  const watchList = jsonOnly(ctx('watchList'), 'watchList', '{"feeThreshold":3334,"faultResolveHours":2,"visitWeeks":4}');
+  const packages = jsonOnly(ctx('packages'), 'packages', '{"bands":[39,89,129]}');
   const incentivesFrom = ctx('incentivesFrom') === undefined ? undefined : String(ctx('incentivesFrom'));
   const resolvedProvinces = provinces.length > 0 ? (provinces as Province[]) : DEFAULT_PROVINCES;
   // The same schema as config/telco-kpi.yaml, so what synth accepts the functions accept at run time.

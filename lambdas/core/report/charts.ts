@@ -146,6 +146,17 @@ async function trendChart(report: KpiReport, options: ChartOptions): Promise<Rep
     axis: { values: weeks.map((_, i) => i), labelExpr: `${JSON.stringify(labels)}[datum.value]`, labelAngle: -45, grid: false },
   };
   const color = { field: 'series', type: 'nominal' as const, title: null, scale: { domain: seriesNames, range: SERIES_COLORS.slice(0, seriesNames.length) }, legend: { symbolType: 'stroke', symbolStrokeWidth: 3 } };
+  /** The lines of the series; the dashed one is thinner, drawn under the solid one and out of the legend. */
+  const line = (values: typeof points, { dashed }: { dashed: boolean }) => ({
+    data: { values },
+    mark: { type: 'line', invalid: 'break-paths-show-domains', ...(dashed ? { strokeDash: [4, 3] } : {}) },
+    encoding: {
+      x,
+      y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.0f' } },
+      color: dashed ? { ...color, legend: null } : color,
+      strokeWidth: { condition: { test: `datum.series === ${JSON.stringify(total)}`, value: dashed ? 2 : 3 }, value: dashed ? 1 : 1.5 },
+    },
+  });
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: CHART_WIDTH,
@@ -166,26 +177,8 @@ async function trendChart(report: KpiReport, options: ChartOptions): Promise<Rep
         encoding: { x: { ...x, field: 'i' }, y: { value: 0 }, text: { value: t(lang, 'chartNoData') } },
       },
       // A line into or out of a partial week is dashed: its drop or jump is missing days, not a change.
-      {
-        data: { values: points },
-        mark: { type: 'line', strokeDash: [4, 3], invalid: 'break-paths-show-domains' },
-        encoding: {
-          x,
-          y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.0f' } },
-          color: { ...color, legend: null },
-          strokeWidth: { condition: { test: `datum.series === ${JSON.stringify(total)}`, value: 2 }, value: 1 },
-        },
-      },
-      {
-        data: { values: points.map((p) => (p.status === 'partial' ? { ...p, value: null } : p)) },
-        mark: { type: 'line', invalid: 'break-paths-show-domains' },
-        encoding: {
-          x,
-          y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.0f' } },
-          color,
-          strokeWidth: { condition: { test: `datum.series === ${JSON.stringify(total)}`, value: 3 }, value: 1.5 },
-        },
-      },
+      line(points, { dashed: true }),
+      line(points.map((p) => (p.status === 'partial' ? { ...p, value: null } : p)), { dashed: false }),
       {
         data: { values: points.filter((p) => p.value != null) },
         mark: { type: 'point', filled: true, size: 36, strokeWidth: 1.5 },
