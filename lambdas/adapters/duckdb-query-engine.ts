@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckDbOptions } from './duckdb-options.js';
 import { QueryFiles } from './query-files.js';
 import { TelcoKpiError } from '../core/errors.js';
-import type { QueryEngine, Row, SqlValue } from '../core/ports.js';
+import type { Columns, QueryEngine, Row, SqlValue } from '../core/ports.js';
 import { EXTRACT_TYPES, TABLES, sqlType, type TableDecl } from '../core/extracts/schema.js';
 
 export class QueryFailedError extends TelcoKpiError {}
@@ -31,6 +31,29 @@ export class DuckDbQueryEngine implements QueryEngine {
     } catch (error) {
       throw new QueryFailedError(`query ${name}.sql failed on DuckDB: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /**
+   * `run` with the result as columns: DuckDB's column vectors turned into one array per column,
+   * no object per row; values as `run` gives them (bigint → number, dates → text).
+   */
+  async runColumns(name: string, params: readonly SqlValue[]): Promise<Columns> {
+    const connection = await this.connect();
+    await this.refreshViews(connection);
+    const sql = await this.queries.read(name);
+    let columns: Record<string, unknown[]>;
+    try {
+      columns = (await connection.runAndReadAll(sql, [...params] as never)).getColumnsObjectJS();
+    } catch (error) {
+      throw new QueryFailedError(`query ${name}.sql failed on DuckDB: ${(error as Error).message}`, { cause: error });
+    }
+    for (const values of Object.values(columns)) {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (typeof v !== 'string' && v !== null) values[i] = toSqlValue(v);
+      }
+    }
+    return columns as Columns;
   }
 
   /** Runs ad-hoc SQL (tests, benchmarks); report code uses `run` with a query file. */

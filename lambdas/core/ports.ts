@@ -20,11 +20,18 @@ export interface ObjectStore {
 
 export type SqlValue = string | number | boolean | null;
 export type Row = Record<string, SqlValue>;
+/** A result as columns: one array of values per column name, all of the result's length. */
+export type Columns = Record<string, SqlValue[]>;
 
 /** Runs a SQL file from queries/ with bound `?` parameters over the lake's tables. */
 export interface QueryEngine {
   /** `name` is the query file name without `.sql`; values are bound to `?` in order. */
   run(name: string, params: readonly SqlValue[]): Promise<Row[]>;
+  /**
+   * The same query's result as columns, without an object per row (a national month's events
+   * are over a million rows). Optional: callers fall back to `run` when an engine lacks it.
+   */
+  runColumns?(name: string, params: readonly SqlValue[]): Promise<Columns>;
   close(): Promise<void>;
 }
 

@@ -6,11 +6,11 @@ import { addDays, parsePeriod, shanghaiDateTime, type Period } from '../period.j
 import { escapeHtml } from '../report/mail.js';
 import { newRunId } from '../report/job.js';
 import { deliverOnce, recordRun, type ClaimPolicy, type JobId, type Notifier, type RunRecord } from '../delivery/delivery.js';
-import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
+import type { Mailer, ObjectStore, QueryEngine, SqlValue } from '../ports.js';
 import { incentivesSender, type Settings } from '../settings.js';
 import { computeIncentives } from './calculate.js';
 import { planFor, type Plan } from './plan.js';
-import { toRoster, toSalesEvents, toTicketScores } from './rows.js';
+import { salesEventsFromColumns, toRoster, toSalesEvents, toTicketScores } from './rows.js';
 import { receivedDaysParams } from '../kpis/kpis.js';
 import type { IncentiveTally } from './types.js';
 import { buildIncentiveWorkbook, tallyJsonBytes } from './workbook.js';
@@ -121,15 +121,7 @@ async function buildIncentives(deps: IncentiveJobDeps, period: Period): Promise<
     throw new IncentivesNotProducedError(`no sales extract was received for any day of ${period.id} (${period.start} – ${period.end}): an incentive tally of zeros would mislead HR, so none is produced`);
   }
 
-  const n = plan.clawback?.withinDays ?? 0;
-  const monthEvents = toSalesEvents(await deps.engine.run('incentive_sales_events', [period.start, period.end]), 'incentive_sales_events');
-  const clawbackEvents = n > 0
-    ? toSalesEvents(await deps.engine.run('incentive_clawback_events', [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, period.start]), 'incentive_clawback_events')
-    : [];
-  const tickets = toTicketScores(await deps.engine.run('incentive_ticket_scores', [addDays(period.start, -1), addDays(period.end, 1), period.start, period.end]), 'incentive_ticket_scores');
-  const roster = toRoster(await deps.engine.run('incentive_roster', []), 'incentive_roster');
-
-  const tally = computeIncentives({ period, plan, planForMonth, events: [...monthEvents, ...clawbackEvents], tickets, roster });
+  const tally = await tallyMonth(deps.engine, period, plan, planForMonth);
   const json = tallyJsonBytes(tally);
   const xlsx = await buildIncentiveWorkbook(tally, plan, deps.now());
 
@@ -151,6 +143,28 @@ async function buildIncentives(deps: IncentiveJobDeps, period: Period): Promise<
   };
 
   return { json, xlsx, jsonKey, xlsxKey, tally, summary };
+}
+
+/**
+ * Reads the month's events and tallies them. The events (over a million records in a national
+ * month) are this function's alone, so they can be collected before the files are written.
+ */
+async function tallyMonth(engine: QueryEngine, period: Period, plan: Plan, planForMonth: (day: string) => Plan | undefined): Promise<IncentiveTally> {
+  const n = plan.clawback?.withinDays ?? 0;
+  const monthEvents = await salesEvents(engine, 'incentive_sales_events', [period.start, period.end]);
+  const clawbackEvents = n > 0
+    ? await salesEvents(engine, 'incentive_clawback_events', [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, period.start])
+    : [];
+  const tickets = toTicketScores(await engine.run('incentive_ticket_scores', [addDays(period.start, -1), addDays(period.end, 1), period.start, period.end]), 'incentive_ticket_scores');
+  const roster = toRoster(await engine.run('incentive_roster', []), 'incentive_roster');
+  return computeIncentives({ period, plan, planForMonth, events: [...monthEvents, ...clawbackEvents], tickets, roster });
+}
+
+/** A sales query's events, read as columns where the engine can (a national month: no object per row). */
+async function salesEvents(engine: QueryEngine, query: string, params: readonly SqlValue[]) {
+  return engine.runColumns
+    ? salesEventsFromColumns(await engine.runColumns(query, params), query)
+    : toSalesEvents(await engine.run(query, params), query);
 }
 
 function yuan(value: number): string {

@@ -6,7 +6,7 @@
  * row's field count, date and money shape as it is split.
  */
 import { TelcoKpiError } from '../errors.js';
-import type { Row } from '../ports.js';
+import type { Columns, Row } from '../ports.js';
 import type { RosterManager, SalesEventRecord, TicketScore } from './types.js';
 
 /** A query returned a row the incentive calculation cannot use. */
@@ -56,13 +56,40 @@ function count(value: unknown, query: string, index: number, column: string): nu
 /** Splits the packed `event` column of the sales queries into records. */
 export function toSalesEvents(rows: readonly Row[], query: string): SalesEventRecord[] {
   requireColumns(rows, query, ['event']);
-  const out = new Array<SalesEventRecord>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const packed = rows[i]!.event;
-    if (typeof packed !== 'string') fail(query, i, 'event', packed, `the ${EVENT_FIELDS.length} fields joined by chr(31)`);
-    const f = packed.split(EVENT_FIELD_SEPARATOR);
+  return packedSalesEvents(rows.map((r) => r.event), query);
+}
+
+/** The same from a result read as columns (QueryEngine.runColumns): no object per row. */
+export function salesEventsFromColumns(columns: Columns, query: string): SalesEventRecord[] {
+  const names = Object.keys(columns);
+  const packed = columns.event;
+  if (!packed) {
+    if (names.every((n) => columns[n]!.length === 0)) return [];
+    throw new IncentiveDataError(`${query} returned columns ${names.join(', ') || '(none)'}; expected event (missing event)`);
+  }
+  return packedSalesEvents(packed, query);
+}
+
+/**
+ * Splits packed events. The fields that repeat (dates, codes, fees, manager ids) are kept once
+ * each (`same`): a national month is over a million events, and a fresh copy of every code per
+ * event was hundreds of MB held until the tally was written.
+ */
+function packedSalesEvents(packed: readonly unknown[], query: string): SalesEventRecord[] {
+  const out = new Array<SalesEventRecord>(packed.length);
+  const seen = new Map<string, string>();
+  const same = (text: string): string => {
+    const kept = seen.get(text);
+    if (kept !== undefined) return kept;
+    seen.set(text, text);
+    return text;
+  };
+  for (let i = 0; i < packed.length; i++) {
+    const event = packed[i];
+    if (typeof event !== 'string') fail(query, i, 'event', event, `the ${EVENT_FIELDS.length} fields joined by chr(31)`);
+    const f = event.split(EVENT_FIELD_SEPARATOR);
     if (f.length !== EVENT_FIELDS.length) {
-      fail(query, i, 'event', packed, `${EVENT_FIELDS.length} fields joined by chr(31) (${EVENT_FIELDS.join(', ')}), got ${f.length}`);
+      fail(query, i, 'event', event, `${EVENT_FIELDS.length} fields joined by chr(31) (${EVENT_FIELDS.join(', ')}), got ${f.length}`);
     }
     const eventDate = f[1]!;
     if (!DAY.test(eventDate)) fail(query, i, 'event_date', eventDate, 'a date YYYY-MM-DD');
@@ -71,10 +98,10 @@ export function toSalesEvents(rows: readonly Row[], query: string): SalesEventRe
     const prev = f[10]!;
     if (prev !== '' && !MONEY.test(prev)) fail(query, i, 'prev_monthly_fee', prev, 'an exact decimal like 129.00');
     out[i] = {
-      eventId: f[0]!, eventDate: eventDate.length === 10 ? eventDate : eventDate.slice(0, 10), province: f[2]!, customerId: f[3]!,
-      segment: f[4]!, subSegment: f[5] === '' ? null : f[5]!, channel: f[6]!, product: f[7]!,
-      eventType: f[8]!, monthlyFee, prevMonthlyFee: prev === '' ? null : prev,
-      accountManagerId: f[11] === '' ? null : f[11]!,
+      eventId: f[0]!, eventDate: same(eventDate.length === 10 ? eventDate : eventDate.slice(0, 10)), province: same(f[2]!), customerId: f[3]!,
+      segment: same(f[4]!), subSegment: f[5] === '' ? null : same(f[5]!), channel: same(f[6]!), product: same(f[7]!),
+      eventType: same(f[8]!), monthlyFee: same(monthlyFee), prevMonthlyFee: prev === '' ? null : same(prev),
+      accountManagerId: f[11] === '' ? null : same(f[11]!),
     };
   }
   return out;
