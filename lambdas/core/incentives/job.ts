@@ -151,10 +151,12 @@ async function buildIncentives(deps: IncentiveJobDeps, period: Period): Promise<
  */
 async function tallyMonth(engine: QueryEngine, period: Period, plan: Plan, planForMonth: (day: string) => Plan | undefined): Promise<IncentiveTally> {
   const n = plan.clawback?.withinDays ?? 0;
-  const monthEvents = await salesEvents(engine, 'incentive_sales_events', [period.start, period.end]);
+  // The clawback query first: its join is DuckDB's largest working set (~0.9 GB on a national
+  // month), and it returns few rows, so it runs while the month's million events are not yet held.
   const clawbackEvents = n > 0
     ? await salesEvents(engine, 'incentive_clawback_events', [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, period.start])
     : [];
+  const monthEvents = await salesEvents(engine, 'incentive_sales_events', [period.start, period.end]);
   const tickets = toTicketScores(await engine.run('incentive_ticket_scores', [addDays(period.start, -1), addDays(period.end, 1), period.start, period.end]), 'incentive_ticket_scores');
   const roster = toRoster(await engine.run('incentive_roster', []), 'incentive_roster');
   return computeIncentives({ period, plan, planForMonth, events: [...monthEvents, ...clawbackEvents], tickets, roster });

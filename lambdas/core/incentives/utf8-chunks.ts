@@ -30,8 +30,14 @@ export class Utf8Chunks {
   /** Hands the bytes written so far to `onChunk` and starts a new chunk. */
   flush(): void {
     if (this.used === 0) return;
-    this.onChunk(this.chunk.subarray(0, this.used));
-    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+    if (this.used < this.chunk.length / 4) {
+      // A chunk barely used (a few bytes before a long text) is copied out and reused: handing
+      // over its view would keep the whole chunk alive for those bytes.
+      this.onChunk(Buffer.from(this.chunk.subarray(0, this.used)));
+    } else {
+      this.onChunk(this.chunk.subarray(0, this.used));
+      this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+    }
     this.used = 0;
   }
 }

@@ -51,14 +51,24 @@ export function tallyJsonBytes(tally: IncentiveTally): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
-const CHUNKED_ARRAY = 64;
-/** Items of a long array stringified per call (a batch of managers: one JSON.stringify, not one each). */
+/** Arrays longer than this are written item by item (a batch at a time) instead of in one JSON.stringify. */
+const CHUNKED_ARRAY = 4096;
+/** Items of a long array stringified per call: up to this many, or this weight (see `weight`). */
 const JSON_BATCH = 256;
+const JSON_BATCH_WEIGHT = 16_384;
 
 function hasLongArray(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > CHUNKED_ARRAY;
   if (value === null || typeof value !== 'object') return false;
   return Object.values(value).some((v) => Array.isArray(v) && v.length > CHUNKED_ARRAY);
+}
+
+/** About how much JSON an item makes: 1, plus the length of each array it holds (a manager's lines). */
+function weight(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 1;
+  let w = 1;
+  for (const v of Object.values(value)) if (Array.isArray(v)) w += v.length;
+  return w;
 }
 
 /**
@@ -96,7 +106,8 @@ function prettyJson(value: unknown, depth: number, emit: (text: string) => void)
         continue;
       }
       let end = i + 1;
-      while (end < value.length && end - i < JSON_BATCH && !hasLongArray(value[end])) end++;
+      let batch = weight(item);
+      while (end < value.length && end - i < JSON_BATCH && batch < JSON_BATCH_WEIGHT && !hasLongArray(value[end])) batch += weight(value[end++]);
       emit(i === 0 ? '\n' : ',\n');
       emit(itemsJson(value.slice(i, end), depth));
       i = end;
