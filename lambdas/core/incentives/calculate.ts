@@ -115,8 +115,9 @@ export function computeIncentives(input: IncentiveInput): IncentiveTally {
 
   // The month's events with a manager: credits, the managers listed, a province for those not in the roster.
   const firstEvent = new Map<string, SalesEventRecord>();
+  const { start, end } = period;
   for (const event of events) {
-    if (!inPeriod(event.eventDate) || !hasManager(event)) continue;
+    if (event.eventDate < start || event.eventDate > end || !hasManager(event)) continue;
     if (!firstEvent.has(event.accountManagerId)) firstEvent.set(event.accountManagerId, event);
     const credit = creditOf(event, plan);
     if (!credit) continue;
@@ -165,8 +166,7 @@ export function computeIncentives(input: IncentiveInput): IncentiveTally {
 }
 
 function lineOrder(a: StatementLine, b: StatementLine): number {
-  const kind = (l: StatementLine) => (l.clawbackOf ? 1 : 0);
-  return cmp(a.date, b.date) || kind(a) - kind(b) || cmp(a.eventId, b.eventId) || cmp(a.clawbackOf?.eventId ?? '', b.clawbackOf?.eventId ?? '');
+  return cmp(a.date, b.date) || (a.clawbackOf ? 1 : 0) - (b.clawbackOf ? 1 : 0) || cmp(a.eventId, b.eventId) || cmp(a.clawbackOf?.eventId ?? '', b.clawbackOf?.eventId ?? '');
 }
 
 /**
@@ -203,16 +203,34 @@ function clawbacks(
   const withinDays = plan.clawback?.withinDays;
   if (withinDays === undefined) return [];
   const periodStart = dayNumber(period.start);
+  // Day numbers once per date: a month has few dates and many events.
+  const dayNumbers = new Map<string, number>();
+  const dayOf = (date: string): number => {
+    let n = dayNumbers.get(date);
+    if (n === undefined) dayNumbers.set(date, (n = dayNumber(date)));
+    return n;
+  };
 
-  const churns = events.filter((e) => e.eventType === 'churn' && e.eventDate <= period.end && dayNumber(e.eventDate) >= periodStart - withinDays);
+  // One pass over the events: the churns that can claw back, and the managed `new` events up to the period's end.
+  const churns: SalesEventRecord[] = [];
+  const churned = new Set<string>();
+  const news: Array<SalesEventRecord & { accountManagerId: string }> = [];
+  for (const e of events) {
+    if (e.eventDate > period.end) continue;
+    if (e.eventType === 'churn') {
+      if (dayOf(e.eventDate) < periodStart - withinDays) continue;
+      churns.push(e);
+      churned.add(e.customerId);
+    } else if (e.eventType === 'new' && hasManager(e)) {
+      news.push(e);
+    }
+  }
   if (churns.length === 0) return [];
-  const churned = new Set(churns.map((c) => c.customerId));
 
   // Credited `new` events of the customers that churn, by customer, each list in event order.
   const credited = new Map<string, Credited[]>();
   const plans = new Map<string, Plan | undefined>([[period.start, plan]]);
-  for (const e of events) {
-    if (e.eventType !== 'new' || !hasManager(e) || e.eventDate > period.end) continue;
+  for (const e of news) {
     if (!churned.has(e.customerId)) continue;
     const month = monthOf(e.eventDate).start;
     if (!plans.has(month)) plans.set(month, planForMonth(month));
@@ -221,18 +239,23 @@ function clawbacks(
     const credit = creditOf(e, creditingPlan);
     if (!credit || !credit.points.greaterThan(0)) continue;
     const list = credited.get(e.customerId);
-    const entry: Credited = { event: e, day: dayNumber(e.eventDate), credit, plan: creditingPlan, reversed: false };
+    const entry: Credited = { event: e, day: dayOf(e.eventDate), credit, plan: creditingPlan, reversed: false };
     if (list) list.push(entry);
     else credited.set(e.customerId, [entry]);
   }
 
   const out: Array<{ managerId: string; line: StatementLine }> = [];
   for (const churn of churns) {
-    const churnDay = dayNumber(churn.eventDate);
-    const match = credited.get(churn.customerId)?.find((c) => !c.reversed
-      && c.event.product === churn.product
-      && churnDay - c.day >= 0
-      && churnDay - c.day <= withinDays);
+    const candidates = credited.get(churn.customerId);
+    if (!candidates) continue;
+    const churnDay = dayOf(churn.eventDate);
+    let match: Credited | undefined;
+    for (const c of candidates) {
+      if (!c.reversed && c.event.product === churn.product && churnDay - c.day >= 0 && churnDay - c.day <= withinDays) {
+        match = c;
+        break;
+      }
+    }
     if (!match) continue;
     match.reversed = true;
     if (churn.eventDate < period.start) continue;
@@ -316,12 +339,14 @@ function dataProblems(
   duplicates: ReadonlyMap<string, Set<string>>,
   managers: readonly ManagerStatement[],
 ): DataProblems {
-  const unknownManagerEvents = events
-    .filter((e): e is SalesEventRecord & { accountManagerId: string } => inPeriod(e.eventDate) && hasManager(e) && !rosterById.has(e.accountManagerId))
-    .map((e) => ({
+  const unknownManagerEvents: DataProblems['unknownManagerEvents'] = [];
+  for (const e of events) {
+    if (!inPeriod(e.eventDate) || !hasManager(e) || rosterById.has(e.accountManagerId)) continue;
+    unknownManagerEvents.push({
       eventId: e.eventId, eventDate: e.eventDate, province: e.province, accountManagerId: e.accountManagerId,
       customerId: e.customerId, product: e.product, eventType: e.eventType,
-    }));
+    });
+  }
   const perManager = new Map<string, number>();
   for (const e of unknownManagerEvents) perManager.set(e.accountManagerId, (perManager.get(e.accountManagerId) ?? 0) + 1);
   const unknownManagers = managers.filter((m) => !m.inRoster).map((m) => ({
