@@ -6,6 +6,9 @@ import ExcelJS from 'exceljs';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command } from '../../lambdas/cli/commands/incentives.js';
+import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
+import { QUERIES_DIR } from '../../lambdas/config.js';
+import { salesEventsFromColumns, toSalesEvents } from '../../lambdas/core/incentives/rows.js';
 import type { CliContext } from '../../lambdas/cli/command.js';
 import type { IncentiveTally } from '../../lambdas/core/incentives/types.js';
 import { MANAGERS, SALES, SERVICE, partitionKey, sqlType, type TableDecl } from '../../lambdas/core/extracts/schema.js';
@@ -87,6 +90,30 @@ describe('incentives over a DuckDB lake', () => {
   afterAll(() => {
     rmSync(home, { recursive: true, force: true });
     rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it('DuckDB gives the same values as columns (runColumns) as it does as rows, and the same events', async () => {
+    // Prepare
+    const engine = new DuckDbQueryEngine(home, QUERIES_DIR);
+    try {
+      for (const [query, params] of [
+        ['incentive_sales_events', ['2026-11-01', '2026-11-30']],
+        ['incentive_clawback_events', ['2026-05-05', '2026-11-30', '2026-08-03', '2026-11-30', 90, '2026-11-01']],
+        ['incentive_roster', []],
+      ] as const) {
+        // Act
+        const rows = await engine.run(query, params);
+        const columns = await engine.runColumns(query, params);
+
+        // Assess: one array per column, in row order, values as run gives them (dates as text)
+        expect(rows.length).toBeGreaterThan(0);
+        expect(Object.keys(columns)).toEqual(Object.keys(rows[0]!));
+        for (const [name, values] of Object.entries(columns)) expect(values).toEqual(rows.map((r) => r[name]));
+        if (query !== 'incentive_roster') expect(salesEventsFromColumns(columns, query)).toEqual(toSalesEvents(rows, query));
+      }
+    } finally {
+      await engine.close();
+    }
   });
 
   it('the CLI writes incentives.json and a workbook whose text cells stay text', async () => {

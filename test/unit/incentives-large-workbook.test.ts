@@ -226,4 +226,18 @@ describe('tallyJsonBytes', () => {
     expect(many.managers.length).toBeGreaterThan(64);
     expect(Buffer.from(bytes).toString('utf8')).toBe(tallyJson(many));
   });
+
+  it('gives the same bytes when the arrays are long enough to be split: 5 000 managers, one with 5 000 lines', () => {
+    // Prepare
+    const tally = largeTally();
+    const managers = Array.from({ length: 5000 }, (_, i) => tally.managers[i % tally.managers.length]!);
+    managers[1] = { ...managers[1]!, lines: Array.from({ length: 5000 }, (_, i) => managers[1]!.lines[i % managers[1]!.lines.length]!) };
+    const many = { ...tally, managers };
+
+    // Act
+    const bytes = tallyJsonBytes(many);
+
+    // Assess
+    expect(Buffer.from(bytes).toString('utf8')).toBe(tallyJson(many));
+  });
 });
