@@ -26,6 +26,12 @@ export interface QueryEngine {
   /** `name` is the query file name without `.sql`; values are bound to `?` in order. */
   run(name: string, params: readonly SqlValue[]): Promise<Row[]>;
   close(): Promise<void>;
+  /**
+   * How many queries the engine runs well at once (default 1). Athena and Trino queue, plan and
+   * read S3 for seconds per query, so a report's independent queries overlap; DuckDB already
+   * spreads one query over the machine's cores and runs them one after another.
+   */
+  readonly parallel?: number;
 }
 
 export interface MailAttachment {
