@@ -87,12 +87,13 @@ describe('a revision after a targets file changed (SPEC §10)', () => {
     expect(en[2]).toContain('corrected data — Jilin targets for November 2026 (uploaded again 11/24 10:00)');
   });
 
-  it('compares no targets against a summary kept before targets existed', () => {
+  it('compares no targets, and calls no targets file late, against a summary kept before targets existed', () => {
     // Act
     const changes = revisionChanges(before, withTargets, 'zh-CN');
 
     // Assess
     expect(changes.moved).toEqual([]);
-    expect(changes.late).toEqual(['JL targets 2026-11']);
+    expect(changes.late).toEqual([]);
+    expect(changes.corrected).toEqual([]);
   });
 });

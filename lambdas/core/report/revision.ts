@@ -108,6 +108,8 @@ export function revisionChanges(before: RevisionSummary | undefined, after: Revi
     }
   }
   for (const [key, source] of Object.entries(after.sources)) {
+    // A summary kept before targets existed holds no targets files: those are not late.
+    if (!before.targets && key.split(' ')[1] === 'targets') continue;
     const held = before.sources[key];
     if (!held) changes.late.push(key);
     else if (held.sha256 !== source.sha256) changes.corrected.push({ day: key, before: held.file, after: source.file, uploadedAt: source.uploadedAt });
