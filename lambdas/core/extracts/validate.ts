@@ -8,7 +8,7 @@ import iconv from 'iconv-lite';
 import { codeLookup, type CodeList } from './codes.js';
 import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
-import { addDays, shanghaiDay } from '../period.js';
+import { addDays } from '../period.js';
 import type { CsvSpool } from '../ports.js';
 import { sentence, type Coded, type Params, type ProblemCode, type ProblemLike } from './receipt-text.js';
 import { headerLookup, inputColumns, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
@@ -482,10 +482,25 @@ class RowValidator {
         if (b[s]! <= 32 || b[e - 1]! <= 32) return -1;
         vs[k] = s;
         ve[k] = e;
-        const settled = cell.bytes(b, s, e);
+        // One call site per kind (not one for all columns), so each check is inlined where it runs.
+        let settled: boolean | CodeMatch | string;
+        switch (cell.kind) {
+          case FAST_STRING: settled = e - s <= cell.max && plainBytes(b, s, e); break;
+          case FAST_CODE: settled = codeBytes(cell.byShape, b, s, e); break;
+          case FAST_DATE: settled = canonicalDateBytes(b, s, e); break;
+          case FAST_MONEY: settled = canonicalMoneyBytes(b, s, e, cell.decimals); break;
+          case FAST_INTEGER: settled = integerBytes(b, s, e, cell.min, cell.max); break;
+          case FAST_TIMESTAMP: settled = canonicalTimestamp(b, s, e); break;
+          default: settled = false;
+        }
         if (settled === true) {
           vals[k] = null;
           same[k] = 1;
+          continue;
+        }
+        if (typeof settled === 'string') {
+          vals[k] = settled;
+          same[k] = 0;
           continue;
         }
         if (settled !== false) {
@@ -987,21 +1002,45 @@ function allDigits(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/** The last UTC date openedDate saw at 16:00 or later, and the day after it. */
+let lateUtcDate = '';
+let lateUtcNextDay = '';
+
+/** The Asia/Shanghai day (UTC+8) of a canonical UTC timestamp `YYYY-MM-DD HH:MM:SS[.fff]`. */
 function openedDate(openedAtUtc: string): string {
-  return shanghaiDay(new Date(`${openedAtUtc.replace(' ', 'T')}Z`));
+  const date = openedAtUtc.slice(0, 10);
+  const hour = (openedAtUtc.charCodeAt(11) - 48) * 10 + openedAtUtc.charCodeAt(12) - 48;
+  if (hour < 16) return date;
+  if (date !== lateUtcDate) {
+    lateUtcNextDay = addDays(date, 1);
+    lateUtcDate = date;
+  }
+  return lateUtcNextDay;
 }
 
 // ---- byte-level cell checks for the fast reader ----
 
 /**
- * A column as the byte reader sees it: `bytes` returns true when the cell's bytes are already
- * its canonical form, a string when it knows the canonical value, false when undecided (then
- * `check` runs on the cell's text).
+ * A column as the byte reader sees it: its kind picks the byte check, which says true when the
+ * cell's bytes are already its canonical form, gives the canonical value (a code, a timestamp)
+ * when it knows it, or false when undecided (then `check` runs on the cell's text).
  */
-interface FastCell {
-  bytes(b: Buffer, s: number, e: number): boolean | CodeMatch;
-  check: Check;
-}
+type FastCell =
+  | { kind: typeof FAST_UNDECIDED; check: Check }
+  | { kind: typeof FAST_STRING; max: number; check: Check }
+  | { kind: typeof FAST_CODE; byShape: Map<number, CodeEntry[]>; check: Check }
+  | { kind: typeof FAST_DATE; check: Check }
+  | { kind: typeof FAST_MONEY; decimals: number; check: Check }
+  | { kind: typeof FAST_INTEGER; min: number; max: number; check: Check }
+  | { kind: typeof FAST_TIMESTAMP; check: Check };
+
+const FAST_UNDECIDED = 0;
+const FAST_STRING = 1;
+const FAST_CODE = 2;
+const FAST_DATE = 3;
+const FAST_MONEY = 4;
+const FAST_INTEGER = 5;
+const FAST_TIMESTAMP = 6;
 
 /** A code cell whose bytes are a key of the code list: the code, and whether the bytes are the code itself. */
 interface CodeMatch {
@@ -1009,21 +1048,20 @@ interface CodeMatch {
   same: boolean;
 }
 
-const undecided = (): boolean => false;
+type CodeEntry = CodeMatch & { key: Buffer };
 
 function fastCell(column: ColumnDecl): FastCell {
   const check = checkFor(column);
   const type = column.type;
   switch (type.kind) {
     case 'string': {
-      if (column.name === 'operator') return { bytes: undecided, check };
+      if (column.name === 'operator') return { kind: FAST_UNDECIDED, check };
       // UTF-8 bytes ≥ UTF-16 units, so a short byte run is within the limit; quotes, commas and
       // line breaks never reach here (the record reader leaves such rows to the text path).
-      const max = type.maxLength ?? Infinity;
-      return { bytes: (b, s, e) => e - s <= max && plainBytes(b, s, e), check };
+      return { kind: FAST_STRING, max: type.maxLength ?? Infinity, check };
     }
     case 'code': {
-      const byShape = new Map<number, (CodeMatch & { key: Buffer })[]>();
+      const byShape = new Map<number, CodeEntry[]>();
       for (const [key, code] of codeLookup(type.list)) {
         const bytes = Buffer.from(key);
         const shape = bytes.length * 256 + bytes[0]!;
@@ -1031,41 +1069,76 @@ function fastCell(column: ColumnDecl): FastCell {
         list.push({ key: bytes, code, same: key === code });
         byShape.set(shape, list);
       }
-      return {
-        bytes: (b, s, e) => {
-          const list = byShape.get((e - s) * 256 + b[s]!);
-          if (list !== undefined) {
-            for (const entry of list) if (sameBytes(b, s, e, entry.key)) return entry;
-          }
-          return false;
-        },
-        check,
-      };
+      return { kind: FAST_CODE, byShape, check };
     }
-    case 'date': return { bytes: canonicalDateBytes, check };
-    case 'money': {
-      const decimals = type.decimals ?? 2;
-      return { bytes: decimals === 2 ? canonicalMoneyBytes : (b, s, e) => canonicalMoneyBytes(b, s, e, decimals), check };
-    }
-    case 'integer': {
-      const min = type.min;
-      const max = type.max;
-      return {
-        bytes: (b, s, e) => {
-          if (e - s > 15 || (b[s] === 48 && e - s > 1)) return false;
-          let value = 0;
-          for (let j = s; j < e; j++) {
-            const c = b[j]! - 48;
-            if (c < 0 || c > 9) return false;
-            value = value * 10 + c;
-          }
-          return (min === undefined || value >= min) && (max === undefined || value <= max);
-        },
-        check,
-      };
-    }
-    default: return { bytes: undecided, check };
+    case 'date': return { kind: FAST_DATE, check };
+    case 'money': return { kind: FAST_MONEY, decimals: type.decimals ?? 2, check };
+    case 'integer': return { kind: FAST_INTEGER, min: type.min ?? -Infinity, max: type.max ?? Infinity, check };
+    case 'timestamp': return { kind: FAST_TIMESTAMP, check };
+    default: return { kind: FAST_UNDECIDED, check };
   }
+}
+
+function codeBytes(byShape: Map<number, CodeEntry[]>, b: Buffer, s: number, e: number): CodeMatch | false {
+  const list = byShape.get((e - s) * 256 + b[s]!);
+  if (list !== undefined) {
+    for (const entry of list) if (sameBytes(b, s, e, entry.key)) return entry;
+  }
+  return false;
+}
+
+/** Unsigned digits without a leading zero, within the bounds: what integerCheck returns unchanged. */
+function integerBytes(b: Buffer, s: number, e: number, min: number, max: number): boolean {
+  if (e - s > 15 || (b[s] === 48 && e - s > 1)) return false;
+  let value = 0;
+  for (let j = s; j < e; j++) {
+    const c = b[j]! - 48;
+    if (c < 0 || c > 9) return false;
+    value = value * 10 + c;
+  }
+  return value >= min && value <= max;
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => pad2(n));
+
+/** Real days in the allowed years, by YYYYMMDD, with the day before each (shared: a day's text never changes). */
+const DAY_TEXT = new Map<number, { day: string; before: string }>();
+
+/**
+ * The byte reader's timestamps: `YYYY-MM-DD[T ]HH:MM:SS` without offset (Asia/Shanghai) or with
+ * `Z`, as checkTimestamp's canonical UTC text. The date part is checked once per distinct date
+ * (DAY_TEXT); anything else is left undecided for checkTimestamp.
+ */
+function canonicalTimestamp(b: Buffer, s: number, e: number): string | false {
+  const length = e - s;
+  let offsetHours: number;
+  if (length === 19) offsetHours = 8;
+  else if (length === 20 && b[s + 19] === 90) offsetHours = 0;
+  else return false;
+  const sep = b[s + 10];
+  if ((sep !== 84 && sep !== 32) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 13] !== 58 || b[s + 16] !== 58) return false;
+  let ymd = 0;
+  for (let j = s; j < s + 10; j++) {
+    if (j === s + 4 || j === s + 7) continue;
+    const c = b[j]! - 48;
+    if (c < 0 || c > 9) return false;
+    ymd = ymd * 10 + c;
+  }
+  const h1 = b[s + 11]! - 48, h2 = b[s + 12]! - 48, m1 = b[s + 14]! - 48, m2 = b[s + 15]! - 48, s1 = b[s + 17]! - 48, s2 = b[s + 18]! - 48;
+  if (h1 < 0 || h1 > 2 || h2 < 0 || h2 > 9 || m1 < 0 || m1 > 5 || m2 < 0 || m2 > 9 || s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return false;
+  const hour = h1 * 10 + h2;
+  if (hour > 23) return false;
+  let day = DAY_TEXT.get(ymd);
+  if (day === undefined) {
+    if (!canonicalDateBytes(b, s, s + 10)) return false;
+    if (DAY_TEXT.size >= 10_000) DAY_TEXT.clear();
+    const text = b.toString('latin1', s, s + 10);
+    day = { day: text, before: addDays(text, -1) };
+    DAY_TEXT.set(ymd, day);
+  }
+  const utcHour = hour - offsetHours;
+  const rest = `:${TWO_DIGITS[m1 * 10 + m2]}:${TWO_DIGITS[s1 * 10 + s2]}`;
+  return utcHour >= 0 ? `${day.day} ${TWO_DIGITS[utcHour]}${rest}` : `${day.before} ${TWO_DIGITS[utcHour + 24]}${rest}`;
 }
 
 /** `YYYY-MM-DD` naming a real day (what checkDate returns unchanged). */
