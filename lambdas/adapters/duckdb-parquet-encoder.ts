@@ -28,19 +28,15 @@ function readCanonical(table: TableDecl, csvPaths: readonly string[], withFileNa
 /**
  * A temp file the validator writes a file's canonical CSV into, chunk by chunk (synchronous
  * writes: the validator reuses its buffer). `path` is read by DuckDB once the spool is closed.
+ * The spools of one encoder share a folder (made for the first, removed with the last).
  */
 class FileSpool implements CsvSpool {
   private fd: number | undefined;
-  private dir: string | undefined;
+  private open = true;
   size = 0;
 
-  constructor(parent: string, readonly number: number) {
-    this.dir = mkdtempSync(join(parent, 'telco-kpi-spool-'));
-    this.fd = openSync(this.path, 'w');
-  }
-
-  get path(): string {
-    return join(this.dir ?? '', `${this.number}.csv`);
+  constructor(private readonly folder: SpoolFolder, readonly number: number, readonly path: string) {
+    this.fd = openSync(path, 'w');
   }
 
   write(bytes: Uint8Array): void {
@@ -58,9 +54,31 @@ class FileSpool implements CsvSpool {
 
   async discard(): Promise<void> {
     this.close();
-    const dir = this.dir;
+    if (!this.open) return;
+    this.open = false;
+    rmSync(this.path, { force: true });
+    this.folder.release();
+  }
+}
+
+/** The folder an encoder's spools live in while any is open (synchronous: no spool sees it half made or half removed). */
+class SpoolFolder {
+  private dir: string | undefined;
+  private live = 0;
+
+  constructor(private readonly parent: string) {}
+
+  /** A path for spool `number`, the folder made when it is the first open spool. */
+  take(number: number): string {
+    this.dir ??= mkdtempSync(join(this.parent, 'telco-kpi-spool-'));
+    this.live++;
+    return join(this.dir, `${number}.csv`);
+  }
+
+  release(): void {
+    if (--this.live > 0 || this.dir === undefined) return;
+    rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
-    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -74,11 +92,21 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
   private connection?: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }>;
   private queue: Promise<unknown> = Promise.resolve();
   private spools = 0;
+  private readonly spoolFolder: SpoolFolder;
 
-  constructor(private readonly options: { tempDir?: string } = {}) {}
+  constructor(private readonly options: { tempDir?: string } = {}) {
+    this.spoolFolder = new SpoolFolder(options.tempDir ?? tmpdir());
+  }
 
   spool(): CsvSpool {
-    return new FileSpool(this.options.tempDir ?? tmpdir(), ++this.spools);
+    const number = ++this.spools;
+    const path = this.spoolFolder.take(number);
+    try {
+      return new FileSpool(this.spoolFolder, number, path);
+    } catch (error) {
+      this.spoolFolder.release();
+      throw error;
+    }
   }
 
   encode(table: TableDecl, normalizedCsv: CanonicalCsv): Promise<Uint8Array> {
