@@ -410,8 +410,14 @@ class RowValidator {
     const plan = columns.map((c) => (c.derived ? undefined : fastCell(c)));
     const required = columns.map((c) => c.required);
     const empty = columns.map((c) => c.default ?? '');
+    // 1: a byte that ends a cell or sends the row to the text path; 2: a byte that may be or begin
+    // a hidden character (any control byte, or the UTF-8 lead byte of one of HIDDEN's), noted per
+    // cell so a string cell needs no second look at its bytes.
     const special = new Uint8Array(256);
+    for (let c = 0; c < 32; c++) special[c] = 2;
+    for (const c of [0x7f, 0xc2, 0xd8, 0xe2, 0xef]) special[c] = 2;
     for (const c of [d, LF, CR, QUOTE, COMMA]) special[c] = 1;
+    const flagged = new Uint8Array(width + 1);
     const starts = new Int32Array(width + 1);
     const ends = new Int32Array(width + 1);
     const vals: (string | null)[] = new Array<string | null>(n).fill('');
@@ -442,16 +448,20 @@ class RowValidator {
         if (c === width) return -1;
         const s = i;
         let x = 0;
+        let hidden = 0;
         while (i < N) {
           x = b[i]!;
-          if (special[x] !== 0) {
-            if (x === d || x === LF || x === CR) break;
-            return -1;
+          const kind = special[x]!;
+          if (kind !== 0) {
+            if (kind === 2) hidden = 1;
+            else if (x === d || x === LF || x === CR) break;
+            else return -1;
           }
           i++;
         }
         starts[c] = s;
         ends[c] = i;
+        flagged[c] = hidden;
         c++;
         if (i >= N) {
           next = N;
@@ -485,7 +495,7 @@ class RowValidator {
         // One call site per kind (not one for all columns), so each check is inlined where it runs.
         let settled: boolean | CodeMatch | string;
         switch (cell.kind) {
-          case FAST_STRING: settled = e - s <= cell.max && plainBytes(b, s, e); break;
+          case FAST_STRING: settled = e - s <= cell.max && flagged[a] === 0; break;
           case FAST_CODE: settled = codeBytes(cell.byShape, b, s, e); break;
           case FAST_DATE: settled = canonicalDateBytes(b, s, e); break;
           case FAST_MONEY: settled = canonicalMoneyBytes(b, s, e, cell.decimals); break;
@@ -585,7 +595,7 @@ class RowValidator {
             o++;
           }
           const e = ends[last]!;
-          if (e - s > 64) p += b.copy(out, p, s, e);
+          if (e - s > 256) p += b.copy(out, p, s, e);
           else for (let j = s; j < e; j++) out[p++] = b[j]!;
         } else {
           const v = vals[k] as string;
@@ -1028,7 +1038,7 @@ function openedDate(openedAtUtc: string): string {
 type FastCell =
   | { kind: typeof FAST_UNDECIDED; check: Check }
   | { kind: typeof FAST_STRING; max: number; check: Check }
-  | { kind: typeof FAST_CODE; byShape: Map<number, CodeEntry[]>; check: Check }
+  | { kind: typeof FAST_CODE; byShape: Array<CodeEntry[] | undefined>; check: Check }
   | { kind: typeof FAST_DATE; check: Check }
   | { kind: typeof FAST_MONEY; decimals: number; check: Check }
   | { kind: typeof FAST_INTEGER; min: number; max: number; check: Check }
@@ -1061,14 +1071,10 @@ function fastCell(column: ColumnDecl): FastCell {
       return { kind: FAST_STRING, max: type.maxLength ?? Infinity, check };
     }
     case 'code': {
-      const byShape = new Map<number, CodeEntry[]>();
-      for (const [key, code] of codeLookup(type.list)) {
-        const bytes = Buffer.from(key);
-        const shape = bytes.length * 256 + bytes[0]!;
-        const list = byShape.get(shape) ?? [];
-        list.push({ key: bytes, code, same: key === code });
-        byShape.set(shape, list);
-      }
+      // The keys by length and first byte, in an array (a Map lookup per cell cost more than the compare).
+      const entries = [...codeLookup(type.list)].map(([key, code]) => ({ key: Buffer.from(key), code, same: key === code }));
+      const byShape = new Array<CodeEntry[] | undefined>(Math.max(0, ...entries.map((c) => c.key.length + 1)) * 256).fill(undefined);
+      for (const entry of entries) (byShape[entry.key.length * 256 + entry.key[0]!] ??= []).push(entry);
       return { kind: FAST_CODE, byShape, check };
     }
     case 'date': return { kind: FAST_DATE, check };
@@ -1079,8 +1085,9 @@ function fastCell(column: ColumnDecl): FastCell {
   }
 }
 
-function codeBytes(byShape: Map<number, CodeEntry[]>, b: Buffer, s: number, e: number): CodeMatch | false {
-  const list = byShape.get((e - s) * 256 + b[s]!);
+function codeBytes(byShape: Array<CodeEntry[] | undefined>, b: Buffer, s: number, e: number): CodeMatch | false {
+  const shape = (e - s) * 256 + b[s]!;
+  const list = shape < byShape.length ? byShape[shape] : undefined;
   if (list !== undefined) {
     for (const entry of list) if (sameBytes(b, s, e, entry.key)) return entry;
   }
@@ -1223,15 +1230,6 @@ function hiddenCharacter(v: string): Bad | undefined {
   const c = v.charCodeAt(at);
   const shown = v.replace(HIDDEN_ALL, (h) => `<${codePoint(h.charCodeAt(0))}>`);
   return new Bad('hidden', { v: shown, damaged: c === 0xfffd ? 1 : 0, codePoint: codePoint(c), charName: HIDDEN_NAMES[c] ?? '', at: at + 1 }, shown);
-}
-
-/** False when the UTF-8 bytes may hold a hidden character (any control byte, or a lead byte of one of them). */
-function plainBytes(b: Buffer, s: number, e: number): boolean {
-  for (let j = s; j < e; j++) {
-    const c = b[j]!;
-    if (c < 0x20 || c === 0x7f || c === 0xc2 || c === 0xd8 || c === 0xe2 || c === 0xef) return false;
-  }
-  return true;
 }
 
 function tooLong(v: string, max: number): Bad {
