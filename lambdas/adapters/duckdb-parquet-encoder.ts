@@ -1,6 +1,6 @@
 /** ParquetEncoder on DuckDB: canonical CSV → typed Parquet (zstd), columns and types from schema.ts. */
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeSync } from 'node:fs';
+import { mkdtemp, open as openFile, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -27,33 +27,59 @@ function readCanonical(table: TableDecl, csvPaths: readonly string[], withFileNa
 
 /**
  * A temp file the validator writes a file's canonical CSV into, chunk by chunk (synchronous
- * writes: the validator reuses its buffer). `path` is read by DuckDB once the spool is closed.
- * The spools of one encoder share a folder (made for the first, removed with the last).
+ * writes: the validator reuses its buffer). The file is opened on the thread pool (a synchronous
+ * open stalled the validator up to a few ms per file while DuckDB was busy with the disk); chunks
+ * written before it is open are copied and written once it is. `path` is read by DuckDB once
+ * close() has resolved. The spools of one encoder share a folder (made for the first, removed with the last).
  */
 class FileSpool implements CsvSpool {
   private fd: number | undefined;
+  private handle: FileHandle | undefined;
+  private readonly opened: Promise<void>;
+  private queued: Buffer[] = [];
+  private closing: Promise<void> | undefined;
   private open = true;
   size = 0;
 
   constructor(private readonly folder: SpoolFolder, readonly number: number, readonly path: string) {
-    this.fd = openSync(path, 'w');
+    this.opened = openFile(path, 'w').then((handle) => {
+      this.fd = handle.fd;
+      this.handle = handle;
+      const queued = this.queued;
+      this.queued = [];
+      for (const chunk of queued) this.writeNow(chunk);
+    });
+    this.opened.catch(() => undefined);
   }
 
   write(bytes: Uint8Array): void {
-    if (this.fd === undefined) throw new Error('write to a spool that was closed');
-    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    if (this.closing) throw new Error('write to a spool that was closed');
+    if (this.fd === undefined) this.queued.push(Buffer.from(bytes));
+    else this.writeNow(bytes);
     this.size += bytes.length;
   }
 
-  /** Ends writing; the file stays until discard. */
-  close(): void {
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
+  private writeNow(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd!, bytes, at, bytes.length - at);
+  }
+
+  /** Ends writing: resolves when every chunk is in the file and it is closed (the file stays until discard). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.opened;
+      } finally {
+        const handle = this.handle;
+        this.handle = undefined;
+        this.fd = undefined;
+        await handle?.close();
+      }
+    })();
+    return this.closing;
   }
 
   async discard(): Promise<void> {
-    this.close();
+    await this.close().catch(() => undefined);
     if (!this.open) return;
     this.open = false;
     rmSync(this.path, { force: true });
@@ -198,7 +224,7 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
 /** The path DuckDB reads: a spool's own file (closed for writing), else `path` written with the text or bytes. */
 async function csvFile(csv: CanonicalCsv, path: string): Promise<string> {
   if (csv instanceof FileSpool) {
-    csv.close();
+    await csv.close();
     return csv.path;
   }
   if (typeof csv !== 'string' && !(csv instanceof Uint8Array)) throw new Error('a spool from another encoder');
