@@ -430,12 +430,8 @@ class RowValidator {
     const runs = d === COMMA;
     const input = new DataView(b.buffer, b.byteOffset, b.byteLength);
     let outView: { buffer: Buffer; view: DataView } = { buffer: Buffer.alloc(0), view: new DataView(new ArrayBuffer(0)) };
-    const val = (k: number): string => vals[k] ?? b.toString('utf8', vs[k], ve[k]);
-    const appendKey = (k: number): void => {
-      const v = vals[k] as string | null;
-      if (v === null) keys.appendBytes(b, vs[k]!, ve[k]!);
-      else keys.appendText(v);
-    };
+    // Methods, not closures made per file: a call to another file's closure deoptimised the row reader (wrong call target).
+    const cells = new RowCells(b, vals, vs, ve);
     const keyCols = table.key.map((c) => this.index[c]!);
     const singleKey = keyCols.length === 1 ? keyCols[0]! : -1;
     const expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
@@ -527,17 +523,17 @@ class RowValidator {
       }
 
       // the row rules (any broken rule: the text path reports it)
-      if (rule.province >= 0 && val(rule.province) !== file.province) return -1;
+      if (rule.province >= 0 && cells.text(rule.province) !== file.province) return -1;
       if (expectedDayBytes !== undefined) {
         const k = rule.dayColumn;
         const v = vals[k] as string | null;
         if (v === null ? !sameBytes(b, vs[k]!, ve[k]!, expectedDayBytes) : v !== expectedDay) return -1;
       }
-      if (rule.subSegment >= 0 && vals[rule.subSegment] !== '' && val(rule.segment) !== 'enterprise') return -1;
-      if (rule.accountManager >= 0 && vals[rule.accountManager] === '' && val(rule.channel) === 'direct') return -1;
-      if (rule.agent >= 0 && vals[rule.agent] === '' && val(rule.channel) === 'agent') return -1;
+      if (rule.subSegment >= 0 && vals[rule.subSegment] !== '' && cells.text(rule.segment) !== 'enterprise') return -1;
+      if (rule.accountManager >= 0 && vals[rule.accountManager] === '' && cells.text(rule.channel) === 'direct') return -1;
+      if (rule.agent >= 0 && vals[rule.agent] === '' && cells.text(rule.channel) === 'agent') return -1;
       if (rule.prevFee >= 0 && vals[rule.prevFee] === '') {
-        const type = val(rule.eventType);
+        const type = cells.text(rule.eventType);
         if (type === 'upgrade' || type === 'downgrade') return -1;
       }
       if (rule.customer >= 0) {
@@ -546,34 +542,34 @@ class RowValidator {
         if (v === null ? looksLikePersonalBytes(b, vs[k]!, ve[k]!) : looksLikeMobile(v) || looksLikeIdCard(v)) return -1;
       }
       if (rule.openedAt >= 0) {
-        const opened = val(rule.openedAt);
+        const opened = cells.text(rule.openedAt);
         if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
         for (const k of [rule.firstResponse, rule.resolved]) {
-          const v = val(k);
+          const v = cells.text(k);
           if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
         }
       }
       if (rule.end >= 0) {
-        const end = val(rule.end);
-        if (end !== '' && end < val(rule.start)) return -1;
+        const end = cells.text(rule.end);
+        if (end !== '' && end < cells.text(rule.start)) return -1;
       }
-      if (rule.kpi >= 0 && targetProblem(val(rule.kpi), val(rule.target))) return -1;
-      if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(val(rule.openedAt));
+      if (rule.kpi >= 0 && targetProblem(cells.text(rule.kpi), cells.text(rule.target))) return -1;
+      if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(cells.text(rule.openedAt));
 
       // the key: a duplicate is reported by the text path
       keys.begin();
-      if (singleKey >= 0) appendKey(singleKey);
+      if (singleKey >= 0) cells.appendKey(keys, singleKey);
       else {
         for (const k of keyCols) {
-          appendKey(k);
+          cells.appendKey(keys, k);
           keys.appendText('\u0001');
         }
       }
       if (keys.firstOrAdd(rowNo) >= 0) return -1;
       if (rule.operator >= 0) {
-        const product = val(rule.product);
+        const product = cells.text(rule.product);
         products.add(product);
-        if (val(rule.operator) === 'self') selfProducts.add(product);
+        if (cells.text(rule.operator) === 'self') selfProducts.add(product);
       }
 
       // the canonical line: cells whose bytes are their canonical form and that are neighbours
@@ -963,6 +959,26 @@ class KeyTable {
       slots[slot] = entry;
     }
     this.slots = slots;
+  }
+}
+
+/** The byte reader's cells of one row: canonical text, or null when the input bytes vs[k]…ve[k] are it. */
+class RowCells {
+  constructor(
+    private readonly b: Buffer,
+    private readonly vals: (string | null)[],
+    private readonly vs: Int32Array,
+    private readonly ve: Int32Array,
+  ) {}
+
+  text(k: number): string {
+    return this.vals[k] ?? this.b.toString('utf8', this.vs[k], this.ve[k]);
+  }
+
+  appendKey(keys: KeyTable, k: number): void {
+    const v = this.vals[k] as string | null;
+    if (v === null) keys.appendBytes(this.b, this.vs[k]!, this.ve[k]!);
+    else keys.appendText(v);
   }
 }
 
