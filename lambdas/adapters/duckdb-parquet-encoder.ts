@@ -1,8 +1,8 @@
 /** ParquetEncoder on DuckDB: canonical CSV → typed Parquet (zstd), columns and types from schema.ts. */
-import { mkdtempSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { mkdtemp, open as openFile, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckDbOptions } from './duckdb-options.js';
 import type { CanonicalCsv, CsvSpool, ParquetEncoder } from '../core/ports.js';
@@ -25,38 +25,65 @@ function readCanonical(table: TableDecl, csvPaths: readonly string[], withFileNa
   };
 }
 
+/** Bytes a spool keeps in memory while its file is being opened; past them it opens one synchronously. */
+const SPOOL_QUEUE_BYTES = 8 * 1024 * 1024;
+
 /**
  * A temp file the validator writes a file's canonical CSV into, chunk by chunk (synchronous
  * writes: the validator reuses its buffer). The file is opened on the thread pool (a synchronous
  * open stalled the validator up to a few ms per file while DuckDB was busy with the disk); chunks
- * written before it is open are copied and written once it is. `path` is read by DuckDB once
- * close() has resolved. The spools of one encoder share a folder (made for the first, removed with the last).
+ * written before it is open are copied and written once it is. A large file's validation does not
+ * give the open's callback a turn, so past SPOOL_QUEUE_BYTES the spool opens a file of its own
+ * synchronously instead (`x<number>.csv`) and drops the other: memory stays bounded. `path` is
+ * read by DuckDB once close() has resolved. The spools of one encoder share a folder (made for the
+ * first, removed with the last).
  */
 class FileSpool implements CsvSpool {
   private fd: number | undefined;
   private handle: FileHandle | undefined;
   private readonly opened: Promise<void>;
   private queued: Buffer[] = [];
+  private queuedBytes = 0;
   private closing: Promise<void> | undefined;
   private open = true;
+  /** The file opened on the thread pool (`path` is another once it was given up for a synchronous one). */
+  private readonly first: string;
   size = 0;
 
-  constructor(private readonly folder: SpoolFolder, readonly number: number, readonly path: string) {
-    this.opened = openFile(path, 'w').then((handle) => {
+  constructor(private readonly folder: SpoolFolder, readonly number: number, public path: string) {
+    this.first = path;
+    this.opened = openFile(path, 'w').then(async (handle) => {
+      if (this.fd !== undefined || this.closing) {
+        // Given up for a synchronous file, or discarded before it opened.
+        await handle.close();
+        return;
+      }
       this.fd = handle.fd;
       this.handle = handle;
-      const queued = this.queued;
-      this.queued = [];
-      for (const chunk of queued) this.writeNow(chunk);
+      this.flushQueue();
     });
     this.opened.catch(() => undefined);
   }
 
   write(bytes: Uint8Array): void {
     if (this.closing) throw new Error('write to a spool that was closed');
-    if (this.fd === undefined) this.queued.push(Buffer.from(bytes));
-    else this.writeNow(bytes);
+    if (this.fd === undefined && this.queuedBytes + bytes.length > SPOOL_QUEUE_BYTES) {
+      this.path = join(dirname(this.first), `x${this.number}.csv`);
+      this.fd = openSync(this.path, 'w');
+      this.flushQueue();
+    }
+    if (this.fd === undefined) {
+      this.queued.push(Buffer.from(bytes));
+      this.queuedBytes += bytes.length;
+    } else this.writeNow(bytes);
     this.size += bytes.length;
+  }
+
+  private flushQueue(): void {
+    const queued = this.queued;
+    this.queued = [];
+    this.queuedBytes = 0;
+    for (const chunk of queued) this.writeNow(chunk);
   }
 
   private writeNow(bytes: Uint8Array): void {
@@ -67,12 +94,13 @@ class FileSpool implements CsvSpool {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
-        await this.opened;
+        if (this.fd === undefined) await this.opened;
       } finally {
-        const handle = this.handle;
+        const { handle, fd } = this;
         this.handle = undefined;
         this.fd = undefined;
-        await handle?.close();
+        if (handle) await handle.close();
+        else if (fd !== undefined) closeSync(fd);
       }
     })();
     return this.closing;
@@ -82,7 +110,10 @@ class FileSpool implements CsvSpool {
     await this.close().catch(() => undefined);
     if (!this.open) return;
     this.open = false;
+    // The file opened on the thread pool exists once its open has settled (also when it was given up).
+    await this.opened.catch(() => undefined);
     rmSync(this.path, { force: true });
+    if (this.path !== this.first) rmSync(this.first, { force: true });
     this.folder.release();
   }
 }

@@ -151,6 +151,30 @@ describe('batch ingest', () => {
     }
   });
 
+  it('spools a file larger than the spool keeps in memory while its temp file opens: the same Parquet as from bytes, nothing left', async () => {
+    // Prepare: one sales day repeated under new event ids to ≈ 12 MB of canonical CSV.
+    const [sales] = FILES.filter((f) => f.type === 'sales');
+    const [header, ...rows] = sales!.content.trimEnd().split('\n');
+    const copies = Math.ceil(12 * 1024 * 1024 / sales!.content.length);
+    const big = bytes([header, ...Array.from({ length: copies }, (_, c) => rows.map((r) => `c${c}-${r}`)).flat()].join('\n') + '\n');
+    const spoolDir = await mkdtemp(join(work, 'big-spools-'));
+    const spooling = new DuckDbParquetEncoder({ tempDir: spoolDir });
+    const fromBytes = new LocalObjectStore(await mkdtemp(join(work, 'big-bytes-')));
+    await collect(ingestExtracts({ store: fromBytes, encoder: counting(inner).encoder, now }, [{ fileName: sales!.fileName, bytes: big }]));
+    const store = new LocalObjectStore(await mkdtemp(join(work, 'big-spooled-')));
+    try {
+      // Act
+      const outcomes = await collect(ingestExtracts({ store, encoder: spooling, now }, [{ fileName: sales!.fileName, bytes: big }]));
+      // Assess
+      expect(outcomes.map((o) => [receiptOf(o).status, receiptOf(o).rowsAccepted])).toEqual([['accepted', rows.length * copies]]);
+      const key = partitionKey('sales', { province: sales!.province, day: dayOf(sales!.fileName) });
+      expect(await store.get(key)).toEqual(await fromBytes.get(key));
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      await spooling.close();
+    }
+  });
+
   it('decides two uploads of one day in a batch as if sent one after the other: a correction replaces, an older upload is superseded', async () => {
     // Prepare
     const [sales] = FILES.filter((f) => f.type === 'sales');
