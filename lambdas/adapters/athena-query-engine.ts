@@ -23,6 +23,11 @@ export interface AthenaQueryEngineOptions {
   maxPollMs?: number;
   /** Throttled calls are retried this many times with backoff. Default 8. */
   maxThrottleRetries?: number;
+  /**
+   * Queries a report runs at once. Default 4: well inside Athena's quota of active DML queries
+   * (20 or more per account and region), leaving room for the other reports of the same run.
+   */
+  parallel?: number;
   /** Injected for tests; defaults to setTimeout and Date.now. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -78,8 +83,10 @@ export class AthenaQueryEngine implements QueryEngine {
   private readonly maxThrottleRetries: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  readonly parallel: number;
 
   constructor(private readonly client: AthenaClient, private readonly options: AthenaQueryEngineOptions) {
+    this.parallel = options.parallel ?? 4;
     this.deadlineMs = options.deadlineMs ?? 5 * 60_000;
     this.initialPollMs = options.initialPollMs ?? 200;
     this.maxPollMs = options.maxPollMs ?? 5_000;

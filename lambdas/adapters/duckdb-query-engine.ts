@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { duckDbOptions } from './duckdb-options.js';
 import { QueryFiles } from './query-files.js';
 import { TelcoKpiError } from '../core/errors.js';
@@ -9,10 +9,17 @@ import { EXTRACT_TYPES, TABLES, sqlType, type TableDecl } from '../core/extracts
 
 export class QueryFailedError extends TelcoKpiError {}
 
-/** DuckDB over the local Parquet lake: each extract type is a view with Hive partition columns. */
+/**
+ * DuckDB over the local Parquet lake: each extract type is a view with Hive partition columns.
+ * Queries may run together (the report issues its queries at once): each runs on a connection of
+ * its own over one in-memory database, so they share the views and DuckDB's threads.
+ */
 export class DuckDbQueryEngine implements QueryEngine {
-  private connection?: DuckDBConnection;
-  private instance?: DuckDBInstance;
+  private instance?: Promise<DuckDBInstance>;
+  /** The extract types whose view reads files; a type's lake, once it has a file, keeps files. */
+  private readonly withFiles = new Set<string>();
+  /** One refresh at a time: two connections replacing the same view would conflict in the catalog. */
+  private refreshing: Promise<void> = Promise.resolve();
 
   /** `home` holds `lake/`; `queriesDir` holds the `.sql` files. */
   private readonly queries: QueryFiles;
@@ -22,12 +29,9 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   async run(name: string, params: readonly SqlValue[]): Promise<Row[]> {
-    const connection = await this.connect();
-    await this.refreshViews(connection);
     const sql = await this.queries.read(name);
     try {
-      const reader = await connection.runAndReadAll(sql, [...params] as never);
-      return reader.getRowObjectsJS().map(toRow);
+      return await this.runSql(sql, params);
     } catch (error) {
       throw new QueryFailedError(`query ${name}.sql failed on DuckDB: ${(error as Error).message}`, { cause: error });
     }
@@ -58,40 +62,57 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   /** Runs ad-hoc SQL (tests, benchmarks); report code uses `run` with a query file. */
   async runSql(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    const connection = await this.connect();
-    await this.refreshViews(connection);
-    const reader = await connection.runAndReadAll(sql, [...params] as never);
-    return reader.getRowObjectsJS().map(toRow);
+    const instance = await this.open();
+    await this.refreshViews(instance);
+    const connection = await instance.connect();
+    try {
+      const reader = await connection.runAndReadAll(sql, [...params] as never);
+      return reader.getRowObjectsJS().map(toRow);
+    } finally {
+      connection.closeSync();
+    }
   }
 
   async close(): Promise<void> {
-    this.connection?.closeSync();
-    this.instance?.closeSync();
-    this.connection = undefined;
+    const instance = this.instance;
     this.instance = undefined;
+    this.withFiles.clear();
+    if (instance) (await instance).closeSync();
   }
 
-  private async connect(): Promise<DuckDBConnection> {
-    if (!this.connection) {
-      this.instance = await DuckDBInstance.create(':memory:', duckDbOptions());
-      this.connection = await this.instance.connect();
-    }
-    return this.connection;
+  private open(): Promise<DuckDBInstance> {
+    this.instance ??= DuckDBInstance.create(':memory:', duckDbOptions());
+    return this.instance;
   }
 
-
-  /** (Re)creates one view per extract type, so files ingested since the last query are seen. */
-  private async refreshViews(connection: DuckDBConnection): Promise<void> {
-    for (const type of EXTRACT_TYPES) {
-      const table = TABLES[type];
-      const dir = join(this.home, 'lake', type);
-      const glob = join(dir, ...table.partitions.map(() => '*'), 'data.parquet');
-      const hasFiles = existsSync(dir) && (await connection.runAndReadAll(`select count(*) as n from glob(${literal(glob)})`)).getRowObjectsJS()[0]?.n !== 0n;
-      const source = hasFiles
-        ? `select * from read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = {${table.partitions.map((p) => `'${p}': VARCHAR`).join(', ')}})`
-        : emptySelect(table);
-      await connection.run(`create or replace view ${type} as ${source}`);
-    }
+  /**
+   * Points each extract type's view at its files once the type has any, so files ingested since the
+   * last query are seen (the view's glob is expanded on every query); a type without files yet
+   * reads as an empty relation of its columns.
+   */
+  private refreshViews(instance: DuckDBInstance): Promise<void> {
+    if (this.withFiles.size === EXTRACT_TYPES.length) return Promise.resolve();
+    const refresh = this.refreshing.then(async () => {
+      const connection = await instance.connect();
+      try {
+        for (const type of EXTRACT_TYPES) {
+          if (this.withFiles.has(type)) continue;
+          const table = TABLES[type];
+          const dir = join(this.home, 'lake', type);
+          const glob = join(dir, ...table.partitions.map(() => '*'), 'data.parquet');
+          const hasFiles = existsSync(dir) && (await connection.runAndReadAll(`select count(*) as n from glob(${literal(glob)})`)).getRowObjectsJS()[0]?.n !== 0n;
+          const source = hasFiles
+            ? `select * from read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = {${table.partitions.map((p) => `'${p}': VARCHAR`).join(', ')}})`
+            : emptySelect(table);
+          await connection.run(`create or replace view ${type} as ${source}`);
+          if (hasFiles) this.withFiles.add(type);
+        }
+      } finally {
+        connection.closeSync();
+      }
+    });
+    this.refreshing = refresh.catch(() => undefined);
+    return refresh;
   }
 }
 

@@ -238,6 +238,8 @@ export function boundStatement(sql: string, params: readonly SqlValue[]): string
 /** The QueryEngine port on Trino: one SQL file from queries/ per run, `?` bound as Athena binds them. */
 export class TrinoQueryEngine implements QueryEngine {
   readonly client: TrinoClient;
+  /** Queries a report runs at once: Trino, like Athena, plans and schedules each for a while. */
+  readonly parallel = 4;
 
   private readonly queries: QueryFiles;
 

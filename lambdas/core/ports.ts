@@ -33,6 +33,12 @@ export interface QueryEngine {
    */
   runColumns?(name: string, params: readonly SqlValue[]): Promise<Columns>;
   close(): Promise<void>;
+  /**
+   * How many queries the engine runs well at once (default 1). Athena and Trino queue, plan and
+   * read S3 for seconds per query, so a report's independent queries overlap; DuckDB already
+   * spreads one query over the machine's cores and runs them one after another.
+   */
+  readonly parallel?: number;
 }
 
 export interface MailAttachment {

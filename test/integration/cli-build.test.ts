@@ -1,6 +1,6 @@
 /**
  * The compiled CLI (scripts/build.mjs, run by `npm install`'s prepare step): it runs, and its start
- * loads no npm package: every command's modules sit behind a dynamic import.
+ * loads no npm package: every command's modules, the bundled packages among them, sit behind a dynamic import.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 
-interface Metafile { outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }> }
+interface Metafile { outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown> }> }
 
 let outdir: string;
 let meta: Metafile;
@@ -48,8 +48,18 @@ describe('the compiled CLI', () => {
     const loaded = [...staticImports(entry)];
     const packages = loaded.filter((p) => !p.startsWith('node:') && !p.endsWith('.js'));
     expect(packages).toEqual([]);
+    // Bundled packages (exceljs, vega, …) are code inside an output: none of it in what the start loads.
+    const bundledAtStart = loaded.filter((p) => p.endsWith('.js')).flatMap((p) => Object.keys(meta.outputs[p]?.inputs ?? {})).filter((i) => i.includes('node_modules/'));
+    expect(bundledAtStart).toEqual([]);
     const dynamic = Object.values(meta.outputs).flatMap((o) => o.imports).filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path);
-    expect(dynamic).toEqual(expect.arrayContaining(['@duckdb/node-api', 'exceljs']));
+    expect(dynamic).toEqual(expect.arrayContaining(['@duckdb/node-api', '@resvg/resvg-js']));
+  });
+
+  it('bundles the pure-JavaScript packages (one file to load, not hundreds) and leaves native ones and the AWS SDK in node_modules', () => {
+    const bundled = new Set(Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs))
+      .map((i) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(i)?.[1]).filter((p): p is string => p !== undefined));
+    expect([...bundled]).toEqual(expect.arrayContaining(['exceljs', 'vega-lite', 'nodemailer', 'yaml', 'zod', 'decimal.js', 'iconv-lite']));
+    expect([...bundled].filter((p) => p.startsWith('@duckdb/') || p.startsWith('@resvg/') || p.startsWith('@aws-sdk/'))).toEqual([]);
   });
 
   it('prints the usage and a command\'s help from the built files', async () => {

@@ -147,4 +147,21 @@ describe('freshness gate and late data', () => {
     expect(second![1]).not.toContain('广东');
     expect(second![2]).toBe('原因：更正的数据——吉林 11/18 收入日报（revenue_JL_20261118_更正.csv 替换 revenue_JL_20261118.csv，11/23 13:00 上传）');
   });
+
+  it('targets set after a sent report: the revision names the targets that moved and the file, not "details changed"', async () => {
+    // Prepare: the complete report went out with no targets; then JL uploads its November targets.
+    await job(AFTER_DEADLINE, 'run-1', { provinces: ['JL', 'GD'] });
+    const targets = 'month,province,segment,kpi,target\n2026-11,JL,ALL,revenue,9000000\n2026-11,JL,ALL,csat,0.9\n';
+    const receipts = await ingestFiles(new LocalObjectStore(home), [{ type: 'targets', province: 'JL', fileName: 'targets_JL_202611.csv', content: targets, rows: 2 }], () => new Date(AFTER_DEADLINE + 1_800_000));
+
+    // Act
+    const revised = await job(AFTER_DEADLINE + 3_600_000, 'run-2', { provinces: ['JL', 'GD'] });
+
+    // Assess
+    expect(receipts.map((r) => r.status)).toEqual(['accepted']);
+    expect(revised.runs.map((r) => [r.state, r.revision])).toEqual([['sent', 1]]);
+    const [, second] = (await outbox()).map((m) => (m.parsed.text ?? '').split('\n'));
+    expect(second![1]).toBe('变动：吉林 收入目标（万元） – → 900.0；吉林 满意度目标 – → 90.0%');
+    expect(second![2]).toBe('原因：迟到的数据——吉林 2026年11月月度指标');
+  });
 });

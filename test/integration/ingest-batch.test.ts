@@ -151,6 +151,30 @@ describe('batch ingest', () => {
     }
   });
 
+  it('spools a file larger than the spool keeps in memory while its temp file opens: the same Parquet as from bytes, nothing left', async () => {
+    // Prepare: one sales day repeated under new event ids to ≈ 12 MB of canonical CSV.
+    const [sales] = FILES.filter((f) => f.type === 'sales');
+    const [header, ...rows] = sales!.content.trimEnd().split('\n');
+    const copies = Math.ceil(12 * 1024 * 1024 / sales!.content.length);
+    const big = bytes([header, ...Array.from({ length: copies }, (_, c) => rows.map((r) => `c${c}-${r}`)).flat()].join('\n') + '\n');
+    const spoolDir = await mkdtemp(join(work, 'big-spools-'));
+    const spooling = new DuckDbParquetEncoder({ tempDir: spoolDir });
+    const fromBytes = new LocalObjectStore(await mkdtemp(join(work, 'big-bytes-')));
+    await collect(ingestExtracts({ store: fromBytes, encoder: counting(inner).encoder, now }, [{ fileName: sales!.fileName, bytes: big }]));
+    const store = new LocalObjectStore(await mkdtemp(join(work, 'big-spooled-')));
+    try {
+      // Act
+      const outcomes = await collect(ingestExtracts({ store, encoder: spooling, now }, [{ fileName: sales!.fileName, bytes: big }]));
+      // Assess
+      expect(outcomes.map((o) => [receiptOf(o).status, receiptOf(o).rowsAccepted])).toEqual([['accepted', rows.length * copies]]);
+      const key = partitionKey('sales', { province: sales!.province, day: dayOf(sales!.fileName) });
+      expect(await store.get(key)).toEqual(await fromBytes.get(key));
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      await spooling.close();
+    }
+  });
+
   it('decides two uploads of one day in a batch as if sent one after the other: a correction replaces, an older upload is superseded', async () => {
     // Prepare
     const [sales] = FILES.filter((f) => f.type === 'sales');
@@ -202,6 +226,83 @@ describe('batch ingest', () => {
       await rm(store.root, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('validates the next batch while the previous one is encoded, and stores the same lake and receipts as batches one after the other', async () => {
+    // Prepare: batches of 3; the encoder's first call waits (at most 5 s) until the 4th file has been read.
+    const spoolDir = await mkdtemp(join(work, 'pipelined-spools-'));
+    const spooling = new DuckDbParquetEncoder({ tempDir: spoolDir });
+    const events: string[] = [];
+    let fourthRead: () => void = () => undefined;
+    const fourth = new Promise<void>((resolve) => (fourthRead = resolve));
+    let first = true;
+    const firstCall = async () => {
+      if (!first) return;
+      first = false;
+      events.push(await Promise.race([fourth.then(() => 'fourth file read while the first batch was encoded'), new Promise<string>((r) => setTimeout(() => r('encoded alone'), 5000))]));
+    };
+    const encoder: ParquetEncoder = {
+      encode: async (t, csv) => (await firstCall(), spooling.encode(t, csv)),
+      encodeMany: async (t, csvs) => (await firstCall(), spooling.encodeMany(t, csvs)),
+      spool: () => spooling.spool(),
+    };
+    const files = inputs();
+    const reading = (async function* () {
+      for (const [i, input] of files.entries()) {
+        if (i === 3) fourthRead();
+        yield input;
+      }
+    })();
+    const one = new LocalObjectStore(await mkdtemp(join(work, 'sequential-')));
+    for (const input of files) await ingestExtract({ store: one, encoder: inner, now }, input);
+    const store = new LocalObjectStore(await mkdtemp(join(work, 'pipelined-')));
+    try {
+      // Act
+      const outcomes = await collect(ingestExtracts({ store, encoder, now }, reading, { maxFiles: 3 }));
+      // Assess
+      expect(events).toEqual(['fourth file read while the first batch was encoded']);
+      expect(outcomes.map((o) => [o.fileName, receiptOf(o).status])).toEqual(files.map((f) => [f.fileName, 'accepted']));
+      expect(await lakeState(store)).toEqual(await lakeState(one));
+      const strip = (r: Receipt) => ({ ...r, receivedAt: undefined });
+      expect((await listReceipts(store)).map(strip).sort((a, b) => a.file.localeCompare(b.file))).toEqual((await listReceipts(one)).map(strip).sort((a, b) => a.file.localeCompare(b.file)));
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      await spooling.close();
+    }
+  });
+
+  it('throws a failure of one batch after the outcomes before it, storing nothing of the batch validated meanwhile and leaving no spool', async () => {
+    // Prepare: batches of 2; the store dies at the first call after the second batch began storing.
+    const spoolDir = await mkdtemp(join(work, 'failing-spools-'));
+    const spooling = new DuckDbParquetEncoder({ tempDir: spoolDir });
+    const encoder: ParquetEncoder = { encode: (t, csv) => spooling.encode(t, csv), encodeMany: (t, csvs) => spooling.encodeMany(t, csvs), spool: () => spooling.spool() };
+    const files = inputs().filter((i) => i.fileName.startsWith('sales_') || i.fileName.startsWith('revenue_')).slice(0, 6);
+    const base = new LocalObjectStore(await mkdtemp(join(work, 'failing-')));
+    const secondBatch = new Set(files.slice(2, 4).map((f) => f.fileName));
+    let storingSecond = false;
+    const store = new CrashingStore(base, (call) => {
+      if (call.op === 'putIfAbsent' && [...secondBatch].some((name) => call.key.includes(dayOf(name)) && call.key.includes(name.split('_')[1]!) && call.key.includes(name.split('_')[0]!))) storingSecond = true;
+      return storingSecond;
+    });
+    const seen: IngestOutcome[] = [];
+    try {
+      // Act
+      const run = (async () => {
+        for await (const o of ingestExtracts({ store, encoder, now }, files, { maxFiles: 2 })) seen.push(o);
+      })();
+      // Assess
+      await expect(run).rejects.toThrow('store gone');
+      expect(seen.map((o) => [o.fileName, receiptOf(o).status])).toEqual(files.slice(0, 2).map((f) => [f.fileName, 'accepted']));
+      const stored = (await listReceipts(base)).map((r) => r.file).sort();
+      expect(stored).toEqual(files.slice(0, 2).map((f) => f.fileName).sort());
+      for (const f of files.slice(2)) {
+        const [type, province] = f.fileName.split('_') as ['sales' | 'revenue', string];
+        expect(await base.get(partitionKey(type, { province, day: dayOf(f.fileName) })), f.fileName).toBeUndefined();
+      }
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      await spooling.close();
+    }
+  });
 
   it('encodes many files of a table to the same rows as one at a time', async () => {
     const sales = FILES.filter((f) => f.type === 'sales');

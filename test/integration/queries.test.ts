@@ -37,7 +37,7 @@ import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js
 import { computeKpis, computeKpisWithPrevious, kpiRowsParams, marketShareParams, receivedDaysParams, targetsParams, type KpiRequest } from '../../lambdas/core/kpis/kpis.js';
 import type { KpiReport, KpiRow } from '../../lambdas/core/kpis/kpi-types.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
-import type { SqlValue } from '../../lambdas/core/ports.js';
+import type { Row, SqlValue } from '../../lambdas/core/ports.js';
 import { writeFixtureLake } from '../fixtures/lake/write-lake.js';
 
 const QUERIES_DIR = join(import.meta.dirname, '..', '..', 'queries');
@@ -447,5 +447,46 @@ describe('kpi_rows previous-period columns', () => {
       expect(pick(row), key(row)).toEqual(directByKey.get(key(row)));
     }
     expect(previousTotal.revenueGrowth).toBeNull();
+  });
+});
+
+describe('the DuckDB engine', () => {
+  it('answers queries run at once, each on a connection of its own, as it answers them one by one', async () => {
+    // Prepare
+    const week = parsePeriod('2026-W47');
+    const queries: Array<[string, SqlValue[]]> = [
+      ['kpi_rows', kpiRowsParams(week, 'ALL')], ['received_days', receivedDaysParams(week.start, week.end, 'ALL')],
+      ['market_share', marketShareParams('2026-11', 'ALL')], ['targets', targetsParams(week, 'ALL')],
+    ];
+    const oneByOne = [];
+    for (const [name, params] of queries) oneByOne.push(await engine.run(name, params));
+
+    // Act
+    const atOnce = await Promise.all(queries.map(([name, params]) => engine.run(name, params)));
+
+    // Assess (the queries leave row order to the engine: computeKpis sorts)
+    const sorted = (rows: readonly Row[]) => rows.map((r) => JSON.stringify(r)).sort();
+    expect(oneByOne[0]!.length).toBeGreaterThan(0);
+    expect(atOnce.map(sorted)).toEqual(oneByOne.map(sorted));
+  });
+
+  it('reads a type\'s first files stored after its first query (the view stops being the empty relation)', async () => {
+    // Prepare
+    const fresh = await mkdtemp(join(tmpdir(), 'telco-kpi-queries-fresh-'));
+    const own = new DuckDbQueryEngine(fresh, QUERIES_DIR);
+    try {
+      const before = await own.runSql('select count(*) as n from revenue');
+
+      // Act
+      await writeFixtureLake(fresh);
+      const after = await own.runSql('select count(*) as n from revenue');
+
+      // Assess
+      expect(before).toEqual([{ n: 0 }]);
+      expect(Number(after[0]!.n)).toBeGreaterThan(0);
+    } finally {
+      await own.close();
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 });

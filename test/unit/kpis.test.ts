@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  computeKpis, kpiRowsParams, KpiRequestError, marketShareParams, packageMixParams, QueryResultError, receivedDaysParams, targetsParams, targetsWindow, watchListParams,
+  computeKpis, computeKpisWithPrevious, kpiRowsParams, together, KpiRequestError, marketShareParams, packageMixParams, QueryResultError, receivedDaysParams, targetsParams, targetsWindow, watchListParams,
 } from '../../lambdas/core/kpis/kpis.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
 import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
@@ -104,6 +104,67 @@ describe('computeKpis', () => {
     expect(report.rows[0]!.growthBasis).toBe('all');
     expect(engine.calls.map((c) => c.name)).toEqual(['kpi_rows', 'received_days', 'market_share', 'watch_list', 'package_mix', 'targets']);
     expect(report.completeness.map((c) => c.daysExpected)).toEqual([30, 30, 30]);
+  });
+});
+
+/** FixedAnswers that takes a while per query, as Athena does, and records how many ran at once. */
+class SlowAnswers extends FixedAnswers {
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(answers: Record<string, Row[]>, readonly parallel?: number) {
+    super(answers);
+  }
+  override async run(name: string, params: readonly SqlValue[]): Promise<Row[]> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    try {
+      return await super.run(name, params);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+describe('the period\'s queries together', () => {
+  it('overlap on an engine that runs queries at once, at most as many as it says, with the same report as one at a time', async () => {
+    // Prepare
+    const answers = { received_days: [{ dt: '2026-11-16', type: 'sales', province: 'JL' }] };
+    const serial = new SlowAnswers(answers);
+    const athenaLike = new SlowAnswers(answers, 3);
+    const week = { ...request, period: parsePeriod('2026-W47') };
+
+    // Act
+    const one = await computeKpisWithPrevious(serial, week);
+    const three = await computeKpisWithPrevious(athenaLike, week);
+
+    // Assess
+    expect(serial.maxInFlight).toBe(1);
+    expect(athenaLike.maxInFlight).toBe(3);
+    expect(three).toEqual(one);
+    expect(athenaLike.calls.map((c) => c.name).sort()).toEqual(serial.calls.map((c) => c.name).sort());
+    expect(serial.calls.map((c) => c.name)).toEqual(['kpi_rows', 'received_days', 'market_share', 'market_share', 'revenue_trend', 'watch_list', 'package_mix', 'targets']);
+  });
+
+  it('gives the results in the jobs\' order, and rejects with the first failure once the started jobs have ended', async () => {
+    // Prepare
+    const ended: string[] = [];
+    const job = (name: string, ms: number, fail = false) => async () => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      ended.push(name);
+      if (fail) throw new Error(`${name} failed`);
+      return name;
+    };
+
+    // Act
+    const ordered = await together(2, [job('a', 20), job('b', 1), job('c', 1)] as const);
+    ended.length = 0;
+    const failed = await together(2, [job('slow', 30), job('bad', 1, true), job('never', 1)] as const).catch((e: Error) => e);
+
+    // Assess
+    expect(ordered).toEqual(['a', 'b', 'c']);
+    expect((failed as Error).message).toBe('bad failed');
+    expect(ended).toEqual(['bad', 'slow']);
   });
 });
 

@@ -56,3 +56,44 @@ describe('what a revision says it changed', () => {
     expect(changes.moved).toEqual([{ what: '收入（万元）', before: '1,457.5', after: '1,460.0' }]);
   });
 });
+
+describe('a revision after a targets file changed (SPEC §10)', () => {
+  const withTargets: RevisionSummary = {
+    ...before,
+    sources: { ...before.sources, 'JL targets 2026-11': { sha256: 't1', file: 'targets_JL_202611.csv', uploadedAt: '2026-11-02T01:00:00Z' } },
+    targets: { 'JL ALL revenue': 12_000_000, 'JL ALL csat': 0.9, 'JL public grossAdds': 2000 },
+  };
+
+  it('names each target that moved, in the unit 指标完成 shows it, and the file that changed it', () => {
+    // Prepare
+    const after: RevisionSummary = {
+      ...withTargets,
+      sources: {
+        ...withTargets.sources,
+        'JL targets 2026-11': { sha256: 't2', file: 'targets_JL_202611.csv', uploadedAt: '2026-11-24T02:00:00Z' },
+        'GD targets 2026-11': { sha256: 'g1', file: 'targets_GD_202611.csv', uploadedAt: '2026-11-24T03:00:00Z' },
+      },
+      targets: { 'JL ALL revenue': 13_000_000, 'JL ALL csat': 0.9, 'JL public grossAdds': 2500, 'GD ALL revenue': 20_000_000 },
+    };
+
+    // Act
+    const lines = revisionLines(revisionChanges(withTargets, after, 'zh-CN'), 'zh-CN');
+    const en = revisionLines(revisionChanges(withTargets, after, 'en'), 'en');
+
+    // Assess
+    expect(lines[1]).toBe('变动：广东 收入目标（万元） – → 2,000.0；吉林 收入目标（万元） 1,200.0 → 1,300.0；吉林 公众 新增用户目标 2,000 → 2,500');
+    expect(lines[2]).toBe('原因：迟到的数据——广东 2026年11月月度指标；更正的数据——吉林 2026年11月月度指标（11/24 10:00 重新上传）');
+    expect(en[1]).toBe('Changed: Guangdong Revenue target (10k CNY) – → 2,000.0; Jilin Revenue target (10k CNY) 1,200.0 → 1,300.0; Jilin Public Gross adds target 2,000 → 2,500');
+    expect(en[2]).toContain('corrected data — Jilin targets for November 2026 (uploaded again 11/24 10:00)');
+  });
+
+  it('compares no targets, and calls no targets file late, against a summary kept before targets existed', () => {
+    // Act
+    const changes = revisionChanges(before, withTargets, 'zh-CN');
+
+    // Assess
+    expect(changes.moved).toEqual([]);
+    expect(changes.late).toEqual([]);
+    expect(changes.corrected).toEqual([]);
+  });
+});

@@ -262,4 +262,50 @@ describe('validateExtract timestamps', () => {
     expect(receipt.status).toBe('accepted');
     expect(normalizedCsv!.split('\n')[1]).toBe('T1,2026-11-18 01:30:00.123,长春,C1,public,,hotline,complaint,,2026-11-18 01:45:00.999,,5,2026-11-18');
   });
+
+  it('converts each form to UTC and gives the Shanghai day, the same on clean rows and on rows read as text', async () => {
+    // Prepare: clean rows (the byte reader) around midnight and 08:00 Shanghai, across a month end,
+    // with T or a space, with Z; the same rows with a quoted city go through the text reader.
+    const header = 'ticket_id,opened_at,province,city,customer_id,segment,sub_segment,channel,category,account_manager_id,first_response_at,resolved_at,satisfaction\n';
+    const rows = (city: string) => [
+      `T1,2026-11-18T00:00:00,JL,${city},C1,public,,hotline,complaint,,2026-11-18T07:59:59,2026-11-18 08:00:00,5`,
+      `T2,2026-11-17 23:59:59,JL,${city},C1,public,,hotline,complaint,,2026-11-18T15:59:59Z,2026-12-01T00:00:01,5`,
+      `T3,2026-11-18T16:00:00Z,JL,${city},C1,public,,hotline,complaint,,2026-11-19T23:59:59,2027-01-01T07:00:00,`,
+    ].map((r, i) => r.replace(/^T\d/, `T${i + 1}${city === '长春' ? '' : 'q'}`));
+    const expected = (id: string) => [
+      `T1${id},2026-11-17 16:00:00,长春,C1,public,,hotline,complaint,,2026-11-17 23:59:59,2026-11-18 00:00:00,5,2026-11-18`,
+      `T2${id},2026-11-17 15:59:59,长春,C1,public,,hotline,complaint,,2026-11-18 15:59:59,2026-11-30 16:00:01,5,2026-11-17`,
+      `T3${id},2026-11-18 16:00:00,长春,C1,public,,hotline,complaint,,2026-11-19 15:59:59,2026-12-31 23:00:00,,2026-11-19`,
+    ];
+
+    // Act
+    const clean = await validateExtract({ fileName: 'service_JL_20261118.csv', bytes: utf8(header + rows('长春').join('\n') + '\n') }, { now: fixed });
+    const quoted = await validateExtract({ fileName: 'service_JL_20261118.csv', bytes: utf8(header + rows('"长春"').join('\n') + '\n') }, { now: fixed });
+
+    // Assess
+    expect(clean.receipt.status).toBe('accepted');
+    expect(clean.normalizedCsv!.trimEnd().split('\n').slice(1)).toEqual(expected(''));
+    expect(quoted.receipt.status).toBe('accepted');
+    expect(quoted.normalizedCsv!.trimEnd().split('\n').slice(1)).toEqual(expected('q'));
+  });
+
+  it('reports an impossible time or day on a clean row as the text reader does', async () => {
+    // Prepare
+    const header = 'ticket_id,opened_at,province,city,customer_id,segment,sub_segment,channel,category,account_manager_id,first_response_at,resolved_at,satisfaction\n';
+    const body = [
+      'T1,2026-11-18T09:00:00,JL,长春,C1,public,,hotline,complaint,,,,5',
+      'T2,2026-11-18T24:00:00,JL,长春,C1,public,,hotline,complaint,,,,5',
+      'T3,2026-11-18T09:00:00,JL,长春,C1,public,,hotline,complaint,,2026-02-30T10:00:00,,5',
+    ].join('\n');
+
+    // Act
+    const { receipt } = await validateExtract({ fileName: 'service_JL_20261118.csv', bytes: utf8(`${header}${body}\n`) }, { now: fixed });
+
+    // Assess
+    expect(receipt.status).toBe('rejected');
+    expect(receipt.problems.map((p) => [p.row, p.column, p.value, p.code])).toEqual([
+      [2, 'opened_at', '2026-11-18T24:00:00', 'notRealTime'],
+      [3, 'first_response_at', '2026-02-30T10:00:00', 'notRealTime'],
+    ]);
+  });
 });

@@ -106,54 +106,90 @@ interface Validated {
  * type in one encoder call (one DuckDB COPY … PARTITION_BY) and writes each partition's receipt,
  * manifest and data in the same order as a single ingest, the partitions side by side. Two uploads
  * of one partition never share a batch: the second starts the next one, so it is decided against
- * the first as when ingested alone. Outcomes come in input order, a batch at a time.
+ * the first as when ingested alone. The next batch is validated while the previous one is stored
+ * (the encoder works in threads of its own), but its storing starts only once the previous batch
+ * is stored, so every decision is made as if the batches ran one after the other; validation
+ * stores nothing. Outcomes come in input order, a batch at a time; when storing a batch fails, the
+ * error is thrown after the outcomes of the batches before it, and nothing of a later batch is stored.
  */
 export async function* ingestExtracts(
   deps: IngestDeps, inputs: Iterable<ExtractInput> | AsyncIterable<ExtractInput>, options: IngestBatchOptions = {},
 ): AsyncGenerator<IngestOutcome> {
   const maxFiles = options.maxFiles ?? 64;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  let batch: Array<IngestOutcome & { normalized?: Uint8Array | CsvSpool }> = [];
+  type Entry = IngestOutcome & { normalized?: Uint8Array | CsvSpool };
+  let batch: Entry[] = [];
   let partitions = new Set<string>();
   let bytes = 0;
+  /** The batch being stored while the next one is validated. */
+  let storing: { done: Entry[]; stored: Promise<void> } | undefined;
+  const discard = (entries: readonly Entry[]) => Promise.all(entries.map((o) => (o.normalized && !(o.normalized instanceof Uint8Array) ? o.normalized.discard() : undefined)));
+  /** Waits for the batch being stored and gives its outcomes (or throws its failure). */
+  const settle = async function* () {
+    const settling = storing;
+    storing = undefined;
+    if (!settling) return;
+    await settling.stored;
+    for (const o of settling.done) yield 'error' in o ? { fileName: o.fileName, error: o.error } : { fileName: o.fileName, receipt: o.receipt };
+  };
   const flush = async function* () {
+    // The previous batch is stored first: its manifests are what this batch's files are decided against.
+    yield* settle();
     const done = batch;
     batch = [];
     partitions = new Set();
     bytes = 0;
-    try {
-      await storeBatch(deps, done.flatMap((o) => ('receipt' in o ? [o as Validated] : [])));
-    } finally {
-      await Promise.all(done.map((o) => (o.normalized && !(o.normalized instanceof Uint8Array) ? o.normalized.discard() : undefined)));
-    }
-    for (const o of done) yield 'error' in o ? { fileName: o.fileName, error: o.error } : { fileName: o.fileName, receipt: o.receipt };
+    const stored = (async () => {
+      try {
+        await storeBatch(deps, done.flatMap((o) => ('receipt' in o ? [o as Validated] : [])));
+      } finally {
+        await discard(done);
+      }
+    })();
+    stored.catch(() => undefined);
+    storing = { done, stored };
   };
-  for await (const input of inputs) {
-    // The canonical rows go to the encoder's spool (a temp file) as they are checked, when it has one.
-    const spool = deps.encoder.spool?.();
-    let validated: Validated;
-    try {
-      const v = await validateExtract(input, { now: deps.now, spool });
-      validated = { receipt: v.receipt, normalized: v.spool ?? v.normalized };
-    } catch (error) {
-      await spool?.discard();
-      if (!(error instanceof FileNameError)) throw error;
-      batch.push({ fileName: input.fileName, error });
-      continue;
+  /** The file validated and not yet in the batch (discarded when the batch before it fails). */
+  let current: Entry | undefined;
+  try {
+    for await (const input of inputs) {
+      // The canonical rows go to the encoder's spool (a temp file) as they are checked, when it has one.
+      const spool = deps.encoder.spool?.();
+      let validated: Validated;
+      try {
+        const v = await validateExtract(input, { now: deps.now, spool });
+        validated = { receipt: v.receipt, normalized: v.spool ?? v.normalized };
+      } catch (error) {
+        await spool?.discard();
+        if (!(error instanceof FileNameError)) {
+          // The batch already being stored ends as it would have before this file was read.
+          yield* settle();
+          throw error;
+        }
+        batch.push({ fileName: input.fileName, error });
+        continue;
+      }
+      const { receipt, normalized } = validated;
+      current = { fileName: input.fileName, receipt, normalized };
+      if (receipt.status === 'accepted' && normalized !== undefined) {
+        const key = manifestKey(receipt);
+        if (partitions.has(key)) yield* flush();
+        partitions.add(key);
+        bytes += normalized instanceof Uint8Array ? normalized.length : normalized.size;
+      } else {
+        await spool?.discard();
+      }
+      batch.push(current);
+      current = undefined;
+      if (batch.length >= maxFiles || bytes >= maxBytes) yield* flush();
     }
-    const { receipt, normalized } = validated;
-    if (receipt.status === 'accepted' && normalized !== undefined) {
-      const key = manifestKey(receipt);
-      if (partitions.has(key)) yield* flush();
-      partitions.add(key);
-      bytes += normalized instanceof Uint8Array ? normalized.length : normalized.size;
-    } else {
-      await spool?.discard();
-    }
-    batch.push({ fileName: input.fileName, receipt, normalized });
-    if (batch.length >= maxFiles || bytes >= maxBytes) yield* flush();
+    if (batch.length > 0) yield* flush();
+    yield* settle();
+  } finally {
+    // Stopped early or failed: no store is left running, no spool left behind.
+    await storing?.stored.catch(() => undefined);
+    await discard(current ? [...batch, current] : batch);
   }
-  if (batch.length > 0) yield* flush();
 }
 
 interface Stored {

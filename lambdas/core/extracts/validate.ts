@@ -8,7 +8,7 @@ import iconv from 'iconv-lite';
 import { codeLookup, type CodeList } from './codes.js';
 import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
 import { parseExtractName } from './file-name.js';
-import { addDays, shanghaiDay } from '../period.js';
+import { addDays } from '../period.js';
 import type { CsvSpool } from '../ports.js';
 import { sentence, type Coded, type Params, type ProblemCode, type ProblemLike } from './receipt-text.js';
 import { headerLookup, inputColumns, TABLES, type ColumnDecl, type ColumnType, type ExtractType, type TableDecl } from './schema.js';
@@ -410,8 +410,14 @@ class RowValidator {
     const plan = columns.map((c) => (c.derived ? undefined : fastCell(c)));
     const required = columns.map((c) => c.required);
     const empty = columns.map((c) => c.default ?? '');
+    // 1: a byte that ends a cell or sends the row to the text path; 2: a byte that may be or begin
+    // a hidden character (any control byte, or the UTF-8 lead byte of one of HIDDEN's), noted per
+    // cell so a string cell needs no second look at its bytes.
     const special = new Uint8Array(256);
+    for (let c = 0; c < 32; c++) special[c] = 2;
+    for (const c of [0x7f, 0xc2, 0xd8, 0xe2, 0xef]) special[c] = 2;
     for (const c of [d, LF, CR, QUOTE, COMMA]) special[c] = 1;
+    const flagged = new Uint8Array(width + 1);
     const starts = new Int32Array(width + 1);
     const ends = new Int32Array(width + 1);
     const vals: (string | null)[] = new Array<string | null>(n).fill('');
@@ -422,12 +428,10 @@ class RowValidator {
     const nOut = outputIdx.length;
     const outSource = outputIdx.map((k) => (columns[k]!.derived ? -1 : mapped[k]!));
     const runs = d === COMMA;
-    const val = (k: number): string => vals[k] ?? b.toString('utf8', vs[k], ve[k]);
-    const appendKey = (k: number): void => {
-      const v = vals[k] as string | null;
-      if (v === null) keys.appendBytes(b, vs[k]!, ve[k]!);
-      else keys.appendText(v);
-    };
+    const input = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    let outView: { buffer: Buffer; view: DataView } = { buffer: Buffer.alloc(0), view: new DataView(new ArrayBuffer(0)) };
+    // Methods, not closures made per file: a call to another file's closure deoptimised the row reader (wrong call target).
+    const cells = new RowCells(b, vals, vs, ve);
     const keyCols = table.key.map((c) => this.index[c]!);
     const singleKey = keyCols.length === 1 ? keyCols[0]! : -1;
     const expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
@@ -442,16 +446,20 @@ class RowValidator {
         if (c === width) return -1;
         const s = i;
         let x = 0;
+        let hidden = 0;
         while (i < N) {
           x = b[i]!;
-          if (special[x] !== 0) {
-            if (x === d || x === LF || x === CR) break;
-            return -1;
+          const kind = special[x]!;
+          if (kind !== 0) {
+            if (kind === 2) hidden = 1;
+            else if (x === d || x === LF || x === CR) break;
+            else return -1;
           }
           i++;
         }
         starts[c] = s;
         ends[c] = i;
+        flagged[c] = hidden;
         c++;
         if (i >= N) {
           next = N;
@@ -482,10 +490,25 @@ class RowValidator {
         if (b[s]! <= 32 || b[e - 1]! <= 32) return -1;
         vs[k] = s;
         ve[k] = e;
-        const settled = cell.bytes(b, s, e);
+        // One call site per kind (not one for all columns), so each check is inlined where it runs.
+        let settled: boolean | CodeMatch | string;
+        switch (cell.kind) {
+          case FAST_STRING: settled = e - s <= cell.max && flagged[a] === 0; break;
+          case FAST_CODE: settled = codeBytes(cell.byShape, b, s, e); break;
+          case FAST_DATE: settled = canonicalDateBytes(b, s, e); break;
+          case FAST_MONEY: settled = canonicalMoneyBytes(b, s, e, cell.decimals); break;
+          case FAST_INTEGER: settled = integerBytes(b, s, e, cell.min, cell.max); break;
+          case FAST_TIMESTAMP: settled = canonicalTimestamp(b, s, e); break;
+          default: settled = false;
+        }
         if (settled === true) {
           vals[k] = null;
           same[k] = 1;
+          continue;
+        }
+        if (typeof settled === 'string') {
+          vals[k] = settled;
+          same[k] = 0;
           continue;
         }
         if (settled !== false) {
@@ -500,17 +523,17 @@ class RowValidator {
       }
 
       // the row rules (any broken rule: the text path reports it)
-      if (rule.province >= 0 && val(rule.province) !== file.province) return -1;
+      if (rule.province >= 0 && cells.text(rule.province) !== file.province) return -1;
       if (expectedDayBytes !== undefined) {
         const k = rule.dayColumn;
         const v = vals[k] as string | null;
         if (v === null ? !sameBytes(b, vs[k]!, ve[k]!, expectedDayBytes) : v !== expectedDay) return -1;
       }
-      if (rule.subSegment >= 0 && vals[rule.subSegment] !== '' && val(rule.segment) !== 'enterprise') return -1;
-      if (rule.accountManager >= 0 && vals[rule.accountManager] === '' && val(rule.channel) === 'direct') return -1;
-      if (rule.agent >= 0 && vals[rule.agent] === '' && val(rule.channel) === 'agent') return -1;
+      if (rule.subSegment >= 0 && vals[rule.subSegment] !== '' && cells.text(rule.segment) !== 'enterprise') return -1;
+      if (rule.accountManager >= 0 && vals[rule.accountManager] === '' && cells.text(rule.channel) === 'direct') return -1;
+      if (rule.agent >= 0 && vals[rule.agent] === '' && cells.text(rule.channel) === 'agent') return -1;
       if (rule.prevFee >= 0 && vals[rule.prevFee] === '') {
-        const type = val(rule.eventType);
+        const type = cells.text(rule.eventType);
         if (type === 'upgrade' || type === 'downgrade') return -1;
       }
       if (rule.customer >= 0) {
@@ -519,34 +542,34 @@ class RowValidator {
         if (v === null ? looksLikePersonalBytes(b, vs[k]!, ve[k]!) : looksLikeMobile(v) || looksLikeIdCard(v)) return -1;
       }
       if (rule.openedAt >= 0) {
-        const opened = val(rule.openedAt);
+        const opened = cells.text(rule.openedAt);
         if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
         for (const k of [rule.firstResponse, rule.resolved]) {
-          const v = val(k);
+          const v = cells.text(k);
           if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
         }
       }
       if (rule.end >= 0) {
-        const end = val(rule.end);
-        if (end !== '' && end < val(rule.start)) return -1;
+        const end = cells.text(rule.end);
+        if (end !== '' && end < cells.text(rule.start)) return -1;
       }
-      if (rule.kpi >= 0 && targetProblem(val(rule.kpi), val(rule.target))) return -1;
-      if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(val(rule.openedAt));
+      if (rule.kpi >= 0 && targetProblem(cells.text(rule.kpi), cells.text(rule.target))) return -1;
+      if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(cells.text(rule.openedAt));
 
       // the key: a duplicate is reported by the text path
       keys.begin();
-      if (singleKey >= 0) appendKey(singleKey);
+      if (singleKey >= 0) cells.appendKey(keys, singleKey);
       else {
         for (const k of keyCols) {
-          appendKey(k);
+          cells.appendKey(keys, k);
           keys.appendText('\u0001');
         }
       }
       if (keys.firstOrAdd(rowNo) >= 0) return -1;
       if (rule.operator >= 0) {
-        const product = val(rule.product);
+        const product = cells.text(rule.product);
         products.add(product);
-        if (val(rule.operator) === 'self') selfProducts.add(product);
+        if (cells.text(rule.operator) === 'self') selfProducts.add(product);
       }
 
       // the canonical line: cells whose bytes are their canonical form and that are neighbours
@@ -570,8 +593,15 @@ class RowValidator {
             o++;
           }
           const e = ends[last]!;
-          if (e - s > 64) p += b.copy(out, p, s, e);
-          else for (let j = s; j < e; j++) out[p++] = b[j]!;
+          if (e - s > 256) p += b.copy(out, p, s, e);
+          else {
+            // Four bytes at a time through DataViews (no view objects made per run), the rest one by one.
+            if (out !== outView.buffer) outView = { buffer: out, view: new DataView(out.buffer, out.byteOffset, out.byteLength) };
+            const w = outView.view;
+            let j = s;
+            for (; j + 4 <= e; j += 4, p += 4) w.setUint32(p, input.getUint32(j, true), true);
+            for (; j < e; j++) out[p++] = b[j]!;
+          }
         } else {
           const v = vals[k] as string;
           p = writeText(out, p, quoted[k] ? csvCell(v) : v);
@@ -932,6 +962,26 @@ class KeyTable {
   }
 }
 
+/** The byte reader's cells of one row: canonical text, or null when the input bytes vs[k]…ve[k] are it. */
+class RowCells {
+  constructor(
+    private readonly b: Buffer,
+    private readonly vals: (string | null)[],
+    private readonly vs: Int32Array,
+    private readonly ve: Int32Array,
+  ) {}
+
+  text(k: number): string {
+    return this.vals[k] ?? this.b.toString('utf8', this.vs[k], this.ve[k]);
+  }
+
+  appendKey(keys: KeyTable, k: number): void {
+    const v = this.vals[k] as string | null;
+    if (v === null) keys.appendBytes(this.b, this.vs[k]!, this.ve[k]!);
+    else keys.appendText(v);
+  }
+}
+
 function sameBytes(b: Buffer, s: number, e: number, expected: Buffer): boolean {
   if (e - s !== expected.length) return false;
   for (let j = 0; j < expected.length; j++) if (b[s + j] !== expected[j]) return false;
@@ -987,21 +1037,45 @@ function allDigits(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/** The last UTC date openedDate saw at 16:00 or later, and the day after it. */
+let lateUtcDate = '';
+let lateUtcNextDay = '';
+
+/** The Asia/Shanghai day (UTC+8) of a canonical UTC timestamp `YYYY-MM-DD HH:MM:SS[.fff]`. */
 function openedDate(openedAtUtc: string): string {
-  return shanghaiDay(new Date(`${openedAtUtc.replace(' ', 'T')}Z`));
+  const date = openedAtUtc.slice(0, 10);
+  const hour = (openedAtUtc.charCodeAt(11) - 48) * 10 + openedAtUtc.charCodeAt(12) - 48;
+  if (hour < 16) return date;
+  if (date !== lateUtcDate) {
+    lateUtcNextDay = addDays(date, 1);
+    lateUtcDate = date;
+  }
+  return lateUtcNextDay;
 }
 
 // ---- byte-level cell checks for the fast reader ----
 
 /**
- * A column as the byte reader sees it: `bytes` returns true when the cell's bytes are already
- * its canonical form, a string when it knows the canonical value, false when undecided (then
- * `check` runs on the cell's text).
+ * A column as the byte reader sees it: its kind picks the byte check, which says true when the
+ * cell's bytes are already its canonical form, gives the canonical value (a code, a timestamp)
+ * when it knows it, or false when undecided (then `check` runs on the cell's text).
  */
-interface FastCell {
-  bytes(b: Buffer, s: number, e: number): boolean | CodeMatch;
-  check: Check;
-}
+type FastCell =
+  | { kind: typeof FAST_UNDECIDED; check: Check }
+  | { kind: typeof FAST_STRING; max: number; check: Check }
+  | { kind: typeof FAST_CODE; byShape: Array<CodeEntry[] | undefined>; check: Check }
+  | { kind: typeof FAST_DATE; check: Check }
+  | { kind: typeof FAST_MONEY; decimals: number; check: Check }
+  | { kind: typeof FAST_INTEGER; min: number; max: number; check: Check }
+  | { kind: typeof FAST_TIMESTAMP; check: Check };
+
+const FAST_UNDECIDED = 0;
+const FAST_STRING = 1;
+const FAST_CODE = 2;
+const FAST_DATE = 3;
+const FAST_MONEY = 4;
+const FAST_INTEGER = 5;
+const FAST_TIMESTAMP = 6;
 
 /** A code cell whose bytes are a key of the code list: the code, and whether the bytes are the code itself. */
 interface CodeMatch {
@@ -1009,63 +1083,94 @@ interface CodeMatch {
   same: boolean;
 }
 
-const undecided = (): boolean => false;
+type CodeEntry = CodeMatch & { key: Buffer };
 
 function fastCell(column: ColumnDecl): FastCell {
   const check = checkFor(column);
   const type = column.type;
   switch (type.kind) {
     case 'string': {
-      if (column.name === 'operator') return { bytes: undecided, check };
+      if (column.name === 'operator') return { kind: FAST_UNDECIDED, check };
       // UTF-8 bytes ≥ UTF-16 units, so a short byte run is within the limit; quotes, commas and
       // line breaks never reach here (the record reader leaves such rows to the text path).
-      const max = type.maxLength ?? Infinity;
-      return { bytes: (b, s, e) => e - s <= max && plainBytes(b, s, e), check };
+      return { kind: FAST_STRING, max: type.maxLength ?? Infinity, check };
     }
     case 'code': {
-      const byShape = new Map<number, (CodeMatch & { key: Buffer })[]>();
-      for (const [key, code] of codeLookup(type.list)) {
-        const bytes = Buffer.from(key);
-        const shape = bytes.length * 256 + bytes[0]!;
-        const list = byShape.get(shape) ?? [];
-        list.push({ key: bytes, code, same: key === code });
-        byShape.set(shape, list);
-      }
-      return {
-        bytes: (b, s, e) => {
-          const list = byShape.get((e - s) * 256 + b[s]!);
-          if (list !== undefined) {
-            for (const entry of list) if (sameBytes(b, s, e, entry.key)) return entry;
-          }
-          return false;
-        },
-        check,
-      };
+      // The keys by length and first byte, in an array (a Map lookup per cell cost more than the compare).
+      const entries = [...codeLookup(type.list)].map(([key, code]) => ({ key: Buffer.from(key), code, same: key === code }));
+      const byShape = new Array<CodeEntry[] | undefined>(Math.max(0, ...entries.map((c) => c.key.length + 1)) * 256).fill(undefined);
+      for (const entry of entries) (byShape[entry.key.length * 256 + entry.key[0]!] ??= []).push(entry);
+      return { kind: FAST_CODE, byShape, check };
     }
-    case 'date': return { bytes: canonicalDateBytes, check };
-    case 'money': {
-      const decimals = type.decimals ?? 2;
-      return { bytes: decimals === 2 ? canonicalMoneyBytes : (b, s, e) => canonicalMoneyBytes(b, s, e, decimals), check };
-    }
-    case 'integer': {
-      const min = type.min;
-      const max = type.max;
-      return {
-        bytes: (b, s, e) => {
-          if (e - s > 15 || (b[s] === 48 && e - s > 1)) return false;
-          let value = 0;
-          for (let j = s; j < e; j++) {
-            const c = b[j]! - 48;
-            if (c < 0 || c > 9) return false;
-            value = value * 10 + c;
-          }
-          return (min === undefined || value >= min) && (max === undefined || value <= max);
-        },
-        check,
-      };
-    }
-    default: return { bytes: undecided, check };
+    case 'date': return { kind: FAST_DATE, check };
+    case 'money': return { kind: FAST_MONEY, decimals: type.decimals ?? 2, check };
+    case 'integer': return { kind: FAST_INTEGER, min: type.min ?? -Infinity, max: type.max ?? Infinity, check };
+    case 'timestamp': return { kind: FAST_TIMESTAMP, check };
+    default: return { kind: FAST_UNDECIDED, check };
   }
+}
+
+function codeBytes(byShape: Array<CodeEntry[] | undefined>, b: Buffer, s: number, e: number): CodeMatch | false {
+  const shape = (e - s) * 256 + b[s]!;
+  const list = shape < byShape.length ? byShape[shape] : undefined;
+  if (list !== undefined) {
+    for (const entry of list) if (sameBytes(b, s, e, entry.key)) return entry;
+  }
+  return false;
+}
+
+/** Unsigned digits without a leading zero, within the bounds: what integerCheck returns unchanged. */
+function integerBytes(b: Buffer, s: number, e: number, min: number, max: number): boolean {
+  if (e - s > 15 || (b[s] === 48 && e - s > 1)) return false;
+  let value = 0;
+  for (let j = s; j < e; j++) {
+    const c = b[j]! - 48;
+    if (c < 0 || c > 9) return false;
+    value = value * 10 + c;
+  }
+  return value >= min && value <= max;
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => pad2(n));
+
+/** Real days in the allowed years, by YYYYMMDD, with the day before each (shared: a day's text never changes). */
+const DAY_TEXT = new Map<number, { day: string; before: string }>();
+
+/**
+ * The byte reader's timestamps: `YYYY-MM-DD[T ]HH:MM:SS` without offset (Asia/Shanghai) or with
+ * `Z`, as checkTimestamp's canonical UTC text. The date part is checked once per distinct date
+ * (DAY_TEXT); anything else is left undecided for checkTimestamp.
+ */
+function canonicalTimestamp(b: Buffer, s: number, e: number): string | false {
+  const length = e - s;
+  let offsetHours: number;
+  if (length === 19) offsetHours = 8;
+  else if (length === 20 && b[s + 19] === 90) offsetHours = 0;
+  else return false;
+  const sep = b[s + 10];
+  if ((sep !== 84 && sep !== 32) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 13] !== 58 || b[s + 16] !== 58) return false;
+  let ymd = 0;
+  for (let j = s; j < s + 10; j++) {
+    if (j === s + 4 || j === s + 7) continue;
+    const c = b[j]! - 48;
+    if (c < 0 || c > 9) return false;
+    ymd = ymd * 10 + c;
+  }
+  const h1 = b[s + 11]! - 48, h2 = b[s + 12]! - 48, m1 = b[s + 14]! - 48, m2 = b[s + 15]! - 48, s1 = b[s + 17]! - 48, s2 = b[s + 18]! - 48;
+  if (h1 < 0 || h1 > 2 || h2 < 0 || h2 > 9 || m1 < 0 || m1 > 5 || m2 < 0 || m2 > 9 || s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return false;
+  const hour = h1 * 10 + h2;
+  if (hour > 23) return false;
+  let day = DAY_TEXT.get(ymd);
+  if (day === undefined) {
+    if (!canonicalDateBytes(b, s, s + 10)) return false;
+    if (DAY_TEXT.size >= 10_000) DAY_TEXT.clear();
+    const text = b.toString('latin1', s, s + 10);
+    day = { day: text, before: addDays(text, -1) };
+    DAY_TEXT.set(ymd, day);
+  }
+  const utcHour = hour - offsetHours;
+  const rest = `:${TWO_DIGITS[m1 * 10 + m2]}:${TWO_DIGITS[s1 * 10 + s2]}`;
+  return utcHour >= 0 ? `${day.day} ${TWO_DIGITS[utcHour]}${rest}` : `${day.before} ${TWO_DIGITS[utcHour + 24]}${rest}`;
 }
 
 /** `YYYY-MM-DD` naming a real day (what checkDate returns unchanged). */
@@ -1150,15 +1255,6 @@ function hiddenCharacter(v: string): Bad | undefined {
   const c = v.charCodeAt(at);
   const shown = v.replace(HIDDEN_ALL, (h) => `<${codePoint(h.charCodeAt(0))}>`);
   return new Bad('hidden', { v: shown, damaged: c === 0xfffd ? 1 : 0, codePoint: codePoint(c), charName: HIDDEN_NAMES[c] ?? '', at: at + 1 }, shown);
-}
-
-/** False when the UTF-8 bytes may hold a hidden character (any control byte, or a lead byte of one of them). */
-function plainBytes(b: Buffer, s: number, e: number): boolean {
-  for (let j = s; j < e; j++) {
-    const c = b[j]!;
-    if (c < 0x20 || c === 0x7f || c === 0xc2 || c === 0xd8 || c === 0xe2 || c === 0xef) return false;
-  }
-  return true;
 }
 
 function tooLong(v: string, max: number): Bad {

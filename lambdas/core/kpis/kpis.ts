@@ -136,19 +136,26 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
   if (scope !== 'ALL' && !(PROVINCE_CODES as readonly string[]).includes(scope)) {
     throw new KpiRequestError(`scope '${scope}' is not valid: use ALL or a province code such as JL`);
   }
-  const kpiRows = await engine.run('kpi_rows', kpiRowsParams(period, scope));
   const before = previousPeriod(period);
   const window = targetsWindow(period);
   // Both periods: the period's completeness, and which days growth compared like with like;
   // from the month's first day when earlier, for the targets' missing days.
   const receivedFrom = window.start < before.start ? window.start : before.start;
-  const receivedRows = await engine.run('received_days', receivedDaysParams(receivedFrom, period.end, scope));
-  const market = await marketRows(engine, period, scope);
-  const trend = period.kind === 'week' ? toRevenueTrend(await engine.run('revenue_trend', revenueTrendParams(period, scope)), period, scope, request.expectedProvinces) : undefined;
   const watchSettings = request.watchList ?? DEFAULT_WATCH_LIST;
-  const watchList = toWatchList(await engine.run('watch_list', watchListParams(period, scope, watchSettings)), visitWindowStart(period, watchSettings));
   const edges = (request.packages ?? DEFAULT_PACKAGES).bands;
-  const packageRows = await engine.run('package_mix', packageMixParams(period, scope, edges));
+  // The queries do not depend on one another: on Athena, where each waits seconds in a queue and
+  // on S3, they overlap (engine.parallel), so the report waits for the slowest instead of their sum.
+  const [kpiRows, receivedRows, market, trendRows, watchRows, packageRows, targetRows] = await together(engine.parallel ?? 1, [
+    () => engine.run('kpi_rows', kpiRowsParams(period, scope)),
+    () => engine.run('received_days', receivedDaysParams(receivedFrom, period.end, scope)),
+    () => marketRows(engine, period, scope),
+    () => (period.kind === 'week' ? engine.run('revenue_trend', revenueTrendParams(period, scope)) : Promise.resolve(undefined)),
+    () => engine.run('watch_list', watchListParams(period, scope, watchSettings)),
+    () => engine.run('package_mix', packageMixParams(period, scope, edges)),
+    () => engine.run('targets', targetsParams(period, scope)),
+  ] as const);
+  const trend = trendRows ? toRevenueTrend(trendRows, period, scope, request.expectedProvinces) : undefined;
+  const watchList = toWatchList(watchRows, visitWindowStart(period, watchSettings));
   // A type the previous period holds no day of is no data, not zero: its figures there are null ("–").
   const previousTypes = new Set<string>();
   for (const row of receivedRows) {
@@ -159,7 +166,7 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
   const rows = kpiRows.map(toKpiRow).sort(compareKpiRows);
   const previousRows = kpiRows.map((row) => withoutMissingTypes(toPreviousKpiRow(row), previousTypes)).sort(compareKpiRows);
   const periodCompleteness = completeness(request, receivedRows);
-  const targets = toTargets(await engine.run('targets', targetsParams(period, scope)), request, receivedRows);
+  const targets = toTargets(targetRows, request, receivedRows);
   const salesReceived = periodCompleteness.some((c) => c.type === 'sales' && c.daysReceived > 0);
   return {
     report: {
@@ -184,6 +191,29 @@ export async function computeKpisWithPrevious(engine: QueryEngine, request: KpiR
       completeness: [],
     },
   };
+}
+
+/**
+ * Runs `jobs`, at most `limit` at a time, in their order; resolves to their results in that order.
+ * The first failure rejects, once the jobs already started have ended (none is left running unseen).
+ */
+export async function together<T extends readonly unknown[]>(limit: number, jobs: { readonly [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  const results: unknown[] = new Array(jobs.length);
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < jobs.length && !failed) {
+      const i = next++;
+      try {
+        results[i] = await jobs[i]!();
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
+  if (failed) throw failed.error;
+  return results as unknown as T;
 }
 
 /** The first day of the window in which a key account's manager must have visited (its last `visitWeeks` weeks). */

@@ -5,13 +5,14 @@
  * its own and opens the mail with the figures that moved, old → new, and why: extracts that came
  * late, or a day whose file was replaced by a correction.
  */
-import { PROVINCES, label } from '../extracts/codes.js';
+import { PROVINCES, TARGET_KPI_CODES, label, type TargetKpi } from '../extracts/codes.js';
 import type { Receipt } from '../extracts/validate.js';
 import type { ExtractKind, KpiReport } from '../kpis/kpi-types.js';
-import { shanghaiDateTime } from '../period.js';
-import { extractLabel, shortDay, t, type Lang } from './i18n.js';
+import { monthOf, shanghaiDateTime } from '../period.js';
+import { extractLabel, periodLabel, shortDay, t, type Lang } from './i18n.js';
 import { formatTileValue, tileTitle } from './mail.js';
 import { summaryTiles, tileShapes, type TileKey } from './model.js';
+import { formatTargetValue, targetKpiName, targetSegmentName } from './targets.js';
 
 /** What the ledger keeps of a delivered report (JSON, a few KB). */
 export interface RevisionSummary {
@@ -23,6 +24,11 @@ export interface RevisionSummary {
   sources: Record<string, { sha256: string; file: string; uploadedAt: string }>;
   /** Province-days the report was missing, as `JL 2026-11-18 revenue`. */
   missing: string[];
+  /**
+   * The month's targets the report read, `JL ALL revenue` → target (absent in summaries kept before
+   * targets existed: nothing is compared then). Their file is in `sources` as `JL targets 2026-11`.
+   */
+  targets?: Record<string, number>;
 }
 
 const DAILY: readonly ExtractKind[] = ['sales', 'revenue', 'service'];
@@ -42,9 +48,19 @@ export function revisionSummary(report: KpiReport, previous: KpiReport | undefin
     const held = latest.get(key);
     if (!held || uploaded(r) >= uploaded(held)) latest.set(key, r);
   }
+  const targetMonth = monthOf(report.period.end).id;
+  for (const r of receipts) {
+    if ((r.status !== 'accepted' && r.status !== 'unchanged') || r.type !== 'targets' || r.month !== targetMonth) continue;
+    if (report.scope !== 'ALL' && r.province !== report.scope) continue;
+    const key = `${r.province} targets ${targetMonth}`;
+    const held = latest.get(key);
+    if (!held || uploaded(r) >= uploaded(held)) latest.set(key, r);
+  }
   const sources: RevisionSummary['sources'] = {};
   for (const [key, r] of [...latest.entries()].sort(([a], [b]) => a.localeCompare(b))) sources[key] = { sha256: r.sha256, file: r.file, uploadedAt: uploaded(r) };
-  return { tiles, provinceRevenue, sources, missing: [...missing] };
+  const targets: Record<string, number> = {};
+  for (const row of report.targets ?? []) targets[`${row.province} ${row.segment} ${row.kpi}`] = row.target;
+  return { tiles, provinceRevenue, sources, missing: [...missing], targets };
 }
 
 const uploaded = (r: Receipt) => r.uploadedAt ?? r.receivedAt;
@@ -77,7 +93,23 @@ export function revisionChanges(before: RevisionSummary | undefined, after: Revi
     const [old, now] = [formatTileValue(revenue, before.provinceRevenue[province] ?? null), formatTileValue(revenue, after.provinceRevenue[province] ?? null)];
     if (old !== now) changes.moved.push({ what: `${label(PROVINCES, province, lang)} ${tileTitle(revenue, lang)}`, before: old, after: now });
   }
+  if (before.targets && after.targets) {
+    const keys = [...new Set([...Object.keys(before.targets), ...Object.keys(after.targets)])].sort(compareTargetKeys);
+    for (const key of keys) {
+      const [province = '', segment = '', kpi = ''] = key.split(' ');
+      // Revenue in 万元 as the revenue tile shows it; the others in their unit as 指标完成 shows them.
+      const format = (v: number | undefined) => (kpi === 'revenue' ? formatTileValue(revenue, v ?? null) : formatTargetValue(kpi as TargetKpi, v ?? null));
+      const [old, now] = [format(before.targets[key]), format(after.targets[key])];
+      if (old === now) continue;
+      const who = [label(PROVINCES, province, lang), segment === 'ALL' ? '' : targetSegmentName(segment, lang)].filter(Boolean).join(' ');
+      const unit = kpi !== 'revenue' ? '' : lang === 'en' ? ' (10k CNY)' : '（万元）';
+      const name = `${targetKpiName(kpi, lang)}${lang === 'en' ? ' target' : '目标'}${unit}`;
+      changes.moved.push({ what: `${who} ${name}`, before: old, after: now });
+    }
+  }
   for (const [key, source] of Object.entries(after.sources)) {
+    // A summary kept before targets existed holds no targets files: those are not late.
+    if (!before.targets && key.split(' ')[1] === 'targets') continue;
     const held = before.sources[key];
     if (!held) changes.late.push(key);
     else if (held.sha256 !== source.sha256) changes.corrected.push({ day: key, before: held.file, after: source.file, uploadedAt: source.uploadedAt });
@@ -85,16 +117,32 @@ export function revisionChanges(before: RevisionSummary | undefined, after: Revi
   return changes;
 }
 
-/** `JL revenue 2026-11-18` as readers say it: `吉林 11/18 收入日报` / `JL 11/18 revenue extract`. */
+/** Targets in the order of the sheet 指标完成: province, the whole province before its segments, KPIs as listed. */
+function compareTargetKeys(a: string, b: string): number {
+  const [pa = '', sa = '', ka = ''] = a.split(' ');
+  const [pb = '', sb = '', kb = ''] = b.split(' ');
+  const kpis: readonly string[] = TARGET_KPI_CODES;
+  return pa.localeCompare(pb) || Number(sa !== 'ALL') - Number(sb !== 'ALL') || sa.localeCompare(sb) || kpis.indexOf(ka) - kpis.indexOf(kb);
+}
+
+/** A month's targets file as readers say it: `吉林 11月月度指标` / `JL targets for November`. */
+function targetsLabel(province: string, month: string, lang: Lang): string {
+  const name = periodLabel(lang, { kind: 'month', id: month, start: `${month}-01`, end: `${month}-01` });
+  return lang === 'en' ? `${label(PROVINCES, province, lang)} targets for ${name}` : `${label(PROVINCES, province, lang)} ${name}月度指标`;
+}
+
+/** `JL revenue 2026-11-18` as readers say it: `吉林 11/18 收入日报` / `JL 11/18 revenue extract`; `JL targets 2026-11` as `吉林 2026年11月月度指标`. */
 function dayLabel(key: string, lang: Lang): string {
   const [province = '', type = '', day = ''] = key.split(' ');
+  if (type === 'targets') return targetsLabel(province, day, lang);
   return `${label(PROVINCES, province, lang)} ${shortDay(day)} ${extractLabel(lang, type as ExtractKind)}`;
 }
 
 /** Late province-days grouped as readers scan them: `四川 销售日报 11/16–11/22、收入日报 11/18；广东 …`. */
 function lateLabel(keys: readonly string[], lang: Lang): string {
   const byProvince = new Map<string, Map<string, string[]>>();
-  for (const key of [...keys].sort()) {
+  const targets = keys.filter((k) => k.split(' ')[1] === 'targets').sort().map((k) => dayLabel(k, lang));
+  for (const key of [...keys].filter((k) => k.split(' ')[1] !== 'targets').sort()) {
     const [province = '', type = '', day = ''] = key.split(' ');
     const types = byProvince.get(province) ?? new Map<string, string[]>();
     types.set(type, [...(types.get(type) ?? []), day]);
@@ -105,7 +153,7 @@ function lateLabel(keys: readonly string[], lang: Lang): string {
     const parts = [...types.entries()].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
       .map(([type, days]) => `${extractLabel(lang, type as ExtractKind)} ${dayRanges(days)}`);
     return `${label(PROVINCES, province, lang)} ${parts.join(lang === 'en' ? ', ' : '、')}`;
-  }).join(lang === 'en' ? '; ' : '；');
+  }).concat(targets).join(lang === 'en' ? '; ' : '；');
 }
 
 /** Sorted days as runs of consecutive days: `11/16–11/18, 11/20`. */
