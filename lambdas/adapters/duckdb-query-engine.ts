@@ -42,12 +42,17 @@ export class DuckDbQueryEngine implements QueryEngine {
    * no object per row; values as `run` gives them (bigint → number, dates → text).
    */
   async runColumns(name: string, params: readonly SqlValue[]): Promise<Columns> {
-    const connection = await this.connect();
-    await this.refreshViews(connection);
     const sql = await this.queries.read(name);
     let columns: Record<string, unknown[]>;
     try {
-      columns = (await connection.runAndReadAll(sql, [...params] as never)).getColumnsObjectJS();
+      const instance = await this.open();
+      await this.refreshViews(instance);
+      const connection = await instance.connect();
+      try {
+        columns = (await connection.runAndReadAll(sql, [...params] as never)).getColumnsObjectJS();
+      } finally {
+        connection.closeSync();
+      }
     } catch (error) {
       throw new QueryFailedError(`query ${name}.sql failed on DuckDB: ${(error as Error).message}`, { cause: error });
     }
