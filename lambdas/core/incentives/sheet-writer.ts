@@ -340,6 +340,22 @@ function dosDateTime(at: Date): { date: number; time: number } {
   };
 }
 
+/**
+ * The run of fields a local header and its central directory entry share, from `at`: version
+ * needed (2.0), flags (UTF-8 names), method (deflate), time, date, CRC-32, sizes, name length.
+ */
+function writeEntryFields(header: Buffer, at: number, part: Part, time: number, date: number, nameLength: number): void {
+  header.writeUInt16LE(20, at);
+  header.writeUInt16LE(0x0800, at + 2);
+  header.writeUInt16LE(8, at + 4);
+  header.writeUInt16LE(time, at + 6);
+  header.writeUInt16LE(date, at + 8);
+  header.writeUInt32LE(part.crc, at + 10);
+  header.writeUInt32LE(part.compressedSize, at + 14);
+  header.writeUInt32LE(part.size, at + 18);
+  header.writeUInt16LE(nameLength, at + 22);
+}
+
 /** A zip of deflated parts (method 8, UTF-8 names, no zip64: the writer refuses parts over 4 GB). */
 function zip(parts: readonly Part[], now: Date): Uint8Array {
   const { date, time } = dosDateTime(now);
@@ -350,28 +366,11 @@ function zip(parts: readonly Part[], now: Date): Uint8Array {
     const name = Buffer.from(part.name, 'utf8');
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(part.crc, 14);
-    local.writeUInt32LE(part.compressedSize, 18);
-    local.writeUInt32LE(part.size, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeEntryFields(local, 4, part, time, date, name.length);
     const entry = Buffer.alloc(46);
     entry.writeUInt32LE(0x02014b50, 0);
-    entry.writeUInt16LE(20, 4);
-    entry.writeUInt16LE(20, 6);
-    entry.writeUInt16LE(0x0800, 8);
-    entry.writeUInt16LE(8, 10);
-    entry.writeUInt16LE(time, 12);
-    entry.writeUInt16LE(date, 14);
-    entry.writeUInt32LE(part.crc, 16);
-    entry.writeUInt32LE(part.compressedSize, 20);
-    entry.writeUInt32LE(part.size, 24);
-    entry.writeUInt16LE(name.length, 28);
+    entry.writeUInt16LE(20, 4); // version made by
+    writeEntryFields(entry, 6, part, time, date, name.length);
     entry.writeUInt32LE(offset, 42);
     central.push(entry, name);
     chunks.push(local, name, ...part.data);
