@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckDbOptions } from './duckdb-options.js';
 import { QueryFiles } from './query-files.js';
 import { TelcoKpiError } from '../core/errors.js';
@@ -45,14 +45,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     const sql = await this.queries.read(name);
     let columns: Record<string, unknown[]>;
     try {
-      const instance = await this.open();
-      await this.refreshViews(instance);
-      const connection = await instance.connect();
-      try {
-        columns = (await connection.runAndReadAll(sql, [...params] as never)).getColumnsObjectJS();
-      } finally {
-        connection.closeSync();
-      }
+      columns = await this.onConnection(async (connection) => (await connection.runAndReadAll(sql, [...params] as never)).getColumnsObjectJS());
     } catch (error) {
       throw new QueryFailedError(`query ${name}.sql failed on DuckDB: ${(error as Error).message}`, { cause: error });
     }
@@ -67,12 +60,16 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   /** Runs ad-hoc SQL (tests, benchmarks); report code uses `run` with a query file. */
   async runSql(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    return this.onConnection(async (connection) => (await connection.runAndReadAll(sql, [...params] as never)).getRowObjectsJS().map(toRow));
+  }
+
+  /** Runs `use` on a connection of its own over the lake's current views, closed after. */
+  private async onConnection<T>(use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const instance = await this.open();
     await this.refreshViews(instance);
     const connection = await instance.connect();
     try {
-      const reader = await connection.runAndReadAll(sql, [...params] as never);
-      return reader.getRowObjectsJS().map(toRow);
+      return await use(connection);
     } finally {
       connection.closeSync();
     }

@@ -40,19 +40,18 @@ export function revisionSummary(report: KpiReport, previous: KpiReport | undefin
   const provinceRevenue: Record<string, number | null> = {};
   if (report.scope === 'ALL') for (const row of report.rows) if (row.dimension === 'province' && row.province) provinceRevenue[row.province] = row.revenue;
   const from = previous?.period.start ?? report.period.start;
+  const targetMonth = monthOf(report.period.end).id;
+  /** The source key of a receipt the figures read (a daily file of the periods, or the month's targets), else undefined. */
+  const sourceKey = (r: Receipt): string | undefined => {
+    if (r.type === 'targets') return r.month === targetMonth ? `${r.province} targets ${targetMonth}` : undefined;
+    if (!DAILY.includes(r.type as ExtractKind) || !r.day || r.day < from || r.day > report.period.end) return undefined;
+    return `${r.province} ${r.type} ${r.day}`;
+  };
   const latest = new Map<string, Receipt>();
   for (const r of receipts) {
-    if ((r.status !== 'accepted' && r.status !== 'unchanged') || !r.day || r.day < from || r.day > report.period.end) continue;
-    if (!DAILY.includes(r.type as ExtractKind) || (report.scope !== 'ALL' && r.province !== report.scope)) continue;
-    const key = `${r.province} ${r.type} ${r.day}`;
-    const held = latest.get(key);
-    if (!held || uploaded(r) >= uploaded(held)) latest.set(key, r);
-  }
-  const targetMonth = monthOf(report.period.end).id;
-  for (const r of receipts) {
-    if ((r.status !== 'accepted' && r.status !== 'unchanged') || r.type !== 'targets' || r.month !== targetMonth) continue;
-    if (report.scope !== 'ALL' && r.province !== report.scope) continue;
-    const key = `${r.province} targets ${targetMonth}`;
+    if ((r.status !== 'accepted' && r.status !== 'unchanged') || (report.scope !== 'ALL' && r.province !== report.scope)) continue;
+    const key = sourceKey(r);
+    if (key === undefined) continue;
     const held = latest.get(key);
     if (!held || uploaded(r) >= uploaded(held)) latest.set(key, r);
   }
