@@ -68,6 +68,8 @@ period_shape as (
     where s.shape = ?
 ),
 
+-- The facts summed per day and cell first (revenue here, sales counted below): every join and
+-- group after this sees tens of thousands of rows, not the millions of a national fortnight.
 revenue_rows as (
     select
         'cur' as period,
@@ -77,11 +79,12 @@ revenue_rows as (
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
         channel,
         product,
-        revenue,
-        active_users
+        sum(revenue) as revenue,
+        sum(active_users) as active_users
     from revenue
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+    group by dt, province, segment, case when segment = 'enterprise' then nullif(sub_segment, '') end, channel, product
 
     union all
 
@@ -93,11 +96,12 @@ revenue_rows as (
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
         channel,
         product,
-        revenue,
-        active_users
+        sum(revenue) as revenue,
+        sum(active_users) as active_users
     from revenue
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+    group by dt, province, segment, case when segment = 'enterprise' then nullif(sub_segment, '') end, channel, product
 ),
 
 -- A day whose revenue extract was not received is missing, not zero: a province's active
@@ -186,6 +190,7 @@ revenue_cells as (
     group by r.period, r.province, r.segment, r.sub_segment, r.channel, r.product, d.days_received, k.days_kept
 ),
 
+-- Sales events counted per day and cell (new and churn), as revenue above.
 sales_rows as (
     select
         'cur' as period,
@@ -195,10 +200,12 @@ sales_rows as (
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
         channel,
         product,
-        event_type
+        count(case when event_type = 'new' then 1 end) as gross_adds,
+        count(case when event_type = 'churn' then 1 end) as churned
     from sales
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+    group by dt, province, segment, case when segment = 'enterprise' then nullif(sub_segment, '') end, channel, product
 
     union all
 
@@ -210,10 +217,12 @@ sales_rows as (
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
         channel,
         product,
-        event_type
+        count(case when event_type = 'new' then 1 end) as gross_adds,
+        count(case when event_type = 'churn' then 1 end) as churned
     from sales
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+    group by dt, province, segment, case when segment = 'enterprise' then nullif(sub_segment, '') end, channel, product
 ),
 
 -- The same like-for-like days for sales (grossAdds growth), as for revenue above.
@@ -255,9 +264,9 @@ sales_cells as (
         r.sub_segment,
         r.channel,
         r.product,
-        count(case when r.event_type = 'new' then 1 end) as gross_adds,
-        count(case when r.event_type = 'churn' then 1 end) as churned,
-        count(case when r.event_type = 'new' and m.kept = 1 then 1 end) as matched_gross_adds,
+        sum(r.gross_adds) as gross_adds,
+        sum(r.churned) as churned,
+        coalesce(sum(case when m.kept = 1 then r.gross_adds end), 0) as matched_gross_adds,
         count(case when m.kept = 0 then 1 end) as left_out
     from sales_rows as r
     inner join sales_matched_days as m
@@ -267,24 +276,41 @@ sales_cells as (
 
 -- A ticket counts on its opened day in Asia/Shanghai (opened_date), whatever file carried it;
 -- when files of neighbouring days both carry it, the later file's version (the later state) wins.
--- One scan for both periods: a ticket's versions may fall on either side of cur_start.
-service_versions as (
+-- One scan for both periods: a ticket's versions may fall on either side of cur_start. The latest
+-- version is picked before the period is attached (DuckDB plans the pick on the cross join below
+-- as one huge, badly sized aggregate: 20 s instead of 1 s over a national fortnight).
+service_latest as (
     select
-        p.period,
         province,
         segment,
         case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
         channel,
         category,
         opened_at,
+        opened_date,
         first_response_at,
         satisfaction,
         row_number() over (partition by province, ticket_id order by dt desc) as version
     from service
-    cross join (values ('cur'), ('prev')) as p (period)
     where dt between ? and ?
         and opened_date between cast(? as date) and cast(? as date)
         and (? = 'ALL' or province = ?)
+),
+
+service_versions as (
+    select
+        p.period,
+        province,
+        segment,
+        sub_segment,
+        channel,
+        category,
+        opened_at,
+        first_response_at,
+        satisfaction
+    from service_latest
+    cross join (values ('cur'), ('prev')) as p (period)
+    where version = 1
         and p.period = case when opened_date >= cast(? as date) then 'cur' else 'prev' end
 ),
 
@@ -307,7 +333,6 @@ service_cells as (
         ) as sla_met,
         count(case when category in ('complaint', 'fault') then 1 end) as sla_eligible
     from service_versions
-    where version = 1
     group by period, province, segment, sub_segment, channel
 ),
 

@@ -39,6 +39,8 @@ period_shape as (
     where s.shape = ?
 ),
 
+-- The events of a day, province, kind and fee pair counted once (a day is received when it has
+-- any sales row, churns included): the joins below then see thousands of rows, not millions.
 sales_rows as (
     select
         'cur' as period,
@@ -46,10 +48,12 @@ sales_rows as (
         province,
         event_type,
         monthly_fee,
-        prev_monthly_fee
+        prev_monthly_fee,
+        count(*) as event_count
     from sales
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+    group by dt, province, event_type, monthly_fee, prev_monthly_fee
 
     union all
 
@@ -59,10 +63,12 @@ sales_rows as (
         province,
         event_type,
         monthly_fee,
-        prev_monthly_fee
+        prev_monthly_fee,
+        count(*) as event_count
     from sales
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+    group by dt, province, event_type, monthly_fee, prev_monthly_fee
 ),
 
 -- The like-for-like days of kpi_rows' sales (a day with any sales row of the province is received).
@@ -154,6 +160,7 @@ events as (
         r.monthly_fee,
         case when r.event_type = 'new' then cast(null as decimal(18, 2)) else r.monthly_fee - r.prev_monthly_fee end
             as fee_change,
+        r.event_count,
         m.kept
     from sales_rows as r
     inner join sales_matched_days as m
@@ -170,16 +177,16 @@ flows as (
         flow,
         from_band,
         to_band,
-        count(case when period = 'cur' then 1 end) as events,
-        count(case when period = 'prev' then 1 end) as prev_events,
-        count(case when period = 'cur' and event_type = 'upgrade' then 1 end) as upgrades,
-        count(case when period = 'cur' and event_type = 'downgrade' then 1 end) as downgrades,
-        count(case when period = 'cur' and kept = 1 then 1 end) as matched_events,
-        count(case when period = 'prev' and kept = 1 then 1 end) as prev_matched_events,
+        coalesce(sum(case when period = 'cur' then event_count end), 0) as events,
+        coalesce(sum(case when period = 'prev' then event_count end), 0) as prev_events,
+        coalesce(sum(case when period = 'cur' and event_type = 'upgrade' then event_count end), 0) as upgrades,
+        coalesce(sum(case when period = 'cur' and event_type = 'downgrade' then event_count end), 0) as downgrades,
+        coalesce(sum(case when period = 'cur' and kept = 1 then event_count end), 0) as matched_events,
+        coalesce(sum(case when period = 'prev' and kept = 1 then event_count end), 0) as prev_matched_events,
         count(case when kept = 0 then 1 end) as left_out,
-        sum(case when period = 'cur' then monthly_fee end) as fee_sum,
-        sum(case when period = 'prev' then monthly_fee end) as prev_fee_sum,
-        sum(case when period = 'cur' then fee_change end) as fee_change
+        sum(case when period = 'cur' then monthly_fee * event_count end) as fee_sum,
+        sum(case when period = 'prev' then monthly_fee * event_count end) as prev_fee_sum,
+        sum(case when period = 'cur' then fee_change * event_count end) as fee_change
     from events
     group by flow, from_band, to_band
 ),

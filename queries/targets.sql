@@ -45,16 +45,19 @@ month_targets as (
         and (? = 'ALL' or province = ?)
 ),
 
+-- Summed per day, province and segment first: the joins and grouping sets below then see
+-- thousands of rows, not millions.
 revenue_rows as (
     select
         dt,
         province,
         segment,
-        revenue,
-        active_users
+        sum(revenue) as revenue,
+        sum(active_users) as active_users
     from revenue
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+    group by dt, province, segment
 ),
 
 revenue_days as (
@@ -94,10 +97,12 @@ sales_rows as (
         dt,
         province,
         segment,
-        event_type
+        count(case when event_type = 'new' then 1 end) as gross_adds,
+        count(case when event_type = 'churn' then 1 end) as churned
     from sales
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
+    group by dt, province, segment
 ),
 
 sales_days as (
@@ -112,8 +117,8 @@ sales_actuals as (
     select
         province,
         case when grouping(segment) = 1 then 'ALL' else segment end as segment,
-        count(case when event_type = 'new' then 1 end) as gross_adds,
-        count(case when event_type = 'churn' then 1 end) as churned
+        sum(gross_adds) as gross_adds,
+        sum(churned) as churned
     from sales_rows
     group by grouping sets ((province, segment), (province))
 ),

@@ -131,21 +131,48 @@ sales_signals as (
         and s.event_type in ('downgrade', 'churn')
 ),
 
-ticket_versions as (
+service_rows as (
     select
         province,
+        dt,
         ticket_id,
         customer_id,
         category,
         nullif(account_manager_id, '') as account_manager_id,
         opened_at,
         opened_date,
-        resolved_at,
-        row_number() over (partition by province, ticket_id order by dt desc) as version
+        resolved_at
     from service
     where dt between ? and ?
         and (? = 'ALL' or province = ?)
         and category in ('complaint', 'fault', 'visit')
+),
+
+-- Only the tickets of key accounts matter (a few thousand of millions): a ticket any version of
+-- which names one keeps all its versions, so the latest is still picked among them all.
+key_tickets as (
+    select distinct
+        s.province,
+        s.ticket_id
+    from service_rows as s
+    inner join key_accounts as k
+        on k.province = s.province and k.customer_id = s.customer_id
+),
+
+ticket_versions as (
+    select
+        s.province,
+        s.ticket_id,
+        s.customer_id,
+        s.category,
+        s.account_manager_id,
+        s.opened_at,
+        s.opened_date,
+        s.resolved_at,
+        row_number() over (partition by s.province, s.ticket_id order by s.dt desc) as version
+    from service_rows as s
+    inner join key_tickets as kt
+        on kt.province = s.province and kt.ticket_id = s.ticket_id
 ),
 
 tickets as (
