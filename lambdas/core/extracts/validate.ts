@@ -337,7 +337,7 @@ class RowValidator {
       output.text('\n');
     };
 
-    const fast = source.utf8 && mapped ? this.fastRows(source.utf8, mapped, width, rule, keys, products, selfProducts, output, outputIdx, quoted) : undefined;
+    const fast = source.utf8 && mapped ? this.fastRows(source.utf8, mapped, width, rule, { keys, products, selfProducts, output }, outputIdx, quoted) : undefined;
     if (fast && source.utf8) {
       // Clean rows are checked on the bytes and copied; any other row (and every row once a
       // problem is found) goes through slowRow, which reports exactly as before.
@@ -348,7 +348,7 @@ class RowValidator {
       while (at < bytes.length) {
         rowNo++;
         if (problems.count === 0) {
-          const next = fast(at, rowNo);
+          const next = fast.read(at, rowNo);
           if (next >= 0) {
             emptyRows += pendingEmpty;
             pendingEmpty = 0;
@@ -381,237 +381,18 @@ class RowValidator {
     return output.bytes();
   }
 
-  /**
-   * The byte-level reader for clean rows of a UTF-8 CSV: returns a function that checks the
-   * record at `at` and, when every cell is already canonical (or a code/value the checks map
-   * without complaint) and no rule or key is broken, records it and writes its canonical line,
-   * returning where the next record starts. It returns -1, having changed nothing, for any row it
-   * does not settle (quotes, blanks to trim, a problem, an empty row, a wrong cell count): the
-   * caller then reads that row as text.
-   */
+  /** The byte-level reader for the clean rows of a UTF-8 CSV (FastRowReader), or undefined when the table has no required column. */
   private fastRows(
     source: { bytes: Buffer; delimiter: number },
     mapped: readonly number[],
     width: number,
-    rule: ReturnType<RowValidator['ruleIndexes']>,
-    keys: KeyTable,
-    products: Set<string>,
-    selfProducts: Set<string>,
-    output: ByteWriter,
+    rule: RuleIndexes,
+    sinks: RowSinks,
     outputIdx: readonly number[],
     quoted: readonly boolean[],
-  ): ((at: number, rowNo: number) => number) | undefined {
-    const { table, columns, file, window } = this;
-    if (!columns.some((c) => c.required && !c.derived)) return undefined;
-    const b = source.bytes;
-    const N = b.length;
-    const d = source.delimiter;
-    const n = columns.length;
-    const plan = columns.map((c) => (c.derived ? undefined : fastCell(c)));
-    const required = columns.map((c) => c.required);
-    const empty = columns.map((c) => c.default ?? '');
-    // 1: a byte that ends a cell or sends the row to the text path; 2: a byte that may be or begin
-    // a hidden character (any control byte, or the UTF-8 lead byte of one of HIDDEN's), noted per
-    // cell so a string cell needs no second look at its bytes.
-    const special = new Uint8Array(256);
-    for (let c = 0; c < 32; c++) special[c] = 2;
-    for (const c of [0x7f, 0xc2, 0xd8, 0xe2, 0xef]) special[c] = 2;
-    for (const c of [d, LF, CR, QUOTE, COMMA]) special[c] = 1;
-    const flagged = new Uint8Array(width + 1);
-    const starts = new Int32Array(width + 1);
-    const ends = new Int32Array(width + 1);
-    const vals: (string | null)[] = new Array<string | null>(n).fill('');
-    const vs = new Int32Array(n);
-    const ve = new Int32Array(n);
-    /** 1 when the output bytes of column k are its input cell's bytes (set per row). */
-    const same = new Uint8Array(n);
-    const nOut = outputIdx.length;
-    const outSource = outputIdx.map((k) => (columns[k]!.derived ? -1 : mapped[k]!));
-    const runs = d === COMMA;
-    const input = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    let outView: { buffer: Buffer; view: DataView } = { buffer: Buffer.alloc(0), view: new DataView(new ArrayBuffer(0)) };
-    // Methods, not closures made per file: a call to another file's closure deoptimised the row reader (wrong call target).
-    const cells = new RowCells(b, vals, vs, ve);
-    const keyCols = table.key.map((c) => this.index[c]!);
-    const singleKey = keyCols.length === 1 ? keyCols[0]! : -1;
-    const expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
-    const expectedDayBytes = expectedDay === undefined ? undefined : Buffer.from(expectedDay);
-
-    return (at, rowNo) => {
-      // cells of the record, without quotes
-      let i = at;
-      let c = 0;
-      let next: number;
-      for (;;) {
-        if (c === width) return -1;
-        const s = i;
-        let x = 0;
-        let hidden = 0;
-        while (i < N) {
-          x = b[i]!;
-          const kind = special[x]!;
-          if (kind !== 0) {
-            if (kind === 2) hidden = 1;
-            else if (x === d || x === LF || x === CR) break;
-            else return -1;
-          }
-          i++;
-        }
-        starts[c] = s;
-        ends[c] = i;
-        flagged[c] = hidden;
-        c++;
-        if (i >= N) {
-          next = N;
-          break;
-        }
-        if (x === d) {
-          i++;
-          continue;
-        }
-        next = x === CR && b[i + 1] === LF ? i + 2 : i + 1;
-        break;
-      }
-      if (c !== width) return -1;
-
-      // each declared cell
-      for (let k = 0; k < n; k++) {
-        const cell = plan[k];
-        if (cell === undefined) continue;
-        const a = mapped[k]!;
-        const s = a < 0 ? 0 : starts[a]!;
-        const e = a < 0 ? 0 : ends[a]!;
-        if (s === e) {
-          if (required[k]) return -1;
-          vals[k] = empty[k]!;
-          same[k] = a >= 0 && empty[k] === '' ? 1 : 0;
-          continue;
-        }
-        if (b[s]! <= 32 || b[e - 1]! <= 32) return -1;
-        vs[k] = s;
-        ve[k] = e;
-        // One call site per kind (not one for all columns), so each check is inlined where it runs.
-        let settled: boolean | CodeMatch | string;
-        switch (cell.kind) {
-          case FAST_STRING: settled = e - s <= cell.max && flagged[a] === 0; break;
-          case FAST_CODE: settled = codeBytes(cell.byShape, b, s, e); break;
-          case FAST_DATE: settled = canonicalDateBytes(b, s, e); break;
-          case FAST_MONEY: settled = canonicalMoneyBytes(b, s, e, cell.decimals); break;
-          case FAST_INTEGER: settled = integerBytes(b, s, e, cell.min, cell.max); break;
-          case FAST_TIMESTAMP: settled = canonicalTimestamp(b, s, e); break;
-          default: settled = false;
-        }
-        if (settled === true) {
-          vals[k] = null;
-          same[k] = 1;
-          continue;
-        }
-        if (typeof settled === 'string') {
-          vals[k] = settled;
-          same[k] = 0;
-          continue;
-        }
-        if (settled !== false) {
-          vals[k] = settled.code;
-          same[k] = settled.same ? 1 : 0;
-          continue;
-        }
-        const result = cell.check(b.toString('utf8', s, e));
-        if (typeof result !== 'string') return -1;
-        vals[k] = result;
-        same[k] = 0;
-      }
-
-      // the row rules (any broken rule: the text path reports it)
-      if (rule.province >= 0 && cells.text(rule.province) !== file.province) return -1;
-      if (expectedDayBytes !== undefined) {
-        const k = rule.dayColumn;
-        const v = vals[k] as string | null;
-        if (v === null ? !sameBytes(b, vs[k]!, ve[k]!, expectedDayBytes) : v !== expectedDay) return -1;
-      }
-      if (rule.subSegment >= 0 && vals[rule.subSegment] !== '' && cells.text(rule.segment) !== 'enterprise') return -1;
-      if (rule.accountManager >= 0 && vals[rule.accountManager] === '' && cells.text(rule.channel) === 'direct') return -1;
-      if (rule.agent >= 0 && vals[rule.agent] === '' && cells.text(rule.channel) === 'agent') return -1;
-      if (rule.prevFee >= 0 && vals[rule.prevFee] === '') {
-        const type = cells.text(rule.eventType);
-        if (type === 'upgrade' || type === 'downgrade') return -1;
-      }
-      if (rule.customer >= 0) {
-        const k = rule.customer;
-        const v = vals[k] as string | null;
-        if (v === null ? looksLikePersonalBytes(b, vs[k]!, ve[k]!) : looksLikeMobile(v) || looksLikeIdCard(v)) return -1;
-      }
-      if (rule.openedAt >= 0) {
-        const opened = cells.text(rule.openedAt);
-        if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
-        for (const k of [rule.firstResponse, rule.resolved]) {
-          const v = cells.text(k);
-          if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
-        }
-      }
-      if (rule.end >= 0) {
-        const end = cells.text(rule.end);
-        if (end !== '' && end < cells.text(rule.start)) return -1;
-      }
-      if (rule.kpi >= 0 && targetProblem(cells.text(rule.kpi), cells.text(rule.target))) return -1;
-      if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(cells.text(rule.openedAt));
-
-      // the key: a duplicate is reported by the text path
-      keys.begin();
-      if (singleKey >= 0) cells.appendKey(keys, singleKey);
-      else {
-        for (const k of keyCols) {
-          cells.appendKey(keys, k);
-          keys.appendText('\u0001');
-        }
-      }
-      if (keys.firstOrAdd(rowNo) >= 0) return -1;
-      if (rule.operator >= 0) {
-        const product = cells.text(rule.product);
-        products.add(product);
-        if (cells.text(rule.operator) === 'self') selfProducts.add(product);
-      }
-
-      // the canonical line: cells whose bytes are their canonical form and that are neighbours
-      // in the input are copied as one run (comma-separated input only)
-      let size = next - at + 1;
-      for (let o = 0; o < nOut; o++) {
-        const k = outputIdx[o]!;
-        if (same[k] === 0) size += (vals[k] as string).length * 3 + 3;
-      }
-      const out = output.reserve(size);
-      let p = output.pos;
-      for (let o = 0; o < nOut;) {
-        const k = outputIdx[o]!;
-        if (o > 0) out[p++] = COMMA;
-        if (same[k] === 1) {
-          let last = outSource[o]!;
-          const s = starts[last]!;
-          o++;
-          while (runs && o < nOut && same[outputIdx[o]!] === 1 && outSource[o] === last + 1) {
-            last++;
-            o++;
-          }
-          const e = ends[last]!;
-          if (e - s > 256) p += b.copy(out, p, s, e);
-          else {
-            // Four bytes at a time through DataViews (no view objects made per run), the rest one by one.
-            if (out !== outView.buffer) outView = { buffer: out, view: new DataView(out.buffer, out.byteOffset, out.byteLength) };
-            const w = outView.view;
-            let j = s;
-            for (; j + 4 <= e; j += 4, p += 4) w.setUint32(p, input.getUint32(j, true), true);
-            for (; j < e; j++) out[p++] = b[j]!;
-          }
-        } else {
-          const v = vals[k] as string;
-          p = writeText(out, p, quoted[k] ? csvCell(v) : v);
-          o++;
-        }
-      }
-      out[p++] = LF;
-      output.pos = p;
-      return next;
-    };
+  ): FastRowReader | undefined {
+    if (!this.columns.some((c) => c.required && !c.derived)) return undefined;
+    return new FastRowReader(this.table, this.file, this.window, this.index, source, mapped, width, rule, sinks, outputIdx, quoted);
   }
 
   /**
@@ -696,7 +477,7 @@ class RowValidator {
     return true;
   }
 
-  private ruleIndexes() {
+  private ruleIndexes(): RuleIndexes {
     const at = (name: string): number => this.index[name] ?? -1;
     return {
       province: at('province'), dayColumn: this.table.dayColumn ? at(this.table.dayColumn) : -1,
@@ -710,7 +491,7 @@ class RowValidator {
     };
   }
 
-  private rowRules(v: string[], row: number, i: ReturnType<RowValidator['ruleIndexes']>): void {
+  private rowRules(v: string[], row: number, i: RuleIndexes): void {
     if (i.province >= 0 && v[i.province] !== this.file.province) {
       if (this.flag(v, row, i.province, 'notFileProvince', { province: this.file.province })) count(this.provinceMismatch, v[i.province]!);
     }
@@ -797,6 +578,289 @@ class RowValidator {
     let text = '';
     for (const c of key) text += values[this.index[c]!] + '\u0001';
     return text;
+  }
+}
+
+/** Column indexes of the row rules (-1: the table has no such column). */
+interface RuleIndexes {
+  province: number; dayColumn: number; segment: number; subSegment: number; channel: number; accountManager: number; agent: number;
+  eventType: number; prevFee: number; customer: number; openedAt: number; firstResponse: number; resolved: number; openedDate: number;
+  start: number; end: number; operator: number; product: number; kpi: number; target: number;
+}
+
+/** What the row readers record of a file's accepted rows: its keys, market products, and the canonical CSV. */
+interface RowSinks {
+  keys: KeyTable;
+  products: Set<string>;
+  selfProducts: Set<string>;
+  output: ByteWriter;
+}
+
+/**
+ * The byte-level reader for clean rows of a UTF-8 CSV: read() checks the record at `at` and, when
+ * every cell is already canonical (or a code/value the checks map without complaint) and no rule
+ * or key is broken, records it and writes its canonical line, returning where the next record
+ * starts. It returns -1, having changed nothing, for any row it does not settle (quotes, blanks to
+ * trim, a problem, an empty row, a wrong cell count): the caller then reads that row as text.
+ *
+ * A class, not a closure made per file: the optimised code of a closure lives only as long as
+ * some closure holds it, so once a file's closure was collected the next file's was optimised
+ * from scratch (side by side: 39 TurboFan compiles of ~0.2 s each, and the rows between in
+ * baseline code). A method's code belongs to the one function every file calls.
+ */
+class FastRowReader {
+  private readonly b: Buffer;
+  private readonly N: number;
+  private readonly d: number;
+  private readonly n: number;
+  private readonly plan: (FastCell | undefined)[];
+  private readonly required: boolean[];
+  private readonly empty: string[];
+  /**
+   * 1: a byte that ends a cell or sends the row to the text path; 2: a byte that may be or begin
+   * a hidden character (any control byte, or the UTF-8 lead byte of one of HIDDEN's), noted per
+   * cell so a string cell needs no second look at its bytes.
+   */
+  private readonly special = new Uint8Array(256);
+  private readonly flagged: Uint8Array;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly vals: (string | null)[];
+  private readonly vs: Int32Array;
+  private readonly ve: Int32Array;
+  /** 1 when the output bytes of column k are its input cell's bytes (set per row). */
+  private readonly same: Uint8Array;
+  private readonly nOut: number;
+  private readonly outSource: number[];
+  private readonly runs: boolean;
+  private readonly input: DataView;
+  private outView: { buffer: Buffer; view: DataView } = { buffer: Buffer.alloc(0), view: new DataView(new ArrayBuffer(0)) };
+  private readonly cells: RowCells;
+  private readonly keyCols: number[];
+  private readonly singleKey: number;
+  private readonly expectedDay: string | undefined;
+  private readonly expectedDayBytes: Buffer | undefined;
+
+  constructor(
+    table: TableDecl,
+    private readonly file: FilePeriod,
+    private readonly window: TimeWindow | undefined,
+    index: Readonly<Record<string, number>>,
+    source: { bytes: Buffer; delimiter: number },
+    private readonly mapped: readonly number[],
+    private readonly width: number,
+    private readonly rule: RuleIndexes,
+    private readonly sinks: RowSinks,
+    private readonly outputIdx: readonly number[],
+    private readonly quoted: readonly boolean[],
+  ) {
+    const columns = table.columns;
+    const b = (this.b = source.bytes);
+    this.N = b.length;
+    const d = (this.d = source.delimiter);
+    const n = (this.n = columns.length);
+    this.plan = columns.map((c) => (c.derived ? undefined : fastCell(c)));
+    this.required = columns.map((c) => c.required);
+    this.empty = columns.map((c) => c.default ?? '');
+    const special = this.special;
+    for (let c = 0; c < 32; c++) special[c] = 2;
+    for (const c of [0x7f, 0xc2, 0xd8, 0xe2, 0xef]) special[c] = 2;
+    for (const c of [d, LF, CR, QUOTE, COMMA]) special[c] = 1;
+    this.flagged = new Uint8Array(width + 1);
+    this.starts = new Int32Array(width + 1);
+    this.ends = new Int32Array(width + 1);
+    this.vals = new Array<string | null>(n).fill('');
+    this.vs = new Int32Array(n);
+    this.ve = new Int32Array(n);
+    this.same = new Uint8Array(n);
+    this.nOut = outputIdx.length;
+    this.outSource = outputIdx.map((k) => (columns[k]!.derived ? -1 : mapped[k]!));
+    this.runs = d === COMMA;
+    this.input = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.cells = new RowCells(b, this.vals, this.vs, this.ve);
+    this.keyCols = table.key.map((c) => index[c]!);
+    this.singleKey = this.keyCols.length === 1 ? this.keyCols[0]! : -1;
+    this.expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
+    this.expectedDayBytes = this.expectedDay === undefined ? undefined : Buffer.from(this.expectedDay);
+  }
+
+  read(at: number, rowNo: number): number {
+    const { b, N, d, n, width, plan, mapped, required, empty, special, flagged, starts, ends, vals, vs, ve, same, nOut, outSource, runs, input } = this;
+    const { cells, keyCols, singleKey, expectedDay, expectedDayBytes, rule, file, window, outputIdx, quoted } = this;
+    const { keys, products, selfProducts, output } = this.sinks;
+    // cells of the record, without quotes
+    let i = at;
+    let c = 0;
+    let next: number;
+    for (;;) {
+      if (c === width) return -1;
+      const s = i;
+      let x = 0;
+      let hidden = 0;
+      while (i < N) {
+        x = b[i]!;
+        const kind = special[x]!;
+        if (kind !== 0) {
+          if (kind === 2) hidden = 1;
+          else if (x === d || x === LF || x === CR) break;
+          else return -1;
+        }
+        i++;
+      }
+      starts[c] = s;
+      ends[c] = i;
+      flagged[c] = hidden;
+      c++;
+      if (i >= N) {
+        next = N;
+        break;
+      }
+      if (x === d) {
+        i++;
+        continue;
+      }
+      next = x === CR && b[i + 1] === LF ? i + 2 : i + 1;
+      break;
+    }
+    if (c !== width) return -1;
+
+    // each declared cell
+    for (let k = 0; k < n; k++) {
+      const cell = plan[k];
+      if (cell === undefined) continue;
+      const a = mapped[k]!;
+      const s = a < 0 ? 0 : starts[a]!;
+      const e = a < 0 ? 0 : ends[a]!;
+      if (s === e) {
+        if (required[k]) return -1;
+        vals[k] = empty[k]!;
+        same[k] = a >= 0 && empty[k] === '' ? 1 : 0;
+        continue;
+      }
+      if (b[s]! <= 32 || b[e - 1]! <= 32) return -1;
+      vs[k] = s;
+      ve[k] = e;
+      // One call site per kind (not one for all columns), so each check is inlined where it runs.
+      let settled: boolean | CodeMatch | string;
+      switch (cell.kind) {
+        case FAST_STRING: settled = e - s <= cell.max && flagged[a] === 0; break;
+        case FAST_CODE: settled = codeBytes(cell.byShape, b, s, e); break;
+        case FAST_DATE: settled = canonicalDateBytes(b, s, e); break;
+        case FAST_MONEY: settled = canonicalMoneyBytes(b, s, e, cell.decimals); break;
+        case FAST_INTEGER: settled = integerBytes(b, s, e, cell.min, cell.max); break;
+        case FAST_TIMESTAMP: settled = canonicalTimestamp(b, s, e); break;
+        default: settled = false;
+      }
+      if (settled === true) {
+        vals[k] = null;
+        same[k] = 1;
+        continue;
+      }
+      if (typeof settled === 'string') {
+        vals[k] = settled;
+        same[k] = 0;
+        continue;
+      }
+      if (settled !== false) {
+        vals[k] = settled.code;
+        same[k] = settled.same ? 1 : 0;
+        continue;
+      }
+      const result = cell.check(b.toString('utf8', s, e));
+      if (typeof result !== 'string') return -1;
+      vals[k] = result;
+      same[k] = 0;
+    }
+
+    // the row rules (any broken rule: the text path reports it)
+    if (rule.province >= 0 && cells.text(rule.province) !== file.province) return -1;
+    if (expectedDayBytes !== undefined) {
+      const k = rule.dayColumn;
+      const v = vals[k] as string | null;
+      if (v === null ? !sameBytes(b, vs[k]!, ve[k]!, expectedDayBytes) : v !== expectedDay) return -1;
+    }
+    if (rule.subSegment >= 0 && vals[rule.subSegment] !== '' && cells.text(rule.segment) !== 'enterprise') return -1;
+    if (rule.accountManager >= 0 && vals[rule.accountManager] === '' && cells.text(rule.channel) === 'direct') return -1;
+    if (rule.agent >= 0 && vals[rule.agent] === '' && cells.text(rule.channel) === 'agent') return -1;
+    if (rule.prevFee >= 0 && vals[rule.prevFee] === '') {
+      const type = cells.text(rule.eventType);
+      if (type === 'upgrade' || type === 'downgrade') return -1;
+    }
+    if (rule.customer >= 0) {
+      const k = rule.customer;
+      const v = vals[k] as string | null;
+      if (v === null ? looksLikePersonalBytes(b, vs[k]!, ve[k]!) : looksLikeMobile(v) || looksLikeIdCard(v)) return -1;
+    }
+    if (rule.openedAt >= 0) {
+      const opened = cells.text(rule.openedAt);
+      if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
+      for (const k of [rule.firstResponse, rule.resolved]) {
+        const v = cells.text(k);
+        if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
+      }
+    }
+    if (rule.end >= 0) {
+      const end = cells.text(rule.end);
+      if (end !== '' && end < cells.text(rule.start)) return -1;
+    }
+    if (rule.kpi >= 0 && targetProblem(cells.text(rule.kpi), cells.text(rule.target))) return -1;
+    if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(cells.text(rule.openedAt));
+
+    // the key: a duplicate is reported by the text path
+    keys.begin();
+    if (singleKey >= 0) cells.appendKey(keys, singleKey);
+    else {
+      for (const k of keyCols) {
+        cells.appendKey(keys, k);
+        keys.appendText('\u0001');
+      }
+    }
+    if (keys.firstOrAdd(rowNo) >= 0) return -1;
+    if (rule.operator >= 0) {
+      const product = cells.text(rule.product);
+      products.add(product);
+      if (cells.text(rule.operator) === 'self') selfProducts.add(product);
+    }
+
+    // the canonical line: cells whose bytes are their canonical form and that are neighbours
+    // in the input are copied as one run (comma-separated input only)
+    let size = next - at + 1;
+    for (let o = 0; o < nOut; o++) {
+      const k = outputIdx[o]!;
+      if (same[k] === 0) size += (vals[k] as string).length * 3 + 3;
+    }
+    const out = output.reserve(size);
+    let p = output.pos;
+    for (let o = 0; o < nOut;) {
+      const k = outputIdx[o]!;
+      if (o > 0) out[p++] = COMMA;
+      if (same[k] === 1) {
+        let last = outSource[o]!;
+        const s = starts[last]!;
+        o++;
+        while (runs && o < nOut && same[outputIdx[o]!] === 1 && outSource[o] === last + 1) {
+          last++;
+          o++;
+        }
+        const e = ends[last]!;
+        if (e - s > 256) p += b.copy(out, p, s, e);
+        else {
+          // Four bytes at a time through DataViews (no view objects made per run), the rest one by one.
+          if (out !== this.outView.buffer) this.outView = { buffer: out, view: new DataView(out.buffer, out.byteOffset, out.byteLength) };
+          const w = this.outView.view;
+          let j = s;
+          for (; j + 4 <= e; j += 4, p += 4) w.setUint32(p, input.getUint32(j, true), true);
+          for (; j < e; j++) out[p++] = b[j]!;
+        }
+      } else {
+        const v = vals[k] as string;
+        p = writeText(out, p, quoted[k] ? csvCell(v) : v);
+        o++;
+      }
+    }
+    out[p++] = LF;
+    output.pos = p;
+    return next;
   }
 }
 
