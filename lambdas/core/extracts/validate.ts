@@ -628,8 +628,18 @@ class FastRowReader {
   private readonly vals: (string | null)[];
   private readonly vs: Int32Array;
   private readonly ve: Int32Array;
-  /** 1 when the output bytes of column k are its input cell's bytes (set per row). */
+  /**
+   * Per row, where the output bytes of column k are: 1 its input cell's bytes, 2 the canonical
+   * timestamp in `stamps` (its instant in `stampKeys`, its Shanghai day in `stampDays`), 0 vals[k].
+   */
   private readonly same: Uint8Array;
+  private readonly stamps: Buffer;
+  private readonly stampKeys: Float64Array;
+  private readonly stampDays: string[];
+  /** The window's bounds as timestamp numbers (timestampBytes). */
+  private readonly openedFromKey: number;
+  private readonly openedToKey: number;
+  private readonly laterToKey: number;
   private readonly nOut: number;
   private readonly outSource: number[];
   private readonly runs: boolean;
@@ -673,11 +683,17 @@ class FastRowReader {
     this.vs = new Int32Array(n);
     this.ve = new Int32Array(n);
     this.same = new Uint8Array(n);
+    this.stamps = Buffer.alloc(n * TIMESTAMP_BYTES);
+    this.stampKeys = new Float64Array(n);
+    this.stampDays = new Array<string>(n).fill('');
+    this.openedFromKey = window ? timestampKey(window.openedFrom) : 0;
+    this.openedToKey = window ? timestampKey(window.openedTo) : 0;
+    this.laterToKey = window ? timestampKey(window.laterTo) : 0;
     this.nOut = outputIdx.length;
     this.outSource = outputIdx.map((k) => (columns[k]!.derived ? -1 : mapped[k]!));
     this.runs = d === COMMA;
     this.input = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    this.cells = new RowCells(b, this.vals, this.vs, this.ve);
+    this.cells = new RowCells(b, this.vals, this.vs, this.ve, this.same, this.stamps);
     this.keyCols = table.key.map((c) => index[c]!);
     this.singleKey = this.keyCols.length === 1 ? this.keyCols[0]! : -1;
     this.expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
@@ -686,7 +702,7 @@ class FastRowReader {
 
   read(at: number, rowNo: number): number {
     const { b, N, d, n, width, plan, mapped, required, empty, special, flagged, starts, ends, vals, vs, ve, same, nOut, outSource, runs, input } = this;
-    const { cells, keyCols, singleKey, expectedDay, expectedDayBytes, rule, file, window, outputIdx, quoted } = this;
+    const { cells, keyCols, singleKey, expectedDay, expectedDayBytes, rule, file, window, outputIdx, quoted, stamps, stampKeys, stampDays } = this;
     const { keys, products, selfProducts, output } = this.sinks;
     // cells of the record, without quotes
     let i = at;
@@ -741,6 +757,15 @@ class FastRowReader {
       vs[k] = s;
       ve[k] = e;
       // One call site per kind (not one for all columns), so each check is inlined where it runs.
+      if (cell.kind === FAST_TIMESTAMP) {
+        const key = timestampBytes(b, s, e, stamps, k * TIMESTAMP_BYTES, stampDays, k);
+        if (key >= 0) {
+          stampKeys[k] = key;
+          vals[k] = null;
+          same[k] = 2;
+          continue;
+        }
+      }
       let settled: boolean | CodeMatch | string;
       switch (cell.kind) {
         case FAST_STRING: settled = e - s <= cell.max && flagged[a] === 0; break;
@@ -748,7 +773,6 @@ class FastRowReader {
         case FAST_DATE: settled = canonicalDateBytes(b, s, e); break;
         case FAST_MONEY: settled = canonicalMoneyBytes(b, s, e, cell.decimals); break;
         case FAST_INTEGER: settled = integerBytes(b, s, e, cell.min, cell.max); break;
-        case FAST_TIMESTAMP: settled = canonicalTimestamp(b, s, e); break;
         default: settled = false;
       }
       if (settled === true) {
@@ -792,11 +816,22 @@ class FastRowReader {
       if (v === null ? looksLikePersonalBytes(b, vs[k]!, ve[k]!) : looksLikeMobile(v) || looksLikeIdCard(v)) return -1;
     }
     if (rule.openedAt >= 0) {
-      const opened = cells.text(rule.openedAt);
-      if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
-      for (const k of [rule.firstResponse, rule.resolved]) {
-        const v = cells.text(k);
-        if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
+      const o = rule.openedAt;
+      const f = rule.firstResponse;
+      const r = rule.resolved;
+      if (same[o] === 2 && (same[f] === 2 || vals[f] === '') && (same[r] === 2 || vals[r] === '')) {
+        // Every timestamp of the row read on the bytes: compared as numbers (the order of their text).
+        const opened = stampKeys[o]!;
+        if (window && (opened < this.openedFromKey || opened >= this.openedToKey)) return -1;
+        if (same[f] === 2 && (stampKeys[f]! < opened || (window && stampKeys[f]! >= this.laterToKey))) return -1;
+        if (same[r] === 2 && (stampKeys[r]! < opened || (window && stampKeys[r]! >= this.laterToKey))) return -1;
+      } else {
+        const opened = cells.text(o);
+        if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
+        for (const k of [f, r]) {
+          const v = cells.text(k);
+          if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
+        }
       }
     }
     if (rule.end >= 0) {
@@ -804,7 +839,7 @@ class FastRowReader {
       if (end !== '' && end < cells.text(rule.start)) return -1;
     }
     if (rule.kpi >= 0 && targetProblem(cells.text(rule.kpi), cells.text(rule.target))) return -1;
-    if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(cells.text(rule.openedAt));
+    if (rule.openedDate >= 0) vals[rule.openedDate] = same[rule.openedAt] === 2 ? stampDays[rule.openedAt]! : openedDate(cells.text(rule.openedAt));
 
     // the key: a duplicate is reported by the text path
     keys.begin();
@@ -828,6 +863,7 @@ class FastRowReader {
     for (let o = 0; o < nOut; o++) {
       const k = outputIdx[o]!;
       if (same[k] === 0) size += (vals[k] as string).length * 3 + 3;
+      else if (same[k] === 2) size += TIMESTAMP_BYTES + 1;
     }
     const out = output.reserve(size);
     let p = output.pos;
@@ -852,6 +888,10 @@ class FastRowReader {
           for (; j + 4 <= e; j += 4, p += 4) w.setUint32(p, input.getUint32(j, true), true);
           for (; j < e; j++) out[p++] = b[j]!;
         }
+      } else if (same[k] === 2) {
+        const at = k * TIMESTAMP_BYTES;
+        for (let j = 0; j < TIMESTAMP_BYTES; j++) out[p++] = stamps[at + j]!;
+        o++;
       } else {
         const v = vals[k] as string;
         p = writeText(out, p, quoted[k] ? csvCell(v) : v);
@@ -1042,22 +1082,29 @@ class KeyTable {
   }
 }
 
-/** The byte reader's cells of one row: canonical text, or null when the input bytes vs[k]…ve[k] are it. */
+/**
+ * The byte reader's cells of one row: canonical text, or null when the input bytes vs[k]…ve[k]
+ * are it (or, when same[k] is 2, the timestamp bytes in `stamps`).
+ */
 class RowCells {
   constructor(
     private readonly b: Buffer,
     private readonly vals: (string | null)[],
     private readonly vs: Int32Array,
     private readonly ve: Int32Array,
+    private readonly same: Uint8Array,
+    private readonly stamps: Buffer,
   ) {}
 
   text(k: number): string {
+    if (this.same[k] === 2) return this.stamps.toString('latin1', k * TIMESTAMP_BYTES, (k + 1) * TIMESTAMP_BYTES);
     return this.vals[k] ?? this.b.toString('utf8', this.vs[k], this.ve[k]);
   }
 
   appendKey(keys: KeyTable, k: number): void {
     const v = this.vals[k] as string | null;
-    if (v === null) keys.appendBytes(this.b, this.vs[k]!, this.ve[k]!);
+    if (this.same[k] === 2) keys.appendBytes(this.stamps, k * TIMESTAMP_BYTES, (k + 1) * TIMESTAMP_BYTES);
+    else if (v === null) keys.appendBytes(this.b, this.vs[k]!, this.ve[k]!);
     else keys.appendText(v);
   }
 }
@@ -1211,46 +1258,77 @@ function integerBytes(b: Buffer, s: number, e: number, min: number, max: number)
   return value >= min && value <= max;
 }
 
-const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => pad2(n));
+/** A real day of the allowed years: its text and its neighbours', as text and as YYYYMMDD. */
+interface DayText { day: string; after: string; bytes: Buffer; beforeBytes: Buffer; ymd: number; beforeYmd: number }
 
-/** Real days in the allowed years, by YYYYMMDD, with the day before each (shared: a day's text never changes). */
-const DAY_TEXT = new Map<number, { day: string; before: string }>();
+/** Real days in the allowed years, by YYYYMMDD (shared: a day's text never changes). */
+const DAY_TEXT = new Map<number, DayText>();
+
+/** Bytes of one canonical timestamp, `YYYY-MM-DD HH:MM:SS`. */
+const TIMESTAMP_BYTES = 19;
 
 /**
  * The byte reader's timestamps: `YYYY-MM-DD[T ]HH:MM:SS` without offset (Asia/Shanghai) or with
- * `Z`, as checkTimestamp's canonical UTC text. The date part is checked once per distinct date
- * (DAY_TEXT); anything else is left undecided for checkTimestamp.
+ * `Z`, written as checkTimestamp's canonical UTC text into `out` at `at`; returns the instant as
+ * the number YYYYMMDDHHMMSS (UTC: it orders as the text does) and puts its Asia/Shanghai day in
+ * `days[k]`, or returns -1 (undecided: checkTimestamp reads the text). The date part is checked
+ * once per distinct date (DAY_TEXT). No string is made per cell: the text was three
+ * concatenations, flattened again by the comparisons and by the writer (a third of a service
+ * file's validation time).
  */
-function canonicalTimestamp(b: Buffer, s: number, e: number): string | false {
+function timestampBytes(b: Buffer, s: number, e: number, out: Buffer, at: number, days: string[], k: number): number {
   const length = e - s;
   let offsetHours: number;
   if (length === 19) offsetHours = 8;
   else if (length === 20 && b[s + 19] === 90) offsetHours = 0;
-  else return false;
+  else return -1;
   const sep = b[s + 10];
-  if ((sep !== 84 && sep !== 32) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 13] !== 58 || b[s + 16] !== 58) return false;
+  if ((sep !== 84 && sep !== 32) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 13] !== 58 || b[s + 16] !== 58) return -1;
   let ymd = 0;
   for (let j = s; j < s + 10; j++) {
     if (j === s + 4 || j === s + 7) continue;
     const c = b[j]! - 48;
-    if (c < 0 || c > 9) return false;
+    if (c < 0 || c > 9) return -1;
     ymd = ymd * 10 + c;
   }
   const h1 = b[s + 11]! - 48, h2 = b[s + 12]! - 48, m1 = b[s + 14]! - 48, m2 = b[s + 15]! - 48, s1 = b[s + 17]! - 48, s2 = b[s + 18]! - 48;
-  if (h1 < 0 || h1 > 2 || h2 < 0 || h2 > 9 || m1 < 0 || m1 > 5 || m2 < 0 || m2 > 9 || s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return false;
+  if (h1 < 0 || h1 > 2 || h2 < 0 || h2 > 9 || m1 < 0 || m1 > 5 || m2 < 0 || m2 > 9 || s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return -1;
   const hour = h1 * 10 + h2;
-  if (hour > 23) return false;
+  if (hour > 23) return -1;
   let day = DAY_TEXT.get(ymd);
   if (day === undefined) {
-    if (!canonicalDateBytes(b, s, s + 10)) return false;
+    if (!canonicalDateBytes(b, s, s + 10)) return -1;
     if (DAY_TEXT.size >= 10_000) DAY_TEXT.clear();
     const text = b.toString('latin1', s, s + 10);
-    day = { day: text, before: addDays(text, -1) };
+    const before = addDays(text, -1);
+    day = {
+      day: text, after: addDays(text, 1), bytes: Buffer.from(text, 'latin1'), beforeBytes: Buffer.from(before, 'latin1'),
+      ymd, beforeYmd: Number(before.replace(/-/g, '')),
+    };
     DAY_TEXT.set(ymd, day);
   }
-  const utcHour = hour - offsetHours;
-  const rest = `:${TWO_DIGITS[m1 * 10 + m2]}:${TWO_DIGITS[s1 * 10 + s2]}`;
-  return utcHour >= 0 ? `${day.day} ${TWO_DIGITS[utcHour]}${rest}` : `${day.before} ${TWO_DIGITS[utcHour + 24]}${rest}`;
+  let utcHour = hour - offsetHours;
+  const early = utcHour < 0;
+  if (early) utcHour += 24;
+  // Without an offset the Shanghai day is the text's own; with Z, the next one from 16:00 UTC (openedDate).
+  days[k] = offsetHours === 8 || hour < 16 ? day.day : day.after;
+  const date = early ? day.beforeBytes : day.bytes;
+  for (let j = 0; j < 10; j++) out[at + j] = date[j]!;
+  out[at + 10] = 32;
+  out[at + 11] = 48 + ((utcHour / 10) | 0);
+  out[at + 12] = 48 + (utcHour % 10);
+  out[at + 13] = 58;
+  out[at + 14] = 48 + m1;
+  out[at + 15] = 48 + m2;
+  out[at + 16] = 58;
+  out[at + 17] = 48 + s1;
+  out[at + 18] = 48 + s2;
+  return (early ? day.beforeYmd : day.ymd) * 1e6 + utcHour * 1e4 + (m1 * 10 + m2) * 100 + s1 * 10 + s2;
+}
+
+/** The YYYYMMDDHHMMSS number of a canonical UTC timestamp's text (the bounds of a file's window). */
+function timestampKey(text: string): number {
+  return Number(text.slice(0, 19).replace(/[-: ]/g, ''));
 }
 
 /** `YYYY-MM-DD` naming a real day (what checkDate returns unchanged). */
