@@ -79,8 +79,8 @@ describe('batch ingest', () => {
     for (const input of inputs()) expect((await ingestExtract({ store: one, encoder: inner, now }, input)).status).toBe('accepted');
     const many = new LocalObjectStore(await mkdtemp(join(work, 'many-')));
     const { encoder, calls } = counting(inner);
-    // Act
-    const outcomes = await collect(ingestExtracts({ store: many, encoder, now }, inputs()));
+    // Act: every file in one batch (more than the default 16)
+    const outcomes = await collect(ingestExtracts({ store: many, encoder, now }, inputs(), { maxFiles: FILES.length }));
     // Assess
     expect(outcomes.map((o) => o.fileName)).toEqual(FILES.map((f) => f.fileName));
     expect(outcomes.map((o) => receiptOf(o).status)).toEqual(FILES.map(() => 'accepted'));
@@ -88,6 +88,27 @@ describe('batch ingest', () => {
     expect(await lakeState(many)).toEqual(await lakeState(one));
     expect((await listReceipts(many)).map((r) => r.file).sort()).toEqual(FILES.map((f) => f.fileName).sort());
     expect(await many.list('lake/_manifest/')).not.toContainEqual(expect.stringMatching(/\.lock$/));
+  });
+
+  it('stores a folder of more than 16 files in batches of at most 16 by default, the same lake as one batch', async () => {
+    // Prepare
+    expect(FILES.length).toBeGreaterThan(16);
+    const single = new LocalObjectStore(await mkdtemp(join(work, 'single-batch-')));
+    await collect(ingestExtracts({ store: single, encoder: inner, now }, inputs(), { maxFiles: FILES.length }));
+    const batched = new LocalObjectStore(await mkdtemp(join(work, 'default-batches-')));
+    const sizes: number[] = [];
+    const encoder: ParquetEncoder = {
+      encode: (t, csv) => (sizes.push(1), inner.encode(t, csv)),
+      encodeMany: (t, csvs) => (sizes.push(csvs.length), inner.encodeMany(t, csvs)),
+    };
+    // Act
+    const outcomes = await collect(ingestExtracts({ store: batched, encoder, now }, inputs()));
+    // Assess
+    expect(outcomes.map((o) => receiptOf(o).status)).toEqual(FILES.map(() => 'accepted'));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(FILES.length);
+    expect(sizes.length).toBeGreaterThan(new Set(FILES.map((f) => f.type)).size);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(16);
+    expect(await lakeState(batched)).toEqual(await lakeState(single));
   });
 
   it('gives a rejected file its receipt and changes nothing for it, while the rest of the batch is stored', async () => {

@@ -289,6 +289,39 @@ describe('validateExtract timestamps', () => {
     expect(quoted.normalizedCsv!.trimEnd().split('\n').slice(1)).toEqual(expected('q'));
   });
 
+  it('decides the window and order of the timestamps of a clean row as the text reader does, at each bound', async () => {
+    // Prepare: each case alone after a good row (once a file has a problem every later row is read
+    // as text), clean and with a quoted city (the text reader); the file's day is 2026-11-18, so
+    // opened_at may fall on 11-17 to 11-19 Shanghai and a later time up to 2027-02-16.
+    const header = 'ticket_id,opened_at,province,city,customer_id,segment,sub_segment,channel,category,account_manager_id,first_response_at,resolved_at,satisfaction\n';
+    const good = (city: string) => `T0,2026-11-18 10:00:00,JL,${city},C1,public,,hotline,complaint,,,,5`;
+    const cases: Array<[string, string, string, string]> = [
+      // [opened_at, first_response_at, resolved_at, what]
+      ['2026-11-17T00:00:00', '', '', 'first moment of the window'],
+      ['2026-11-16T23:59:59', '', '', 'a second before it'],
+      ['2026-11-19T15:59:59Z', '', '', 'last second of the window, UTC'],
+      ['2026-11-19T16:00:00Z', '', '', 'the window end'],
+      ['2026-11-18 10:00:00', '2026-11-18 09:59:59', '', 'a response before opening'],
+      ['2026-11-18 10:00:00', '2026-11-18 10:00:00', '2026-11-18T02:00:00Z', 'response and resolution at the opening'],
+      ['2026-11-18 10:00:00', '', '2027-02-16T23:59:59', 'last second of the later window'],
+      ['2026-11-18 10:00:00', '', '2027-02-17T00:00:00', 'the later window end'],
+      ['2026-11-18 10:00:00.5', '2026-11-18 10:00:00', '', 'an opening with a fraction (read as text)'],
+      ['2026-11-18T07:59:59', '2026-11-18T08:00:00+08:00', '2026-11-17T23:59:59Z', 'an offset beside clean ones'],
+    ];
+    for (const [opened, first, resolved, what] of cases) {
+      const file = (city: string) => utf8(`${header}${good(city)}\nT1,${opened},JL,${city},C1,public,,hotline,complaint,,${first},${resolved},5\n`);
+
+      // Act
+      const clean = await validateExtract({ fileName: 'service_JL_20261118.csv', bytes: file('长春') }, { now: fixed });
+      const text = await validateExtract({ fileName: 'service_JL_20261118.csv', bytes: file('"长春"') }, { now: fixed });
+
+      // Assess
+      expect(clean.receipt.problems, what).toEqual(text.receipt.problems);
+      expect(clean.receipt.status, what).toBe(text.receipt.status);
+      expect(clean.normalizedCsv, what).toBe(text.normalizedCsv);
+    }
+  });
+
   it('reports an impossible time or day on a clean row as the text reader does', async () => {
     // Prepare
     const header = 'ticket_id,opened_at,province,city,customer_id,segment,sub_segment,channel,category,account_manager_id,first_response_at,resolved_at,satisfaction\n';

@@ -172,7 +172,8 @@ function decodeText(bytes: Uint8Array): { text?: string; buffer: Buffer; start: 
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
     throw new DecodeError('zipAsCsv');
   }
-  if (bytes.indexOf(0) >= 0) {
+  // Buffer's indexOf (memchr), not the typed array's element loop (~1 ns a byte: 86 ms of the side by side).
+  if (buffer.indexOf(0) >= 0) {
     throw new DecodeError('binary');
   }
   if (isUtf8(buffer)) return { buffer, start: 0, encoding: 'utf-8' };

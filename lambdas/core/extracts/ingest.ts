@@ -87,9 +87,14 @@ export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Prom
 export type IngestOutcome = { fileName: string; receipt: Receipt } | { fileName: string; error: FileNameError };
 
 export interface IngestBatchOptions {
-  /** Most files validated before their batch is stored (default 64). */
+  /**
+   * Most files validated before their batch is stored (default 16). The last batch is encoded
+   * after every file is validated, the first before any is stored: smaller batches shorten both
+   * waits (side by side, 64 files: the last batch, 64 service files, was encoded for ~1/5 of the
+   * run with the validator done), and a DuckDB COPY of 16 files costs no more per row than of 64.
+   */
   maxFiles?: number;
-  /** Most bytes of canonical CSV held before the batch is stored (default 64 MB): memory stays bounded. */
+  /** Most bytes of canonical CSV held before the batch is stored (default 16 MB): memory stays bounded. */
   maxBytes?: number;
 }
 
@@ -115,8 +120,8 @@ interface Validated {
 export async function* ingestExtracts(
   deps: IngestDeps, inputs: Iterable<ExtractInput> | AsyncIterable<ExtractInput>, options: IngestBatchOptions = {},
 ): AsyncGenerator<IngestOutcome> {
-  const maxFiles = options.maxFiles ?? 64;
-  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const maxFiles = options.maxFiles ?? 16;
+  const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
   type Entry = IngestOutcome & { normalized?: Uint8Array | CsvSpool };
   let batch: Entry[] = [];
   let partitions = new Set<string>();

@@ -337,7 +337,7 @@ class RowValidator {
       output.text('\n');
     };
 
-    const fast = source.utf8 && mapped ? this.fastRows(source.utf8, mapped, width, rule, keys, products, selfProducts, output, outputIdx, quoted) : undefined;
+    const fast = source.utf8 && mapped ? this.fastRows(source.utf8, mapped, width, rule, { keys, products, selfProducts, output }, outputIdx, quoted) : undefined;
     if (fast && source.utf8) {
       // Clean rows are checked on the bytes and copied; any other row (and every row once a
       // problem is found) goes through slowRow, which reports exactly as before.
@@ -348,7 +348,7 @@ class RowValidator {
       while (at < bytes.length) {
         rowNo++;
         if (problems.count === 0) {
-          const next = fast(at, rowNo);
+          const next = fast.read(at, rowNo);
           if (next >= 0) {
             emptyRows += pendingEmpty;
             pendingEmpty = 0;
@@ -381,237 +381,18 @@ class RowValidator {
     return output.bytes();
   }
 
-  /**
-   * The byte-level reader for clean rows of a UTF-8 CSV: returns a function that checks the
-   * record at `at` and, when every cell is already canonical (or a code/value the checks map
-   * without complaint) and no rule or key is broken, records it and writes its canonical line,
-   * returning where the next record starts. It returns -1, having changed nothing, for any row it
-   * does not settle (quotes, blanks to trim, a problem, an empty row, a wrong cell count): the
-   * caller then reads that row as text.
-   */
+  /** The byte-level reader for the clean rows of a UTF-8 CSV (FastRowReader), or undefined when the table has no required column. */
   private fastRows(
     source: { bytes: Buffer; delimiter: number },
     mapped: readonly number[],
     width: number,
-    rule: ReturnType<RowValidator['ruleIndexes']>,
-    keys: KeyTable,
-    products: Set<string>,
-    selfProducts: Set<string>,
-    output: ByteWriter,
+    rule: RuleIndexes,
+    sinks: RowSinks,
     outputIdx: readonly number[],
     quoted: readonly boolean[],
-  ): ((at: number, rowNo: number) => number) | undefined {
-    const { table, columns, file, window } = this;
-    if (!columns.some((c) => c.required && !c.derived)) return undefined;
-    const b = source.bytes;
-    const N = b.length;
-    const d = source.delimiter;
-    const n = columns.length;
-    const plan = columns.map((c) => (c.derived ? undefined : fastCell(c)));
-    const required = columns.map((c) => c.required);
-    const empty = columns.map((c) => c.default ?? '');
-    // 1: a byte that ends a cell or sends the row to the text path; 2: a byte that may be or begin
-    // a hidden character (any control byte, or the UTF-8 lead byte of one of HIDDEN's), noted per
-    // cell so a string cell needs no second look at its bytes.
-    const special = new Uint8Array(256);
-    for (let c = 0; c < 32; c++) special[c] = 2;
-    for (const c of [0x7f, 0xc2, 0xd8, 0xe2, 0xef]) special[c] = 2;
-    for (const c of [d, LF, CR, QUOTE, COMMA]) special[c] = 1;
-    const flagged = new Uint8Array(width + 1);
-    const starts = new Int32Array(width + 1);
-    const ends = new Int32Array(width + 1);
-    const vals: (string | null)[] = new Array<string | null>(n).fill('');
-    const vs = new Int32Array(n);
-    const ve = new Int32Array(n);
-    /** 1 when the output bytes of column k are its input cell's bytes (set per row). */
-    const same = new Uint8Array(n);
-    const nOut = outputIdx.length;
-    const outSource = outputIdx.map((k) => (columns[k]!.derived ? -1 : mapped[k]!));
-    const runs = d === COMMA;
-    const input = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    let outView: { buffer: Buffer; view: DataView } = { buffer: Buffer.alloc(0), view: new DataView(new ArrayBuffer(0)) };
-    // Methods, not closures made per file: a call to another file's closure deoptimised the row reader (wrong call target).
-    const cells = new RowCells(b, vals, vs, ve);
-    const keyCols = table.key.map((c) => this.index[c]!);
-    const singleKey = keyCols.length === 1 ? keyCols[0]! : -1;
-    const expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
-    const expectedDayBytes = expectedDay === undefined ? undefined : Buffer.from(expectedDay);
-
-    return (at, rowNo) => {
-      // cells of the record, without quotes
-      let i = at;
-      let c = 0;
-      let next: number;
-      for (;;) {
-        if (c === width) return -1;
-        const s = i;
-        let x = 0;
-        let hidden = 0;
-        while (i < N) {
-          x = b[i]!;
-          const kind = special[x]!;
-          if (kind !== 0) {
-            if (kind === 2) hidden = 1;
-            else if (x === d || x === LF || x === CR) break;
-            else return -1;
-          }
-          i++;
-        }
-        starts[c] = s;
-        ends[c] = i;
-        flagged[c] = hidden;
-        c++;
-        if (i >= N) {
-          next = N;
-          break;
-        }
-        if (x === d) {
-          i++;
-          continue;
-        }
-        next = x === CR && b[i + 1] === LF ? i + 2 : i + 1;
-        break;
-      }
-      if (c !== width) return -1;
-
-      // each declared cell
-      for (let k = 0; k < n; k++) {
-        const cell = plan[k];
-        if (cell === undefined) continue;
-        const a = mapped[k]!;
-        const s = a < 0 ? 0 : starts[a]!;
-        const e = a < 0 ? 0 : ends[a]!;
-        if (s === e) {
-          if (required[k]) return -1;
-          vals[k] = empty[k]!;
-          same[k] = a >= 0 && empty[k] === '' ? 1 : 0;
-          continue;
-        }
-        if (b[s]! <= 32 || b[e - 1]! <= 32) return -1;
-        vs[k] = s;
-        ve[k] = e;
-        // One call site per kind (not one for all columns), so each check is inlined where it runs.
-        let settled: boolean | CodeMatch | string;
-        switch (cell.kind) {
-          case FAST_STRING: settled = e - s <= cell.max && flagged[a] === 0; break;
-          case FAST_CODE: settled = codeBytes(cell.byShape, b, s, e); break;
-          case FAST_DATE: settled = canonicalDateBytes(b, s, e); break;
-          case FAST_MONEY: settled = canonicalMoneyBytes(b, s, e, cell.decimals); break;
-          case FAST_INTEGER: settled = integerBytes(b, s, e, cell.min, cell.max); break;
-          case FAST_TIMESTAMP: settled = canonicalTimestamp(b, s, e); break;
-          default: settled = false;
-        }
-        if (settled === true) {
-          vals[k] = null;
-          same[k] = 1;
-          continue;
-        }
-        if (typeof settled === 'string') {
-          vals[k] = settled;
-          same[k] = 0;
-          continue;
-        }
-        if (settled !== false) {
-          vals[k] = settled.code;
-          same[k] = settled.same ? 1 : 0;
-          continue;
-        }
-        const result = cell.check(b.toString('utf8', s, e));
-        if (typeof result !== 'string') return -1;
-        vals[k] = result;
-        same[k] = 0;
-      }
-
-      // the row rules (any broken rule: the text path reports it)
-      if (rule.province >= 0 && cells.text(rule.province) !== file.province) return -1;
-      if (expectedDayBytes !== undefined) {
-        const k = rule.dayColumn;
-        const v = vals[k] as string | null;
-        if (v === null ? !sameBytes(b, vs[k]!, ve[k]!, expectedDayBytes) : v !== expectedDay) return -1;
-      }
-      if (rule.subSegment >= 0 && vals[rule.subSegment] !== '' && cells.text(rule.segment) !== 'enterprise') return -1;
-      if (rule.accountManager >= 0 && vals[rule.accountManager] === '' && cells.text(rule.channel) === 'direct') return -1;
-      if (rule.agent >= 0 && vals[rule.agent] === '' && cells.text(rule.channel) === 'agent') return -1;
-      if (rule.prevFee >= 0 && vals[rule.prevFee] === '') {
-        const type = cells.text(rule.eventType);
-        if (type === 'upgrade' || type === 'downgrade') return -1;
-      }
-      if (rule.customer >= 0) {
-        const k = rule.customer;
-        const v = vals[k] as string | null;
-        if (v === null ? looksLikePersonalBytes(b, vs[k]!, ve[k]!) : looksLikeMobile(v) || looksLikeIdCard(v)) return -1;
-      }
-      if (rule.openedAt >= 0) {
-        const opened = cells.text(rule.openedAt);
-        if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
-        for (const k of [rule.firstResponse, rule.resolved]) {
-          const v = cells.text(k);
-          if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
-        }
-      }
-      if (rule.end >= 0) {
-        const end = cells.text(rule.end);
-        if (end !== '' && end < cells.text(rule.start)) return -1;
-      }
-      if (rule.kpi >= 0 && targetProblem(cells.text(rule.kpi), cells.text(rule.target))) return -1;
-      if (rule.openedDate >= 0) vals[rule.openedDate] = openedDate(cells.text(rule.openedAt));
-
-      // the key: a duplicate is reported by the text path
-      keys.begin();
-      if (singleKey >= 0) cells.appendKey(keys, singleKey);
-      else {
-        for (const k of keyCols) {
-          cells.appendKey(keys, k);
-          keys.appendText('\u0001');
-        }
-      }
-      if (keys.firstOrAdd(rowNo) >= 0) return -1;
-      if (rule.operator >= 0) {
-        const product = cells.text(rule.product);
-        products.add(product);
-        if (cells.text(rule.operator) === 'self') selfProducts.add(product);
-      }
-
-      // the canonical line: cells whose bytes are their canonical form and that are neighbours
-      // in the input are copied as one run (comma-separated input only)
-      let size = next - at + 1;
-      for (let o = 0; o < nOut; o++) {
-        const k = outputIdx[o]!;
-        if (same[k] === 0) size += (vals[k] as string).length * 3 + 3;
-      }
-      const out = output.reserve(size);
-      let p = output.pos;
-      for (let o = 0; o < nOut;) {
-        const k = outputIdx[o]!;
-        if (o > 0) out[p++] = COMMA;
-        if (same[k] === 1) {
-          let last = outSource[o]!;
-          const s = starts[last]!;
-          o++;
-          while (runs && o < nOut && same[outputIdx[o]!] === 1 && outSource[o] === last + 1) {
-            last++;
-            o++;
-          }
-          const e = ends[last]!;
-          if (e - s > 256) p += b.copy(out, p, s, e);
-          else {
-            // Four bytes at a time through DataViews (no view objects made per run), the rest one by one.
-            if (out !== outView.buffer) outView = { buffer: out, view: new DataView(out.buffer, out.byteOffset, out.byteLength) };
-            const w = outView.view;
-            let j = s;
-            for (; j + 4 <= e; j += 4, p += 4) w.setUint32(p, input.getUint32(j, true), true);
-            for (; j < e; j++) out[p++] = b[j]!;
-          }
-        } else {
-          const v = vals[k] as string;
-          p = writeText(out, p, quoted[k] ? csvCell(v) : v);
-          o++;
-        }
-      }
-      out[p++] = LF;
-      output.pos = p;
-      return next;
-    };
+  ): FastRowReader | undefined {
+    if (!this.columns.some((c) => c.required && !c.derived)) return undefined;
+    return new FastRowReader(this.table, this.file, this.window, this.index, source, mapped, width, rule, sinks, outputIdx, quoted);
   }
 
   /**
@@ -696,7 +477,7 @@ class RowValidator {
     return true;
   }
 
-  private ruleIndexes() {
+  private ruleIndexes(): RuleIndexes {
     const at = (name: string): number => this.index[name] ?? -1;
     return {
       province: at('province'), dayColumn: this.table.dayColumn ? at(this.table.dayColumn) : -1,
@@ -710,7 +491,7 @@ class RowValidator {
     };
   }
 
-  private rowRules(v: string[], row: number, i: ReturnType<RowValidator['ruleIndexes']>): void {
+  private rowRules(v: string[], row: number, i: RuleIndexes): void {
     if (i.province >= 0 && v[i.province] !== this.file.province) {
       if (this.flag(v, row, i.province, 'notFileProvince', { province: this.file.province })) count(this.provinceMismatch, v[i.province]!);
     }
@@ -800,6 +581,329 @@ class RowValidator {
   }
 }
 
+/** Column indexes of the row rules (-1: the table has no such column). */
+interface RuleIndexes {
+  province: number; dayColumn: number; segment: number; subSegment: number; channel: number; accountManager: number; agent: number;
+  eventType: number; prevFee: number; customer: number; openedAt: number; firstResponse: number; resolved: number; openedDate: number;
+  start: number; end: number; operator: number; product: number; kpi: number; target: number;
+}
+
+/** What the row readers record of a file's accepted rows: its keys, market products, and the canonical CSV. */
+interface RowSinks {
+  keys: KeyTable;
+  products: Set<string>;
+  selfProducts: Set<string>;
+  output: ByteWriter;
+}
+
+/**
+ * The byte-level reader for clean rows of a UTF-8 CSV: read() checks the record at `at` and, when
+ * every cell is already canonical (or a code/value the checks map without complaint) and no rule
+ * or key is broken, records it and writes its canonical line, returning where the next record
+ * starts. It returns -1, having changed nothing, for any row it does not settle (quotes, blanks to
+ * trim, a problem, an empty row, a wrong cell count): the caller then reads that row as text.
+ *
+ * A class, not a closure made per file: the optimised code of a closure lives only as long as
+ * some closure holds it, so once a file's closure was collected the next file's was optimised
+ * from scratch (side by side: 39 TurboFan compiles of ~0.2 s each, and the rows between in
+ * baseline code). A method's code belongs to the one function every file calls.
+ */
+class FastRowReader {
+  private readonly b: Buffer;
+  private readonly N: number;
+  private readonly d: number;
+  private readonly n: number;
+  private readonly plan: (FastCell | undefined)[];
+  private readonly required: boolean[];
+  private readonly empty: string[];
+  /**
+   * 1: a byte that ends a cell or sends the row to the text path; 2: a byte that may be or begin
+   * a hidden character (any control byte, or the UTF-8 lead byte of one of HIDDEN's), noted per
+   * cell so a string cell needs no second look at its bytes.
+   */
+  private readonly special = new Uint8Array(256);
+  private readonly flagged: Uint8Array;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly vals: (string | null)[];
+  private readonly vs: Int32Array;
+  private readonly ve: Int32Array;
+  /**
+   * Per row, where the output bytes of column k are: 1 its input cell's bytes, 2 the canonical
+   * timestamp in `stamps` (its instant in `stampKeys`, its Shanghai day in `stampDays`), 0 vals[k].
+   */
+  private readonly same: Uint8Array;
+  private readonly stamps: Buffer;
+  private readonly stampKeys: Float64Array;
+  private readonly stampDays: string[];
+  /** The window's bounds as timestamp numbers (timestampBytes). */
+  private readonly openedFromKey: number;
+  private readonly openedToKey: number;
+  private readonly laterToKey: number;
+  private readonly nOut: number;
+  private readonly outSource: number[];
+  private readonly runs: boolean;
+  private readonly input: DataView;
+  private outView: { buffer: Buffer; view: DataView } = { buffer: Buffer.alloc(0), view: new DataView(new ArrayBuffer(0)) };
+  private readonly cells: RowCells;
+  private readonly keyCols: number[];
+  private readonly singleKey: number;
+  private readonly expectedDay: string | undefined;
+  private readonly expectedDayBytes: Buffer | undefined;
+
+  constructor(
+    table: TableDecl,
+    private readonly file: FilePeriod,
+    private readonly window: TimeWindow | undefined,
+    index: Readonly<Record<string, number>>,
+    source: { bytes: Buffer; delimiter: number },
+    private readonly mapped: readonly number[],
+    private readonly width: number,
+    private readonly rule: RuleIndexes,
+    private readonly sinks: RowSinks,
+    private readonly outputIdx: readonly number[],
+    private readonly quoted: readonly boolean[],
+  ) {
+    const columns = table.columns;
+    const b = (this.b = source.bytes);
+    this.N = b.length;
+    const d = (this.d = source.delimiter);
+    const n = (this.n = columns.length);
+    this.plan = columns.map((c) => (c.derived ? undefined : fastCell(c)));
+    this.required = columns.map((c) => c.required);
+    this.empty = columns.map((c) => c.default ?? '');
+    const special = this.special;
+    for (let c = 0; c < 32; c++) special[c] = 2;
+    for (const c of [0x7f, 0xc2, 0xd8, 0xe2, 0xef]) special[c] = 2;
+    for (const c of [d, LF, CR, QUOTE, COMMA]) special[c] = 1;
+    this.flagged = new Uint8Array(width + 1);
+    this.starts = new Int32Array(width + 1);
+    this.ends = new Int32Array(width + 1);
+    this.vals = new Array<string | null>(n).fill('');
+    this.vs = new Int32Array(n);
+    this.ve = new Int32Array(n);
+    this.same = new Uint8Array(n);
+    this.stamps = Buffer.alloc(n * TIMESTAMP_BYTES);
+    this.stampKeys = new Float64Array(n);
+    this.stampDays = new Array<string>(n).fill('');
+    this.openedFromKey = window ? timestampKey(window.openedFrom) : 0;
+    this.openedToKey = window ? timestampKey(window.openedTo) : 0;
+    this.laterToKey = window ? timestampKey(window.laterTo) : 0;
+    this.nOut = outputIdx.length;
+    this.outSource = outputIdx.map((k) => (columns[k]!.derived ? -1 : mapped[k]!));
+    this.runs = d === COMMA;
+    this.input = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.cells = new RowCells(b, this.vals, this.vs, this.ve, this.same, this.stamps);
+    this.keyCols = table.key.map((c) => index[c]!);
+    this.singleKey = this.keyCols.length === 1 ? this.keyCols[0]! : -1;
+    this.expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
+    this.expectedDayBytes = this.expectedDay === undefined ? undefined : Buffer.from(this.expectedDay);
+  }
+
+  read(at: number, rowNo: number): number {
+    const { b, N, d, n, width, plan, mapped, required, empty, special, flagged, starts, ends, vals, vs, ve, same, nOut, outSource, runs, input } = this;
+    const { cells, keyCols, singleKey, expectedDay, expectedDayBytes, rule, file, window, outputIdx, quoted, stamps, stampKeys, stampDays } = this;
+    const { keys, products, selfProducts, output } = this.sinks;
+    // cells of the record, without quotes
+    let i = at;
+    let c = 0;
+    let next: number;
+    for (;;) {
+      if (c === width) return -1;
+      const s = i;
+      let x = 0;
+      let hidden = 0;
+      while (i < N) {
+        x = b[i]!;
+        const kind = special[x]!;
+        if (kind !== 0) {
+          if (kind === 2) hidden = 1;
+          else if (x === d || x === LF || x === CR) break;
+          else return -1;
+        }
+        i++;
+      }
+      starts[c] = s;
+      ends[c] = i;
+      flagged[c] = hidden;
+      c++;
+      if (i >= N) {
+        next = N;
+        break;
+      }
+      if (x === d) {
+        i++;
+        continue;
+      }
+      next = x === CR && b[i + 1] === LF ? i + 2 : i + 1;
+      break;
+    }
+    if (c !== width) return -1;
+
+    // each declared cell
+    for (let k = 0; k < n; k++) {
+      const cell = plan[k];
+      if (cell === undefined) continue;
+      const a = mapped[k]!;
+      const s = a < 0 ? 0 : starts[a]!;
+      const e = a < 0 ? 0 : ends[a]!;
+      if (s === e) {
+        if (required[k]) return -1;
+        vals[k] = empty[k]!;
+        same[k] = a >= 0 && empty[k] === '' ? 1 : 0;
+        continue;
+      }
+      if (b[s]! <= 32 || b[e - 1]! <= 32) return -1;
+      vs[k] = s;
+      ve[k] = e;
+      // One call site per kind (not one for all columns), so each check is inlined where it runs.
+      if (cell.kind === FAST_TIMESTAMP) {
+        const key = timestampBytes(b, s, e, stamps, k * TIMESTAMP_BYTES, stampDays, k);
+        if (key >= 0) {
+          stampKeys[k] = key;
+          vals[k] = null;
+          same[k] = 2;
+          continue;
+        }
+      }
+      let settled: boolean | CodeMatch | string;
+      switch (cell.kind) {
+        case FAST_STRING: settled = e - s <= cell.max && flagged[a] === 0; break;
+        case FAST_CODE: settled = codeBytes(cell.byShape, b, s, e); break;
+        case FAST_DATE: settled = canonicalDateBytes(b, s, e); break;
+        case FAST_MONEY: settled = canonicalMoneyBytes(b, s, e, cell.decimals); break;
+        case FAST_INTEGER: settled = integerBytes(b, s, e, cell.min, cell.max); break;
+        default: settled = false;
+      }
+      if (settled === true) {
+        vals[k] = null;
+        same[k] = 1;
+        continue;
+      }
+      if (typeof settled === 'string') {
+        vals[k] = settled;
+        same[k] = 0;
+        continue;
+      }
+      if (settled !== false) {
+        vals[k] = settled.code;
+        same[k] = settled.same ? 1 : 0;
+        continue;
+      }
+      const result = cell.check(b.toString('utf8', s, e));
+      if (typeof result !== 'string') return -1;
+      vals[k] = result;
+      same[k] = 0;
+    }
+
+    // the row rules (any broken rule: the text path reports it)
+    if (rule.province >= 0 && cells.text(rule.province) !== file.province) return -1;
+    if (expectedDayBytes !== undefined) {
+      const k = rule.dayColumn;
+      const v = vals[k] as string | null;
+      if (v === null ? !sameBytes(b, vs[k]!, ve[k]!, expectedDayBytes) : v !== expectedDay) return -1;
+    }
+    if (rule.subSegment >= 0 && vals[rule.subSegment] !== '' && cells.text(rule.segment) !== 'enterprise') return -1;
+    if (rule.accountManager >= 0 && vals[rule.accountManager] === '' && cells.text(rule.channel) === 'direct') return -1;
+    if (rule.agent >= 0 && vals[rule.agent] === '' && cells.text(rule.channel) === 'agent') return -1;
+    if (rule.prevFee >= 0 && vals[rule.prevFee] === '') {
+      const type = cells.text(rule.eventType);
+      if (type === 'upgrade' || type === 'downgrade') return -1;
+    }
+    if (rule.customer >= 0) {
+      const k = rule.customer;
+      const v = vals[k] as string | null;
+      if (v === null ? looksLikePersonalBytes(b, vs[k]!, ve[k]!) : looksLikeMobile(v) || looksLikeIdCard(v)) return -1;
+    }
+    if (rule.openedAt >= 0) {
+      const o = rule.openedAt;
+      const f = rule.firstResponse;
+      const r = rule.resolved;
+      if (same[o] === 2 && (same[f] === 2 || vals[f] === '') && (same[r] === 2 || vals[r] === '')) {
+        // Every timestamp of the row read on the bytes: compared as numbers (the order of their text).
+        const opened = stampKeys[o]!;
+        if (window && (opened < this.openedFromKey || opened >= this.openedToKey)) return -1;
+        if (same[f] === 2 && (stampKeys[f]! < opened || (window && stampKeys[f]! >= this.laterToKey))) return -1;
+        if (same[r] === 2 && (stampKeys[r]! < opened || (window && stampKeys[r]! >= this.laterToKey))) return -1;
+      } else {
+        const opened = cells.text(o);
+        if (window && (opened < window.openedFrom || opened >= window.openedTo)) return -1;
+        for (const k of [f, r]) {
+          const v = cells.text(k);
+          if (v !== '' && (v < opened || (window && v >= window.laterTo))) return -1;
+        }
+      }
+    }
+    if (rule.end >= 0) {
+      const end = cells.text(rule.end);
+      if (end !== '' && end < cells.text(rule.start)) return -1;
+    }
+    if (rule.kpi >= 0 && targetProblem(cells.text(rule.kpi), cells.text(rule.target))) return -1;
+    if (rule.openedDate >= 0) vals[rule.openedDate] = same[rule.openedAt] === 2 ? stampDays[rule.openedAt]! : openedDate(cells.text(rule.openedAt));
+
+    // the key: a duplicate is reported by the text path
+    keys.begin();
+    if (singleKey >= 0) cells.appendKey(keys, singleKey);
+    else {
+      for (const k of keyCols) {
+        cells.appendKey(keys, k);
+        keys.appendText('\u0001');
+      }
+    }
+    if (keys.firstOrAdd(rowNo) >= 0) return -1;
+    if (rule.operator >= 0) {
+      const product = cells.text(rule.product);
+      products.add(product);
+      if (cells.text(rule.operator) === 'self') selfProducts.add(product);
+    }
+
+    // the canonical line: cells whose bytes are their canonical form and that are neighbours
+    // in the input are copied as one run (comma-separated input only)
+    let size = next - at + 1;
+    for (let o = 0; o < nOut; o++) {
+      const k = outputIdx[o]!;
+      if (same[k] === 0) size += (vals[k] as string).length * 3 + 3;
+      else if (same[k] === 2) size += TIMESTAMP_BYTES + 1;
+    }
+    const out = output.reserve(size);
+    let p = output.pos;
+    for (let o = 0; o < nOut;) {
+      const k = outputIdx[o]!;
+      if (o > 0) out[p++] = COMMA;
+      if (same[k] === 1) {
+        let last = outSource[o]!;
+        const s = starts[last]!;
+        o++;
+        while (runs && o < nOut && same[outputIdx[o]!] === 1 && outSource[o] === last + 1) {
+          last++;
+          o++;
+        }
+        const e = ends[last]!;
+        if (e - s > 256) p += b.copy(out, p, s, e);
+        else {
+          // Four bytes at a time through DataViews (no view objects made per run), the rest one by one.
+          if (out !== this.outView.buffer) this.outView = { buffer: out, view: new DataView(out.buffer, out.byteOffset, out.byteLength) };
+          const w = this.outView.view;
+          let j = s;
+          for (; j + 4 <= e; j += 4, p += 4) w.setUint32(p, input.getUint32(j, true), true);
+          for (; j < e; j++) out[p++] = b[j]!;
+        }
+      } else if (same[k] === 2) {
+        const at = k * TIMESTAMP_BYTES;
+        for (let j = 0; j < TIMESTAMP_BYTES; j++) out[p++] = stamps[at + j]!;
+        o++;
+      } else {
+        const v = vals[k] as string;
+        p = writeText(out, p, quoted[k] ? csvCell(v) : v);
+        o++;
+      }
+    }
+    out[p++] = LF;
+    output.pos = p;
+    return next;
+  }
+}
+
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
@@ -807,6 +911,20 @@ const COMMA = 44;
 
 /** Bytes of canonical CSV handed to a spool at a time. */
 const SPOOL_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * The spool buffer of the file validated last, for the next one: a spool takes each chunk
+ * synchronously, so the buffer is free once a file is done. A fresh 4 MB buffer per file (1 GB
+ * for the side-by-side's 263 files) counted as external memory and made V8 run a full GC every
+ * few files (64 mark-compacts of a 10 MB heap).
+ */
+let spareChunk: Buffer | undefined;
+
+function takeSpareChunk(capacity: number): Buffer | undefined {
+  const spare = spareChunk;
+  spareChunk = undefined;
+  return spare?.length === capacity ? spare : undefined;
+}
 
 /**
  * The canonical CSV as UTF-8 bytes, written straight into one buffer that doubles when full
@@ -818,7 +936,8 @@ class ByteWriter {
   pos = 0;
 
   constructor(capacity: number, private readonly spool?: CsvSpool) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+    const spare = spool ? takeSpareChunk(capacity) : undefined;
+    this.buffer = spare ?? Buffer.allocUnsafe(capacity);
   }
 
   /** The buffer, with room for `size` more bytes at `pos` (read `pos` after calling: a spool empties the buffer). */
@@ -844,6 +963,7 @@ class ByteWriter {
     if (this.spool) {
       if (this.pos > 0) this.spool.write(this.buffer.subarray(0, this.pos));
       this.pos = 0;
+      spareChunk = this.buffer;
       return Buffer.alloc(0);
     }
     const used = this.buffer.subarray(0, this.pos);
@@ -962,22 +1082,29 @@ class KeyTable {
   }
 }
 
-/** The byte reader's cells of one row: canonical text, or null when the input bytes vs[k]…ve[k] are it. */
+/**
+ * The byte reader's cells of one row: canonical text, or null when the input bytes vs[k]…ve[k]
+ * are it (or, when same[k] is 2, the timestamp bytes in `stamps`).
+ */
 class RowCells {
   constructor(
     private readonly b: Buffer,
     private readonly vals: (string | null)[],
     private readonly vs: Int32Array,
     private readonly ve: Int32Array,
+    private readonly same: Uint8Array,
+    private readonly stamps: Buffer,
   ) {}
 
   text(k: number): string {
+    if (this.same[k] === 2) return this.stamps.toString('latin1', k * TIMESTAMP_BYTES, (k + 1) * TIMESTAMP_BYTES);
     return this.vals[k] ?? this.b.toString('utf8', this.vs[k], this.ve[k]);
   }
 
   appendKey(keys: KeyTable, k: number): void {
     const v = this.vals[k] as string | null;
-    if (v === null) keys.appendBytes(this.b, this.vs[k]!, this.ve[k]!);
+    if (this.same[k] === 2) keys.appendBytes(this.stamps, k * TIMESTAMP_BYTES, (k + 1) * TIMESTAMP_BYTES);
+    else if (v === null) keys.appendBytes(this.b, this.vs[k]!, this.ve[k]!);
     else keys.appendText(v);
   }
 }
@@ -1131,46 +1258,77 @@ function integerBytes(b: Buffer, s: number, e: number, min: number, max: number)
   return value >= min && value <= max;
 }
 
-const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => pad2(n));
+/** A real day of the allowed years: its text and its neighbours', as text and as YYYYMMDD. */
+interface DayText { day: string; after: string; bytes: Buffer; beforeBytes: Buffer; ymd: number; beforeYmd: number }
 
-/** Real days in the allowed years, by YYYYMMDD, with the day before each (shared: a day's text never changes). */
-const DAY_TEXT = new Map<number, { day: string; before: string }>();
+/** Real days in the allowed years, by YYYYMMDD (shared: a day's text never changes). */
+const DAY_TEXT = new Map<number, DayText>();
+
+/** Bytes of one canonical timestamp, `YYYY-MM-DD HH:MM:SS`. */
+const TIMESTAMP_BYTES = 19;
 
 /**
  * The byte reader's timestamps: `YYYY-MM-DD[T ]HH:MM:SS` without offset (Asia/Shanghai) or with
- * `Z`, as checkTimestamp's canonical UTC text. The date part is checked once per distinct date
- * (DAY_TEXT); anything else is left undecided for checkTimestamp.
+ * `Z`, written as checkTimestamp's canonical UTC text into `out` at `at`; returns the instant as
+ * the number YYYYMMDDHHMMSS (UTC: it orders as the text does) and puts its Asia/Shanghai day in
+ * `days[k]`, or returns -1 (undecided: checkTimestamp reads the text). The date part is checked
+ * once per distinct date (DAY_TEXT). No string is made per cell: the text was three
+ * concatenations, flattened again by the comparisons and by the writer (a third of a service
+ * file's validation time).
  */
-function canonicalTimestamp(b: Buffer, s: number, e: number): string | false {
+function timestampBytes(b: Buffer, s: number, e: number, out: Buffer, at: number, days: string[], k: number): number {
   const length = e - s;
   let offsetHours: number;
   if (length === 19) offsetHours = 8;
   else if (length === 20 && b[s + 19] === 90) offsetHours = 0;
-  else return false;
+  else return -1;
   const sep = b[s + 10];
-  if ((sep !== 84 && sep !== 32) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 13] !== 58 || b[s + 16] !== 58) return false;
+  if ((sep !== 84 && sep !== 32) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 13] !== 58 || b[s + 16] !== 58) return -1;
   let ymd = 0;
   for (let j = s; j < s + 10; j++) {
     if (j === s + 4 || j === s + 7) continue;
     const c = b[j]! - 48;
-    if (c < 0 || c > 9) return false;
+    if (c < 0 || c > 9) return -1;
     ymd = ymd * 10 + c;
   }
   const h1 = b[s + 11]! - 48, h2 = b[s + 12]! - 48, m1 = b[s + 14]! - 48, m2 = b[s + 15]! - 48, s1 = b[s + 17]! - 48, s2 = b[s + 18]! - 48;
-  if (h1 < 0 || h1 > 2 || h2 < 0 || h2 > 9 || m1 < 0 || m1 > 5 || m2 < 0 || m2 > 9 || s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return false;
+  if (h1 < 0 || h1 > 2 || h2 < 0 || h2 > 9 || m1 < 0 || m1 > 5 || m2 < 0 || m2 > 9 || s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return -1;
   const hour = h1 * 10 + h2;
-  if (hour > 23) return false;
+  if (hour > 23) return -1;
   let day = DAY_TEXT.get(ymd);
   if (day === undefined) {
-    if (!canonicalDateBytes(b, s, s + 10)) return false;
+    if (!canonicalDateBytes(b, s, s + 10)) return -1;
     if (DAY_TEXT.size >= 10_000) DAY_TEXT.clear();
     const text = b.toString('latin1', s, s + 10);
-    day = { day: text, before: addDays(text, -1) };
+    const before = addDays(text, -1);
+    day = {
+      day: text, after: addDays(text, 1), bytes: Buffer.from(text, 'latin1'), beforeBytes: Buffer.from(before, 'latin1'),
+      ymd, beforeYmd: Number(before.replace(/-/g, '')),
+    };
     DAY_TEXT.set(ymd, day);
   }
-  const utcHour = hour - offsetHours;
-  const rest = `:${TWO_DIGITS[m1 * 10 + m2]}:${TWO_DIGITS[s1 * 10 + s2]}`;
-  return utcHour >= 0 ? `${day.day} ${TWO_DIGITS[utcHour]}${rest}` : `${day.before} ${TWO_DIGITS[utcHour + 24]}${rest}`;
+  let utcHour = hour - offsetHours;
+  const early = utcHour < 0;
+  if (early) utcHour += 24;
+  // Without an offset the Shanghai day is the text's own; with Z, the next one from 16:00 UTC (openedDate).
+  days[k] = offsetHours === 8 || hour < 16 ? day.day : day.after;
+  const date = early ? day.beforeBytes : day.bytes;
+  for (let j = 0; j < 10; j++) out[at + j] = date[j]!;
+  out[at + 10] = 32;
+  out[at + 11] = 48 + ((utcHour / 10) | 0);
+  out[at + 12] = 48 + (utcHour % 10);
+  out[at + 13] = 58;
+  out[at + 14] = 48 + m1;
+  out[at + 15] = 48 + m2;
+  out[at + 16] = 58;
+  out[at + 17] = 48 + s1;
+  out[at + 18] = 48 + s2;
+  return (early ? day.beforeYmd : day.ymd) * 1e6 + utcHour * 1e4 + (m1 * 10 + m2) * 100 + s1 * 10 + s2;
+}
+
+/** The YYYYMMDDHHMMSS number of a canonical UTC timestamp's text (the bounds of a file's window). */
+function timestampKey(text: string): number {
+  return Number(text.slice(0, 19).replace(/[-: ]/g, ''));
 }
 
 /** `YYYY-MM-DD` naming a real day (what checkDate returns unchanged). */
