@@ -17,7 +17,7 @@ import { loadPlans } from '../lambdas/core/incentives/plan.js';
 import { ingestExtracts, validateOnly } from '../lambdas/core/extracts/ingest.js';
 import type { Receipt } from '../lambdas/core/extracts/validate.js';
 import { parsePeriod } from '../lambdas/core/period.js';
-import type { CanonicalCsv, ParquetEncoder } from '../lambdas/core/ports.js';
+import type { CanonicalCsv, ParquetEncoder, SqlValue } from '../lambdas/core/ports.js';
 import { runReportJob } from '../lambdas/core/report/job.js';
 import { EXTRACT_TYPES, sqlType, TABLES, type TableDecl } from '../lambdas/core/extracts/schema.js';
 
@@ -123,12 +123,30 @@ async function localJob(request: { home: string; provinces: string[]; now: strin
   };
 }
 
+/** `engine` with each query's wall time summed by name into `seconds` (the report runs each once). */
+function timedEngine(engine: DuckDbQueryEngine, seconds: Map<string, number>): DuckDbQueryEngine {
+  return new Proxy(engine, {
+    get(target, key, receiver) {
+      if (key !== 'run') return Reflect.get(target, key, receiver);
+      return async (name: string, params: readonly SqlValue[]) => {
+        const t = performance.now();
+        try {
+          return await target.run(name, params);
+        } finally {
+          seconds.set(name, (seconds.get(name) ?? 0) + (performance.now() - t) / 1000);
+        }
+      };
+    },
+  });
+}
+
 async function report(request: Extract<StepRequest, { step: 'report' }>): Promise<Omit<StepResult, 'maxRssMb'>> {
   const { outbox, settings, store, engine, mailer, notifier, now } = await localJob(request);
+  const querySeconds = new Map<string, number>();
   const started = performance.now();
   try {
     const outcome = await runReportJob(
-      { engine, store, settings, mailer, notifier, now: () => now },
+      { engine: timedEngine(engine, querySeconds), store, settings, mailer, notifier, now: () => now },
       { period: parsePeriod(request.period), scope: 'ALL', lang: 'zh-CN', send: true },
     );
     const seconds = (performance.now() - started) / 1000;
@@ -142,6 +160,8 @@ async function report(request: Extract<StepRequest, { step: 'report' }>): Promis
         xlsxBytes: outcome.artifacts?.xlsx.length ?? 0,
         emlBytes: (await Promise.all(eml.map((f) => stat(join(outbox, f))))).reduce((n, s) => n + s.size, 0),
         sent,
+        // Where a slow report spends its time: each query's seconds, slowest first.
+        querySeconds: [...querySeconds].sort((a, b) => b[1] - a[1]).map(([name, s]) => `${name} ${s.toFixed(2)}`).join(', '),
       },
     };
   } finally {
