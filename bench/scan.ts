@@ -41,7 +41,7 @@ export interface ReportScan {
 
 /** The queries a report runs and the partition ranges each touches (from the same parameter builders the report uses). */
 function reportTouches(period: Period): Array<{ query: string; touches: Touch[] }> {
-  const [, , curEnd, , , prevStart] = kpiRowsParams(period, 'ALL') as string[];
+  const [, , curEnd, , prevStart] = kpiRowsParams(period, 'ALL') as string[];
   const received = receivedDaysParams(period.start, period.end, 'ALL') as string[];
   const month = period.kind === 'month' ? period.id : monthOf(period.end).id;
   const [cur, , , prev] = marketShareParams(month, 'ALL') as string[];

@@ -18,30 +18,23 @@
 --   those growths are null. The period's own figures keep every day received; growth_basis says
 --   'matched' for a group that lost rows this way, else 'all'.
 --
--- Parameters, bound in order ('YYYY-MM-DD' strings; scope is 'ALL' or a province code):
+-- Parameters, bound in order ('YYYY-MM-DD' strings; scope is 'ALL' or a province code, bound once
+-- per scan as `? in ('ALL', province)`: this query scans six times, and the Athena console takes
+-- at most 25 question marks):
 --    1 shape                'week:7:7', or 'month:<days of the month>:<days of the month before>'
---    2 cur_start            first day of the period
+--    2 cur_start            revenue: first day of the period
 --    3 cur_end              last day of the period
 --    4 scope
---    5 scope
---    6 prev_start           first day of the previous period
---    7 prev_end             its last day, the day before cur_start
---    8 scope
---    9 scope
---   10 cur_start            sales: the same eight again
---   11 cur_end
---   12 scope
---   13 scope
---   14 prev_start
---   15 prev_end
---   16 scope
---   17 scope
---   18 prev_start - 1 day   service file days: a ticket may sit in the file of the day before or
---   19 cur_end + 1 day      after the Asia/Shanghai day it was opened
---   20 prev_start           opened days
---   21 cur_end
---   22 scope
---   23 scope
+--    5 prev_start           first day of the previous period
+--    6 prev_end             its last day, the day before cur_start
+--    7 scope
+--    8 … 13                 sales: the same six again
+--   14 prev_start - 1 day   service file days: a ticket may sit in the file of the day before or
+--   15 cur_end + 1 day      after the Asia/Shanghai day it was opened
+--   16 prev_start           opened days
+--   17 cur_end
+--   18 scope
+--   19 … 23                 the same five again (the tickets carried by more than one file)
 --   24 cur_start
 --
 -- Athena binds ? only inside a WHERE clause (SELECT ? is not supported), so no select list
@@ -83,7 +76,7 @@ revenue_rows as (
         sum(active_users) as active_users
     from revenue
     where dt between ? and ?
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
     group by dt, province, segment, case when segment = 'enterprise' then nullif(sub_segment, '') end, channel, product
 
     union all
@@ -100,7 +93,7 @@ revenue_rows as (
         sum(active_users) as active_users
     from revenue
     where dt between ? and ?
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
     group by dt, province, segment, case when segment = 'enterprise' then nullif(sub_segment, '') end, channel, product
 ),
 
@@ -204,7 +197,7 @@ sales_rows as (
         count(case when event_type = 'churn' then 1 end) as churned
     from sales
     where dt between ? and ?
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
     group by dt, province, segment, case when segment = 'enterprise' then nullif(sub_segment, '') end, channel, product
 
     union all
@@ -221,7 +214,7 @@ sales_rows as (
         count(case when event_type = 'churn' then 1 end) as churned
     from sales
     where dt between ? and ?
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
     group by dt, province, segment, case when segment = 'enterprise' then nullif(sub_segment, '') end, channel, product
 ),
 
@@ -276,42 +269,45 @@ sales_cells as (
 
 -- A ticket counts on its opened day in Asia/Shanghai (opened_date), whatever file carried it;
 -- when files of neighbouring days both carry it, the later file's version (the later state) wins.
--- One scan for both periods: a ticket's versions may fall on either side of cur_start. The latest
--- version is picked before the period is attached (DuckDB plans the pick on the cross join below
--- as one huge, badly sized aggregate: 20 s instead of 1 s over a national fortnight).
-service_latest as (
+-- One scan for both periods: a ticket's versions may fall on either side of cur_start.
+--
+-- The tickets carried by more than one file, with the latest of those files (ticket_id is unique
+-- within a file): usually none, so a ticket's versions are told apart by a narrow count per
+-- ticket and a join with that short list, not by ranking millions of wide rows. Its own scan of
+-- three columns is cheaper than holding every ticket's columns for a second look.
+service_repeats as (
     select
         province,
-        segment,
-        case when segment = 'enterprise' then nullif(sub_segment, '') end as sub_segment,
-        channel,
-        category,
-        opened_at,
-        opened_date,
-        first_response_at,
-        satisfaction,
-        row_number() over (partition by province, ticket_id order by dt desc) as version
+        ticket_id,
+        max(dt) as latest_dt
     from service
     where dt between ? and ?
         and opened_date between cast(? as date) and cast(? as date)
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
+    group by province, ticket_id
+    having count(*) > 1
 ),
 
 service_versions as (
     select
         p.period,
-        province,
-        segment,
-        sub_segment,
-        channel,
-        category,
-        opened_at,
-        first_response_at,
-        satisfaction
-    from service_latest
+        s.province,
+        s.segment,
+        case when s.segment = 'enterprise' then nullif(s.sub_segment, '') end as sub_segment,
+        s.channel,
+        s.category,
+        s.opened_at,
+        s.first_response_at,
+        s.satisfaction
+    from service as s
+    left join service_repeats as r
+        on r.province = s.province and r.ticket_id = s.ticket_id
     cross join (values ('cur'), ('prev')) as p (period)
-    where version = 1
-        and p.period = case when opened_date >= cast(? as date) then 'cur' else 'prev' end
+    where s.dt between ? and ?
+        and s.opened_date between cast(? as date) and cast(? as date)
+        and ? in ('ALL', s.province)
+        and (r.latest_dt is null or s.dt = r.latest_dt)
+        and p.period = case when s.opened_date >= cast(? as date) then 'cur' else 'prev' end
 ),
 
 service_cells as (

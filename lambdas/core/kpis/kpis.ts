@@ -58,8 +58,9 @@ export const DAILY_TYPES: readonly ExtractKind[] = ['sales', 'revenue', 'service
 /** Parameters of `kpi_rows.sql`, in binding order. */
 export function kpiRowsParams(period: Period, scope: string): SqlValue[] {
   const prev = previousPeriod(period);
-  const block = [period.start, period.end, scope, scope, prev.start, prev.end, scope, scope];
-  return [periodShape(period), ...block, ...block, addDays(prev.start, -1), addDays(period.end, 1), prev.start, period.end, scope, scope, period.start];
+  const block = [period.start, period.end, scope, prev.start, prev.end, scope];
+  const tickets = [addDays(prev.start, -1), addDays(period.end, 1), prev.start, period.end, scope];
+  return [periodShape(period), ...block, ...block, ...tickets, ...tickets, period.start];
 }
 
 /** `week:7:7`, or `month:<days of the month>:<days of the month before>` (kpi_rows' period_shape). */
