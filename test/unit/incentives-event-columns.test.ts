@@ -45,6 +45,23 @@ describe('SalesEventColumns', () => {
     expect(fromColumns.dataProblems.unknownManagerEvents.map((e) => `${e.eventId} ${e.province}`)).toEqual(['S9 GD', 'S9 JL']);
   });
 
+  it('reads the same events a slice at a time', async () => {
+    // Prepare
+    const whole = new SalesEventColumns();
+    const sliced = new SalesEventColumns();
+
+    // Act
+    whole.addPacked(CLAWBACK, 'c');
+    whole.addPacked(MONTH, 'm');
+    await sliced.addPackedInSlices(CLAWBACK, 'c', 1);
+    await sliced.addPackedInSlices(MONTH, 'm', 3);
+
+    // Assess
+    expect(sliced.length).toBe(5);
+    expect(Array.from({ length: sliced.length }, (_, i) => sliced.record(i))).toEqual(Array.from({ length: whole.length }, (_, i) => whole.record(i)));
+    await expect(new SalesEventColumns().addPackedInSlices([MONTH[0], MONTH[1], null], 'q', 2)).rejects.toThrow(/^q row 3, column event: null/);
+  });
+
   it('names the row and field of a bad value, as rows.ts does', () => {
     const bad = packed('S3', '2026-11-07', 'JL', 'C3', 'public', '', 'direct', 'mobile', 'new', '58', '12,00', 'AM1');
     expect(() => new SalesEventColumns().addPacked([MONTH[0], bad], 'q')).toThrow(/^q row 2, column prev_monthly_fee: "12,00" is not valid/);

@@ -129,18 +129,37 @@ export class SalesEventColumns {
    * by id, so add the smaller query first.
    */
   addPacked(packed: readonly unknown[], query: string): void {
-    const SEP = EVENT_FIELD_SEPARATOR;
-    const before = this.length;
-    // Events added earlier (from another query), by id: a later copy is looked up among them.
-    const earlier = new Map<string, number[]>();
-    if (before > 0) {
-      for (let i = 0; i < before; i++) {
-        const list = earlier.get(this.eventId[i]!);
-        if (list) list.push(i);
-        else earlier.set(this.eventId[i]!, [i]);
-      }
+    this.addPackedRange(packed, query, 0, packed.length, this.earlierById());
+  }
+
+  /**
+   * `addPacked` a slice at a time, letting other work proceed between slices (queries the
+   * engine runs meanwhile get submitted and run on its own threads).
+   */
+  async addPackedInSlices(packed: readonly unknown[], query: string, rowsPerSlice = 1 << 16): Promise<void> {
+    const earlier = this.earlierById();
+    for (let from = 0; from < packed.length; from += rowsPerSlice) {
+      this.addPackedRange(packed, query, from, Math.min(packed.length, from + rowsPerSlice), earlier);
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    for (let i = 0; i < packed.length; i++) {
+  }
+
+  /** Events added so far, by id: a later copy (from another query) is looked up among them. */
+  private earlierById(): { before: number; byId: Map<string, number[]> } {
+    const before = this.length;
+    const byId = new Map<string, number[]>();
+    for (let i = 0; i < before; i++) {
+      const list = byId.get(this.eventId[i]!);
+      if (list) list.push(i);
+      else byId.set(this.eventId[i]!, [i]);
+    }
+    return { before, byId };
+  }
+
+  private addPackedRange(packed: readonly unknown[], query: string, from: number, to: number, earlierIds: { before: number; byId: Map<string, number[]> }): void {
+    const SEP = EVENT_FIELD_SEPARATOR;
+    const { before, byId: earlier } = earlierIds;
+    for (let i = from; i < to; i++) {
       const event = packed[i];
       if (typeof event !== 'string') fail(query, i, 'event', event, `the ${EVENT_FIELDS.length} fields joined by chr(31)`);
       const s0 = event.indexOf(SEP);

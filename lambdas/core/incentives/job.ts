@@ -161,9 +161,18 @@ async function tallyMonth(engine: QueryEngine, period: Period, plan: Plan, planF
     const query = 'incentive_clawback_events';
     columns.addPacked(await packedEvents(engine, query, [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, period.start]), query);
   }
-  columns.addPacked(await packedEvents(engine, 'incentive_sales_events', [period.start, period.end]), 'incentive_sales_events');
-  const tickets = toTicketScores(await engine.run('incentive_ticket_scores', [addDays(period.start, -1), addDays(period.end, 1), period.start, period.end]), 'incentive_ticket_scores');
-  const roster = toRoster(await engine.run('incentive_roster', []), 'incentive_roster');
+  const month = await packedEvents(engine, 'incentive_sales_events', [period.start, period.end]);
+  // The two small queries run on the engine while the month's events are read here, a slice at
+  // a time (DuckDB works on threads of its own: its scan of the service extracts and the reading overlap).
+  const ticketRows = engine.run('incentive_ticket_scores', [addDays(period.start, -1), addDays(period.end, 1), period.start, period.end]);
+  const rosterRows = engine.run('incentive_roster', []);
+  try {
+    await columns.addPackedInSlices(month, 'incentive_sales_events');
+  } finally {
+    await Promise.allSettled([ticketRows, rosterRows]);
+  }
+  const tickets = toTicketScores(await ticketRows, 'incentive_ticket_scores');
+  const roster = toRoster(await rosterRows, 'incentive_roster');
   return tallyEvents({ period, plan, planForMonth, columns, tickets, roster });
 }
 
