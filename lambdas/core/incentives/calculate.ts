@@ -18,6 +18,7 @@
 import { Decimal } from 'decimal.js';
 import { dayNumber, monthOf, type Period } from '../period.js';
 import { WHEN_KEY_NAMES, type Plan, type PlanRule, type WhenKey } from './plan.js';
+import { SalesEventColumns, type EventProfile } from './event-columns.js';
 import type {
   DataProblems, IncentiveTally, ManagerStatement, RosterManager, SalesEventRecord, StatementLine, TicketScore,
 } from './types.js';
@@ -38,6 +39,12 @@ export interface IncentiveInput {
   roster: readonly RosterManager[];
 }
 
+/** The same with the events as columns (the job reads them so: no object per event). */
+export interface ColumnarIncentiveInput extends Omit<IncentiveInput, 'events'> {
+  /** Each event once (SalesEventColumns.addPacked skips the copy a second query returns). */
+  columns: SalesEventColumns;
+}
+
 interface Credit {
   rule: PlanRule;
   points: Dec;
@@ -55,7 +62,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const creditCache = new WeakMap<PlanRule, Map<string, Credit>>();
 
 /** The first rule matching the event and what it earns; undefined when no rule matches. */
-export function creditOf(event: SalesEventRecord, plan: Plan): Credit | undefined {
+export function creditOf(event: EventProfile, plan: Plan): Credit | undefined {
   const rule = plan.rules.find((r) => matches(r, event));
   if (!rule) return undefined;
   let cache = creditCache.get(rule);
@@ -75,12 +82,12 @@ export function creditOf(event: SalesEventRecord, plan: Plan): Credit | undefine
   return credit;
 }
 
-const eventField: Record<WhenKey, (e: SalesEventRecord) => string | null> = {
+const eventField: Record<WhenKey, (e: EventProfile) => string | null> = {
   eventType: (e) => e.eventType, product: (e) => e.product, segment: (e) => e.segment,
   subSegment: (e) => e.subSegment, channel: (e) => e.channel, province: (e) => e.province,
 };
 
-function matches(rule: PlanRule, event: SalesEventRecord): boolean {
+function matches(rule: PlanRule, event: EventProfile): boolean {
   if (event.eventType === 'churn') return false;
   for (const key of WHEN_KEY_NAMES) {
     const allowed = rule.when[key];
@@ -91,43 +98,87 @@ function matches(rule: PlanRule, event: SalesEventRecord): boolean {
   return true;
 }
 
-function hasManager(e: SalesEventRecord): e is SalesEventRecord & { accountManagerId: string } {
-  return e.accountManagerId !== null && e.accountManagerId.trim() !== '';
-}
-
-function byDateThenId(a: SalesEventRecord, b: SalesEventRecord): number {
-  return cmp(a.eventDate, b.eventDate) || cmp(a.eventId, b.eventId) || cmp(a.province, b.province);
-}
-
 /** Tallies the month: one statement per manager, clawbacks, CSAT multiplier, payouts. */
 export function computeIncentives(input: IncentiveInput): IncentiveTally {
+  const columns = new SalesEventColumns();
+  columns.addRecords(input.events);
+  return tallyEvents({ ...input, columns });
+}
+
+/**
+ * What the calculation needs of the events, per event index, derived once per distinct date,
+ * profile and manager: order of dates, day numbers, whether a manager id is one (not blank).
+ */
+class EventView {
+  readonly rank: Int32Array;
+  readonly day: number[];
+  readonly managed: boolean[];
+
+  constructor(readonly ev: SalesEventColumns) {
+    const order = ev.dates.map((_, i) => i).sort((a, b) => cmp(ev.dates[a]!, ev.dates[b]!));
+    this.rank = new Int32Array(ev.dates.length);
+    order.forEach((code, r) => (this.rank[code] = ev.dates[code] === ev.dates[order[r - 1] ?? -1] ? this.rank[order[r - 1]!]! : r));
+    this.day = ev.dates.map(dayNumber);
+    this.managed = ev.managers.map((m) => m.trim() !== '');
+  }
+
+  /** The event's manager code when it names a manager, else -1. */
+  managerOf(i: number): number {
+    const m = this.ev.manager[i]!;
+    return m >= 0 && this.managed[m] ? m : -1;
+  }
+
+  /** Events by date, then id, then province (the order statements and clawbacks are taken in). */
+  readonly before = (i: number, j: number): number => {
+    const ev = this.ev;
+    return this.rank[ev.date[i]!]! - this.rank[ev.date[j]!]! || cmp(ev.eventId[i]!, ev.eventId[j]!) || cmp(ev.province(i), ev.province(j));
+  };
+}
+
+/** computeIncentives over events held as columns. */
+export function tallyEvents(input: ColumnarIncentiveInput): IncentiveTally {
   const { period, plan } = input;
   const planForMonth = input.planForMonth ?? (() => plan);
-  const events = sortedUnique(input.events);
-  const inPeriod = (day: string) => day >= period.start && day <= period.end;
+  const ev = input.columns;
+  const view = new EventView(ev);
+  const { start, end } = period;
+  const inPeriod = ev.dates.map((d) => d >= start && d <= end);
+  const credits = profileCredits(ev, plan);
+
+  // The month's events with a manager: the first of each manager (listed, a province for those
+  // not in the roster) and the credited ones, per manager.
+  const firstEvent = new Int32Array(ev.managers.length).fill(-1);
+  const creditedEvents: number[][] = [];
+  for (let i = 0; i < ev.length; i++) {
+    if (!inPeriod[ev.date[i]!]) continue;
+    const m = view.managerOf(i);
+    if (m < 0) continue;
+    const first = firstEvent[m]!;
+    if (first < 0 || view.before(i, first) < 0) firstEvent[m] = i;
+    if (!credits[ev.profile[i]!]) continue;
+    (creditedEvents[m] ??= []).push(i);
+  }
 
   const lines = new Map<string, StatementLine[]>();
+  for (let m = 0; m < creditedEvents.length; m++) {
+    const own = creditedEvents[m];
+    if (!own) continue;
+    own.sort(view.before);
+    lines.set(ev.managers[m]!, own.map((i) => {
+      const credit = credits[ev.profile[i]!]!;
+      const p = ev.profiles[ev.profile[i]!]!;
+      return {
+        eventId: detached(ev.eventId[i]!), ruleId: credit.rule.id, points: credit.value, date: ev.dates[ev.date[i]!]!,
+        customerId: detached(ev.customerId[i]!), product: p.product, eventType: p.eventType, clawbackOf: null,
+      };
+    }));
+  }
   const addLine = (managerId: string, line: StatementLine) => {
     const list = lines.get(managerId);
     if (list) list.push(line);
     else lines.set(managerId, [line]);
   };
-
-  // The month's events with a manager: credits, the managers listed, a province for those not in the roster.
-  const firstEvent = new Map<string, SalesEventRecord>();
-  const { start, end } = period;
-  for (const event of events) {
-    if (event.eventDate < start || event.eventDate > end || !hasManager(event)) continue;
-    if (!firstEvent.has(event.accountManagerId)) firstEvent.set(event.accountManagerId, event);
-    const credit = creditOf(event, plan);
-    if (!credit) continue;
-    addLine(event.accountManagerId, {
-      eventId: event.eventId, ruleId: credit.rule.id, points: credit.value, date: event.eventDate,
-      customerId: event.customerId, product: event.product, eventType: event.eventType, clawbackOf: null,
-    });
-  }
-
-  for (const c of clawbacks(events, input, planForMonth)) addLine(c.managerId, c.line);
+  for (const c of clawbacks(view, input, planForMonth)) addLine(c.managerId, c.line);
 
   const rosterById = new Map<string, RosterManager>();
   const duplicates = new Map<string, Set<string>>();
@@ -138,7 +189,12 @@ export function computeIncentives(input: IncentiveInput): IncentiveTally {
   }
 
   const ids = new Set<string>(lines.keys());
-  for (const id of firstEvent.keys()) ids.add(id);
+  const eventProvince = new Map<string, string>();
+  for (let m = 0; m < firstEvent.length; m++) {
+    if (firstEvent[m]! < 0) continue;
+    ids.add(ev.managers[m]!);
+    eventProvince.set(ev.managers[m]!, ev.province(firstEvent[m]!));
+  }
   for (const m of rosterById.values()) {
     if (m.startDate <= period.end && (m.endDate === null || m.endDate >= period.start)) ids.add(m.accountManagerId);
   }
@@ -152,7 +208,7 @@ export function computeIncentives(input: IncentiveInput): IncentiveTally {
   const managers: ManagerStatement[] = [...ids].sort(cmp).map((id) => {
     const roster = rosterById.get(id);
     const own = (lines.get(id) ?? []).sort(lineOrder);
-    return statement(id, roster, firstEvent.get(id)?.province ?? null, own, scores.get(id), plan);
+    return statement(id, roster, eventProvince.get(id) ?? null, own, scores.get(id), plan);
   });
 
   const total = managers.reduce((sum, m) => sum.plus(m.payout), new D(0));
@@ -161,33 +217,33 @@ export function computeIncentives(input: IncentiveInput): IncentiveTally {
     plan: { plan: plan.plan, version: plan.version, effectiveFrom: plan.effectiveFrom, pointValue: plan.pointValue },
     managers,
     total: total.toNumber(),
-    dataProblems: dataProblems(events, inPeriod, rosterById, duplicates, managers),
+    dataProblems: dataProblems(view, inPeriod, rosterById, duplicates, managers),
   };
+}
+
+/**
+ * The text as a string of its own. An id cut from a packed query row is a view of that whole
+ * row in V8 (for 13 characters and more), so a line holding it kept the ~100-byte row alive
+ * until the files were written and mailed: ~600 000 of them on a national month. Joined and cut
+ * again, the view is of an 18-character copy instead.
+ */
+function detached(text: string): string {
+  return ` ${text}`.slice(1);
+}
+
+/** What each distinct profile earns under the plan (undefined: no rule matches). */
+function profileCredits(ev: SalesEventColumns, plan: Plan): Array<Credit | undefined> {
+  return ev.profiles.map((p) => creditOf(p, plan));
 }
 
 function lineOrder(a: StatementLine, b: StatementLine): number {
   return cmp(a.date, b.date) || (a.clawbackOf ? 1 : 0) - (b.clawbackOf ? 1 : 0) || cmp(a.eventId, b.eventId) || cmp(a.clawbackOf?.eventId ?? '', b.clawbackOf?.eventId ?? '');
 }
 
-/**
- * Sorts by date, id, province and keeps the first copy (in input order) of each event: the sort
- * is stable, so copies end up next to each other in input order. The job's input is two runs
- * already in this order, which the sort merges in linear time.
- */
-function sortedUnique(events: readonly SalesEventRecord[]): SalesEventRecord[] {
-  const sorted = [...events].sort(byDateThenId);
-  const out: SalesEventRecord[] = [];
-  let last: SalesEventRecord | undefined;
-  for (const e of sorted) {
-    if (last && byDateThenId(last, e) === 0) continue;
-    out.push(e);
-    last = e;
-  }
-  return out;
-}
-
 interface Credited {
-  event: SalesEventRecord & { accountManagerId: string };
+  /** The `new` event's index. */
+  event: number;
+  manager: number;
   day: number;
   credit: Credit;
   plan: Plan;
@@ -195,76 +251,80 @@ interface Credited {
 }
 
 function clawbacks(
-  events: readonly SalesEventRecord[],
-  input: IncentiveInput,
+  view: EventView,
+  input: ColumnarIncentiveInput,
   planForMonth: (monthFirstDay: string) => Plan | undefined,
 ): Array<{ managerId: string; line: StatementLine }> {
   const { period, plan } = input;
   const withinDays = plan.clawback?.withinDays;
   if (withinDays === undefined) return [];
+  const ev = view.ev;
   const periodStart = dayNumber(period.start);
-  // Day numbers once per date: a month has few dates and many events.
-  const dayNumbers = new Map<string, number>();
-  const dayOf = (date: string): number => {
-    let n = dayNumbers.get(date);
-    if (n === undefined) dayNumbers.set(date, (n = dayNumber(date)));
-    return n;
-  };
+  const upToEnd = ev.dates.map((d) => d <= period.end);
 
   // One pass over the events: the churns that can claw back, and the managed `new` events up to the period's end.
-  const churns: SalesEventRecord[] = [];
+  const churns: number[] = [];
   const churned = new Set<string>();
-  const news: Array<SalesEventRecord & { accountManagerId: string }> = [];
-  for (const e of events) {
-    if (e.eventDate > period.end) continue;
-    if (e.eventType === 'churn') {
-      if (dayOf(e.eventDate) < periodStart - withinDays) continue;
-      churns.push(e);
-      churned.add(e.customerId);
-    } else if (e.eventType === 'new' && hasManager(e)) {
-      news.push(e);
+  const news: number[] = [];
+  for (let i = 0; i < ev.length; i++) {
+    const date = ev.date[i]!;
+    if (!upToEnd[date]) continue;
+    const eventType = ev.profiles[ev.profile[i]!]!.eventType;
+    if (eventType === 'churn') {
+      if (view.day[date]! < periodStart - withinDays) continue;
+      churns.push(i);
+      churned.add(ev.customerId[i]!);
+    } else if (eventType === 'new' && view.managerOf(i) >= 0) {
+      news.push(i);
     }
   }
   if (churns.length === 0) return [];
 
   // Credited `new` events of the customers that churn, by customer, each list in event order.
   const credited = new Map<string, Credited[]>();
-  const plans = new Map<string, Plan | undefined>([[period.start, plan]]);
-  for (const e of news) {
-    if (!churned.has(e.customerId)) continue;
-    const month = monthOf(e.eventDate).start;
-    if (!plans.has(month)) plans.set(month, planForMonth(month));
-    const creditingPlan = plans.get(month);
-    if (!creditingPlan) continue;
-    const credit = creditOf(e, creditingPlan);
+  const plans = new Map<string, Array<Credit | undefined> | undefined>([[period.start, profileCredits(ev, plan)]]);
+  const plansByMonth = new Map<string, Plan | undefined>([[period.start, plan]]);
+  for (const i of news) {
+    const customer = ev.customerId[i]!;
+    if (!churned.has(customer)) continue;
+    const month = monthOf(ev.dates[ev.date[i]!]!).start;
+    if (!plans.has(month)) {
+      const p = planForMonth(month);
+      plansByMonth.set(month, p);
+      plans.set(month, p ? profileCredits(ev, p) : undefined);
+    }
+    const credit = plans.get(month)?.[ev.profile[i]!];
     if (!credit || !credit.points.greaterThan(0)) continue;
-    const list = credited.get(e.customerId);
-    const entry: Credited = { event: e, day: dayOf(e.eventDate), credit, plan: creditingPlan, reversed: false };
+    const entry: Credited = { event: i, manager: view.managerOf(i), day: view.day[ev.date[i]!]!, credit, plan: plansByMonth.get(month)!, reversed: false };
+    const list = credited.get(customer);
     if (list) list.push(entry);
-    else credited.set(e.customerId, [entry]);
+    else credited.set(customer, [entry]);
   }
+  for (const list of credited.values()) if (list.length > 1) list.sort((a, b) => view.before(a.event, b.event));
 
   const out: Array<{ managerId: string; line: StatementLine }> = [];
-  for (const churn of churns) {
-    const candidates = credited.get(churn.customerId);
-    if (!candidates) continue;
-    const churnDay = dayOf(churn.eventDate);
+  const reaching = churns.filter((i) => credited.has(ev.customerId[i]!)).sort(view.before);
+  for (const churn of reaching) {
+    const candidates = credited.get(ev.customerId[churn]!)!;
+    const churnDay = view.day[ev.date[churn]!]!;
+    const product = ev.profiles[ev.profile[churn]!]!.product;
     let match: Credited | undefined;
     for (const c of candidates) {
-      if (!c.reversed && c.event.product === churn.product && churnDay - c.day >= 0 && churnDay - c.day <= withinDays) {
+      if (!c.reversed && ev.profiles[ev.profile[c.event]!]!.product === product && churnDay - c.day >= 0 && churnDay - c.day <= withinDays) {
         match = c;
         break;
       }
     }
     if (!match) continue;
     match.reversed = true;
-    if (churn.eventDate < period.start) continue;
+    const churnDate = ev.dates[ev.date[churn]!]!;
+    if (churnDate < period.start) continue;
     out.push({
-      managerId: match.event.accountManagerId,
+      managerId: ev.managers[match.manager]!,
       line: {
-        eventId: churn.eventId, ruleId: 'clawback', points: match.credit.points.negated().toNumber(), date: churn.eventDate,
-        customerId: churn.customerId, product: churn.product, eventType: churn.eventType,
-        clawbackOf: { eventId: match.event.eventId, date: match.event.eventDate, ruleId: match.credit.rule.id, planVersion: match.plan.version },
+        eventId: detached(ev.eventId[churn]!), ruleId: 'clawback', points: match.credit.points.negated().toNumber(), date: churnDate,
+        customerId: detached(ev.customerId[churn]!), product, eventType: ev.profiles[ev.profile[churn]!]!.eventType,
+        clawbackOf: { eventId: detached(ev.eventId[match.event]!), date: ev.dates[ev.date[match.event]!]!, ruleId: match.credit.rule.id, planVersion: match.plan.version },
       },
     });
   }
@@ -333,20 +393,27 @@ function statement(
 }
 
 function dataProblems(
-  events: readonly SalesEventRecord[],
-  inPeriod: (day: string) => boolean,
+  view: EventView,
+  inPeriod: readonly boolean[],
   rosterById: ReadonlyMap<string, RosterManager>,
   duplicates: ReadonlyMap<string, Set<string>>,
   managers: readonly ManagerStatement[],
 ): DataProblems {
-  const unknownManagerEvents: DataProblems['unknownManagerEvents'] = [];
-  for (const e of events) {
-    if (!inPeriod(e.eventDate) || !hasManager(e) || rosterById.has(e.accountManagerId)) continue;
-    unknownManagerEvents.push({
-      eventId: e.eventId, eventDate: e.eventDate, province: e.province, accountManagerId: e.accountManagerId,
-      customerId: e.customerId, product: e.product, eventType: e.eventType,
-    });
+  const ev = view.ev;
+  const unknown = ev.managers.map((id) => !rosterById.has(id));
+  const found: number[] = [];
+  for (let i = 0; i < ev.length; i++) {
+    if (!inPeriod[ev.date[i]!]) continue;
+    const m = view.managerOf(i);
+    if (m >= 0 && unknown[m]) found.push(i);
   }
+  const unknownManagerEvents: DataProblems['unknownManagerEvents'] = found.sort(view.before).map((i) => {
+    const p = ev.profiles[ev.profile[i]!]!;
+    return {
+      eventId: detached(ev.eventId[i]!), eventDate: ev.dates[ev.date[i]!]!, province: p.province, accountManagerId: ev.managers[ev.manager[i]!]!,
+      customerId: detached(ev.customerId[i]!), product: p.product, eventType: p.eventType,
+    };
+  });
   const perManager = new Map<string, number>();
   for (const e of unknownManagerEvents) perManager.set(e.accountManagerId, (perManager.get(e.accountManagerId) ?? 0) + 1);
   const unknownManagers = managers.filter((m) => !m.inRoster).map((m) => ({

@@ -8,9 +8,10 @@ import { newRunId } from '../report/job.js';
 import { deliverOnce, recordRun, type ClaimPolicy, type JobId, type Notifier, type RunRecord } from '../delivery/delivery.js';
 import type { Mailer, ObjectStore, QueryEngine, SqlValue } from '../ports.js';
 import { incentivesSender, type Settings } from '../settings.js';
-import { computeIncentives } from './calculate.js';
+import { tallyEvents } from './calculate.js';
+import { SalesEventColumns } from './event-columns.js';
 import { planFor, type Plan } from './plan.js';
-import { salesEventsFromColumns, toRoster, toSalesEvents, toTicketScores } from './rows.js';
+import { packedEventColumn, packedEventRows, toRoster, toTicketScores } from './rows.js';
 import { receivedDaysParams } from '../kpis/kpis.js';
 import type { IncentiveTally } from './types.js';
 import { buildIncentiveWorkbook, tallyJsonBytes } from './workbook.js';
@@ -153,20 +154,33 @@ async function tallyMonth(engine: QueryEngine, period: Period, plan: Plan, planF
   const n = plan.clawback?.withinDays ?? 0;
   // The clawback query first: its join is DuckDB's largest working set (~0.9 GB on a national
   // month), and it returns few rows, so it runs while the month's million events are not yet held.
-  const clawbackEvents = n > 0
-    ? await salesEvents(engine, 'incentive_clawback_events', [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, period.start])
-    : [];
-  const monthEvents = await salesEvents(engine, 'incentive_sales_events', [period.start, period.end]);
-  const tickets = toTicketScores(await engine.run('incentive_ticket_scores', [addDays(period.start, -1), addDays(period.end, 1), period.start, period.end]), 'incentive_ticket_scores');
-  const roster = toRoster(await engine.run('incentive_roster', []), 'incentive_roster');
-  return computeIncentives({ period, plan, planForMonth, events: [...monthEvents, ...clawbackEvents], tickets, roster });
+  // Its events go in first too: the month's events are then checked against these few for the
+  // churns both queries return.
+  const columns = new SalesEventColumns();
+  if (n > 0) {
+    const query = 'incentive_clawback_events';
+    columns.addPacked(await packedEvents(engine, query, [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, period.start]), query);
+  }
+  const month = await packedEvents(engine, 'incentive_sales_events', [period.start, period.end]);
+  // The two small queries run on the engine while the month's events are read here, a slice at
+  // a time (DuckDB works on threads of its own: its scan of the service extracts and the reading overlap).
+  const ticketRows = engine.run('incentive_ticket_scores', [addDays(period.start, -1), addDays(period.end, 1), period.start, period.end]);
+  const rosterRows = engine.run('incentive_roster', []);
+  try {
+    await columns.addPackedInSlices(month, 'incentive_sales_events');
+  } finally {
+    await Promise.allSettled([ticketRows, rosterRows]);
+  }
+  const tickets = toTicketScores(await ticketRows, 'incentive_ticket_scores');
+  const roster = toRoster(await rosterRows, 'incentive_roster');
+  return tallyEvents({ period, plan, planForMonth, columns, tickets, roster });
 }
 
-/** A sales query's events, read as columns where the engine can (a national month: no object per row). */
-async function salesEvents(engine: QueryEngine, query: string, params: readonly SqlValue[]) {
+/** A sales query's packed events, read as columns where the engine can (a national month: no object per row). */
+async function packedEvents(engine: QueryEngine, query: string, params: readonly SqlValue[]): Promise<readonly unknown[]> {
   return engine.runColumns
-    ? salesEventsFromColumns(await engine.runColumns(query, params), query)
-    : toSalesEvents(await engine.run(query, params), query);
+    ? packedEventColumn(await engine.runColumns(query, params), query)
+    : packedEventRows(await engine.run(query, params), query);
 }
 
 function yuan(value: number): string {

@@ -55,19 +55,29 @@ function count(value: unknown, query: string, index: number, column: string): nu
 
 /** Splits the packed `event` column of the sales queries into records. */
 export function toSalesEvents(rows: readonly Row[], query: string): SalesEventRecord[] {
-  requireColumns(rows, query, ['event']);
-  return packedSalesEvents(rows.map((r) => r.event), query);
+  return packedSalesEvents(packedEventRows(rows, query), query);
 }
 
 /** The same from a result read as columns (QueryEngine.runColumns): no object per row. */
 export function salesEventsFromColumns(columns: Columns, query: string): SalesEventRecord[] {
+  return packedSalesEvents(packedEventColumn(columns, query), query);
+}
+
+/** The packed `event` values of a sales query's rows (the column checked once). */
+export function packedEventRows(rows: readonly Row[], query: string): unknown[] {
+  requireColumns(rows, query, ['event']);
+  return rows.map((r) => r.event);
+}
+
+/** The packed `event` column of a sales query read as columns; none for an empty result without it. */
+export function packedEventColumn(columns: Columns, query: string): readonly unknown[] {
   const names = Object.keys(columns);
   const packed = columns.event;
   if (!packed) {
     if (names.every((n) => columns[n]!.length === 0)) return [];
     throw new IncentiveDataError(`${query} returned columns ${names.join(', ') || '(none)'}; expected event (missing event)`);
   }
-  return packedSalesEvents(packed, query);
+  return packed;
 }
 
 /**
