@@ -18,14 +18,16 @@
 --   time_progress   days of the window / days of M.
 --   gap             completion − time_progress.
 --
--- Parameters, bound in order ('YYYY-MM-DD' strings unless said; scope is 'ALL' or a province code):
---    1 month 'YYYY-MM'   2 scope   3 scope                                     targets
---    4 window start      5 window end      6 scope   7 scope                   revenue
---    8 window start      9 window end     10 scope  11 scope                   sales
---   12 window start - 1 day  13 window end + 1 day  (service file days: a ticket may sit in the
+-- Parameters, bound in order ('YYYY-MM-DD' strings unless said; scope is 'ALL' or a province code,
+-- bound once per scan as `? in ('ALL', province)`, as in kpi_rows):
+--    1 month 'YYYY-MM'   2 scope                                               targets
+--    3 window start      4 window end      5 scope                             revenue
+--    6 window start      7 window end      8 scope                             sales
+--    9 window start - 1 day  10 window end + 1 day  (service file days: a ticket may sit in the
 --      file of the day before or after the Asia/Shanghai day it was opened)
---   14 window start     15 window end     16 scope  17 scope                   tickets opened
---   18 window start     19 window end     20 scope  21 scope                   service file days
+--   11 window start     12 window end     13 scope        tickets opened (those in several files)
+--   14 … 18             the same five again                                   tickets opened
+--   19 window start     20 window end     21 scope                             service file days
 --   22 days of the window (integer)   23 days of the month (integer)
 --
 -- Athena binds ? only inside a WHERE clause (SELECT ? is not supported): the two day counts
@@ -42,7 +44,7 @@ month_targets as (
         target
     from targets
     where month = ?
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
 ),
 
 -- Summed per day, province and segment first: the joins and grouping sets below then see
@@ -56,7 +58,7 @@ revenue_rows as (
         sum(active_users) as active_users
     from revenue
     where dt between ? and ?
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
     group by dt, province, segment
 ),
 
@@ -101,7 +103,7 @@ sales_rows as (
         count(case when event_type = 'churn' then 1 end) as churned
     from sales
     where dt between ? and ?
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
     group by dt, province, segment
 ),
 
@@ -124,17 +126,33 @@ sales_actuals as (
 ),
 
 -- A ticket counts on its opened day in Asia/Shanghai; when files of neighbouring days both carry
--- it, the later file's version wins (as in kpi_rows).
-ticket_versions as (
+-- it, the later file's version wins (as in kpi_rows, and told apart the same way: the tickets
+-- carried by more than one file, usually none, with the latest of those files).
+ticket_repeats as (
     select
         province,
-        segment,
-        satisfaction,
-        row_number() over (partition by province, ticket_id order by dt desc) as version
+        ticket_id,
+        max(dt) as latest_dt
     from service
     where dt between ? and ?
         and opened_date between cast(? as date) and cast(? as date)
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
+    group by province, ticket_id
+    having count(*) > 1
+),
+
+ticket_versions as (
+    select
+        s.province,
+        s.segment,
+        s.satisfaction
+    from service as s
+    left join ticket_repeats as r
+        on r.province = s.province and r.ticket_id = s.ticket_id
+    where s.dt between ? and ?
+        and s.opened_date between cast(? as date) and cast(? as date)
+        and ? in ('ALL', s.province)
+        and (r.latest_dt is null or s.dt = r.latest_dt)
 ),
 
 service_days as (
@@ -143,7 +161,7 @@ service_days as (
         count(distinct dt) as days_received
     from service
     where dt between ? and ?
-        and (? = 'ALL' or province = ?)
+        and ? in ('ALL', province)
     group by province
 ),
 
@@ -154,7 +172,6 @@ service_actuals as (
         count(satisfaction) as responses,
         count(case when satisfaction >= 4 then 1 end) as satisfied
     from ticket_versions
-    where version = 1
     group by grouping sets ((province, segment), (province))
 ),
 

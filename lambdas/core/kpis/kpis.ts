@@ -104,12 +104,13 @@ export function targetsWindow(period: Period): { month: string; start: string; e
 /** Parameters of `targets.sql`, in binding order. */
 export function targetsParams(period: Period, scope: string): SqlValue[] {
   const { month, start, end, windowDays, monthDays } = targetsWindow(period);
+  const tickets = [addDays(start, -1), addDays(end, 1), start, end, scope];
   return [
-    month, scope, scope,
-    start, end, scope, scope,
-    start, end, scope, scope,
-    addDays(start, -1), addDays(end, 1), start, end, scope, scope,
-    start, end, scope, scope,
+    month, scope,
+    start, end, scope,
+    start, end, scope,
+    ...tickets, ...tickets,
+    start, end, scope,
     windowDays, monthDays,
   ];
 }
