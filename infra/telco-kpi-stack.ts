@@ -303,9 +303,9 @@ export class TelcoKpiStack extends Stack {
       reportsGrant: { read: ['receipts/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], write: ['reports/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], delete: ledgers },
       recipients: settings.reportRecipients.flatMap((l) => l.to),
       senders: [settings.mailFromAddress],
-      // README Benchmarks (bench/results.json): a national month peaks at 1,680 MB RSS for the weekly and
-      // 1,822 MB for a monthly re-run (the watch list, package mix and targets queries since 2026-11-23);
-      // 3,072 MB is 1.7× the larger, and the ~1.7 vCPU it brings shortens the 46 s monthly re-run.
+      // README Benchmarks (bench/results.json): a national month peaks at 1,057 MB RSS for the weekly and
+      // 1,216 MB for a monthly re-run (1,822 MB before the queries summed per day first); 3,072 MB is 2.5×
+      // the larger, kept for the ~1.7 vCPU it brings to the workbook, charts and mail beside Athena's waits.
       memorySize: 3072,
       // The weekly e-mail and 概览 carry the charts of SPEC §10 (resvg + the CJK font in fonts/).
       charts: true,
