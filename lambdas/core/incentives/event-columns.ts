@@ -63,24 +63,11 @@ export class SalesEventColumns {
   }
 
   private dateCode(text: string): number {
-    let code = this.dateCodes.get(text);
-    if (code === undefined) {
-      code = this.dates.length;
-      this.dates.push(text);
-      this.dateCodes.set(text, code);
-    }
-    return code;
+    return textCode(this.dateCodes, this.dates, text);
   }
 
   private managerCode(id: string | null): number {
-    if (id === null) return -1;
-    let code = this.managerCodes.get(id);
-    if (code === undefined) {
-      code = this.managers.length;
-      this.managers.push(id);
-      this.managerCodes.set(id, code);
-    }
-    return code;
+    return id === null ? -1 : textCode(this.managerCodes, this.managers, id);
   }
 
   private profileCode(key: string, make: () => EventProfile): number {
@@ -210,4 +197,15 @@ export class SalesEventColumns {
     for (const j of indices) if (this.dates[this.date[j]!] === this.dates[date] && this.province(j) === province) return true;
     return false;
   }
+}
+
+/** The code of `text` in `codes`; the first time, `text` is added to `values` under the next code. */
+function textCode(codes: Map<string, number>, values: string[], text: string): number {
+  let code = codes.get(text);
+  if (code === undefined) {
+    code = values.length;
+    values.push(text);
+    codes.set(text, code);
+  }
+  return code;
 }
