@@ -1,11 +1,12 @@
-import nodemailer from 'nodemailer';
 import type { MailMessage } from '../core/ports.js';
 
-const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+/** nodemailer's MIME builder, loaded on the first message: a command that mails nothing never compiles it. */
+const createBuilder = async () => (await import('nodemailer')).default.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+let builder: ReturnType<typeof createBuilder> | undefined;
 
 /** The one MIME builder: every transport (outbox, SMTP, SES) sends these exact bytes. */
 export async function buildMime(message: MailMessage): Promise<Buffer> {
-  const info = await builder.sendMail({
+  const info = await (await (builder ??= createBuilder())).sendMail({
     from: message.from,
     to: [...message.to],
     cc: message.cc ? [...message.cc] : undefined,

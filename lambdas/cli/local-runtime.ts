@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { FONTS_DIR, QUERIES_DIR } from '../config.js';
 import { chartFontFiles } from '../adapters/chart-fonts.js';
 import type { ChartRenderer } from '../core/report/charts.js';
+import type { KpiReport } from '../core/kpis/kpi-types.js';
+import type { Lang } from '../core/report/i18n.js';
 import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { TrinoQueryEngine } from '../adapters/trino-query-engine.js';
 import { LocalObjectStore } from '../adapters/local-object-store.js';
 import { OutboxMailer } from '../adapters/outbox-mailer.js';
-import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import type { ClaimPolicy, Notifier } from '../core/delivery/delivery.js';
 import { ConfigError } from '../core/errors.js';
 import type { Mailer, QueryEngine } from '../core/ports.js';
@@ -52,15 +53,21 @@ export async function readYamlFiles(dir: string): Promise<Array<{ name: string; 
 export async function openLocalRuntime(ctx: CliContext): Promise<LocalRuntime> {
   const settings = await loadSettings(ctx.configDir);
   const fontFiles = chartFontFiles(FONTS_DIR, 'assets/fonts of the project');
-  // Loaded when a report draws its charts, so ingest and the other commands never load vega and resvg.
-  const charts: ChartRenderer = async (report, lang) => (await import('../core/report/charts.js')).renderReportCharts(report, { lang, fontFiles });
+  // Loaded when a weekly report draws its charts, so ingest and the other commands never load vega and resvg.
+  let chartsModule: Promise<typeof import('../core/report/charts.js')> | undefined;
+  const loadCharts = () => (chartsModule ??= import('../core/report/charts.js'));
+  const charts: ChartRenderer = Object.assign(
+    async (report: KpiReport, lang: Lang) => (await loadCharts()).renderReportCharts(report, { lang, fontFiles }),
+    { preload: () => void loadCharts().catch(() => undefined) },
+  );
   const store = new LocalObjectStore(ctx.home);
   const engine: QueryEngine = ctx.engine?.kind === 'trino'
     ? new TrinoQueryEngine(ctx.engine.connection, QUERIES_DIR)
     : new DuckDbQueryEngine(ctx.home, QUERIES_DIR);
   const outboxDir = join(ctx.home, 'outbox');
   const outbox = new OutboxMailer(outboxDir);
-  const mailer: Mailer = ctx.smtpUrl ? new SmtpMailer(ctx.smtpUrl) : outbox;
+  // nodemailer's SMTP transport is loaded only when mail goes to a server.
+  const mailer: Mailer = ctx.smtpUrl ? new (await import('../adapters/smtp-mailer.js')).SmtpMailer(ctx.smtpUrl) : outbox;
   const notifier = operatorsNotifier(settings, mailer, new OutboxMailer(join(ctx.home, 'outbox', 'operators-undelivered')), ctx);
   return {
     store, engine, mailer, notifier, settings,

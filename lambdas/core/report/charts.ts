@@ -283,7 +283,11 @@ async function mixChart(report: KpiReport, options: ChartOptions): Promise<Repor
 }
 
 /** Draws a report's charts in a language (ReportDeps.charts): built at a composition root with the font files. */
-export type ChartRenderer = (report: KpiReport, lang: Lang) => Promise<ReportChart[]>;
+export interface ChartRenderer {
+  (report: KpiReport, lang: Lang): Promise<ReportChart[]>;
+  /** Starts loading what drawing needs (vega, resvg) when the renderer loads it lazily, so it loads while the queries run. */
+  preload?(): void;
+}
 
 /** A ChartRenderer over the given font files (the CJK font shipped in assets/fonts/). */
 export function chartRenderer(fontFiles: readonly string[]): ChartRenderer {

@@ -12,7 +12,7 @@ import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
 import type { ChartRenderer, ReportChart } from './charts.js';
 import { composeReportMail } from './mail.js';
 import { revisionChanges, revisionLines, revisionSummary, type RevisionSummary } from './revision.js';
-import { buildReportWorkbook } from './workbook.js';
+import { buildReportWorkbook, preloadReportWorkbook } from './workbook.js';
 import type { RecipientList, Settings } from '../settings.js';
 
 export type Lang = 'zh-CN' | 'en';
@@ -97,7 +97,7 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
   const runId = request.runId ?? newRunId(deps.now());
   const receipts = await listReceipts(deps.store);
   const rejectedUploads = rejectedUploadRows(receipts, period, scope, lang);
-  const { report: computed, previous } = await computeKpisWithPrevious(deps.engine, {
+  const computing = computeKpisWithPrevious(deps.engine, {
     period,
     scope,
     expectedProvinces: deps.settings.provinces,
@@ -106,6 +106,10 @@ export async function buildReport(deps: ReportDeps, request: ReportRequest): Pro
     packages: deps.settings.packages,
     now: deps.now(),
   });
+  // The queries run on the engine's threads (or Athena's): this thread loads the workbook's and charts' code meanwhile.
+  preloadReportWorkbook();
+  if (period.kind === 'week') deps.charts?.preload?.();
+  const { report: computed, previous } = await computing;
   let kpis = computed;
   const revenueDays = kpis.completeness.filter((c) => c.type === 'revenue').reduce((n, c) => n + c.daysReceived, 0);
   if (revenueDays === 0) {

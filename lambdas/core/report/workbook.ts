@@ -1,5 +1,5 @@
 /** The weekly/monthly executive KPI workbook (REPORT.md), built in memory from a KpiReport. */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { PROVINCES, PRODUCTS, SUB_SEGMENTS, label } from '../extracts/codes.js';
 import {
   currentPreviousLabels, extractLabel, kpiDefinitions, periodLabel, scopeLabel, shortDay, t,
@@ -833,10 +833,21 @@ function writePackages(wb: ExcelJS.Workbook, mix: PackageMix, report: KpiReport,
   pageSetup(ws, 1);
 }
 
+/** exceljs, loaded on the first workbook (or by preloadReportWorkbook): a command that writes none never compiles it. */
+const importExcelJs = () => import('exceljs');
+let excelJs: ReturnType<typeof importExcelJs> | undefined;
+const loadExcelJs = () => (excelJs ??= importExcelJs());
+
+/** Starts loading exceljs, so it compiles while the report's queries run on the engine's threads. */
+export function preloadReportWorkbook(): void {
+  loadExcelJs().catch(() => undefined);
+}
+
 /** Builds the workbook of a KpiReport and returns the .xlsx bytes; no formulas, no I/O. */
 export async function buildReportWorkbook(report: KpiReport, options: ReportWorkbookOptions): Promise<Uint8Array> {
   const { lang } = options;
-  const wb = new ExcelJS.Workbook();
+  const { default: excel } = await loadExcelJs();
+  const wb = new excel.Workbook();
   const generated = new Date(report.generatedAt);
   const stamp = Number.isNaN(generated.getTime()) ? new Date(0) : generated;
   wb.creator = 'telco-kpi';
