@@ -7,7 +7,7 @@ import { formatProblem } from '../extracts/receipt-text.js';
 import type { Receipt } from '../extracts/validate.js';
 import { computeKpisWithPrevious } from '../kpis/kpis.js';
 import type { KpiReport } from '../kpis/kpi-types.js';
-import { addDays, type Period } from '../period.js';
+import { addDays, previousPeriod, type Period } from '../period.js';
 import type { Mailer, ObjectStore, QueryEngine } from '../ports.js';
 import type { ChartRenderer, ReportChart } from './charts.js';
 import { composeReportMail } from './mail.js';
@@ -95,7 +95,9 @@ export function rejectedUploadRows(receipts: readonly Receipt[], period: Period,
 export async function buildReport(deps: ReportDeps, request: ReportRequest): Promise<ReportArtifacts> {
   const { period, scope, lang } = request;
   const runId = request.runId ?? newRunId(deps.now());
-  const receipts = await listReceipts(deps.store);
+  // Only the receipts of the days the figures read (the previous period's first day to the period's
+  // last, the targets' month among them): a year's receipts would be thousands of reads, on S3 each a GET.
+  const receipts = await listReceipts(deps.store, { from: previousPeriod(period).start, to: period.end });
   const rejectedUploads = rejectedUploadRows(receipts, period, scope, lang);
   const computing = computeKpisWithPrevious(deps.engine, {
     period,
