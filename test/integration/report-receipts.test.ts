@@ -21,7 +21,7 @@ const NOW = new Date('2026-11-23T06:00:00Z');
 function brokenRevenue(day: string) {
   const compact = day.replaceAll('-', '');
   return {
-    type: 'revenue' as const, fileName: `revenue_JL_${compact}.csv`,
+    type: 'revenue' as const, province: 'JL', rows: 1, fileName: `revenue_JL_${compact}.csv`,
     content: `date,province,city,segment,sub_segment,channel,product,revenue,active_users\n${day},JL,长春,public,,online,mobile,"1234,50",10\n`,
   };
 }
