@@ -34,6 +34,8 @@ import { trinoType } from '../../lambdas/core/extracts/trino-tables.js';
 import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
 import { generateSample } from '../../lambdas/core/sample/sample.js';
 import { syncTables } from '../../scripts/trino-server.js';
+import { planScans } from '../../bench/scan.js';
+import { toExecutionParameter } from '../../lambdas/adapters/execution-parameter.js';
 import { writeFixtureLake } from '../fixtures/lake/write-lake.js';
 import { TRINO_START_TIMEOUT_MS, TrinoHarness } from '../helpers/trino.js';
 
@@ -230,6 +232,42 @@ function dedupe(calls: { name: string; params: SqlValue[] }[]): { name: string; 
   const byKey = new Map(calls.map((c) => [`${c.name}|${JSON.stringify(c.params)}`, c]));
   return [...byKey.values()];
 }
+
+describe("the bench's Athena scan model (bench/scan.ts)", () => {
+  it('counts at least the table scans Trino plans, exactly for the queries that read the daily tables', async () => {
+    // Prepare: the calls of the weekly and monthly national reports on the sample lake
+    const settings = await loadSettings(join(PROJECT_ROOT, 'config'));
+    const base = new DuckDbQueryEngine(sampleHome, QUERIES_DIR);
+    const duck = new RecordingEngine(base);
+    const trinoEngine = new TrinoQueryEngine(sampleConnection, QUERIES_DIR);
+    const counts: Array<{ call: string; name: string; model: number; trino: number }> = [];
+    try {
+      const deps = { engine: duck, store: new LocalObjectStore(sampleHome), settings, now: () => NOW };
+      for (const period of ['2026-W47', '2026-11']) await buildReport(deps, { period: parsePeriod(period), scope: 'ALL', lang: 'zh-CN' });
+      for (const call of dedupe(duck.calls)) {
+        // Act: DuckDB's executed plan through the model; Trino's distributed plan of the same bound text
+        const sql = await readFile(join(QUERIES_DIR, `${call.name}.sql`), 'utf8');
+        const [explained] = await base.runSql(`explain (analyze, format json) ${sql}`, call.params);
+        const plan = JSON.parse(String(Object.values(explained!).at(-1))) as Parameters<typeof planScans>[0] | Array<Parameters<typeof planScans>[0]>;
+        const model = planScans(Array.isArray(plan) ? plan[0]! : plan).reduce((n, scan) => n + scan.times, 0);
+        let next = 0;
+        const bound = sql.replace(/--[^\n]*/g, '').replace(/\?/g, () => toExecutionParameter(call.params[next++]!, next));
+        const [distributed] = await trinoEngine.runSql(`explain (type distributed) ${bound}`);
+        const trinoScans = (String(Object.values(distributed!)[0]).match(/\b(?:TableScan|ScanFilter|ScanFilterProject|ScanProject)\[table = /g) ?? []).length;
+        counts.push({ call: `${call.name}(${call.params.join(', ')})`, name: call.name, model, trino: trinoScans });
+      }
+    } finally {
+      await duck.close();
+    }
+    // Assess: never fewer than Trino plans. market_share is the one query where Trino prunes more: a
+    // reference filtered on the union's constant column (period = 'cur') keeps one branch of the union.
+    expect(counts.filter((c) => c.model < c.trino)).toEqual([]);
+    expect(counts.filter((c) => c.name !== 'market_share' && c.model !== c.trino)).toEqual([]);
+    expect([...new Set(counts.map((c) => c.name))].sort()).toEqual(['kpi_rows', 'market_share', 'package_mix', 'received_days', 'revenue_trend', 'targets', 'watch_list']);
+    // kpi_rows reads its tables many times over on Trino: a model counting each table once would be far off.
+    expect(Math.min(...counts.filter((c) => c.name === 'kpi_rows').map((c) => c.trino))).toBeGreaterThan(10);
+  }, 600_000);
+});
 
 describe('the Trino tables', () => {
   it('are the Glue tables: same columns, types, partition keys and projection', async () => {
