@@ -55,63 +55,50 @@ sales_rows as (
         and segment = 'enterprise'
 ),
 
--- Per customer and product, its latest event: the product is held unless that event is a churn.
-latest_product as (
+-- One pass over the holdings window for each customer's latest event per product (held unless a
+-- churn), its latest event (sub-segment) and its latest event naming a manager. Trino inlines a WITH
+-- query at each reference, so key_accounts, used below, reads sales once per use, not three times.
+ranked_sales as (
     select
         province,
         customer_id,
         product,
         event_type,
         monthly_fee,
-        row_number() over (partition by province, customer_id, product order by dt desc, event_id desc) as recency
+        sub_segment,
+        account_manager_id,
+        row_number() over (partition by province, customer_id, product order by dt desc, event_id desc) as product_recency,
+        row_number() over (partition by province, customer_id order by dt desc, event_id desc) as customer_recency,
+        row_number() over (
+            partition by province, customer_id
+            order by case when account_manager_id is null then 1 else 0 end, dt desc, event_id desc
+        ) as manager_recency
     from sales_rows
 ),
 
-latest_customer as (
+accounts as (
+    select
+        province,
+        customer_id,
+        max(case when customer_recency = 1 then sub_segment end) as sub_segment,
+        max(case when manager_recency = 1 then account_manager_id end) as account_manager_id,
+        sum(case when product_recency = 1 and event_type <> 'churn' then monthly_fee end) as fee_at_stake,
+        count(case when product_recency = 1 and event_type <> 'churn' then 1 end) as products_held
+    from ranked_sales
+    group by province, customer_id
+),
+
+-- A customer holding no product has no fee at stake (null): not a key account.
+key_accounts as (
     select
         province,
         customer_id,
         sub_segment,
-        row_number() over (partition by province, customer_id order by dt desc, event_id desc) as recency
-    from sales_rows
-),
-
-latest_manager as (
-    select
-        province,
-        customer_id,
         account_manager_id,
-        row_number() over (partition by province, customer_id order by dt desc, event_id desc) as recency
-    from sales_rows
-    where account_manager_id is not null
-),
-
-holdings as (
-    select
-        province,
-        customer_id,
-        sum(monthly_fee) as fee_at_stake,
-        count(*) as products_held
-    from latest_product
-    where recency = 1
-        and event_type <> 'churn'
-    group by province, customer_id
-),
-
-key_accounts as (
-    select
-        h.province,
-        h.customer_id,
-        c.sub_segment,
-        m.account_manager_id,
-        h.fee_at_stake,
-        h.products_held
-    from holdings as h
-    inner join latest_customer as c
-        on c.province = h.province and c.customer_id = h.customer_id and c.recency = 1
-    left join latest_manager as m
-        on m.province = h.province and m.customer_id = h.customer_id and m.recency = 1
-    where h.fee_at_stake >= cast(? as decimal(18, 2))
+        fee_at_stake,
+        products_held
+    from accounts
+    where fee_at_stake >= cast(? as decimal(18, 2))
 ),
 
 sales_signals as (
@@ -125,8 +112,6 @@ sales_signals as (
         cast(s.prev_monthly_fee as decimal(18, 2)) as fee_before,
         cast(s.monthly_fee as decimal(18, 2)) as fee_after
     from sales_rows as s
-    inner join key_accounts as k
-        on k.province = s.province and k.customer_id = s.customer_id
     where s.dt between ? and ?
         and s.event_type in ('downgrade', 'churn')
 ),
@@ -198,8 +183,6 @@ ticket_signals as (
         cast(null as decimal(18, 2)) as fee_before,
         cast(null as decimal(18, 2)) as fee_after
     from tickets as t
-    inner join key_accounts as k
-        on k.province = t.province and k.customer_id = t.customer_id
     where t.opened_date between cast(? as date) and cast(? as date)
         and (
             t.category = 'complaint'
@@ -220,17 +203,7 @@ visits as (
         and opened_date between cast(? as date) and cast(? as date)
 ),
 
-visited as (
-    select distinct
-        k.province,
-        k.customer_id
-    from key_accounts as k
-    inner join visits as v
-        on v.province = k.province
-        and v.customer_id = k.customer_id
-        and (k.account_manager_id is null or v.account_manager_id = k.account_manager_id)
-),
-
+-- A key account without a visit ticket from its manager (any visit when it names none) in the window.
 visit_signals as (
     select
         k.province,
@@ -242,11 +215,15 @@ visit_signals as (
         cast(null as decimal(18, 2)) as fee_before,
         cast(null as decimal(18, 2)) as fee_after
     from key_accounts as k
-    left join visited as v
-        on v.province = k.province and v.customer_id = k.customer_id
+    left join visits as v
+        on v.province = k.province
+        and v.customer_id = k.customer_id
+        and (k.account_manager_id is null or v.account_manager_id = k.account_manager_id)
     where v.customer_id is null
 ),
 
+-- Signals of any customer; the join with key_accounts below keeps the key accounts' (a churn of a
+-- customer's last product leaves it none held, so no key account and no row).
 signals as (
     select * from sales_signals
     union all
