@@ -6,7 +6,10 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { codeLookup, type CodeList } from './codes.js';
-import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
+import {
+  CsvWindows, DecodeError, openCsvStream, openTable, readCsvRecord, readSource, scanSource, streamableCsv,
+  type ExtractSource, type SourceScan, type TableSource,
+} from './decode.js';
 import { parseExtractName } from './file-name.js';
 import { addDays } from '../period.js';
 import type { CsvSpool } from '../ports.js';
@@ -60,9 +63,13 @@ export interface Validation {
   spool?: CsvSpool;
 }
 
+/** An extract to validate: its bytes, or (when `bytes` is absent) a source read in chunks, so a large file is never held whole. */
 export interface ExtractInput {
   fileName: string;
-  bytes: Uint8Array;
+  bytes?: Uint8Array;
+  source?: ExtractSource;
+  /** What scanSource said of the source, when the caller has read it already (the upload's handler hashes it first). */
+  scan?: SourceScan;
   type?: ExtractType;
   province?: string;
   /** When the upload was made (ISO 8601); orders uploads of one partition. Default: when it is received. */
@@ -91,13 +98,19 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
   const name = parseExtractName(input.fileName, { type: input.type, province: input.province });
   const table = TABLES[name.type];
   const receivedAt = (options.now ?? (() => new Date()))().toISOString();
+  // A source is read once for its hash and encoding, then again for its rows (UTF-8 CSV) or whole (the rest).
+  let bytes = input.bytes;
+  if (!bytes && !input.source) throw new TypeError(`${input.fileName}: an extract input needs its bytes or a source`);
+  const scan = bytes ? undefined : (input.scan ?? await scanSource(input.source!, createHash('sha256')));
+  const streamed = scan !== undefined && name.extension === 'csv' && streamableCsv(scan);
+  if (!bytes && scan && !streamed && scan.size > 0 && (name.extension === 'csv' || name.extension === 'xlsx')) bytes = await readSource(input.source!);
   const problems = new ProblemList();
   const notices: Coded[] = [];
   const receipt: Receipt = {
     file: name.file, type: name.type, province: name.province,
     ...(name.day ? { day: name.day } : {}), ...(name.month ? { month: name.month } : {}),
     status: 'rejected', rowsRead: 0, rowsAccepted: 0, problems: problems.list, problemCount: 0,
-    warnings: [], notices, headers: {}, encoding: '', sha256: createHash('sha256').update(input.bytes).digest('hex'), receivedAt,
+    warnings: [], notices, headers: {}, encoding: '', sha256: scan?.sha256 ?? createHash('sha256').update(bytes!).digest('hex'), receivedAt,
     ...(input.uploadedAt ? { uploadedAt: input.uploadedAt } : {}),
   };
   const finish = (normalized?: Uint8Array): Validation => {
@@ -119,13 +132,13 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     problems.add(0, '', name.file, 'extension', { ext: name.extension });
     return finish();
   }
-  if (input.bytes.length === 0) {
+  if ((scan?.size ?? bytes!.length) === 0) {
     problems.add(0, '', '', 'empty');
     return finish();
   }
   let source: TableSource;
   try {
-    source = await openTable(name.file, input.bytes);
+    source = streamed ? await openCsvStream(input.source!, scan.head[0] === 0xef) : await openTable(name.file, bytes!);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     problems.add(error.row, error.column, error.value, error.code, error.params);
@@ -138,7 +151,7 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
   }
   const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month, file: name.file }, problems, notices, receipt.headers, options.spool);
   try {
-    return finish(validator.run(source, receipt));
+    return finish(await validator.run(source, receipt));
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     problems.add(error.row, error.column, error.value, error.code, error.params);
@@ -245,7 +258,7 @@ class RowValidator {
     this.window = table.name === 'service' ? timeWindow(file.day) : undefined;
   }
 
-  run(source: TableSource, receipt: Receipt): Uint8Array | undefined {
+  async run(source: TableSource, receipt: Receipt): Promise<Uint8Array | undefined> {
     const { table, problems } = this;
     const mapped = this.mapHeader(source);
     const checks = this.columns.map((c) => (c.derived ? undefined : checkFor(c)));
@@ -254,7 +267,7 @@ class RowValidator {
     const quoted = this.columns.map((c) => c.type.kind === 'string');
     const output = this.spool
       ? new ByteWriter(SPOOL_CHUNK, this.spool)
-      : new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : 65_536);
+      : new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : source.windows ? SPOOL_CHUNK : 65_536);
     output.text(outputIdx.map((i) => this.columns[i]!.name).join(',') + '\n');
     const keys = new KeyTable();
     const selfProducts = new Set<string>();
@@ -337,29 +350,48 @@ class RowValidator {
       output.text('\n');
     };
 
-    const fast = source.utf8 && mapped ? this.fastRows(source.utf8, mapped, width, rule, { keys, products, selfProducts, output }, outputIdx, quoted) : undefined;
-    if (fast && source.utf8) {
+    const windows = source.windows ?? (source.utf8 ? wholeWindow(source.utf8.bytes) : undefined);
+    if (windows) {
       // Clean rows are checked on the bytes and copied; any other row (and every row once a
-      // problem is found) goes through slowRow, which reports exactly as before.
-      const { bytes, start, delimiter } = source.utf8;
+      // problem is found) goes through slowRow, which reports exactly as before. A streamed
+      // file comes a window of whole lines at a time; a record that may run past a window
+      // (an open quote at its end) is read again from the next.
+      const delimiter = source.windows?.delimiter ?? source.utf8!.delimiter;
+      let at = source.windows?.start ?? source.utf8!.start;
+      let bytes = windows.bytes;
+      const fast = mapped ? this.fastRows(bytes, delimiter, mapped, width, rule, { keys, products, selfProducts, output }, outputIdx, quoted) : undefined;
       const cells: string[] = [];
       let rowNo = 0;
-      let at = start;
-      while (at < bytes.length) {
-        rowNo++;
-        if (problems.count === 0) {
-          const next = fast.read(at, rowNo);
-          if (next >= 0) {
-            emptyRows += pendingEmpty;
-            pendingEmpty = 0;
-            rowsRead++;
-            at = next;
-            continue;
+      for (;;) {
+        const end = bytes.length;
+        while (at < end) {
+          rowNo++;
+          if (fast && problems.count === 0) {
+            const next = fast.read(at, rowNo);
+            if (next >= 0) {
+              emptyRows += pendingEmpty;
+              pendingEmpty = 0;
+              rowsRead++;
+              at = next;
+              continue;
+            }
           }
+          cells.length = 0;
+          let next: number;
+          try {
+            next = readCsvRecord(bytes, at, delimiter, cells, rowNo);
+          } catch (error) {
+            if (windows.final || !(error instanceof DecodeError) || error.code !== 'unclosedQuote') throw error;
+            rowNo--;
+            break;
+          }
+          at = next;
+          slowRow(cells, rowNo);
         }
-        cells.length = 0;
-        at = readCsvRecord(bytes, at, delimiter, cells, rowNo);
-        slowRow(cells, rowNo);
+        if (windows.final) break;
+        at = await windows.advance(at);
+        bytes = windows.bytes;
+        fast?.moveTo(bytes);
       }
     } else source.forEachRow(slowRow);
 
@@ -383,7 +415,8 @@ class RowValidator {
 
   /** The byte-level reader for the clean rows of a UTF-8 CSV (FastRowReader), or undefined when the table has no required column. */
   private fastRows(
-    source: { bytes: Buffer; delimiter: number },
+    bytes: Buffer,
+    delimiter: number,
     mapped: readonly number[],
     width: number,
     rule: RuleIndexes,
@@ -392,7 +425,7 @@ class RowValidator {
     quoted: readonly boolean[],
   ): FastRowReader | undefined {
     if (!this.columns.some((c) => c.required && !c.derived)) return undefined;
-    return new FastRowReader(this.table, this.file, this.window, this.index, source, mapped, width, rule, sinks, outputIdx, quoted);
+    return new FastRowReader(this.table, this.file, this.window, this.index, bytes, delimiter, mapped, width, rule, sinks, outputIdx, quoted);
   }
 
   /**
@@ -609,8 +642,8 @@ interface RowSinks {
  * baseline code). A method's code belongs to the one function every file calls.
  */
 class FastRowReader {
-  private readonly b: Buffer;
-  private readonly N: number;
+  private b: Buffer;
+  private N: number;
   private readonly d: number;
   private readonly n: number;
   private readonly plan: (FastCell | undefined)[];
@@ -643,7 +676,7 @@ class FastRowReader {
   private readonly nOut: number;
   private readonly outSource: number[];
   private readonly runs: boolean;
-  private readonly input: DataView;
+  private input: DataView;
   private outView: { buffer: Buffer; view: DataView } = { buffer: Buffer.alloc(0), view: new DataView(new ArrayBuffer(0)) };
   private readonly cells: RowCells;
   private readonly keyCols: number[];
@@ -656,7 +689,8 @@ class FastRowReader {
     private readonly file: FilePeriod,
     private readonly window: TimeWindow | undefined,
     index: Readonly<Record<string, number>>,
-    source: { bytes: Buffer; delimiter: number },
+    bytes: Buffer,
+    delimiter: number,
     private readonly mapped: readonly number[],
     private readonly width: number,
     private readonly rule: RuleIndexes,
@@ -665,9 +699,9 @@ class FastRowReader {
     private readonly quoted: readonly boolean[],
   ) {
     const columns = table.columns;
-    const b = (this.b = source.bytes);
+    const b = (this.b = bytes);
     this.N = b.length;
-    const d = (this.d = source.delimiter);
+    const d = (this.d = delimiter);
     const n = (this.n = columns.length);
     this.plan = columns.map((c) => (c.derived ? undefined : fastCell(c)));
     this.required = columns.map((c) => c.required);
@@ -698,6 +732,14 @@ class FastRowReader {
     this.singleKey = this.keyCols.length === 1 ? this.keyCols[0]! : -1;
     this.expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
     this.expectedDayBytes = this.expectedDay === undefined ? undefined : Buffer.from(this.expectedDay);
+  }
+
+  /** Reads from `bytes` from now on (the next window of a streamed file). */
+  moveTo(bytes: Buffer): void {
+    this.b = bytes;
+    this.N = bytes.length;
+    this.input = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.cells.moveTo(bytes);
   }
 
   read(at: number, rowNo: number): number {
@@ -904,6 +946,11 @@ class FastRowReader {
   }
 }
 
+/** The whole of an extract's bytes as the one, final window of the row loop. */
+function wholeWindow(bytes: Buffer): Pick<CsvWindows, 'bytes' | 'final' | 'advance'> {
+  return { bytes, final: true, advance: () => Promise.resolve(bytes.length) };
+}
+
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
@@ -1088,13 +1135,17 @@ class KeyTable {
  */
 class RowCells {
   constructor(
-    private readonly b: Buffer,
+    private b: Buffer,
     private readonly vals: (string | null)[],
     private readonly vs: Int32Array,
     private readonly ve: Int32Array,
     private readonly same: Uint8Array,
     private readonly stamps: Buffer,
   ) {}
+
+  moveTo(bytes: Buffer): void {
+    this.b = bytes;
+  }
 
   text(k: number): string {
     if (this.same[k] === 2) return this.stamps.toString('latin1', k * TIMESTAMP_BYTES, (k + 1) * TIMESTAMP_BYTES);
