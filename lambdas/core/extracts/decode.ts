@@ -158,7 +158,8 @@ export class CsvWindows {
   delimiter = COMMA;
   start = 0;
 
-  private constructor(private readonly chunks: AsyncIterator<Uint8Array>, capacity: number) {
+  /** `capacity`: the bytes a window holds at least before it is cut at its last line feed. */
+  private constructor(private readonly chunks: AsyncIterator<Uint8Array>, private readonly capacity: number) {
     this.data = Buffer.allocUnsafe(capacity);
   }
 
@@ -178,7 +179,7 @@ export class CsvWindows {
     this.data.copyWithin(0, from, this.filled);
     this.filled -= from;
     for (;;) {
-      if (this.filled >= WINDOW_BYTES) {
+      if (this.filled >= this.capacity) {
         const lastLf = this.data.lastIndexOf(LF, this.filled - 1);
         if (lastLf + 1 > kept) {
           this.end = lastLf + 1;

@@ -94,7 +94,7 @@ type Check = (value: string) => string | Bad;
  * written into `options.spool` as the rows are checked (then the caller discards the spool when
  * the file is rejected: part of it may have been written before a problem was found).
  */
-export async function validateExtract(input: ExtractInput, options: { now?: () => Date; spool?: CsvSpool } = {}): Promise<Validation> {
+export async function validateExtract(input: ExtractInput, options: { now?: () => Date; spool?: CsvSpool; windowBytes?: number } = {}): Promise<Validation> {
   const name = parseExtractName(input.fileName, { type: input.type, province: input.province });
   const table = TABLES[name.type];
   const receivedAt = (options.now ?? (() => new Date()))().toISOString();
@@ -138,7 +138,7 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
   }
   let source: TableSource;
   try {
-    source = streamed ? await openCsvStream(input.source!, scan.head[0] === 0xef) : await openTable(name.file, bytes!);
+    source = streamed ? await openCsvStream(input.source!, scan.head[0] === 0xef, options.windowBytes) : await openTable(name.file, bytes!);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     problems.add(error.row, error.column, error.value, error.code, error.params);
