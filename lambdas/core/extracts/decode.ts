@@ -85,6 +85,8 @@ export interface SourceScan {
   zero: boolean;
   /** The bytes are valid UTF-8 (a BOM included). */
   utf8: boolean;
+  /** The bytes themselves, when there were at most the `keep` scanSource was given. */
+  bytes?: Buffer;
 }
 
 /** UTF-8 CSV without a zero byte (decodeText's checks in its order): the rows can be read from a stream. */
@@ -102,7 +104,10 @@ export function streamableCsv(scan: SourceScan): boolean {
  * split between chunks is checked with the next): UTF-8 text cut at character boundaries is valid
  * exactly when every piece is.
  */
-export async function scanSource(source: ExtractSource, hash: { update(bytes: Uint8Array): unknown; digest(encoding: 'hex'): string }): Promise<SourceScan> {
+export async function scanSource(
+  source: ExtractSource, hash: { update(bytes: Uint8Array): unknown; digest(encoding: 'hex'): string }, keep = 0,
+): Promise<SourceScan> {
+  let kept: Buffer[] | undefined = keep > 0 ? [] : undefined;
   let size = 0;
   let zero = false;
   let utf8 = true;
@@ -112,6 +117,8 @@ export async function scanSource(source: ExtractSource, hash: { update(bytes: Ui
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     hash.update(bytes);
     size += bytes.length;
+    if (kept && size <= keep) kept.push(bytes);
+    else kept = undefined;
     if (head.length < 4) head = Buffer.concat([head, bytes.subarray(0, 4 - head.length)]);
     if (!zero && bytes.indexOf(0) >= 0) zero = true;
     if (!utf8) continue;
@@ -127,7 +134,8 @@ export async function scanSource(source: ExtractSource, hash: { update(bytes: Ui
     carry = Buffer.from(piece.subarray(cut));
   }
   if (utf8 && carry.length > 0 && !isUtf8(carry)) utf8 = false;
-  return { sha256: hash.digest('hex'), size, head, zero, utf8 };
+  const whole = kept === undefined ? undefined : kept.length === 1 ? kept[0]! : Buffer.concat(kept);
+  return { sha256: hash.digest('hex'), size, head, zero, utf8, ...(whole ? { bytes: whole } : {}) };
 }
 
 /** The whole source as one buffer (the readers that need every byte at once: XLSX, GB18030, the files decodeText rejects). */
@@ -136,6 +144,8 @@ export async function readSource(source: ExtractSource): Promise<Uint8Array> {
   for await (const chunk of source.chunks()) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
+
+let spareWindow: Buffer | undefined;
 
 /** Bytes a window of a streamed CSV holds at least (more when one record is longer). */
 export const WINDOW_BYTES = 4 * 1024 * 1024;
@@ -160,7 +170,16 @@ export class CsvWindows {
 
   /** `capacity`: the bytes a window holds at least before it is cut at its last line feed. */
   private constructor(private readonly chunks: AsyncIterator<Uint8Array>, private readonly capacity: number) {
-    this.data = Buffer.allocUnsafe(capacity);
+    // The buffer of the file streamed last, when it is free and of this size: one per file was garbage for the GC to find.
+    const spare = spareWindow;
+    spareWindow = undefined;
+    this.data = spare?.length === capacity ? spare : Buffer.allocUnsafe(capacity);
+  }
+
+  /** Done with the windows: their buffer goes to the next file's (the last window's bytes are not to be read after). */
+  release(): void {
+    if (this.data.length === this.capacity) spareWindow = this.data;
+    this.bytes = Buffer.alloc(0);
   }
 
   /** The first window of a source. */

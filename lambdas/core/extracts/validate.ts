@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { codeLookup, type CodeList } from './codes.js';
 import {
-  CsvWindows, DecodeError, openCsvStream, openTable, readCsvRecord, readSource, scanSource, streamableCsv,
+  CsvWindows, DecodeError, openCsvStream, WINDOW_BYTES, openTable, readCsvRecord, readSource, scanSource, streamableCsv,
   type ExtractSource, type SourceScan, type TableSource,
 } from './decode.js';
 import { parseExtractName } from './file-name.js';
@@ -78,6 +78,9 @@ export interface ExtractInput {
 
 export const MAX_PROBLEMS = 100;
 
+/** A source of at most this many bytes is kept whole by its first read and validated from memory (a window's size). */
+export const KEEP_WHOLE_BYTES = WINDOW_BYTES;
+
 /** File types for which a header-only file (no data rows) is a legitimate empty day. */
 const EMPTY_ALLOWED: ReadonlySet<ExtractType> = new Set(['sales', 'service']);
 
@@ -101,8 +104,10 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
   // A source is read once for its hash and encoding, then again for its rows (UTF-8 CSV) or whole (the rest).
   let bytes = input.bytes;
   if (!bytes && !input.source) throw new TypeError(`${input.fileName}: an extract input needs its bytes or a source`);
-  const scan = bytes ? undefined : (input.scan ?? await scanSource(input.source!, createHash('sha256')));
-  const streamed = scan !== undefined && name.extension === 'csv' && streamableCsv(scan);
+  const scan = bytes ? undefined : (input.scan ?? await scanSource(input.source!, createHash('sha256'), options.windowBytes ?? KEEP_WHOLE_BYTES));
+  // A small file is validated from the bytes its scan kept: one read of it, as from bytes.
+  if (scan?.bytes) bytes = scan.bytes;
+  const streamed = !bytes && scan !== undefined && name.extension === 'csv' && streamableCsv(scan);
   if (!bytes && scan && !streamed && scan.size > 0 && (name.extension === 'csv' || name.extension === 'xlsx')) bytes = await readSource(input.source!);
   const problems = new ProblemList();
   const notices: Coded[] = [];
@@ -388,7 +393,10 @@ class RowValidator {
           at = next;
           slowRow(cells, rowNo);
         }
-        if (windows.final) break;
+        if (windows.final) {
+          source.windows?.release();
+          break;
+        }
         at = await windows.advance(at);
         bytes = windows.bytes;
         fast?.moveTo(bytes);
