@@ -78,6 +78,28 @@ describe('validateExtract on a streamed source', () => {
     }
   });
 
+  it.each(corpus)('%s/%s: keys as fingerprints give the receipt and rows of keys kept whole', async (dir, file) => {
+    // Prepare
+    const bytes = readFileSync(join(FIXTURES, dir, file));
+    // Act
+    const fingerprints = await validateExtract({ fileName: file, bytes }, { now });
+    const exact = await validateExtract({ fileName: file, bytes }, { now, exactKeys: true });
+    // Assess
+    expect({ receipt: fingerprints.receipt, csv: fingerprints.normalizedCsv }).toEqual({ receipt: exact.receipt, csv: exact.normalizedCsv });
+  });
+
+  it('reports every duplicate of a large file with its first row, as keys kept whole do', async () => {
+    // Prepare: 3000 rows, every 500th repeats the key of row 7
+    const bytes = salesFile(3000, () => '长春');
+    const text = bytes.toString('utf8').split('\n').map((line, i) => (i > 0 && i % 500 === 0 ? line.replace(/^S\d+/, 'S000007') : line)).join('\n');
+    // Act
+    const fingerprints = await validateExtract({ fileName: 'sales_JL_20261118.csv', source: chunked(Buffer.from(text), 4096) }, { now, windowBytes: 8192 });
+    const exact = await validateExtract({ fileName: 'sales_JL_20261118.csv', bytes: Buffer.from(text) }, { now, exactKeys: true });
+    // Assess
+    expect(fingerprints.receipt).toEqual(exact.receipt);
+    expect(fingerprints.receipt.problems.map((p) => [p.row, p.code, p.params.firstLine])).toEqual([500, 1000, 1500, 2000, 2500, 3000].map((row) => [row, 'duplicateKey', 8]));
+  });
+
   it('accepts a clean streamed file with every row, in windows far smaller than the file', async () => {
     // Prepare
     const bytes = salesFile(5000, (i) => (i % 101 === 0 ? '"长,春"' : '吉林'));

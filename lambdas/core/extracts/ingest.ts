@@ -166,6 +166,8 @@ export async function* ingestExtracts(
       let validated: Validated;
       try {
         const v = await validateExtract(input, { now: deps.now, spool });
+        // A file checked again with its keys whole gives its rows as bytes: the spool then holds nothing to keep.
+        if (spool && v.spool !== spool) await spool.discard();
         validated = { receipt: v.receipt, normalized: v.spool ?? v.normalized };
       } catch (error) {
         await spool?.discard();

@@ -92,12 +92,24 @@ class Bad {
 
 type Check = (value: string) => string | Bad;
 
+export interface ValidateOptions {
+  now?: () => Date;
+  spool?: CsvSpool;
+  /** Bytes of a streamed file's window, and the most a source's first read keeps whole (default 4 MB; small in tests). */
+  windowBytes?: number;
+  /**
+   * Keys kept whole instead of as fingerprints (validateExtract sets it to check a file again when two of
+   * its keys' fingerprints matched, so a duplicate is reported only when the keys are equal).
+   */
+  exactKeys?: boolean;
+}
+
 /**
  * Validates an extract (dry run): the receipt, and the canonical CSV when accepted — as bytes, or
  * written into `options.spool` as the rows are checked (then the caller discards the spool when
  * the file is rejected: part of it may have been written before a problem was found).
  */
-export async function validateExtract(input: ExtractInput, options: { now?: () => Date; spool?: CsvSpool; windowBytes?: number } = {}): Promise<Validation> {
+export async function validateExtract(input: ExtractInput, options: ValidateOptions = {}): Promise<Validation> {
   const name = parseExtractName(input.fileName, { type: input.type, province: input.province });
   const table = TABLES[name.type];
   const receivedAt = (options.now ?? (() => new Date()))().toISOString();
@@ -154,9 +166,17 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     problems.add(0, '', '', 'empty');
     return finish();
   }
-  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month, file: name.file }, problems, notices, receipt.headers, options.spool);
+  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month, file: name.file }, problems, notices, receipt.headers, options.spool, options.exactKeys);
   try {
-    return finish(await validator.run(source, receipt));
+    const normalized = await validator.run(source, receipt);
+    if (validator.keyMatches > 0 && !options.exactKeys) {
+      // Two keys' fingerprints matched (a duplicate, or a collision of 64-bit hashes): the file is checked
+      // again with its keys whole, as received now; the canonical rows then come as bytes, not into the spool.
+      return await validateExtract({ ...input, ...(scan ? { scan } : {}), ...(bytes ? { bytes } : {}) }, {
+        ...options, now: () => new Date(receivedAt), exactKeys: true, spool: undefined,
+      });
+    }
+    return finish(normalized);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     problems.add(error.row, error.column, error.value, error.code, error.params);
@@ -241,6 +261,12 @@ function timeWindow(day: string | undefined): TimeWindow | undefined {
 const NONE_FAILED: ReadonlySet<number> = new Set();
 
 class RowValidator {
+  private keys: Keys | undefined;
+  /** How many keys of the file matched an earlier key's fingerprint (or the key itself, with exactKeys). */
+  get keyMatches(): number {
+    return this.keys?.matches ?? 0;
+  }
+
   private readonly columns: readonly ColumnDecl[];
   /** Columns of the row being checked whose own cell check failed. */
   private failed: ReadonlySet<number> = NONE_FAILED;
@@ -257,6 +283,7 @@ class RowValidator {
     private readonly notices: Coded[],
     private readonly headers: Record<string, string>,
     private readonly spool?: CsvSpool,
+    private readonly exactKeys = false,
   ) {
     this.columns = table.columns;
     this.index = Object.fromEntries(table.columns.map((c, i) => [c.name, i]));
@@ -274,7 +301,8 @@ class RowValidator {
       ? new ByteWriter(SPOOL_CHUNK, this.spool)
       : new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : source.windows ? SPOOL_CHUNK : 65_536);
     output.text(outputIdx.map((i) => this.columns[i]!.name).join(',') + '\n');
-    const keys = new KeyTable();
+    const keys: Keys = this.exactKeys ? new KeyTable() : new KeyFingerprints();
+    this.keys = keys;
     const selfProducts = new Set<string>();
     const products = new Set<string>();
     const rule = this.ruleIndexes();
@@ -631,7 +659,7 @@ interface RuleIndexes {
 
 /** What the row readers record of a file's accepted rows: its keys, market products, and the canonical CSV. */
 interface RowSinks {
-  keys: KeyTable;
+  keys: Keys;
   products: Set<string>;
   selfProducts: Set<string>;
   output: ByteWriter;
@@ -1042,6 +1070,7 @@ function writeText(out: Buffer, p: number, value: string): number {
  * A key is built with begin/append…, then firstOrAdd looks it up and records it when new.
  */
 class KeyTable {
+  matches = 0;
   private arena = Buffer.allocUnsafe(1 << 16);
   private used = 0;
   private start = 0;
@@ -1086,7 +1115,10 @@ class KeyTable {
             break;
           }
         }
-        if (same) return this.rows[entry]!;
+        if (same) {
+          this.matches++;
+          return this.rows[entry]!;
+        }
       }
     }
     if (this.count === this.offsets.length) this.growEntries();
@@ -1137,6 +1169,102 @@ class KeyTable {
   }
 }
 
+/** A file's keys as the row readers record them: whole (KeyTable) or as fingerprints (KeyFingerprints). */
+type Keys = KeyTable | KeyFingerprints;
+
+/**
+ * The keys seen in a file as 64-bit fingerprints (two 32-bit hashes of the key's bytes) with the
+ * first row of each, in one open-addressing table of typed arrays: 24 bytes a key at most, where
+ * KeyTable keeps every key's bytes too (~65 bytes a 20-byte key, 1 M keys ~65 MB). A fingerprint
+ * seen before is a duplicate or, about once in 10^7 files of 2 M rows, two keys whose hashes
+ * collide: validateExtract then checks the file again with a KeyTable, so only equal keys are
+ * reported. The key being built is kept in a small buffer.
+ */
+class KeyFingerprints {
+  matches = 0;
+  private key = Buffer.allocUnsafe(256);
+  private used = 0;
+  private count = 0;
+  private h1s = new Int32Array(1024);
+  private h2s = new Int32Array(1024);
+  /** The first row of the key in each slot, 0 for an empty slot (rows start at 1). */
+  private rows = new Int32Array(1024);
+
+  begin(): void {
+    this.used = 0;
+  }
+
+  appendBytes(b: Buffer, s: number, e: number): void {
+    const key = this.room(e - s);
+    let p = this.used;
+    for (let j = s; j < e; j++) key[p++] = b[j]!;
+    this.used = p;
+  }
+
+  appendText(text: string): void {
+    this.used = writeText(this.room(text.length * 3), this.used, text);
+  }
+
+  /** The first row of a key with the fingerprint of the one built since begin(), or -1 when there is none (it is then recorded for `row`). */
+  firstOrAdd(row: number): number {
+    const { key, used } = this;
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c ^ used;
+    for (let j = 0; j < used; j++) {
+      const c = key[j]!;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 13;
+    }
+    h2 = Math.imul(h2 ^ (h2 >>> 15), 0x27d4eb2d);
+    let mask = this.rows.length - 1;
+    let slot = (h1 ^ (h2 >>> 7)) & mask;
+    for (; this.rows[slot] !== 0; slot = (slot + 1) & mask) {
+      if (this.h1s[slot] === h1 && this.h2s[slot] === h2) {
+        this.matches++;
+        return this.rows[slot]!;
+      }
+    }
+    if ((this.count + 1) * 4 > this.rows.length * 3) {
+      this.grow();
+      mask = this.rows.length - 1;
+      slot = (h1 ^ (h2 >>> 7)) & mask;
+      while (this.rows[slot] !== 0) slot = (slot + 1) & mask;
+    }
+    this.h1s[slot] = h1;
+    this.h2s[slot] = h2;
+    this.rows[slot] = row;
+    this.count++;
+    return -1;
+  }
+
+  private room(size: number): Buffer {
+    if (this.used + size > this.key.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.key.length * 2, this.used + size));
+      this.key.copy(grown, 0, 0, this.used);
+      this.key = grown;
+    }
+    return this.key;
+  }
+
+  private grow(): void {
+    const { h1s, h2s, rows } = this;
+    const size = rows.length * 2;
+    this.h1s = new Int32Array(size);
+    this.h2s = new Int32Array(size);
+    this.rows = new Int32Array(size);
+    const mask = size - 1;
+    for (let old = 0; old < rows.length; old++) {
+      if (rows[old] === 0) continue;
+      let slot = (h1s[old]! ^ (h2s[old]! >>> 7)) & mask;
+      while (this.rows[slot] !== 0) slot = (slot + 1) & mask;
+      this.h1s[slot] = h1s[old]!;
+      this.h2s[slot] = h2s[old]!;
+      this.rows[slot] = rows[old]!;
+    }
+  }
+}
+
 /**
  * The byte reader's cells of one row: canonical text, or null when the input bytes vs[k]…ve[k]
  * are it (or, when same[k] is 2, the timestamp bytes in `stamps`).
@@ -1160,7 +1288,7 @@ class RowCells {
     return this.vals[k] ?? this.b.toString('utf8', this.vs[k], this.ve[k]);
   }
 
-  appendKey(keys: KeyTable, k: number): void {
+  appendKey(keys: Keys, k: number): void {
     const v = this.vals[k] as string | null;
     if (this.same[k] === 2) keys.appendBytes(this.stamps, k * TIMESTAMP_BYTES, (k + 1) * TIMESTAMP_BYTES);
     else if (v === null) keys.appendBytes(this.b, this.vs[k]!, this.ve[k]!);
