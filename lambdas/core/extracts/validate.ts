@@ -168,16 +168,16 @@ export async function validateExtract(input: ExtractInput, options: ValidateOpti
   }
   const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month, file: name.file }, problems, notices, receipt.headers, options.spool, options.exactKeys);
   try {
-    const normalized = await validator.run(source, receipt);
-    if (validator.keyMatches > 0 && !options.exactKeys) {
-      // Two keys' fingerprints matched (a duplicate, or a collision of 64-bit hashes): the file is checked
-      // again with its keys whole, as received now; the canonical rows then come as bytes, not into the spool.
-      return await validateExtract({ ...input, ...(scan ? { scan } : {}), ...(bytes ? { bytes } : {}) }, {
+    return finish(await validator.run(source, receipt));
+  } catch (error) {
+    if (error instanceof KeyMatched) {
+      source.windows?.release();
+      // Two keys' fingerprints matched (a duplicate, or a collision of the hashes): the file is checked again
+      // with its keys whole, as received now; the canonical rows then come as bytes, not into the spool.
+      return validateExtract({ ...input, ...(scan ? { scan } : {}), ...(bytes ? { bytes } : {}) }, {
         ...options, now: () => new Date(receivedAt), exactKeys: true, spool: undefined,
       });
     }
-    return finish(normalized);
-  } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     problems.add(error.row, error.column, error.value, error.code, error.params);
     return finish();
@@ -261,12 +261,6 @@ function timeWindow(day: string | undefined): TimeWindow | undefined {
 const NONE_FAILED: ReadonlySet<number> = new Set();
 
 class RowValidator {
-  private keys: Keys | undefined;
-  /** How many keys of the file matched an earlier key's fingerprint (or the key itself, with exactKeys). */
-  get keyMatches(): number {
-    return this.keys?.matches ?? 0;
-  }
-
   private readonly columns: readonly ColumnDecl[];
   /** Columns of the row being checked whose own cell check failed. */
   private failed: ReadonlySet<number> = NONE_FAILED;
@@ -302,7 +296,6 @@ class RowValidator {
       : new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : source.windows ? SPOOL_CHUNK : 65_536);
     output.text(outputIdx.map((i) => this.columns[i]!.name).join(',') + '\n');
     const keys: Keys = this.exactKeys ? new KeyTable() : new KeyFingerprints();
-    this.keys = keys;
     const selfProducts = new Set<string>();
     const products = new Set<string>();
     const rule = this.ruleIndexes();
@@ -1070,7 +1063,6 @@ function writeText(out: Buffer, p: number, value: string): number {
  * A key is built with begin/append…, then firstOrAdd looks it up and records it when new.
  */
 class KeyTable {
-  matches = 0;
   private arena = Buffer.allocUnsafe(1 << 16);
   private used = 0;
   private start = 0;
@@ -1115,10 +1107,7 @@ class KeyTable {
             break;
           }
         }
-        if (same) {
-          this.matches++;
-          return this.rows[entry]!;
-        }
+        if (same) return this.rows[entry]!;
       }
     }
     if (this.count === this.offsets.length) this.growEntries();
@@ -1172,23 +1161,24 @@ class KeyTable {
 /** A file's keys as the row readers record them: whole (KeyTable) or as fingerprints (KeyFingerprints). */
 type Keys = KeyTable | KeyFingerprints;
 
+/** A key of the file has the fingerprint of an earlier one: the file is checked again with its keys whole. */
+class KeyMatched extends Error {}
+
 /**
- * The keys seen in a file as 64-bit fingerprints (two 32-bit hashes of the key's bytes) with the
- * first row of each, in one open-addressing table of typed arrays: 24 bytes a key at most, where
- * KeyTable keeps every key's bytes too (~65 bytes a 20-byte key, 1 M keys ~65 MB). A fingerprint
- * seen before is a duplicate or, about once in 10^7 files of 2 M rows, two keys whose hashes
- * collide: validateExtract then checks the file again with a KeyTable, so only equal keys are
- * reported. The key being built is kept in a small buffer.
+ * The keys seen in a file as 63-bit fingerprints (two 32-bit hashes of the key's bytes, the second
+ * never 0) in one open-addressing table of two typed arrays: at most ~11 bytes a key, where KeyTable
+ * keeps every key's bytes and first row (~65 bytes a 20-byte key; 1 M keys ~65 MB). A fingerprint seen
+ * before is a duplicate or, about once in 10^7 files of 2 M rows, two keys whose hashes collide:
+ * firstOrAdd then throws KeyMatched, and validateExtract checks the file again with a KeyTable, which
+ * reports only equal keys, each with its first row. The key being built is kept in a small buffer.
  */
 class KeyFingerprints {
-  matches = 0;
   private key = Buffer.allocUnsafe(256);
   private used = 0;
   private count = 0;
   private h1s = new Int32Array(1024);
+  /** 0 for an empty slot. */
   private h2s = new Int32Array(1024);
-  /** The first row of the key in each slot, 0 for an empty slot (rows start at 1). */
-  private rows = new Int32Array(1024);
 
   begin(): void {
     this.used = 0;
@@ -1205,8 +1195,8 @@ class KeyFingerprints {
     this.used = writeText(this.room(text.length * 3), this.used, text);
   }
 
-  /** The first row of a key with the fingerprint of the one built since begin(), or -1 when there is none (it is then recorded for `row`). */
-  firstOrAdd(row: number): number {
+  /** Records the fingerprint of the key built since begin() and returns -1; throws KeyMatched when it was recorded before. */
+  firstOrAdd(_row: number): number {
     const { key, used } = this;
     let h1 = 0x811c9dc5;
     let h2 = 0x9747b28c ^ used;
@@ -1216,24 +1206,20 @@ class KeyFingerprints {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995);
       h2 ^= h2 >>> 13;
     }
-    h2 = Math.imul(h2 ^ (h2 >>> 15), 0x27d4eb2d);
-    let mask = this.rows.length - 1;
+    h2 = Math.imul(h2 ^ (h2 >>> 15), 0x27d4eb2d) | 1;
+    let mask = this.h2s.length - 1;
     let slot = (h1 ^ (h2 >>> 7)) & mask;
-    for (; this.rows[slot] !== 0; slot = (slot + 1) & mask) {
-      if (this.h1s[slot] === h1 && this.h2s[slot] === h2) {
-        this.matches++;
-        return this.rows[slot]!;
-      }
+    for (; this.h2s[slot] !== 0; slot = (slot + 1) & mask) {
+      if (this.h2s[slot] === h2 && this.h1s[slot] === h1) throw new KeyMatched();
     }
-    if ((this.count + 1) * 4 > this.rows.length * 3) {
+    if ((this.count + 1) * 4 > this.h2s.length * 3) {
       this.grow();
-      mask = this.rows.length - 1;
+      mask = this.h2s.length - 1;
       slot = (h1 ^ (h2 >>> 7)) & mask;
-      while (this.rows[slot] !== 0) slot = (slot + 1) & mask;
+      while (this.h2s[slot] !== 0) slot = (slot + 1) & mask;
     }
     this.h1s[slot] = h1;
     this.h2s[slot] = h2;
-    this.rows[slot] = row;
     this.count++;
     return -1;
   }
@@ -1248,19 +1234,17 @@ class KeyFingerprints {
   }
 
   private grow(): void {
-    const { h1s, h2s, rows } = this;
-    const size = rows.length * 2;
+    const { h1s, h2s } = this;
+    const size = h2s.length * 2;
     this.h1s = new Int32Array(size);
     this.h2s = new Int32Array(size);
-    this.rows = new Int32Array(size);
     const mask = size - 1;
-    for (let old = 0; old < rows.length; old++) {
-      if (rows[old] === 0) continue;
+    for (let old = 0; old < h2s.length; old++) {
+      if (h2s[old] === 0) continue;
       let slot = (h1s[old]! ^ (h2s[old]! >>> 7)) & mask;
-      while (this.rows[slot] !== 0) slot = (slot + 1) & mask;
+      while (this.h2s[slot] !== 0) slot = (slot + 1) & mask;
       this.h1s[slot] = h1s[old]!;
       this.h2s[slot] = h2s[old]!;
-      this.rows[slot] = rows[old]!;
     }
   }
 }
