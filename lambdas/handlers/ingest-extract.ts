@@ -25,7 +25,7 @@ import { scanSource, type ExtractSource, type SourceScan } from '../core/extract
 import { companionKey, FileNameError, parseExtractName, type ExtractName } from '../core/extracts/file-name.js';
 import { ingestExtract, storeReceipt } from '../core/extracts/ingest.js';
 import { formatProblem, formatReceipt, sentence, type Params, type ProblemCode } from '../core/extracts/receipt-text.js';
-import type { Problem, Receipt } from '../core/extracts/validate.js';
+import { KEEP_WHOLE_BYTES, type Problem, type Receipt } from '../core/extracts/validate.js';
 import { ingestConfig } from './aws-config.js';
 import { ingestRuntime, lazy, type IngestRuntime } from './aws-runtime.js';
 import { uploadRecordKey } from './bucket-layout.js';
@@ -86,9 +86,10 @@ export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promis
   }
   if (!object) return skipped('the object no longer exists (deleted or replaced by a later upload whose own event follows)');
 
-  // The upload is streamed, never held whole: one read for its hash (and encoding), one for its rows.
+  // The upload is streamed, never held whole: one read for its hash (and encoding), one for its rows
+  // (a file of at most KEEP_WHOLE_BYTES is kept by the first and read once).
   const { source, lastModified } = object;
-  const scan = await scanSource(source, createHash('sha256'));
+  const scan = await scanSource(source, createHash('sha256'), KEEP_WHOLE_BYTES);
   const { sha256 } = scan;
   const previous = await readUploadRecord(rt, key);
   const outcome = (receipt: Receipt | UnnamedRejection, duplicate = false): IngestOutcome => ({
