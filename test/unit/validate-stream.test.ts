@@ -100,6 +100,29 @@ describe('validateExtract on a streamed source', () => {
     expect(fingerprints.receipt.problems.map((p) => [p.row, p.code, p.params.firstLine])).toEqual([500, 1000, 1500, 2000, 2500, 3000].map((row) => [row, 'duplicateKey', 8]));
   });
 
+  it('ends the read of a source it stops reading early (a key matched, a record that cannot be read)', async () => {
+    // Prepare: a duplicate in row 2, and an unreadable record in row 2, of files of many windows
+    const duplicate = Buffer.concat([salesFile(1).subarray(0, -1), Buffer.from('\n'), salesFile(3000).subarray(salesFile(0).length)]);
+    const broken = Buffer.concat([salesFile(1), Buffer.from('"x"y,\n'), salesFile(3000).subarray(salesFile(0).length)]);
+    for (const bytes of [duplicate, broken]) {
+      let ended = 0;
+      const source = {
+        async *chunks() {
+          try {
+            for (let at = 0; at < bytes.length; at += 512) yield bytes.subarray(at, at + 512);
+          } finally {
+            ended++;
+          }
+        },
+      };
+      // Act
+      const { receipt } = await validateExtract({ fileName: 'sales_JL_20261118.csv', source }, { now, windowBytes: 2048 });
+      // Assess: every read was ended (the scan, the first row pass, the second with whole keys), and the file rejected
+      expect(receipt.status).toBe('rejected');
+      expect(ended).toBe(bytes === duplicate ? 3 : 2);
+    }
+  });
+
   it('accepts a clean streamed file with every row, in windows far smaller than the file', async () => {
     // Prepare
     const bytes = salesFile(5000, (i) => (i % 101 === 0 ? '"长,春"' : '吉林'));

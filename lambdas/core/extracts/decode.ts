@@ -176,11 +176,19 @@ export class CsvWindows {
     this.data = spare?.length === capacity ? spare : Buffer.allocUnsafe(capacity);
   }
 
-  /** Done with the windows: their buffer goes to the next file's (the last window's bytes are not to be read after). */
+  /**
+   * Done with the windows (read to the end or not): the source's read is ended (a file closed, an
+   * S3 body's connection freed) and the buffer goes to the next file's. Safe to call more than once.
+   */
   release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (!this.done) void this.chunks.return?.()?.catch(() => undefined);
     if (this.data.length === this.capacity) spareWindow = this.data;
     this.bytes = Buffer.alloc(0);
   }
+
+  private released = false;
 
   /** The first window of a source. */
   static async open(source: ExtractSource, capacity = WINDOW_BYTES): Promise<CsvWindows> {
@@ -310,6 +318,15 @@ export function openCsv(bytes: Uint8Array): TableSource {
  */
 export async function openCsvStream(source: ExtractSource, bom: boolean, capacity = WINDOW_BYTES): Promise<TableSource> {
   const windows = await CsvWindows.open(source, capacity);
+  try {
+    return await readHeader(windows, bom);
+  } catch (error) {
+    windows.release();
+    throw error;
+  }
+}
+
+async function readHeader(windows: CsvWindows, bom: boolean): Promise<TableSource> {
   const start = bom ? 3 : 0;
   for (;;) {
     const buffer = windows.bytes;

@@ -181,6 +181,8 @@ export async function validateExtract(input: ExtractInput, options: ValidateOpti
     if (!(error instanceof DecodeError)) throw error;
     problems.add(error.row, error.column, error.value, error.code, error.params);
     return finish();
+  } finally {
+    source.windows?.release();
   }
 }
 
@@ -415,10 +417,7 @@ class RowValidator {
           at = next;
           slowRow(cells, rowNo);
         }
-        if (windows.final) {
-          source.windows?.release();
-          break;
-        }
+        if (windows.final) break;
         at = await windows.advance(at);
         bytes = windows.bytes;
         fast?.moveTo(bytes);
