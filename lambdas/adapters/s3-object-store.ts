@@ -1,11 +1,16 @@
 import {
-  DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException,
+  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
+import type { ExtractSource } from '../core/extracts/decode.js';
+import { TelcoKpiError } from '../core/errors.js';
 import type { MailAttachment, ObjectStore } from '../core/ports.js';
+
+/** An object read in chunks changed between two reads (a later upload replaced it): nothing read may be used. */
+export class ObjectChangedError extends TelcoKpiError {}
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -79,6 +84,42 @@ export class S3ObjectStore implements ObjectStore {
       if (errorName(error) === 'NoSuchKey' || isStatus(error, 404)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * The object as a source read in chunks (each read one GET, the body streamed, never held whole)
+   * and its Last-Modified, or undefined when there is none. Every read asks for the version first
+   * seen (If-Match its ETag, and the answer's ETag compared): an object replaced in between fails
+   * the read with ObjectChangedError instead of mixing two uploads.
+   */
+  async open(key: string): Promise<{ source: ExtractSource; lastModified?: Date; size: number } | undefined> {
+    let head;
+    try {
+      head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    } catch (error) {
+      if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound' || isStatus(error, 404)) return undefined;
+      throw error;
+    }
+    const etag = head.ETag;
+    const { client, bucket } = this;
+    const objectKey = this.objectKey(key);
+    const source: ExtractSource = {
+      async *chunks() {
+        let out;
+        try {
+          out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey, ...(etag ? { IfMatch: etag } : {}) }));
+        } catch (error) {
+          if (isStatus(error, 412) || isStatus(error, 404) || errorName(error) === 'NoSuchKey') throw new ObjectChangedError(`s3://${bucket}/${objectKey} changed or went away while it was read`, { cause: error });
+          throw error;
+        }
+        if (etag && out.ETag && out.ETag !== etag) {
+          (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+          throw new ObjectChangedError(`s3://${bucket}/${objectKey} changed while it was read (ETag ${etag} → ${out.ETag})`);
+        }
+        if (out.Body) yield* out.Body as AsyncIterable<Uint8Array>;
+      },
+    };
+    return { source, size: head.ContentLength ?? 0, ...(head.LastModified ? { lastModified: head.LastModified } : {}) };
   }
 
   async list(prefix: string): Promise<string[]> {

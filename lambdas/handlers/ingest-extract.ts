@@ -21,10 +21,11 @@ import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DuckDbParquetEncoder } from '../adapters/duckdb-parquet-encoder.js';
 import { provinceOfLandingKey, RECEIPT_JSON_SUFFIX, RECEIPT_TEXT_SUFFIX } from '../core/aws-layout.js';
+import { scanSource, type ExtractSource, type SourceScan } from '../core/extracts/decode.js';
 import { companionKey, FileNameError, parseExtractName, type ExtractName } from '../core/extracts/file-name.js';
 import { ingestExtract, storeReceipt } from '../core/extracts/ingest.js';
 import { formatProblem, formatReceipt, sentence, type Params, type ProblemCode } from '../core/extracts/receipt-text.js';
-import type { Problem, Receipt } from '../core/extracts/validate.js';
+import { KEEP_WHOLE_BYTES, type Problem, type Receipt } from '../core/extracts/validate.js';
 import { ingestConfig } from './aws-config.js';
 import { ingestRuntime, lazy, type IngestRuntime } from './aws-runtime.js';
 import { uploadRecordKey } from './bucket-layout.js';
@@ -77,16 +78,19 @@ export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promis
   if (!province) return skipped('not under a province prefix (JL/, GD/, …)');
 
   let key = upload.key;
-  let object = await rt.landing.read(key);
+  let object = await rt.landing.open(key);
   if (!object && upload.rawKey !== upload.key) {
     // A key that was not encoded after all (a literal + or %): look it up as it came.
-    object = await rt.landing.read(upload.rawKey);
+    object = await rt.landing.open(upload.rawKey);
     if (object) key = upload.rawKey;
   }
   if (!object) return skipped('the object no longer exists (deleted or replaced by a later upload whose own event follows)');
 
-  const { bytes, lastModified } = object;
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  // The upload is streamed, never held whole: one read for its hash (and encoding), one for its rows
+  // (a file of at most KEEP_WHOLE_BYTES is kept by the first and read once).
+  const { source, lastModified } = object;
+  const scan = await scanSource(source, createHash('sha256'), KEEP_WHOLE_BYTES);
+  const { sha256 } = scan;
   const previous = await readUploadRecord(rt, key);
   const outcome = (receipt: Receipt | UnnamedRejection, duplicate = false): IngestOutcome => ({
     bucket: upload.bucket, key, status: duplicate && receipt.status !== 'rejected' ? 'unchanged' : receipt.status,
@@ -96,14 +100,16 @@ export async function ingestUpload(rt: IngestRuntime, upload: UploadRef): Promis
   });
   if (previous?.sha256 === sha256) return outcome(previous, true);
 
-  const receipt = await validateAndStore(rt, key, province, bytes, sha256, lastModified);
+  const receipt = await validateAndStore(rt, key, province, { source, scan }, sha256, lastModified);
   await writeReceiptBeside(rt, key, receipt);
   // Last: the record is what marks the upload as handled.
   await rt.store.put(uploadRecordKey(key), `${JSON.stringify(receipt, null, 2)}\n`, { contentType: 'application/json' });
   return outcome(receipt);
 }
 
-async function validateAndStore(rt: IngestRuntime, key: string, province: string, bytes: Uint8Array, sha256: string, lastModified?: Date): Promise<Receipt | UnnamedRejection> {
+async function validateAndStore(
+  rt: IngestRuntime, key: string, province: string, upload: { source: ExtractSource; scan: SourceScan }, sha256: string, lastModified?: Date,
+): Promise<Receipt | UnnamedRejection> {
   let named: ExtractName | undefined;
   try {
     named = parseExtractName(key);
@@ -117,7 +123,7 @@ async function validateAndStore(rt: IngestRuntime, key: string, province: string
   }
   try {
     // The object's Last-Modified orders uploads of one day: a retried or slow older upload never replaces a later correction.
-    return await ingestExtract({ store: rt.store, encoder: rt.encoder, now: rt.now }, { fileName: key, bytes, province, uploadedAt: lastModified?.toISOString() });
+    return await ingestExtract({ store: rt.store, encoder: rt.encoder, now: rt.now }, { fileName: key, ...upload, province, uploadedAt: lastModified?.toISOString() });
   } catch (error) {
     if (!(error instanceof FileNameError)) throw error;
     const file = key.slice(key.lastIndexOf('/') + 1);

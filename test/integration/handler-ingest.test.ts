@@ -7,7 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DuckDbParquetEncoder } from '../../lambdas/adapters/duckdb-parquet-encoder.js';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.js';
-import type { Receipt } from '../../lambdas/core/extracts/validate.js';
+import { KEEP_WHOLE_BYTES, type Receipt } from '../../lambdas/core/extracts/validate.js';
 import { ingestConfig } from '../../lambdas/handlers/aws-config.js';
 import { ingestRuntime, type IngestRuntime } from '../../lambdas/handlers/aws-runtime.js';
 import { createIngestHandler } from '../../lambdas/handlers/ingest-extract.js';
@@ -77,6 +77,36 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
   async function receiptBeside(key: string): Promise<Receipt> {
     return JSON.parse(text(await landing.get(`${key}.receipt.json`))!) as Receipt;
   }
+
+  it('streams an upload larger than a window from S3: every row stored, the receipt\'s hash that of the object', async () => {
+    // Prepare: ~60 000 rows, ~7 MB, more than one 4 MB window
+    const head = 'event_id,event_date,province,city,customer_id,segment,sub_segment,channel,account_manager_id,agent_id,product,package,event_type,monthly_fee,prev_monthly_fee,one_off_fee\n';
+    const rows = Array.from({ length: 60_000 }, (_, i) => `S${String(i + 1).padStart(6, '0')},2026-11-18,JL,长春,C${100000 + i},public,,own_hall,,,mobile,e9-129,new,129.00,,0.00\n`);
+    const body = Buffer.from(head + rows.join(''));
+    await landing.put('JL/sales_JL_20261118.csv', body);
+    const handler = createIngestHandler(() => runtime);
+    // Act
+    const result = await handler(await event('eventbridge-object-created.json'));
+    // Assess
+    expect(body.length).toBeGreaterThan(KEEP_WHOLE_BYTES);
+    expect(result.uploads[0]!.status).toBe('accepted');
+    const receipt = await receiptBeside('JL/sales_JL_20261118.csv');
+    expect(receipt.rowsAccepted).toBe(60_000);
+    expect(receipt.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    const dir = await mkdtemp(join(tmpdir(), 'handler-parquet-'));
+    try {
+      const path = join(dir, 'data.parquet');
+      await writeFile(path, (await curated.get('lake/sales/dt=2026-11-18/province=JL/data.parquet'))!);
+      const duck = await DuckDBInstance.create(':memory:');
+      const sql = await duck.connect();
+      const [count] = (await sql.runAndReadAll(`select count(distinct event_id)::integer as n, max(event_id) as last from read_parquet('${path}')`)).getRowObjectsJson();
+      sql.closeSync();
+      duck.closeSync();
+      expect(count).toEqual({ n: 60_000, last: 'S060000' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('stores an accepted upload as Parquet at its partition in the curated bucket and writes the receipt beside the upload', async () => {
     // Prepare

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { S3ObjectStore, presignedAttachmentLinks } from '../../lambdas/adapters/s3-object-store.js';
+import { ObjectChangedError, S3ObjectStore, presignedAttachmentLinks } from '../../lambdas/adapters/s3-object-store.js';
 import { startS3, type S3Harness } from './s3-harness.js';
 
 const BUCKET = 'telco-kpi-test';
@@ -35,6 +35,31 @@ describe('S3ObjectStore on s3rver', () => {
     await store.delete('a/b.txt');
     expect(await store.get('a/b.txt')).toBeUndefined();
     expect(await store.list('a/')).toEqual([]);
+  });
+
+  it('opens an object as a source read in chunks, as often as asked, and fails a read once the object was replaced', async () => {
+    // Prepare: 3 MB, more than one chunk of the response body
+    const store = new S3ObjectStore(s3.client, { bucket: BUCKET });
+    const body = Buffer.alloc(3 * 1024 * 1024, '长春,');
+    await store.put('JL/sales_JL_20261118.csv', body);
+    // Act
+    const opened = await store.open('JL/sales_JL_20261118.csv');
+    const read = async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of opened!.source.chunks()) chunks.push(Buffer.from(chunk));
+      return chunks;
+    };
+    const first = await read();
+    const second = await read();
+    await store.put('JL/sales_JL_20261118.csv', 'a later upload');
+    // Assess
+    expect(await store.open('JL/missing.csv')).toBeUndefined();
+    expect(opened!.size).toBe(body.length);
+    expect(opened!.lastModified).toBeInstanceOf(Date);
+    expect(first.length).toBeGreaterThan(1);
+    expect(Buffer.concat(first).equals(body)).toBe(true);
+    expect(Buffer.concat(second).equals(body)).toBe(true);
+    await expect(read()).rejects.toBeInstanceOf(ObjectChangedError);
   });
 
   it('lists every key under a prefix across pages, sorted, without the store prefix', async () => {

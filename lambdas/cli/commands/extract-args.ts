@@ -1,7 +1,10 @@
 /** Shared argument handling of the `validate` and `ingest` commands. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import type { ExtractSource } from '../../core/extracts/decode.js';
+import type { CsvSpool } from '../../core/ports.js';
 import { isExtractType, isProvince } from '../../core/extracts/file-name.js';
 import { RECEIPT_LANGS, type ReceiptLang } from '../../core/extracts/receipt-text.js';
 import { EXTRACT_TYPES, type ExtractType } from '../../core/extracts/schema.js';
@@ -59,8 +62,21 @@ async function walk(dir: string): Promise<string[]> {
   return found;
 }
 
-export async function readExtract(path: string): Promise<Uint8Array> {
-  // A view of the bytes read, not a copy (new Uint8Array(buffer) copied: a 230 MB file was held twice).
-  const bytes = await readFile(path);
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+/** A file read in chunks of 1 MB each time it is read: validation holds a window of it, never the whole file. */
+export function extractSource(path: string): ExtractSource {
+  return { chunks: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
+}
+
+/** A spool that keeps nothing: the dry run's canonical rows are checked and dropped, not held. */
+export function discardingSpool(): CsvSpool {
+  let size = 0;
+  return {
+    write(bytes) {
+      size += bytes.length;
+    },
+    get size() {
+      return size;
+    },
+    discard: () => Promise.resolve(),
+  };
 }

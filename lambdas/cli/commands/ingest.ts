@@ -6,7 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import { ingestExtracts } from '../../core/extracts/ingest.js';
 import { formatProblem, moreProblems, receiptLine, sentence } from '../../core/extracts/receipt-text.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { explicitExtract, extractFiles, readExtract, receiptLang } from './extract-args.js';
+import { explicitExtract, extractFiles, extractSource, receiptLang } from './extract-args.js';
 
 export { receiptLine };
 
@@ -45,10 +45,8 @@ Exit codes: 0 every file accepted, unchanged or superseded, 1 any file rejected,
     const progressEvery = files.length >= 20 ? Math.ceil(files.length / 20) : 0;
     let rejected = 0;
     let done = 0;
-    // Read one file at a time as the batch asks for it: memory holds a batch, not the folder.
-    const inputs = (async function* () {
-      for (const path of files) yield { fileName: path, bytes: await readExtract(path), ...explicit };
-    })();
+    // Each file is read in chunks as it is validated: memory holds a window of one file, not the file or the folder.
+    const inputs = files.map((path) => ({ fileName: path, source: extractSource(path), ...explicit }));
     try {
       for await (const outcome of ingestExtracts({ store, encoder, now: ctx.now }, inputs)) {
         if ('error' in outcome) {

@@ -4,7 +4,7 @@ import { FileNameError } from '../../core/extracts/file-name.js';
 import { formatReceipt, sentence } from '../../core/extracts/receipt-text.js';
 import { validateExtract } from '../../core/extracts/validate.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { explicitExtract, extractFiles, receiptLang, readExtract } from './extract-args.js';
+import { discardingSpool, explicitExtract, extractFiles, extractSource, receiptLang } from './extract-args.js';
 
 export const command: Command = {
   name: 'validate',
@@ -36,7 +36,7 @@ Exit codes: 0 every file accepted, 1 any file rejected, 2 usage error.`,
     let rejected = 0;
     for (const path of files) {
       try {
-        const { receipt } = await validateExtract({ fileName: path, bytes: await readExtract(path), ...explicit }, { now: ctx.now });
+        const { receipt } = await validateExtract({ fileName: path, source: extractSource(path), ...explicit }, { now: ctx.now, spool: discardingSpool() });
         ctx.out(formatReceipt(receipt, lang));
         if (receipt.status === 'rejected') rejected++;
       } catch (error) {

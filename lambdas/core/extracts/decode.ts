@@ -63,6 +63,178 @@ export interface TableSource {
    * so a reader can work on the bytes (readCsvRecord reads one record of them as text cells).
    */
   utf8?: { bytes: Buffer; start: number; delimiter: number };
+  /**
+   * Present for UTF-8 CSV read from a stream (openCsvStream): the rows in windows of whole lines,
+   * the first starting at `start`; `bytes` and `forEachRow` are then not available.
+   */
+  windows?: CsvWindows;
+}
+
+/** An extract's bytes in chunks, from its start each time chunks() is called (a local file, an S3 object). */
+export interface ExtractSource {
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** What one pass over a source says of its bytes: enough to pick the reader, without holding them. */
+export interface SourceScan {
+  sha256: string;
+  size: number;
+  /** The first 4 bytes (fewer for a shorter file). */
+  head: Buffer;
+  /** A zero byte anywhere. */
+  zero: boolean;
+  /** The bytes are valid UTF-8 (a BOM included). */
+  utf8: boolean;
+  /** The bytes themselves, when there were at most the `keep` scanSource was given. */
+  bytes?: Buffer;
+}
+
+/** UTF-8 CSV without a zero byte (decodeText's checks in its order): the rows can be read from a stream. */
+export function streamableCsv(scan: SourceScan): boolean {
+  const h = scan.head;
+  if (!scan.utf8 || scan.size === 0) return false;
+  if (h.length >= 3 && h[0] === 0xef && h[1] === 0xbb && h[2] === 0xbf) return true;
+  if (h.length >= 4 && h[0] === 0x50 && h[1] === 0x4b && h[2] === 0x03 && h[3] === 0x04) return false;
+  return !scan.zero;
+}
+
+/**
+ * The source's SHA-256, size, first bytes, and whether it holds a zero byte or is valid UTF-8,
+ * read chunk by chunk. Each chunk is checked up to the start of its last character (a character
+ * split between chunks is checked with the next): UTF-8 text cut at character boundaries is valid
+ * exactly when every piece is.
+ */
+export async function scanSource(
+  source: ExtractSource, hash: { update(bytes: Uint8Array): unknown; digest(encoding: 'hex'): string }, keep = 0,
+): Promise<SourceScan> {
+  let kept: Buffer[] | undefined = keep > 0 ? [] : undefined;
+  let size = 0;
+  let zero = false;
+  let utf8 = true;
+  let head = Buffer.alloc(0);
+  let carry = Buffer.alloc(0);
+  for await (const chunk of source.chunks()) {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    hash.update(bytes);
+    size += bytes.length;
+    if (kept && size <= keep) kept.push(bytes);
+    else kept = undefined;
+    if (head.length < 4) head = Buffer.concat([head, bytes.subarray(0, 4 - head.length)]);
+    if (!zero && bytes.indexOf(0) >= 0) zero = true;
+    if (!utf8) continue;
+    const piece = carry.length > 0 ? Buffer.concat([carry, bytes]) : bytes;
+    let cut = piece.length;
+    for (let back = 1; back <= 4 && back <= piece.length; back++) {
+      if ((piece[piece.length - back]! & 0xc0) !== 0x80) {
+        cut = piece.length - back;
+        break;
+      }
+    }
+    if (!isUtf8(piece.subarray(0, cut))) utf8 = false;
+    carry = Buffer.from(piece.subarray(cut));
+  }
+  if (utf8 && carry.length > 0 && !isUtf8(carry)) utf8 = false;
+  const whole = kept === undefined ? undefined : kept.length === 1 ? kept[0]! : Buffer.concat(kept);
+  return { sha256: hash.digest('hex'), size, head, zero, utf8, ...(whole ? { bytes: whole } : {}) };
+}
+
+/** The whole source as one buffer (the readers that need every byte at once: XLSX, GB18030, the files decodeText rejects). */
+export async function readSource(source: ExtractSource): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source.chunks()) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+let spareWindow: Buffer | undefined;
+
+/** Bytes a window of a streamed CSV holds at least (more when one record is longer). */
+export const WINDOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A streamed UTF-8 CSV as windows of whole lines: `bytes` ends just after a line feed (or at the
+ * end of the input, `final`), so a record the byte reader settles, which never spans a quoted
+ * line end, is always whole in it. A record that may run on (readCsvRecord reaching the end of a
+ * window that is not final) is read again after advance(). Memory: one window, reused.
+ */
+export class CsvWindows {
+  private data: Buffer;
+  /** Bytes filled in `data`; the window is data[0, end). */
+  private filled = 0;
+  private end = 0;
+  private done = false;
+  bytes: Buffer = Buffer.alloc(0);
+  final = false;
+  /** The delimiter, and where in the first window the first data record starts (set by openCsvStream). */
+  delimiter = COMMA;
+  start = 0;
+
+  /** `capacity`: the bytes a window holds at least before it is cut at its last line feed. */
+  private constructor(private readonly chunks: AsyncIterator<Uint8Array>, private readonly capacity: number) {
+    // The buffer of the file streamed last, when it is free and of this size: one per file was garbage for the GC to find.
+    const spare = spareWindow;
+    spareWindow = undefined;
+    this.data = spare?.length === capacity ? spare : Buffer.allocUnsafe(capacity);
+  }
+
+  /**
+   * Done with the windows (read to the end or not): the source's read is ended (a file closed, an
+   * S3 body's connection freed) and the buffer goes to the next file's. Safe to call more than once.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (!this.done) void this.chunks.return?.()?.catch(() => undefined);
+    if (this.data.length === this.capacity) spareWindow = this.data;
+    this.bytes = Buffer.alloc(0);
+  }
+
+  private released = false;
+
+  /** The first window of a source. */
+  static async open(source: ExtractSource, capacity = WINDOW_BYTES): Promise<CsvWindows> {
+    const windows = new CsvWindows(source.chunks()[Symbol.asyncIterator](), capacity);
+    await windows.advance(0);
+    return windows;
+  }
+
+  /**
+   * Drops the bytes before `from` and reads on until the window holds more than it did from
+   * `from` (at least one more line, or the rest of the input); returns where `from` now is (0).
+   */
+  async advance(from: number): Promise<number> {
+    const kept = this.end - from;
+    this.data.copyWithin(0, from, this.filled);
+    this.filled -= from;
+    for (;;) {
+      if (this.filled >= this.capacity) {
+        const lastLf = this.data.lastIndexOf(LF, this.filled - 1);
+        if (lastLf + 1 > kept) {
+          this.end = lastLf + 1;
+          break;
+        }
+      }
+      const next = this.done ? undefined : await this.chunks.next();
+      if (next === undefined || next.done) {
+        this.done = true;
+        this.end = this.filled;
+        this.final = true;
+        break;
+      }
+      this.append(next.value);
+    }
+    this.bytes = this.data.subarray(0, this.end);
+    return 0;
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.filled + chunk.length > this.data.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.filled + chunk.length));
+      this.data.copy(grown, 0, 0, this.filled);
+      this.data = grown;
+    }
+    this.data.set(chunk, this.filled);
+    this.filled += chunk.length;
+  }
 }
 
 /** Decodes a `.csv` or `.xlsx` file into a header and all its rows (trailing empty rows dropped). */
@@ -137,6 +309,68 @@ export function openCsv(bytes: Uint8Array): TableSource {
       }
     },
   };
+}
+
+/**
+ * openCsv on a UTF-8 source read from a stream (`bom`: it starts with one): the same header, head
+ * rows, delimiter and errors, the rows then read window by window (TableSource.windows). A first
+ * window that ends inside the header or the head rows (an open quote) is read on until it does not.
+ */
+export async function openCsvStream(source: ExtractSource, bom: boolean, capacity = WINDOW_BYTES): Promise<TableSource> {
+  const windows = await CsvWindows.open(source, capacity);
+  try {
+    return await readHeader(windows, bom);
+  } catch (error) {
+    windows.release();
+    throw error;
+  }
+}
+
+async function readHeader(windows: CsvWindows, bom: boolean): Promise<TableSource> {
+  const start = bom ? 3 : 0;
+  for (;;) {
+    const buffer = windows.bytes;
+    const whole = windows.final;
+    const delimiter = detectDelimiterBytes(buffer, start);
+    const d = delimiter === '\t' ? TAB : COMMA;
+    const headerCells: string[] = [];
+    let afterHeader: number;
+    try {
+      afterHeader = readCsvRecord(buffer, start, d, headerCells, 0);
+    } catch (error) {
+      if (whole || !(error instanceof DecodeError) || error.code !== 'unclosedQuote') throw error;
+      await windows.advance(0);
+      continue;
+    }
+    const head: string[][] = [];
+    let runsOn = false;
+    try {
+      for (let at = afterHeader; at < buffer.length && head.length < HEAD_ROWS;) {
+        const cells: string[] = [];
+        at = readCsvRecord(buffer, at, d, cells, head.length + 1);
+        head.push(cells);
+      }
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      runsOn = !whole && error.code === 'unclosedQuote';
+    }
+    if (runsOn) {
+      await windows.advance(0);
+      continue;
+    }
+    windows.delimiter = d;
+    windows.start = afterHeader;
+    return {
+      header: headerCells.map((cell) => cell.trim()),
+      head,
+      encoding: bom ? 'utf-8-bom' : 'utf-8',
+      delimiter,
+      windows,
+      forEachRow() {
+        throw new Error('a streamed CSV is read through its windows');
+      },
+    };
+  }
 }
 
 /** Rows read after the header to look for a header that is not in row 1. */

@@ -78,9 +78,12 @@ export function receiptKey(receipt: Receipt): string {
  * a pending manifest makes the next upload of either file store it again.
  */
 export async function ingestExtract(deps: IngestDeps, input: ExtractInput): Promise<Receipt> {
-  const validated = await validateExtract(input, { now: deps.now });
-  await storeBatch(deps, [validated]);
-  return validated.receipt;
+  // Through the batch path, so the canonical rows go to the encoder's spool as they are checked, not into memory.
+  for await (const outcome of ingestExtracts(deps, [input])) {
+    if ('error' in outcome) throw outcome.error;
+    return outcome.receipt;
+  }
+  throw new Error(`${input.fileName}: ingest gave no outcome`);
 }
 
 /** What ingestExtracts says of one file: its receipt, or why its name could not be read (nothing stored). */
@@ -163,6 +166,8 @@ export async function* ingestExtracts(
       let validated: Validated;
       try {
         const v = await validateExtract(input, { now: deps.now, spool });
+        // A file checked again with its keys whole gives its rows as bytes: the spool then holds nothing to keep.
+        if (spool && v.spool !== spool) await spool.discard();
         validated = { receipt: v.receipt, normalized: v.spool ?? v.normalized };
       } catch (error) {
         await spool?.discard();

@@ -6,7 +6,10 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { codeLookup, type CodeList } from './codes.js';
-import { DecodeError, openTable, readCsvRecord, type TableSource } from './decode.js';
+import {
+  CsvWindows, DecodeError, openCsvStream, WINDOW_BYTES, openTable, readCsvRecord, readSource, scanSource, streamableCsv,
+  type ExtractSource, type SourceScan, type TableSource,
+} from './decode.js';
 import { parseExtractName } from './file-name.js';
 import { addDays } from '../period.js';
 import type { CsvSpool } from '../ports.js';
@@ -60,9 +63,13 @@ export interface Validation {
   spool?: CsvSpool;
 }
 
+/** An extract to validate: its bytes, or (when `bytes` is absent) a source read in chunks, so a large file is never held whole. */
 export interface ExtractInput {
   fileName: string;
-  bytes: Uint8Array;
+  bytes?: Uint8Array;
+  source?: ExtractSource;
+  /** What scanSource said of the source, when the caller has read it already (the upload's handler hashes it first). */
+  scan?: SourceScan;
   type?: ExtractType;
   province?: string;
   /** When the upload was made (ISO 8601); orders uploads of one partition. Default: when it is received. */
@@ -70,6 +77,9 @@ export interface ExtractInput {
 }
 
 export const MAX_PROBLEMS = 100;
+
+/** A source of at most this many bytes is kept whole by its first read and validated from memory (a window's size). */
+export const KEEP_WHOLE_BYTES = WINDOW_BYTES;
 
 /** File types for which a header-only file (no data rows) is a legitimate empty day. */
 const EMPTY_ALLOWED: ReadonlySet<ExtractType> = new Set(['sales', 'service']);
@@ -82,22 +92,42 @@ class Bad {
 
 type Check = (value: string) => string | Bad;
 
+export interface ValidateOptions {
+  now?: () => Date;
+  spool?: CsvSpool;
+  /** Bytes of a streamed file's window, and the most a source's first read keeps whole (default 4 MB; small in tests). */
+  windowBytes?: number;
+  /**
+   * Keys kept whole instead of as fingerprints (validateExtract sets it to check a file again when two of
+   * its keys' fingerprints matched, so a duplicate is reported only when the keys are equal).
+   */
+  exactKeys?: boolean;
+}
+
 /**
  * Validates an extract (dry run): the receipt, and the canonical CSV when accepted — as bytes, or
  * written into `options.spool` as the rows are checked (then the caller discards the spool when
  * the file is rejected: part of it may have been written before a problem was found).
  */
-export async function validateExtract(input: ExtractInput, options: { now?: () => Date; spool?: CsvSpool } = {}): Promise<Validation> {
+export async function validateExtract(input: ExtractInput, options: ValidateOptions = {}): Promise<Validation> {
   const name = parseExtractName(input.fileName, { type: input.type, province: input.province });
   const table = TABLES[name.type];
   const receivedAt = (options.now ?? (() => new Date()))().toISOString();
+  // A source is read once for its hash and encoding, then again for its rows (UTF-8 CSV) or whole (the rest).
+  let bytes = input.bytes;
+  if (!bytes && !input.source) throw new TypeError(`${input.fileName}: an extract input needs its bytes or a source`);
+  const scan = bytes ? undefined : (input.scan ?? await scanSource(input.source!, createHash('sha256'), options.windowBytes ?? KEEP_WHOLE_BYTES));
+  // A small file is validated from the bytes its scan kept: one read of it, as from bytes.
+  if (scan?.bytes) bytes = scan.bytes;
+  const streamed = !bytes && scan !== undefined && name.extension === 'csv' && streamableCsv(scan);
+  if (!bytes && scan && !streamed && scan.size > 0 && (name.extension === 'csv' || name.extension === 'xlsx')) bytes = await readSource(input.source!);
   const problems = new ProblemList();
   const notices: Coded[] = [];
   const receipt: Receipt = {
     file: name.file, type: name.type, province: name.province,
     ...(name.day ? { day: name.day } : {}), ...(name.month ? { month: name.month } : {}),
     status: 'rejected', rowsRead: 0, rowsAccepted: 0, problems: problems.list, problemCount: 0,
-    warnings: [], notices, headers: {}, encoding: '', sha256: createHash('sha256').update(input.bytes).digest('hex'), receivedAt,
+    warnings: [], notices, headers: {}, encoding: '', sha256: scan?.sha256 ?? createHash('sha256').update(bytes!).digest('hex'), receivedAt,
     ...(input.uploadedAt ? { uploadedAt: input.uploadedAt } : {}),
   };
   const finish = (normalized?: Uint8Array): Validation => {
@@ -119,13 +149,13 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     problems.add(0, '', name.file, 'extension', { ext: name.extension });
     return finish();
   }
-  if (input.bytes.length === 0) {
+  if ((scan?.size ?? bytes!.length) === 0) {
     problems.add(0, '', '', 'empty');
     return finish();
   }
   let source: TableSource;
   try {
-    source = await openTable(name.file, input.bytes);
+    source = streamed ? await openCsvStream(input.source!, scan.head[0] === 0xef, options.windowBytes) : await openTable(name.file, bytes!);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     problems.add(error.row, error.column, error.value, error.code, error.params);
@@ -136,13 +166,23 @@ export async function validateExtract(input: ExtractInput, options: { now?: () =
     problems.add(0, '', '', 'empty');
     return finish();
   }
-  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month, file: name.file }, problems, notices, receipt.headers, options.spool);
+  const validator = new RowValidator(table, { province: name.province, day: name.day, month: name.month, file: name.file }, problems, notices, receipt.headers, options.spool, options.exactKeys);
   try {
-    return finish(validator.run(source, receipt));
+    return finish(await validator.run(source, receipt));
   } catch (error) {
+    if (error instanceof KeyMatched) {
+      source.windows?.release();
+      // Two keys' fingerprints matched (a duplicate, or a collision of the hashes): the file is checked again
+      // with its keys whole, as received now; the canonical rows then come as bytes, not into the spool.
+      return validateExtract({ ...input, ...(scan ? { scan } : {}), ...(bytes ? { bytes } : {}) }, {
+        ...options, now: () => new Date(receivedAt), exactKeys: true, spool: undefined,
+      });
+    }
     if (!(error instanceof DecodeError)) throw error;
     problems.add(error.row, error.column, error.value, error.code, error.params);
     return finish();
+  } finally {
+    source.windows?.release();
   }
 }
 
@@ -239,13 +279,14 @@ class RowValidator {
     private readonly notices: Coded[],
     private readonly headers: Record<string, string>,
     private readonly spool?: CsvSpool,
+    private readonly exactKeys = false,
   ) {
     this.columns = table.columns;
     this.index = Object.fromEntries(table.columns.map((c, i) => [c.name, i]));
     this.window = table.name === 'service' ? timeWindow(file.day) : undefined;
   }
 
-  run(source: TableSource, receipt: Receipt): Uint8Array | undefined {
+  async run(source: TableSource, receipt: Receipt): Promise<Uint8Array | undefined> {
     const { table, problems } = this;
     const mapped = this.mapHeader(source);
     const checks = this.columns.map((c) => (c.derived ? undefined : checkFor(c)));
@@ -254,9 +295,9 @@ class RowValidator {
     const quoted = this.columns.map((c) => c.type.kind === 'string');
     const output = this.spool
       ? new ByteWriter(SPOOL_CHUNK, this.spool)
-      : new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : 65_536);
+      : new ByteWriter(source.utf8 ? source.utf8.bytes.length - source.utf8.start + 65_536 : source.windows ? SPOOL_CHUNK : 65_536);
     output.text(outputIdx.map((i) => this.columns[i]!.name).join(',') + '\n');
-    const keys = new KeyTable();
+    const keys: Keys = this.exactKeys ? new KeyTable() : new KeyFingerprints();
     const selfProducts = new Set<string>();
     const products = new Set<string>();
     const rule = this.ruleIndexes();
@@ -337,29 +378,49 @@ class RowValidator {
       output.text('\n');
     };
 
-    const fast = source.utf8 && mapped ? this.fastRows(source.utf8, mapped, width, rule, { keys, products, selfProducts, output }, outputIdx, quoted) : undefined;
-    if (fast && source.utf8) {
+    const windows = source.windows ?? (source.utf8 ? wholeWindow(source.utf8.bytes) : undefined);
+    if (windows) {
       // Clean rows are checked on the bytes and copied; any other row (and every row once a
-      // problem is found) goes through slowRow, which reports exactly as before.
-      const { bytes, start, delimiter } = source.utf8;
+      // problem is found) goes through slowRow, which reports exactly as before. A streamed
+      // file comes a window of whole lines at a time; a record that may run past a window
+      // (an open quote at its end) is read again from the next.
+      const delimiter = source.windows?.delimiter ?? source.utf8!.delimiter;
+      let at = source.windows?.start ?? source.utf8!.start;
+      let bytes = windows.bytes;
+      const fast = mapped ? this.fastRows(bytes, delimiter, mapped, width, rule, { keys, products, selfProducts, output }, outputIdx, quoted) : undefined;
       const cells: string[] = [];
       let rowNo = 0;
-      let at = start;
-      while (at < bytes.length) {
-        rowNo++;
-        if (problems.count === 0) {
-          const next = fast.read(at, rowNo);
-          if (next >= 0) {
-            emptyRows += pendingEmpty;
-            pendingEmpty = 0;
-            rowsRead++;
-            at = next;
-            continue;
+      for (;;) {
+        const end = bytes.length;
+        while (at < end) {
+          if (fast && problems.count === 0) {
+            at = fast.readRows(at, end, rowNo);
+            const settled = fast.settled;
+            if (settled > 0) {
+              emptyRows += pendingEmpty;
+              pendingEmpty = 0;
+              rowsRead += settled;
+              rowNo += settled;
+            }
+            if (at >= end) break;
           }
+          rowNo++;
+          cells.length = 0;
+          let next: number;
+          try {
+            next = readCsvRecord(bytes, at, delimiter, cells, rowNo);
+          } catch (error) {
+            if (windows.final || !(error instanceof DecodeError) || error.code !== 'unclosedQuote') throw error;
+            rowNo--;
+            break;
+          }
+          at = next;
+          slowRow(cells, rowNo);
         }
-        cells.length = 0;
-        at = readCsvRecord(bytes, at, delimiter, cells, rowNo);
-        slowRow(cells, rowNo);
+        if (windows.final) break;
+        at = await windows.advance(at);
+        bytes = windows.bytes;
+        fast?.moveTo(bytes);
       }
     } else source.forEachRow(slowRow);
 
@@ -383,7 +444,8 @@ class RowValidator {
 
   /** The byte-level reader for the clean rows of a UTF-8 CSV (FastRowReader), or undefined when the table has no required column. */
   private fastRows(
-    source: { bytes: Buffer; delimiter: number },
+    bytes: Buffer,
+    delimiter: number,
     mapped: readonly number[],
     width: number,
     rule: RuleIndexes,
@@ -392,7 +454,7 @@ class RowValidator {
     quoted: readonly boolean[],
   ): FastRowReader | undefined {
     if (!this.columns.some((c) => c.required && !c.derived)) return undefined;
-    return new FastRowReader(this.table, this.file, this.window, this.index, source, mapped, width, rule, sinks, outputIdx, quoted);
+    return new FastRowReader(this.table, this.file, this.window, this.index, bytes, delimiter, mapped, width, rule, sinks, outputIdx, quoted);
   }
 
   /**
@@ -590,7 +652,7 @@ interface RuleIndexes {
 
 /** What the row readers record of a file's accepted rows: its keys, market products, and the canonical CSV. */
 interface RowSinks {
-  keys: KeyTable;
+  keys: Keys;
   products: Set<string>;
   selfProducts: Set<string>;
   output: ByteWriter;
@@ -609,8 +671,8 @@ interface RowSinks {
  * baseline code). A method's code belongs to the one function every file calls.
  */
 class FastRowReader {
-  private readonly b: Buffer;
-  private readonly N: number;
+  private b: Buffer;
+  private N: number;
   private readonly d: number;
   private readonly n: number;
   private readonly plan: (FastCell | undefined)[];
@@ -643,7 +705,7 @@ class FastRowReader {
   private readonly nOut: number;
   private readonly outSource: number[];
   private readonly runs: boolean;
-  private readonly input: DataView;
+  private input: DataView;
   private outView: { buffer: Buffer; view: DataView } = { buffer: Buffer.alloc(0), view: new DataView(new ArrayBuffer(0)) };
   private readonly cells: RowCells;
   private readonly keyCols: number[];
@@ -656,7 +718,8 @@ class FastRowReader {
     private readonly file: FilePeriod,
     private readonly window: TimeWindow | undefined,
     index: Readonly<Record<string, number>>,
-    source: { bytes: Buffer; delimiter: number },
+    bytes: Buffer,
+    delimiter: number,
     private readonly mapped: readonly number[],
     private readonly width: number,
     private readonly rule: RuleIndexes,
@@ -665,9 +728,9 @@ class FastRowReader {
     private readonly quoted: readonly boolean[],
   ) {
     const columns = table.columns;
-    const b = (this.b = source.bytes);
+    const b = (this.b = bytes);
     this.N = b.length;
-    const d = (this.d = source.delimiter);
+    const d = (this.d = delimiter);
     const n = (this.n = columns.length);
     this.plan = columns.map((c) => (c.derived ? undefined : fastCell(c)));
     this.required = columns.map((c) => c.required);
@@ -698,6 +761,35 @@ class FastRowReader {
     this.singleKey = this.keyCols.length === 1 ? this.keyCols[0]! : -1;
     this.expectedDay = rule.dayColumn >= 0 ? (table.fileGrain === 'month' ? file.month : file.day) : undefined;
     this.expectedDayBytes = this.expectedDay === undefined ? undefined : Buffer.from(this.expectedDay);
+  }
+
+  /** Reads from `bytes` from now on (the next window of a streamed file). */
+  moveTo(bytes: Buffer): void {
+    this.b = bytes;
+    this.N = bytes.length;
+    this.input = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.cells.moveTo(bytes);
+  }
+
+  /** Rows settled by the last readRows. */
+  settled = 0;
+
+  /**
+   * Settles rows from `at` while each one settles, up to `end` (the first being row `rowNo + 1`);
+   * returns where the first row it did not settle starts, or `end`, and counts the rows in `settled`.
+   * The loop over a file's clean rows lives here, in one method every file calls, so it is optimised
+   * once (in the caller, an async function run once per file, it ran as baseline code until OSR).
+   */
+  readRows(at: number, end: number, rowNo: number): number {
+    let n = 0;
+    while (at < end) {
+      const next = this.read(at, rowNo + n + 1);
+      if (next < 0) break;
+      at = next;
+      n++;
+    }
+    this.settled = n;
+    return at;
   }
 
   read(at: number, rowNo: number): number {
@@ -904,6 +996,11 @@ class FastRowReader {
   }
 }
 
+/** The whole of an extract's bytes as the one, final window of the row loop. */
+function wholeWindow(bytes: Buffer): Pick<CsvWindows, 'bytes' | 'final' | 'advance'> {
+  return { bytes, final: true, advance: () => Promise.resolve(bytes.length) };
+}
+
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
@@ -1082,13 +1179,104 @@ class KeyTable {
   }
 }
 
+/** A file's keys as the row readers record them: whole (KeyTable) or as fingerprints (KeyFingerprints). */
+type Keys = KeyTable | KeyFingerprints;
+
+/** A key of the file has the fingerprint of an earlier one: the file is checked again with its keys whole. */
+class KeyMatched extends Error {}
+
+/**
+ * The keys seen in a file as 63-bit fingerprints (two 32-bit hashes of the key's bytes, the second
+ * never 0) in one open-addressing table of two typed arrays: at most ~11 bytes a key, where KeyTable
+ * keeps every key's bytes and first row (~65 bytes a 20-byte key; 1 M keys ~65 MB). A fingerprint seen
+ * before is a duplicate or, about once in 10^7 files of 2 M rows, two keys whose hashes collide:
+ * firstOrAdd then throws KeyMatched, and validateExtract checks the file again with a KeyTable, which
+ * reports only equal keys, each with its first row. The key being built is kept in a small buffer.
+ */
+class KeyFingerprints {
+  private key = Buffer.allocUnsafe(256);
+  private used = 0;
+  private count = 0;
+  private h1s = new Int32Array(1024);
+  /** 0 for an empty slot. */
+  private h2s = new Int32Array(1024);
+
+  begin(): void {
+    this.used = 0;
+  }
+
+  appendBytes(b: Buffer, s: number, e: number): void {
+    const key = this.room(e - s);
+    let p = this.used;
+    for (let j = s; j < e; j++) key[p++] = b[j]!;
+    this.used = p;
+  }
+
+  appendText(text: string): void {
+    this.used = writeText(this.room(text.length * 3), this.used, text);
+  }
+
+  /** Records the fingerprint of the key built since begin() and returns -1; throws KeyMatched when it was recorded before. */
+  firstOrAdd(_row: number): number {
+    const { key, used } = this;
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c ^ used;
+    for (let j = 0; j < used; j++) {
+      const c = key[j]!;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 13;
+    }
+    h2 = Math.imul(h2 ^ (h2 >>> 15), 0x27d4eb2d) | 1;
+    let mask = this.h2s.length - 1;
+    let slot = (h1 ^ (h2 >>> 7)) & mask;
+    for (; this.h2s[slot] !== 0; slot = (slot + 1) & mask) {
+      if (this.h2s[slot] === h2 && this.h1s[slot] === h1) throw new KeyMatched();
+    }
+    if ((this.count + 1) * 4 > this.h2s.length * 3) {
+      this.grow();
+      mask = this.h2s.length - 1;
+      slot = (h1 ^ (h2 >>> 7)) & mask;
+      while (this.h2s[slot] !== 0) slot = (slot + 1) & mask;
+    }
+    this.h1s[slot] = h1;
+    this.h2s[slot] = h2;
+    this.count++;
+    return -1;
+  }
+
+  private room(size: number): Buffer {
+    if (this.used + size > this.key.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.key.length * 2, this.used + size));
+      this.key.copy(grown, 0, 0, this.used);
+      this.key = grown;
+    }
+    return this.key;
+  }
+
+  private grow(): void {
+    const { h1s, h2s } = this;
+    const size = h2s.length * 2;
+    this.h1s = new Int32Array(size);
+    this.h2s = new Int32Array(size);
+    const mask = size - 1;
+    for (let old = 0; old < h2s.length; old++) {
+      if (h2s[old] === 0) continue;
+      let slot = (h1s[old]! ^ (h2s[old]! >>> 7)) & mask;
+      while (this.h2s[slot] !== 0) slot = (slot + 1) & mask;
+      this.h1s[slot] = h1s[old]!;
+      this.h2s[slot] = h2s[old]!;
+    }
+  }
+}
+
 /**
  * The byte reader's cells of one row: canonical text, or null when the input bytes vs[k]…ve[k]
  * are it (or, when same[k] is 2, the timestamp bytes in `stamps`).
  */
 class RowCells {
   constructor(
-    private readonly b: Buffer,
+    private b: Buffer,
     private readonly vals: (string | null)[],
     private readonly vs: Int32Array,
     private readonly ve: Int32Array,
@@ -1096,12 +1284,16 @@ class RowCells {
     private readonly stamps: Buffer,
   ) {}
 
+  moveTo(bytes: Buffer): void {
+    this.b = bytes;
+  }
+
   text(k: number): string {
     if (this.same[k] === 2) return this.stamps.toString('latin1', k * TIMESTAMP_BYTES, (k + 1) * TIMESTAMP_BYTES);
     return this.vals[k] ?? this.b.toString('utf8', this.vs[k], this.ve[k]);
   }
 
-  appendKey(keys: KeyTable, k: number): void {
+  appendKey(keys: Keys, k: number): void {
     const v = this.vals[k] as string | null;
     if (this.same[k] === 2) keys.appendBytes(this.stamps, k * TIMESTAMP_BYTES, (k + 1) * TIMESTAMP_BYTES);
     else if (v === null) keys.appendBytes(this.b, this.vs[k]!, this.ve[k]!);
