@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command } from '../../lambdas/cli/commands/incentives.js';
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
 import { QUERIES_DIR } from '../../lambdas/config.js';
-import { salesEventsFromColumns, toSalesEvents } from '../../lambdas/core/incentives/rows.js';
+import { SalesEventColumns } from '../../lambdas/core/incentives/event-columns.js';
+import { packedEventColumn, packedEventRows } from '../../lambdas/core/incentives/rows.js';
 import type { CliContext } from '../../lambdas/cli/command.js';
 import type { IncentiveTally } from '../../lambdas/core/incentives/types.js';
 import { MANAGERS, SALES, SERVICE, partitionKey, sqlType, type TableDecl } from '../../lambdas/core/extracts/schema.js';
@@ -76,6 +77,13 @@ async function buildLake(home: string): Promise<void> {
   ]);
 }
 
+/** A sales query's packed events as SalesEventColumns holds them, as records. */
+function eventsOf(packedEvents: readonly unknown[], query: string) {
+  const columns = new SalesEventColumns();
+  columns.addPacked(packedEvents, query);
+  return Array.from({ length: columns.length }, (_, i) => columns.record(i));
+}
+
 describe('incentives over a DuckDB lake', () => {
   let home: string;
   let configDir: string;
@@ -109,7 +117,7 @@ describe('incentives over a DuckDB lake', () => {
         expect(rows.length).toBeGreaterThan(0);
         expect(Object.keys(columns)).toEqual(Object.keys(rows[0]!));
         for (const [name, values] of Object.entries(columns)) expect(values).toEqual(rows.map((r) => r[name]));
-        if (query !== 'incentive_roster') expect(salesEventsFromColumns(columns, query)).toEqual(toSalesEvents(rows, query));
+        if (query !== 'incentive_roster') expect(eventsOf(packedEventColumn(columns, query), query)).toEqual(eventsOf(packedEventRows(rows, query), query));
       }
     } finally {
       await engine.close();

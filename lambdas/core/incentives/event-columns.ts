@@ -6,7 +6,7 @@
  * everything a plan rule reads (province, segment, sub-segment, channel, product, event type,
  * fees): a month has few distinct ones, so each is matched against the rules once, not once per
  * event. Dates, profiles and managers are checked once per distinct value, at the first row
- * that has it, so a bad row is reported as `rows.ts` reports it.
+ * that has it, so a bad row is reported by its row number, field and value.
  */
 import { EVENT_FIELD_SEPARATOR, EVENT_FIELDS, IncentiveDataError } from './rows.js';
 import type { SalesEventRecord } from './types.js';
@@ -109,8 +109,8 @@ export class SalesEventColumns {
   }
 
   /**
-   * Adds a sales query's packed `event` column (rows.ts: twelve fields joined by chr(31)), checked
-   * as `rows.ts` checks it. Each query's events are distinct (one file per type, province and
+   * Adds a sales query's packed `event` column (the twelve EVENT_FIELDS of rows.ts joined by
+   * chr(31)), each row's field count, date and money shape checked. Each query's events are distinct (one file per type, province and
    * day, its event ids unique); an event already added from another query (the same date, id
    * and province: a churn both sales queries return) is skipped. The earlier events are indexed
    * by id, so add the smaller query first.
