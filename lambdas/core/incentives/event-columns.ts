@@ -131,21 +131,27 @@ export class SalesEventColumns {
     }
   }
 
-  /** Events added so far, by id: a later copy (from another query) is looked up among them. */
-  private earlierById(): { before: number; byId: Map<string, number[]> } {
+  /**
+   * Events added so far, by id: a later copy (from another query) is looked up among them. A copy
+   * is the same lake row, so it has the same profile: only events of a profile an earlier event
+   * has are looked up (on a national month ~1 in 5, the churns; the id lookup was a sixth of the reading).
+   */
+  private earlierById(): Earlier {
     const before = this.length;
     const byId = new Map<string, number[]>();
+    const profiles = new Set<number>();
     for (let i = 0; i < before; i++) {
       const list = byId.get(this.eventId[i]!);
       if (list) list.push(i);
       else byId.set(this.eventId[i]!, [i]);
+      profiles.add(this.profile[i]!);
     }
-    return { before, byId };
+    return { before, byId, profiles };
   }
 
-  private addPackedRange(packed: readonly unknown[], query: string, from: number, to: number, earlierIds: { before: number; byId: Map<string, number[]> }): void {
+  private addPackedRange(packed: readonly unknown[], query: string, from: number, to: number, earlierIds: Earlier): void {
     const SEP = EVENT_FIELD_SEPARATOR;
-    const { before, byId: earlier } = earlierIds;
+    const { before, byId: earlier, profiles: earlierProfiles } = earlierIds;
     for (let i = from; i < to; i++) {
       const event = packed[i];
       if (typeof event !== 'string') fail(query, i, 'event', event, `the ${EVENT_FIELDS.length} fields joined by chr(31)`);
@@ -186,7 +192,7 @@ export class SalesEventColumns {
         }));
       }
       const eventId = event.slice(0, s0);
-      if (before > 0 && this.isAmong(earlier.get(eventId), date, province)) continue;
+      if (before > 0 && earlierProfiles.has(profile) && this.isAmong(earlier.get(eventId), date, province)) continue;
       const manager = event.slice(s10 + 1);
       this.push(eventId, date, event.slice(s2 + 1, s3), profile, this.managerCode(manager === '' ? null : manager));
     }
@@ -198,6 +204,9 @@ export class SalesEventColumns {
     return false;
   }
 }
+
+/** The events added before a query's: their indices by id, and the profiles they have. */
+interface Earlier { before: number; byId: Map<string, number[]>; profiles: Set<number> }
 
 /** The code of `text` in `codes`; the first time, `text` is added to `values` under the next code. */
 function textCode(codes: Map<string, number>, values: string[], text: string): number {
