@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command } from '../../lambdas/cli/commands/incentives.js';
 import { DuckDbQueryEngine } from '../../lambdas/adapters/duckdb-query-engine.js';
 import { QUERIES_DIR } from '../../lambdas/config.js';
-import { salesEventsFromColumns, toSalesEvents } from '../../lambdas/core/incentives/rows.js';
+import { SalesEventColumns } from '../../lambdas/core/incentives/event-columns.js';
+import { packedEventColumn, packedEventRows } from '../../lambdas/core/incentives/rows.js';
 import type { CliContext } from '../../lambdas/cli/command.js';
 import type { IncentiveTally } from '../../lambdas/core/incentives/types.js';
 import { MANAGERS, SALES, SERVICE, partitionKey, sqlType, type TableDecl } from '../../lambdas/core/extracts/schema.js';
@@ -76,6 +77,13 @@ async function buildLake(home: string): Promise<void> {
   ]);
 }
 
+/** A sales query's packed events as SalesEventColumns holds them, as records. */
+function eventsOf(packedEvents: readonly unknown[], query: string) {
+  const columns = new SalesEventColumns();
+  columns.addPacked(packedEvents, query);
+  return Array.from({ length: columns.length }, (_, i) => columns.record(i));
+}
+
 describe('incentives over a DuckDB lake', () => {
   let home: string;
   let configDir: string;
@@ -109,10 +117,54 @@ describe('incentives over a DuckDB lake', () => {
         expect(rows.length).toBeGreaterThan(0);
         expect(Object.keys(columns)).toEqual(Object.keys(rows[0]!));
         for (const [name, values] of Object.entries(columns)) expect(values).toEqual(rows.map((r) => r[name]));
-        if (query !== 'incentive_roster') expect(salesEventsFromColumns(columns, query)).toEqual(toSalesEvents(rows, query));
+        if (query !== 'incentive_roster') expect(eventsOf(packedEventColumn(columns, query), query)).toEqual(eventsOf(packedEventRows(rows, query), query));
       }
     } finally {
       await engine.close();
+    }
+  });
+
+  it('DuckDB reads a text column in bulk (runTextColumn): the values run gives, in any order', async () => {
+    // Prepare
+    const engine = new DuckDbQueryEngine(home, QUERIES_DIR);
+    try {
+      for (const [query, params] of [
+        ['incentive_sales_events', ['2026-11-01', '2026-11-30']],
+        ['incentive_clawback_events', ['2026-05-05', '2026-11-30', '2026-08-03', '2026-11-30', 90, '2026-11-01']],
+      ] as const) {
+        // Act
+        const rows = await engine.run(query, params);
+        const bulk = await engine.runTextColumn(query, params, 'event');
+
+        // Assess
+        expect(rows.length).toBeGreaterThan(0);
+        expect([...bulk].sort()).toEqual(rows.map((r) => r.event as string).sort());
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a bulk text column keeps every value of a large result and fails on a null or a value holding its separator', async () => {
+    // Prepare
+    const queries = mkdtempSync(join(tmpdir(), 'incent-queries-'));
+    writeFileSync(join(queries, 'many.sql'), "select 'e' || cast(i as varchar) as event, i from range(5000) as t(i)\norder by i\n-- a trailing comment");
+    writeFileSync(join(queries, 'nulls.sql'), "select * from (values ('a'), (null), ('b')) as t(event)");
+    writeFileSync(join(queries, 'separator.sql'), "select 'a' || chr(30) || 'b' as event");
+    const engine = new DuckDbQueryEngine(home, queries);
+    try {
+      // Act
+      const many = await engine.runTextColumn('many', [], 'event');
+
+      // Assess
+      expect(many).toHaveLength(5000);
+      expect(new Set(many)).toEqual(new Set(Array.from({ length: 5000 }, (_, i) => `e${i}`)));
+      await expect(engine.runTextColumn('nulls', [], 'event')).rejects.toThrow('query nulls.sql returned a null event; expected text in every row');
+      await expect(engine.runTextColumn('separator', [], 'event')).rejects.toThrow('query separator.sql returned a event holding chr(30)');
+      await expect(engine.runTextColumn('many', [], 'event; drop table x')).rejects.toThrow("column 'event; drop table x' is not a plain snake_case column name");
+    } finally {
+      await engine.close();
+      rmSync(queries, { recursive: true, force: true });
     }
   });
 

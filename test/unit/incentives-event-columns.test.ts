@@ -4,11 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { computeIncentives, tallyEvents } from '../../lambdas/core/incentives/calculate.js';
 import { SalesEventColumns } from '../../lambdas/core/incentives/event-columns.js';
 import { loadPlans } from '../../lambdas/core/incentives/plan.js';
-import { EVENT_FIELD_SEPARATOR, toSalesEvents } from '../../lambdas/core/incentives/rows.js';
+import { EVENT_FIELD_SEPARATOR } from '../../lambdas/core/incentives/rows.js';
 import { parsePeriod } from '../../lambdas/core/period.js';
+import type { SalesEventRecord } from '../../lambdas/core/incentives/types.js';
 
 const [PLAN] = loadPlans([{ name: 'spec-plan.yaml', text: readFileSync(join(import.meta.dirname, '../fixtures/incentives/spec-plan.yaml'), 'utf8') }]);
 const packed = (...fields: string[]) => fields.join(EVENT_FIELD_SEPARATOR);
+/** A packed event as a record, read here field by field (the calculation's other input form). */
+function record(event: string): SalesEventRecord {
+  const [eventId, eventDate, province, customerId, segment, subSegment, channel, product, eventType, monthlyFee, prev, manager] = event.split(EVENT_FIELD_SEPARATOR) as string[];
+  return {
+    eventId: eventId!, eventDate: eventDate!, province: province!, customerId: customerId!, segment: segment!, subSegment: subSegment || null,
+    channel: channel!, product: product!, eventType: eventType!, monthlyFee: monthlyFee!, prevMonthlyFee: prev || null, accountManagerId: manager || null,
+  };
+}
 const ROSTER = [{ accountManagerId: 'AM1', name: '甲', province: 'JL', city: '长春', team: 'T', role: 'account_manager', startDate: '2024-01-01', endDate: null }];
 
 // The look-back query's rows (a September `new`, the November churn that reverses it) and the month's (the same churn again).
@@ -33,7 +42,7 @@ describe('SalesEventColumns', () => {
     columns.addPacked(MONTH, 'incentive_sales_events');
     const period = parsePeriod('2026-11');
     const fromColumns = tallyEvents({ period, plan: PLAN!, columns, tickets: [], roster: ROSTER });
-    const records = [...toSalesEvents(MONTH.map((event) => ({ event })), 'm'), ...toSalesEvents(CLAWBACK.map((event) => ({ event })), 'c')];
+    const records = [...MONTH, ...CLAWBACK].map(record);
     const fromRecords = computeIncentives({ period, plan: PLAN!, events: records, tickets: [], roster: ROSTER });
 
     // Assess: S9 of JL once (S9 of GD is another event), the September credit reversed once

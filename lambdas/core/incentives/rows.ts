@@ -2,12 +2,12 @@
  * Query rows (DuckDB or Athena) checked and turned into the calculation's records with plain
  * code: a month of a national roster is over a million sales rows, so no schema library runs
  * per row. The sales queries pack each event into one text column `event` (fields joined by
- * chr(31), see queries/incentive_sales_events.sql); the column's presence is checked once, each
- * row's field count, date and money shape as it is split.
+ * chr(31), see queries/incentive_sales_events.sql); the column's presence is checked here once,
+ * each row's field count, date and money shape as SalesEventColumns (event-columns.ts) splits it.
  */
 import { TelcoKpiError } from '../errors.js';
 import type { Columns, Row } from '../ports.js';
-import type { RosterManager, SalesEventRecord, TicketScore } from './types.js';
+import type { RosterManager, TicketScore } from './types.js';
 
 /** A query returned a row the incentive calculation cannot use. */
 export class IncentiveDataError extends TelcoKpiError {}
@@ -21,7 +21,6 @@ export const EVENT_FIELDS = [
 ] as const;
 
 const DAY = /^\d{4}-\d{2}-\d{2}/;
-const MONEY = /^-?\d+(\.\d+)?$/;
 
 function fail(query: string, index: number, column: string, value: unknown, expected: string): never {
   throw new IncentiveDataError(`${query} row ${index + 1}, column ${column}: ${JSON.stringify(value ?? null)} is not valid; expected ${expected}`);
@@ -53,16 +52,6 @@ function count(value: unknown, query: string, index: number, column: string): nu
   return n;
 }
 
-/** Splits the packed `event` column of the sales queries into records. */
-export function toSalesEvents(rows: readonly Row[], query: string): SalesEventRecord[] {
-  return packedSalesEvents(packedEventRows(rows, query), query);
-}
-
-/** The same from a result read as columns (QueryEngine.runColumns): no object per row. */
-export function salesEventsFromColumns(columns: Columns, query: string): SalesEventRecord[] {
-  return packedSalesEvents(packedEventColumn(columns, query), query);
-}
-
 /** The packed `event` values of a sales query's rows (the column checked once). */
 export function packedEventRows(rows: readonly Row[], query: string): unknown[] {
   requireColumns(rows, query, ['event']);
@@ -78,43 +67,6 @@ export function packedEventColumn(columns: Columns, query: string): readonly unk
     throw new IncentiveDataError(`${query} returned columns ${names.join(', ') || '(none)'}; expected event (missing event)`);
   }
   return packed;
-}
-
-/**
- * Splits packed events. The fields that repeat (dates, codes, fees, manager ids) are kept once
- * each (`same`): a national month is over a million events, and a fresh copy of every code per
- * event was hundreds of MB held until the tally was written.
- */
-function packedSalesEvents(packed: readonly unknown[], query: string): SalesEventRecord[] {
-  const out = new Array<SalesEventRecord>(packed.length);
-  const seen = new Map<string, string>();
-  const same = (text: string): string => {
-    const kept = seen.get(text);
-    if (kept !== undefined) return kept;
-    seen.set(text, text);
-    return text;
-  };
-  for (let i = 0; i < packed.length; i++) {
-    const event = packed[i];
-    if (typeof event !== 'string') fail(query, i, 'event', event, `the ${EVENT_FIELDS.length} fields joined by chr(31)`);
-    const f = event.split(EVENT_FIELD_SEPARATOR);
-    if (f.length !== EVENT_FIELDS.length) {
-      fail(query, i, 'event', event, `${EVENT_FIELDS.length} fields joined by chr(31) (${EVENT_FIELDS.join(', ')}), got ${f.length}`);
-    }
-    const eventDate = f[1]!;
-    if (!DAY.test(eventDate)) fail(query, i, 'event_date', eventDate, 'a date YYYY-MM-DD');
-    const monthlyFee = f[9]!;
-    if (!MONEY.test(monthlyFee)) fail(query, i, 'monthly_fee', monthlyFee, 'an exact decimal like 129.00');
-    const prev = f[10]!;
-    if (prev !== '' && !MONEY.test(prev)) fail(query, i, 'prev_monthly_fee', prev, 'an exact decimal like 129.00');
-    out[i] = {
-      eventId: f[0]!, eventDate: same(eventDate.length === 10 ? eventDate : eventDate.slice(0, 10)), province: same(f[2]!), customerId: f[3]!,
-      segment: same(f[4]!), subSegment: f[5] === '' ? null : same(f[5]!), channel: same(f[6]!), product: same(f[7]!),
-      eventType: same(f[8]!), monthlyFee: same(monthlyFee), prevMonthlyFee: prev === '' ? null : same(prev),
-      accountManagerId: f[11] === '' ? null : same(f[11]!),
-    };
-  }
-  return out;
 }
 
 export function toTicketScores(rows: readonly Row[], query: string): TicketScore[] {
