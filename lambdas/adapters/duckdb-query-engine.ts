@@ -9,10 +9,6 @@ import { EXTRACT_TYPES, TABLES, sqlType, type TableDecl } from '../core/extracts
 
 export class QueryFailedError extends TelcoKpiError {}
 
-/** Long strings a bulk text column comes in (runTextColumn), and what separates their values. */
-const TEXT_BUCKETS = 256;
-const TEXT_SEPARATOR = '\u001e';
-
 /**
  * DuckDB over the local Parquet lake: each extract type is a view with Hive partition columns.
  * Queries may run together (the report issues its queries at once): each runs on a connection of
@@ -60,35 +56,6 @@ export class DuckDbQueryEngine implements QueryEngine {
       }
     }
     return columns as Columns;
-  }
-
-  /**
-   * One text column, in no particular order: DuckDB joins the values with chr(30) into
-   * TEXT_BUCKETS long strings that are split here. Turning each of a million values into a JS
-   * string of its own costs a native call and a decode per value (~3 s for a national month's
-   * events); a few hundred strings cost next to nothing. The query's own `order by` still runs.
-   * Each bucket's value count is checked against its pieces: a null value (string_agg skips it)
-   * or a value holding chr(30) fails loudly instead of losing or splitting a row.
-   */
-  async runTextColumn(name: string, params: readonly SqlValue[], column: string): Promise<string[]> {
-    if (!/^[a-z_][a-z0-9_]*$/.test(column)) throw new QueryFailedError(`column '${column}' is not a plain snake_case column name`);
-    const sql = await this.queries.read(name);
-    const bulk = `select string_agg(v, chr(30)) as joined, cast(count(*) as bigint) as n, cast(count(v) as bigint) as valued\n`
-      + `from (select "${column}" as v from (\n${sql}\n) as q) as c\ngroup by hash(v) % ${TEXT_BUCKETS}`;
-    let rows: Row[];
-    try {
-      rows = await this.runSql(bulk, params);
-    } catch (error) {
-      throw new QueryFailedError(`query ${name}.sql failed on DuckDB: ${(error as Error).message}`, { cause: error });
-    }
-    const values: string[] = [];
-    for (const { joined, n, valued } of rows) {
-      if (valued !== n) throw new QueryFailedError(`query ${name}.sql returned a null ${column}; expected text in every row`);
-      const pieces = String(joined).split(TEXT_SEPARATOR);
-      if (pieces.length !== n) throw new QueryFailedError(`query ${name}.sql returned a ${column} holding chr(30), the separator of a bulk read; expected text without it`);
-      for (const piece of pieces) values.push(piece);
-    }
-    return values;
   }
 
   /** Runs ad-hoc SQL (tests, benchmarks); report code uses `run` with a query file. */

@@ -32,12 +32,6 @@ export interface QueryEngine {
    * are over a million rows). Optional: callers fall back to `run` when an engine lacks it.
    */
   runColumns?(name: string, params: readonly SqlValue[]): Promise<Columns>;
-  /**
-   * One text column of the query's result, in no particular order, handed over in bulk (DuckDB:
-   * the values cross into JS joined in a few hundred long strings, not one string each). A null
-   * value fails the query. Optional: callers fall back to `runColumns` or `run`.
-   */
-  runTextColumn?(name: string, params: readonly SqlValue[], column: string): Promise<string[]>;
   close(): Promise<void>;
   /**
    * How many queries the engine runs well at once (default 1). Athena and Trino queue, plan and

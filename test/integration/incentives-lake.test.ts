@@ -124,50 +124,6 @@ describe('incentives over a DuckDB lake', () => {
     }
   });
 
-  it('DuckDB reads a text column in bulk (runTextColumn): the values run gives, in any order', async () => {
-    // Prepare
-    const engine = new DuckDbQueryEngine(home, QUERIES_DIR);
-    try {
-      for (const [query, params] of [
-        ['incentive_sales_events', ['2026-11-01', '2026-11-30']],
-        ['incentive_clawback_events', ['2026-05-05', '2026-11-30', '2026-08-03', '2026-11-30', 90, '2026-11-01']],
-      ] as const) {
-        // Act
-        const rows = await engine.run(query, params);
-        const bulk = await engine.runTextColumn(query, params, 'event');
-
-        // Assess
-        expect(rows.length).toBeGreaterThan(0);
-        expect([...bulk].sort()).toEqual(rows.map((r) => r.event as string).sort());
-      }
-    } finally {
-      await engine.close();
-    }
-  });
-
-  it('a bulk text column keeps every value of a large result and fails on a null or a value holding its separator', async () => {
-    // Prepare
-    const queries = mkdtempSync(join(tmpdir(), 'incent-queries-'));
-    writeFileSync(join(queries, 'many.sql'), "select 'e' || cast(i as varchar) as event, i from range(5000) as t(i)\norder by i\n-- a trailing comment");
-    writeFileSync(join(queries, 'nulls.sql'), "select * from (values ('a'), (null), ('b')) as t(event)");
-    writeFileSync(join(queries, 'separator.sql'), "select 'a' || chr(30) || 'b' as event");
-    const engine = new DuckDbQueryEngine(home, queries);
-    try {
-      // Act
-      const many = await engine.runTextColumn('many', [], 'event');
-
-      // Assess
-      expect(many).toHaveLength(5000);
-      expect(new Set(many)).toEqual(new Set(Array.from({ length: 5000 }, (_, i) => `e${i}`)));
-      await expect(engine.runTextColumn('nulls', [], 'event')).rejects.toThrow('query nulls.sql returned a null event; expected text in every row');
-      await expect(engine.runTextColumn('separator', [], 'event')).rejects.toThrow('query separator.sql returned a event holding chr(30)');
-      await expect(engine.runTextColumn('many', [], 'event; drop table x')).rejects.toThrow("column 'event; drop table x' is not a plain snake_case column name");
-    } finally {
-      await engine.close();
-      rmSync(queries, { recursive: true, force: true });
-    }
-  });
-
   it('the CLI writes incentives.json and a workbook whose text cells stay text', async () => {
     // Prepare
     const out: string[] = [];

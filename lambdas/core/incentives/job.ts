@@ -176,13 +176,8 @@ async function tallyMonth(engine: QueryEngine, period: Period, plan: Plan, planF
   return tallyEvents({ period, plan, planForMonth, columns, tickets, roster });
 }
 
-/**
- * A sales query's packed events, read in bulk where the engine can (DuckDB: a few hundred long
- * strings instead of a string per event; the events' order does not matter), else as columns
- * (no object per row), else as rows (Athena, Trino).
- */
+/** A sales query's packed events, read as columns where the engine can (a national month: no object per row). */
 async function packedEvents(engine: QueryEngine, query: string, params: readonly SqlValue[]): Promise<readonly unknown[]> {
-  if (engine.runTextColumn) return engine.runTextColumn(query, params, 'event');
   return engine.runColumns
     ? packedEventColumn(await engine.runColumns(query, params), query)
     : packedEventRows(await engine.run(query, params), query);
