@@ -2,8 +2,8 @@
  * One benchmark step, run in its own child process by bench/run.ts so its peak resident memory
  * (maxRSS) is its own. Takes one JSON argument (a StepRequest) and prints one JSON line (a StepResult).
  */
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { duckDbOptions } from '../lambdas/adapters/duckdb-options.js';
 import { DuckDbParquetEncoder } from '../lambdas/adapters/duckdb-parquet-encoder.js';
@@ -14,8 +14,9 @@ import { QUERIES_DIR } from '../lambdas/config.js';
 import { loadSettings, readYamlFiles } from '../lambdas/cli/local-runtime.js';
 import { runIncentives } from '../lambdas/core/incentives/job.js';
 import { loadPlans } from '../lambdas/core/incentives/plan.js';
-import { ingestExtracts, validateOnly } from '../lambdas/core/extracts/ingest.js';
-import type { Receipt } from '../lambdas/core/extracts/validate.js';
+import { ingestExtracts } from '../lambdas/core/extracts/ingest.js';
+import { validateExtract, type Receipt } from '../lambdas/core/extracts/validate.js';
+import { discardingSpool, extractSource } from '../lambdas/cli/commands/extract-args.js';
 import { parsePeriod } from '../lambdas/core/period.js';
 import type { CanonicalCsv, ParquetEncoder, SqlValue } from '../lambdas/core/ports.js';
 import { runReportJob } from '../lambdas/core/report/job.js';
@@ -72,15 +73,15 @@ async function ingest(request: Extract<StepRequest, { step: 'ingest' }>): Promis
       const t = performance.now();
       const inputs = (async function* () {
         for (const name of names.filter((n) => n.startsWith(`${type}_`))) {
-          const read = await readFile(join(request.dataDir, name));
-          const bytes = new Uint8Array(read.buffer, read.byteOffset, read.length);
-          figures.bytes += bytes.length;
-          yield { fileName: name, bytes };
+          // Read as the CLI reads it (extractSource: 1 MB chunks, a window at a time), so the peak is the CLI's.
+          const path = join(request.dataDir, name);
+          figures.bytes += (await stat(path)).size;
+          yield { fileName: name, source: extractSource(path) };
         }
       })();
       const receipts: Receipt[] = [];
       if (request.validateOnly) {
-        for await (const input of inputs) receipts.push((await validateOnly(input)).receipt);
+        for await (const input of inputs) receipts.push((await validateExtract(input, { spool: discardingSpool() })).receipt);
       } else {
         for await (const outcome of ingestExtracts({ store, encoder }, inputs)) {
           if ('error' in outcome) throw outcome.error;
@@ -171,7 +172,7 @@ async function report(request: Extract<StepRequest, { step: 'report' }>): Promis
 
 async function incentives(request: Extract<StepRequest, { step: 'incentives' }>): Promise<Omit<StepResult, 'maxRssMb'>> {
   const { settings, store, engine, mailer, notifier, now } = await localJob(request);
-  const plans = loadPlans((await readYamlFiles(join(projectRoot, 'config', 'plans'))).map((f) => ({ name: f.name, text: f.text })));
+  const plans = loadPlans((await readYamlFiles(join(projectRoot, 'config', 'plans'))).map((f) => ({ name: basename(f.name), text: f.text })));
   const started = performance.now();
   try {
     const result = await runIncentives(
