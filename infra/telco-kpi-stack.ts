@@ -303,8 +303,8 @@ export class TelcoKpiStack extends Stack {
       reportsGrant: { read: ['receipts/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], write: ['reports/*', ...ledgers, `${MAIL_LINKS_PREFIX}*`], delete: ledgers },
       recipients: settings.reportRecipients.flatMap((l) => l.to),
       senders: [settings.mailFromAddress],
-      // README Benchmarks (bench/results.json): a national month peaks at 1,057 MB RSS for the weekly and
-      // 1,216 MB for a monthly re-run (1,822 MB before the queries summed per day first); 3,072 MB is 2.5×
+      // README Benchmarks (bench/results.json): a national month peaks at 1,007 MB RSS for the weekly and
+      // 1,365 MB for a monthly re-run (1,822 MB before the queries summed per day first); 3,072 MB is 2.2×
       // the larger, kept for the ~1.7 vCPU it brings to the workbook, charts and mail beside Athena's waits.
       memorySize: 3072,
       // The weekly e-mail and 概览 carry the charts of SPEC §10 (resvg + the CJK font in fonts/).
@@ -328,7 +328,7 @@ export class TelcoKpiStack extends Stack {
       recipients: settings.hrRecipients.flatMap((l) => l.to),
       senders: [...new Set([settings.mailFromAddress, settings.incentivesFromAddress].map((a) => a.toLowerCase()))],
       // README Benchmarks (bench/results.json): the national incentive month (19,199 managers, 617 k lines)
-      // peaks at 1,543–1,789 MB RSS; 3,072 MB is 1.7× the highest, and the ~1.7 vCPU it brings shortens the 38 s run.
+      // peaks at 1,477–1,628 MB RSS; 3,072 MB is 1.9× the highest, and the ~1.7 vCPU it brings shortens the 31 s run.
       memorySize: 3072,
       plans: true,
     });
