@@ -32,6 +32,25 @@ async function createdEvent(key: string): Promise<Json> {
 }
 const text = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
 
+/** `select <columns> from` a Parquet object of a bucket (copied to a temp file for DuckDB), as JSON rows. */
+async function parquetOf(store: S3ObjectStore, key: string, columns: string, tail = '') {
+  const dir = await mkdtemp(join(tmpdir(), 'handler-parquet-'));
+  try {
+    const path = join(dir, 'data.parquet');
+    await writeFile(path, (await store.get(key))!);
+    const duck = await DuckDBInstance.create(':memory:');
+    const sql = await duck.connect();
+    try {
+      return (await sql.runAndReadAll(`select ${columns} from read_parquet('${path}') ${tail}`)).getRowObjectsJson();
+    } finally {
+      sql.closeSync();
+      duck.closeSync();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('ingest handler on s3rver with the DuckDB encoder', () => {
   let s3: S3Harness;
   let encoder: DuckDbParquetEncoder;
@@ -93,19 +112,8 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     const receipt = await receiptBeside('JL/sales_JL_20261118.csv');
     expect(receipt.rowsAccepted).toBe(60_000);
     expect(receipt.sha256).toBe(createHash('sha256').update(body).digest('hex'));
-    const dir = await mkdtemp(join(tmpdir(), 'handler-parquet-'));
-    try {
-      const path = join(dir, 'data.parquet');
-      await writeFile(path, (await curated.get('lake/sales/dt=2026-11-18/province=JL/data.parquet'))!);
-      const duck = await DuckDBInstance.create(':memory:');
-      const sql = await duck.connect();
-      const [count] = (await sql.runAndReadAll(`select count(distinct event_id)::integer as n, max(event_id) as last from read_parquet('${path}')`)).getRowObjectsJson();
-      sql.closeSync();
-      duck.closeSync();
-      expect(count).toEqual({ n: 60_000, last: 'S060000' });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const [count] = await parquetOf(curated, 'lake/sales/dt=2026-11-18/province=JL/data.parquet', 'count(distinct event_id)::integer as n, max(event_id) as last');
+    expect(count).toEqual({ n: 60_000, last: 'S060000' });
   });
 
   it('stores an accepted upload as Parquet at its partition in the curated bucket and writes the receipt beside the upload', async () => {
@@ -118,20 +126,9 @@ describe('ingest handler on s3rver with the DuckDB encoder', () => {
     expect(result.uploads).toEqual([{ bucket: LANDING, key: 'JL/sales_JL_20261118.csv', status: 'accepted', receiptKey: 'JL/sales_JL_20261118.csv.receipt.json' }]);
     expect(await lakeObjects()).toEqual(['lake/_manifest/sales/dt=2026-11-18/province=JL.json', 'lake/sales/dt=2026-11-18/province=JL/data.parquet']);
     expect(await curated.list('lake/_uploads/')).toEqual(['lake/_uploads/JL/sales_JL_20261118.csv.json']);
-    const dir = await mkdtemp(join(tmpdir(), 'handler-parquet-'));
-    try {
-      const path = join(dir, 'data.parquet');
-      await writeFile(path, (await curated.get('lake/sales/dt=2026-11-18/province=JL/data.parquet'))!);
-      const duck = await DuckDBInstance.create(':memory:');
-      const sql = await duck.connect();
-      const rows = (await sql.runAndReadAll(`select event_id, monthly_fee::varchar as fee from read_parquet('${path}') order by event_id`)).getRowObjectsJson();
-      sql.closeSync();
-      duck.closeSync();
-      expect(rows.map((r) => r.event_id)).toEqual(['S001', 'S002', 'S003', 'S004', 'S005']);
-      expect(rows[0]!.fee).toBe('129.00');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const rows = await parquetOf(curated, 'lake/sales/dt=2026-11-18/province=JL/data.parquet', 'event_id, monthly_fee::varchar as fee', 'order by event_id');
+    expect(rows.map((r) => r.event_id)).toEqual(['S001', 'S002', 'S003', 'S004', 'S005']);
+    expect(rows[0]!.fee).toBe('129.00');
     const beside = await receiptBeside('JL/sales_JL_20261118.csv');
     expect(beside).toMatchObject({ file: 'sales_JL_20261118.csv', type: 'sales', province: 'JL', day: '2026-11-18', status: 'accepted', rowsAccepted: 5 });
     expect(text(await landing.get('JL/sales_JL_20261118.csv.receipt.txt'))).toContain('sales_JL_20261118.csv');
