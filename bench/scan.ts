@@ -119,6 +119,13 @@ function scanOf(info: Record<string, unknown>): Omit<PlanScan, 'times'> | undefi
   return { table, ...(fileFilter ? { fileFilter } : {}), columns };
 }
 
+/** The Parquet scans of one query as DuckDB runs it with `params` (planScans of its executed plan). */
+export async function queryScans(engine: DuckDbQueryEngine, sql: string, params: readonly SqlValue[]): Promise<PlanScan[]> {
+  const [explained] = await engine.runSql(`explain (analyze, format json) ${sql}`, params);
+  const plan = JSON.parse(String(Object.values(explained ?? {}).at(-1))) as PlanNode | PlanNode[];
+  return planScans(Array.isArray(plan) ? plan[0]! : plan);
+}
+
 /** Records the queries (and parameters) a report issues, answering them from the engine it wraps. */
 function recording(engine: QueryEngine, calls: Array<{ name: string; params: readonly SqlValue[] }>): QueryEngine {
   return {
@@ -142,10 +149,8 @@ export async function reportScan(home: string, period: Period, queriesDir: strin
     const sizes = new Map<string, number>();
     for (const { name, params } of calls) {
       const sql = await readFile(join(queriesDir, `${name}.sql`), 'utf8');
-      const [explained] = await engine.runSql(`explain (analyze, format json) ${sql}`, params);
-      const plan = JSON.parse(String(Object.values(explained ?? {}).at(-1))) as PlanNode | PlanNode[];
       const scan: QueryScan = { query: name, scans: 0, files: 0, bytes: 0, columnBytes: 0 };
-      for (const s of planScans(Array.isArray(plan) ? plan[0]! : plan)) {
+      for (const s of await queryScans(engine, sql, params)) {
         const glob = join(home, 'lake', s.table, ...TABLES[s.table].partitions.map(() => '*'), 'data.parquet');
         const files = (await engine.runSql(
           `select distinct filename as f from read_parquet('${glob.replaceAll("'", "''")}', hive_partitioning = true, filename = true)${s.fileFilter ? ` where ${s.fileFilter}` : ''}`,

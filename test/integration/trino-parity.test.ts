@@ -34,7 +34,7 @@ import { trinoType } from '../../lambdas/core/extracts/trino-tables.js';
 import type { QueryEngine, Row, SqlValue } from '../../lambdas/core/ports.js';
 import { generateSample } from '../../lambdas/core/sample/sample.js';
 import { syncTables } from '../../scripts/trino-server.js';
-import { planScans } from '../../bench/scan.js';
+import { queryScans } from '../../bench/scan.js';
 import { toExecutionParameter } from '../../lambdas/adapters/execution-parameter.js';
 import { writeFixtureLake } from '../fixtures/lake/write-lake.js';
 import { TRINO_START_TIMEOUT_MS, TrinoHarness } from '../helpers/trino.js';
@@ -247,9 +247,7 @@ describe("the bench's Athena scan model (bench/scan.ts)", () => {
       for (const call of dedupe(duck.calls)) {
         // Act: DuckDB's executed plan through the model; Trino's distributed plan of the same bound text
         const sql = await readFile(join(QUERIES_DIR, `${call.name}.sql`), 'utf8');
-        const [explained] = await base.runSql(`explain (analyze, format json) ${sql}`, call.params);
-        const plan = JSON.parse(String(Object.values(explained!).at(-1))) as Parameters<typeof planScans>[0] | Array<Parameters<typeof planScans>[0]>;
-        const model = planScans(Array.isArray(plan) ? plan[0]! : plan).reduce((n, scan) => n + scan.times, 0);
+        const model = (await queryScans(base, sql, call.params)).reduce((n, scan) => n + scan.times, 0);
         let next = 0;
         const bound = sql.replace(/--[^\n]*/g, '').replace(/\?/g, () => toExecutionParameter(call.params[next++]!, next));
         const [distributed] = await trinoEngine.runSql(`explain (type distributed) ${bound}`);
