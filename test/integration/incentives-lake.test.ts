@@ -106,7 +106,7 @@ describe('incentives over a DuckDB lake', () => {
     try {
       for (const [query, params] of [
         ['incentive_sales_events', ['2026-11-01', '2026-11-30']],
-        ['incentive_clawback_events', ['2026-05-05', '2026-11-30', '2026-08-03', '2026-11-30', 90, '2026-11-01']],
+        ['incentive_clawback_events', ['2026-05-05', '2026-11-30', '2026-08-03', '2026-11-30', 90, '2026-05-05', '2026-11-01']],
         ['incentive_roster', []],
       ] as const) {
         // Act
@@ -121,6 +121,37 @@ describe('incentives over a DuckDB lake', () => {
       }
     } finally {
       await engine.close();
+    }
+  });
+
+  it('the clawback query returns a churn once however many managed `new` events reach it, and only the look-back\'s', async () => {
+    // Prepare: C1's churn of 1 November is reached by two managed `new` events of the same product (3 August, 10 September);
+    // C2's churn by an unmanaged `new` only, C3's by a `new` of another product, C4's by a `new` 91 days before (N = 90)
+    const own = mkdtempSync(join(tmpdir(), 'incent-claw-'));
+    const engine = new DuckDbQueryEngine(own, QUERIES_DIR);
+    try {
+      await writeParquet(own, SALES, partitionKey('sales', { day: '2026-08-02', province: 'JL' }), [sale('N4', '2026-08-02', 'C4', 'mobile', 'new', '58.00', 'AM1')]);
+      await writeParquet(own, SALES, partitionKey('sales', { day: '2026-08-03', province: 'JL' }), [
+        sale('N1', '2026-08-03', 'C1', 'mobile', 'new', '58.00', 'AM1'),
+        sale('N2', '2026-08-03', 'C2', 'mobile', 'new', '58.00', null),
+        sale('N3', '2026-08-03', 'C3', 'broadband', 'new', '58.00', 'AM1'),
+      ]);
+      await writeParquet(own, SALES, partitionKey('sales', { day: '2026-09-10', province: 'JL' }), [sale('N5', '2026-09-10', 'C1', 'mobile', 'new', '58.00', 'AM2')]);
+      await writeParquet(own, SALES, partitionKey('sales', { day: '2026-11-01', province: 'JL' }), [
+        sale('X1', '2026-11-01', 'C1', 'mobile', 'churn', '0.00', null),
+        sale('X2', '2026-11-01', 'C2', 'mobile', 'churn', '0.00', null),
+        sale('X3', '2026-11-01', 'C3', 'mobile', 'churn', '0.00', null),
+        sale('X4', '2026-11-01', 'C4', 'mobile', 'churn', '0.00', 'AM1'),
+      ]);
+
+      // Act
+      const rows = await engine.run('incentive_clawback_events', ['2026-05-05', '2026-11-30', '2026-08-03', '2026-11-30', 90, '2026-05-05', '2026-11-01']);
+
+      // Assess: the look-back's managed `new` events (N4 too: its own churn is out of reach, not it) and X1 once
+      expect(eventsOf(packedEventRows(rows, 'incentive_clawback_events'), 'incentive_clawback_events').map((e) => e.eventId)).toEqual(['N4', 'N1', 'N3', 'N5', 'X1']);
+    } finally {
+      await engine.close();
+      rmSync(own, { recursive: true, force: true });
     }
   });
 

@@ -152,14 +152,12 @@ async function buildIncentives(deps: IncentiveJobDeps, period: Period): Promise<
  */
 async function tallyMonth(engine: QueryEngine, period: Period, plan: Plan, planForMonth: (day: string) => Plan | undefined): Promise<IncentiveTally> {
   const n = plan.clawback?.withinDays ?? 0;
-  // The clawback query first: its join is DuckDB's largest working set (~0.9 GB on a national
-  // month), and it returns few rows, so it runs while the month's million events are not yet held.
-  // Its events go in first too: the month's events are then checked against these few for the
-  // churns both queries return.
+  // The clawback query first: it returns few rows, and its events go in first, so the month's
+  // events are checked against these few for the churns both queries return.
   const columns = new SalesEventColumns();
   if (n > 0) {
     const query = 'incentive_clawback_events';
-    columns.addPacked(await packedEvents(engine, query, [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, period.start]), query);
+    columns.addPacked(await packedEvents(engine, query, [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, addDays(period.start, -2 * n), period.start]), query);
   }
   const month = await packedEvents(engine, 'incentive_sales_events', [period.start, period.end]);
   // The two small queries run on the engine while the month's events are read here, a slice at
