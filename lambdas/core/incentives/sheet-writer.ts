@@ -53,6 +53,9 @@ const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationsh
 const PKG_REL_NS = 'http://schemas.openxmlformats.org/package/2006/relationships';
 /** Bytes of XML handed to the deflater at a time. */
 const CHUNK_BYTES = 1 << 19;
+/** zlib's output buffer, and the text queued on the deflater before the writer waits for it. */
+const DEFLATE_OUT_BYTES = 1 << 20;
+const DEFLATE_QUEUE_BYTES = 4 * CHUNK_BYTES;
 
 const NUM_FMT_IDS: Record<string, number> = { [FORMATS.points]: 164, [FORMATS.percent]: 165, [FORMATS.factor]: 166, [FORMATS.money]: 4, [FORMATS.count]: 1 };
 const FONT_IDS = { normal: 0, title: 1, bold: 2, red: 3 } as const;
@@ -115,7 +118,7 @@ class DeflatedPart {
   private readonly ended: Promise<unknown>;
 
   constructor(readonly name: string, level: number) {
-    this.deflate = createDeflateRaw({ level, memLevel: 9 });
+    this.deflate = createDeflateRaw({ level, memLevel: 9, chunkSize: DEFLATE_OUT_BYTES, highWaterMark: DEFLATE_QUEUE_BYTES });
     this.deflate.on('data', (chunk: Buffer) => {
       this.out.push(chunk);
       this.compressedSize += chunk.length;
@@ -134,13 +137,20 @@ class DeflatedPart {
     return this.text.pending >= CHUNK_BYTES / 2;
   }
 
-  /** Hands the queued text to the deflater, waiting when it is behind. */
+  /**
+   * Hands the queued text to the deflater, waiting when it is behind. Otherwise it still yields a
+   * turn of the event loop: zlib starts its next piece of work on the thread pool only from a
+   * callback on this thread, so a writer that never yields leaves it idle, and deflating and
+   * building the rows took turns instead of overlapping (the national month's workbook 5.9–6.8 →
+   * 4.8–5.3 s, the same bytes; with zlib's default 16 KB output buffer and queue of one chunk, each
+   * chunk was a dozen round trips and the writer waited for the whole queue to drain).
+   */
   async flush(): Promise<void> {
     this.text.flush();
     if (this.behind) {
       this.behind = false;
       await once(this.deflate, 'drain');
-    }
+    } else await new Promise(setImmediate);
   }
 
   async close(): Promise<Part> {
