@@ -9,7 +9,8 @@
  * whatever it starts with. The shared-string table keeps one index per distinct text.
  */
 import { once } from 'node:events';
-import { crc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
+import type { TransformOptions } from 'node:stream';
+import { crc32, createDeflateRaw, type DeflateRaw, type ZlibOptions } from 'node:zlib';
 import { MAX_CELL_TEXT, textCell } from '../xlsx-safe.js';
 import { Utf8Chunks } from './utf8-chunks.js';
 
@@ -118,7 +119,9 @@ class DeflatedPart {
   private readonly ended: Promise<unknown>;
 
   constructor(readonly name: string, level: number) {
-    this.deflate = createDeflateRaw({ level, memLevel: 9, chunkSize: DEFLATE_OUT_BYTES, highWaterMark: DEFLATE_QUEUE_BYTES });
+    // zlib streams take the stream options too (Node passes them to Transform); its typings only list zlib's own.
+    const options: ZlibOptions & TransformOptions = { level, memLevel: 9, chunkSize: DEFLATE_OUT_BYTES, highWaterMark: DEFLATE_QUEUE_BYTES };
+    this.deflate = createDeflateRaw(options);
     this.deflate.on('data', (chunk: Buffer) => {
       this.out.push(chunk);
       this.compressedSize += chunk.length;
