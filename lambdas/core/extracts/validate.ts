@@ -1078,14 +1078,41 @@ function writeText(out: Buffer, p: number, value: string): number {
   return p;
 }
 
+/** A key being built from cells' bytes and text, in a buffer that grows (KeyTable, KeyFingerprints). */
+abstract class KeyBytes {
+  /** The bytes of the key being built end at `used`. */
+  protected used = 0;
+
+  constructor(protected bytes: Buffer) {}
+
+  appendBytes(b: Buffer, s: number, e: number): void {
+    const bytes = this.room(e - s);
+    let p = this.used;
+    for (let j = s; j < e; j++) bytes[p++] = b[j]!;
+    this.used = p;
+  }
+
+  appendText(text: string): void {
+    this.used = writeText(this.room(text.length * 3), this.used, text);
+  }
+
+  /** The buffer, grown (its bytes kept) to hold `size` more after `used`. */
+  protected room(size: number): Buffer {
+    if (this.used + size > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + size));
+      this.bytes.copy(grown, 0, 0, this.used);
+      this.bytes = grown;
+    }
+    return this.bytes;
+  }
+}
+
 /**
  * The keys seen in a file and the first row of each: the keys' UTF-8 bytes in one arena, found
  * through an open-addressing hash table, so a million keys are not a million strings in a Map.
  * A key is built with begin/append…, then firstOrAdd looks it up and records it when new.
  */
-class KeyTable {
-  private arena = Buffer.allocUnsafe(1 << 16);
-  private used = 0;
+class KeyTable extends KeyBytes {
   private start = 0;
   private offsets = new Int32Array(1024);
   private lengths = new Int32Array(1024);
@@ -1094,24 +1121,17 @@ class KeyTable {
   private count = 0;
   private slots = new Int32Array(2048).fill(-1);
 
+  constructor() {
+    super(Buffer.allocUnsafe(1 << 16));
+  }
+
   begin(): void {
     this.used = this.start;
   }
 
-  appendBytes(b: Buffer, s: number, e: number): void {
-    const arena = this.room(e - s);
-    let p = this.used;
-    for (let j = s; j < e; j++) arena[p++] = b[j]!;
-    this.used = p;
-  }
-
-  appendText(text: string): void {
-    this.used = writeText(this.room(text.length * 3), this.used, text);
-  }
-
   /** The first row of the key built since begin(), or -1 when it is new (it is then recorded for `row`). */
   firstOrAdd(row: number): number {
-    const { arena, start, used } = this;
+    const { bytes: arena, start, used } = this;
     let hash = 0x811c9dc5;
     for (let j = start; j < used; j++) hash = Math.imul(hash ^ arena[j]!, 0x01000193);
     const length = used - start;
@@ -1144,15 +1164,6 @@ class KeyTable {
     this.slots[slot] = entry;
     this.start = used;
     return -1;
-  }
-
-  private room(size: number): Buffer {
-    if (this.used + size > this.arena.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + size));
-      this.arena.copy(grown, 0, 0, this.used);
-      this.arena = grown;
-    }
-    return this.arena;
   }
 
   private growEntries(): void {
@@ -1193,32 +1204,23 @@ class KeyMatched extends Error {}
  * firstOrAdd then throws KeyMatched, and validateExtract checks the file again with a KeyTable, which
  * reports only equal keys, each with its first row. The key being built is kept in a small buffer.
  */
-class KeyFingerprints {
-  private key = Buffer.allocUnsafe(256);
-  private used = 0;
+class KeyFingerprints extends KeyBytes {
   private count = 0;
   private h1s = new Int32Array(1024);
   /** 0 for an empty slot. */
   private h2s = new Int32Array(1024);
 
+  constructor() {
+    super(Buffer.allocUnsafe(256));
+  }
+
   begin(): void {
     this.used = 0;
   }
 
-  appendBytes(b: Buffer, s: number, e: number): void {
-    const key = this.room(e - s);
-    let p = this.used;
-    for (let j = s; j < e; j++) key[p++] = b[j]!;
-    this.used = p;
-  }
-
-  appendText(text: string): void {
-    this.used = writeText(this.room(text.length * 3), this.used, text);
-  }
-
   /** Records the fingerprint of the key built since begin() and returns -1; throws KeyMatched when it was recorded before. */
   firstOrAdd(_row: number): number {
-    const { key, used } = this;
+    const { bytes: key, used } = this;
     let h1 = 0x811c9dc5;
     let h2 = 0x9747b28c ^ used;
     for (let j = 0; j < used; j++) {
@@ -1243,15 +1245,6 @@ class KeyFingerprints {
     this.h2s[slot] = h2;
     this.count++;
     return -1;
-  }
-
-  private room(size: number): Buffer {
-    if (this.used + size > this.key.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.key.length * 2, this.used + size));
-      this.key.copy(grown, 0, 0, this.used);
-      this.key = grown;
-    }
-    return this.key;
   }
 
   private grow(): void {
