@@ -157,7 +157,8 @@ async function tallyMonth(engine: QueryEngine, period: Period, plan: Plan, planF
   const columns = new SalesEventColumns();
   if (n > 0) {
     const query = 'incentive_clawback_events';
-    columns.addPacked(await packedEvents(engine, query, [addDays(period.start, -2 * n), period.end, addDays(period.start, -n), period.end, n, addDays(period.start, -2 * n), period.start]), query);
+    const newsFrom = addDays(period.start, -2 * n);
+    columns.addPacked(await packedEvents(engine, query, [newsFrom, period.end, addDays(period.start, -n), period.end, n, newsFrom, period.start]), query);
   }
   const month = await packedEvents(engine, 'incentive_sales_events', [period.start, period.end]);
   // The two small queries run on the engine while the month's events are read here, a slice at
