@@ -291,19 +291,47 @@ describe('batch ingest', () => {
     }
   });
 
+  it('encodes the next batch while the batch before writes its objects, and stores the same lake and receipts as one by one', async () => {
+    // Prepare: batches of 3; the first Parquet object written waits (at most 5 s) for an encoder call after it, which only a later batch makes.
+    const events: string[] = [];
+    let encoderCalls = 0;
+    let called: () => void = () => undefined;
+    const encoder: ParquetEncoder = {
+      encode: (t, csv) => (encoderCalls++, called(), inner.encode(t, csv)),
+      encodeMany: (t, csvs) => (encoderCalls++, called(), inner.encodeMany(t, csvs)),
+    };
+    let waited = false;
+    const gated = (target: ObjectStore) => new CrashingStore(target, async (call) => {
+      if (waited || call.op !== 'put' || !call.key.endsWith('.parquet')) return false;
+      waited = true;
+      const before = encoderCalls;
+      const later = new Promise<string>((resolve) => (called = () => encoderCalls > before && resolve('the next batch encoded while the first wrote its objects')));
+      events.push(await Promise.race([later, new Promise<string>((r) => setTimeout(() => r('encoded after the first batch was stored'), 5000))]));
+      return false;
+    });
+    const one = new LocalObjectStore(await mkdtemp(join(work, 'one-by-one-')));
+    for (const input of inputs()) await ingestExtract({ store: one, encoder: inner, now }, input);
+    const store = new LocalObjectStore(await mkdtemp(join(work, 'overlapped-')));
+    // Act
+    const outcomes = await collect(ingestExtracts({ store: gated(store), encoder, now }, inputs(), { maxFiles: 3 }));
+    // Assess
+    expect(events).toEqual(['the next batch encoded while the first wrote its objects']);
+    expect(outcomes.map((o) => [o.fileName, receiptOf(o).status])).toEqual(FILES.map((f) => [f.fileName, 'accepted']));
+    expect(await lakeState(store)).toEqual(await lakeState(one));
+    const strip = (r: Receipt) => ({ ...r, receivedAt: undefined });
+    expect((await listReceipts(store)).map(strip).sort((a, b) => a.file.localeCompare(b.file))).toEqual((await listReceipts(one)).map(strip).sort((a, b) => a.file.localeCompare(b.file)));
+    expect(await store.list('lake/_manifest/').then((keys) => keys.filter((k) => k.endsWith('.lock')))).toEqual([]);
+  });
+
   it('throws a failure of one batch after the outcomes before it, storing nothing of the batch validated meanwhile and leaving no spool', async () => {
-    // Prepare: batches of 2; the store dies at the first call after the second batch began storing.
+    // Prepare: batches of 2; the store dies at the second batch's first write (a receipt), every call failing from then on.
     const spoolDir = await mkdtemp(join(work, 'failing-spools-'));
     const spooling = new DuckDbParquetEncoder({ tempDir: spoolDir });
     const encoder: ParquetEncoder = { encode: (t, csv) => spooling.encode(t, csv), encodeMany: (t, csvs) => spooling.encodeMany(t, csvs), spool: () => spooling.spool() };
     const files = inputs().filter((i) => i.fileName.startsWith('sales_') || i.fileName.startsWith('revenue_')).slice(0, 6);
     const base = new LocalObjectStore(await mkdtemp(join(work, 'failing-')));
-    const secondBatch = new Set(files.slice(2, 4).map((f) => f.fileName));
-    let storingSecond = false;
-    const store = new CrashingStore(base, (call) => {
-      if (call.op === 'putIfAbsent' && [...secondBatch].some((name) => call.key.includes(dayOf(name)) && call.key.includes(name.split('_')[1]!) && call.key.includes(name.split('_')[0]!))) storingSecond = true;
-      return storingSecond;
-    });
+    const secondBatch = files.slice(2, 4).map((f) => f.fileName);
+    const store = new CrashingStore(base, (call) => call.op === 'put' && call.key.startsWith('receipts/') && secondBatch.some((name) => call.key.endsWith(`-${name}.json`)));
     const seen: IngestOutcome[] = [];
     try {
       // Act

@@ -99,6 +99,11 @@ export interface IngestBatchOptions {
   maxFiles?: number;
   /** Most bytes of canonical CSV held before the batch is stored (default 16 MB): memory stays bounded. */
   maxBytes?: number;
+  /**
+   * Most validated batches waiting for the store (default 2) before validation waits too. Their
+   * rows wait in the encoder's spool files (or in memory without a spool: up to this many times maxBytes).
+   */
+  maxPending?: number;
 }
 
 interface Validated {
@@ -114,48 +119,75 @@ interface Validated {
  * type in one encoder call (one DuckDB COPY … PARTITION_BY) and writes each partition's receipt,
  * manifest and data in the same order as a single ingest, the partitions side by side. Two uploads
  * of one partition never share a batch: the second starts the next one, so it is decided against
- * the first as when ingested alone. The next batch is validated while the previous one is stored
- * (the encoder works in threads of its own), but its storing starts only once the previous batch
- * is stored, so every decision is made as if the batches ran one after the other; validation
- * stores nothing. Outcomes come in input order, a batch at a time; when storing a batch fails, the
- * error is thrown after the outcomes of the batches before it, and nothing of a later batch is stored.
+ * the first as when ingested alone. Later batches are validated while earlier ones are stored
+ * (the encoder works in threads of its own), and a batch is encoded while the one before writes
+ * its objects; but a batch reads a partition's manifest only after every earlier batch holding
+ * that partition is stored, and writes only after the batch before it has written, so every
+ * decision is made as if the batches ran one after the other; validation stores nothing.
+ * Outcomes come in input order, a batch at a time; when storing a batch fails, the error is thrown
+ * after the outcomes of the batches before it, and nothing of a later batch is stored.
  */
 export async function* ingestExtracts(
   deps: IngestDeps, inputs: Iterable<ExtractInput> | AsyncIterable<ExtractInput>, options: IngestBatchOptions = {},
 ): AsyncGenerator<IngestOutcome> {
   const maxFiles = options.maxFiles ?? 16;
   const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  const maxPending = options.maxPending ?? 2;
   type Entry = IngestOutcome & { normalized?: Uint8Array | CsvSpool };
+  interface Pending { done: Entry[]; partitions: ReadonlySet<string>; prepared: Promise<PreparedBatch>; stored: Promise<void> }
   let batch: Entry[] = [];
   let partitions = new Set<string>();
   let bytes = 0;
-  /** The batch being stored while the next one is validated. */
-  let storing: { done: Entry[]; stored: Promise<void> } | undefined;
+  /**
+   * Batches validated and handed to the store, oldest first. A batch is prepared (its partitions
+   * locked, its manifests read and its files decided and encoded) once the batch before it is
+   * prepared, and once every earlier batch sharing a partition with it is stored; it is committed
+   * (receipts, manifests and data written) once the batch before it is committed. So the encoder
+   * works on the next batch while the last one's objects are written, and a failed batch stops
+   * every later one before it writes anything. Validation goes on meanwhile until `maxPending`
+   * batches wait.
+   */
+  const storing: Pending[] = [];
   const discard = (entries: readonly Entry[]) => Promise.all(entries.map((o) => (o.normalized && !(o.normalized instanceof Uint8Array) ? o.normalized.discard() : undefined)));
-  /** Waits for the batch being stored and gives its outcomes (or throws its failure). */
-  const settle = async function* () {
-    const settling = storing;
-    storing = undefined;
+  /** Waits for the oldest batch being stored and gives its outcomes (or throws its failure). */
+  const settleOldest = async function* () {
+    const settling = storing.shift();
     if (!settling) return;
     await settling.stored;
     for (const o of settling.done) yield 'error' in o ? { fileName: o.fileName, error: o.error } : { fileName: o.fileName, receipt: o.receipt };
   };
+  /** Waits for every batch handed to the store, in order. */
+  const settle = async function* () {
+    while (storing.length > 0) yield* settleOldest();
+  };
   const flush = async function* () {
-    // The previous batch is stored first: its manifests are what this batch's files are decided against.
-    yield* settle();
     const done = batch;
+    const keys = partitions;
     batch = [];
     partitions = new Set();
     bytes = 0;
+    const last = storing.at(-1);
+    // A partition of an earlier batch is decided against what that batch stored there.
+    const sharing = storing.filter((b) => [...keys].some((key) => b.partitions.has(key))).map((b) => b.stored);
+    const prepared = Promise.all([last?.prepared, ...sharing])
+      .then(() => prepareBatch(deps, done.flatMap((o) => ('receipt' in o ? [o as Validated] : []))));
+    prepared.catch(() => undefined);
     const stored = (async () => {
       try {
-        await storeBatch(deps, done.flatMap((o) => ('receipt' in o ? [o as Validated] : [])));
+        const [own, before] = await Promise.allSettled([prepared, last?.stored]);
+        if (own.status === 'rejected') throw own.reason;
+        if (before.status === 'rejected') {
+          await own.value.release();
+          throw before.reason;
+        }
+        await commitBatch(deps, own.value);
       } finally {
         await discard(done);
       }
     })();
     stored.catch(() => undefined);
-    storing = { done, stored };
+    storing.push({ done, partitions: keys, prepared, stored });
+    while (storing.length > maxPending) yield* settleOldest();
   };
   /** The file validated and not yet in the batch (discarded when the batch before it fails). */
   let current: Entry | undefined;
@@ -197,7 +229,7 @@ export async function* ingestExtracts(
     yield* settle();
   } finally {
     // Stopped early or failed: no store is left running, no spool left behind.
-    await storing?.stored.catch(() => undefined);
+    await Promise.all(storing.map((b) => b.stored.catch(() => undefined)));
     await discard(current ? [...batch, current] : batch);
   }
 }
@@ -210,20 +242,37 @@ interface Stored {
   lockKey: string;
 }
 
-/** Stores one batch (at most one accepted file per partition); throws, after the rest is settled, the first store failure. */
-async function storeBatch(deps: IngestDeps, files: Validated[]): Promise<void> {
+/** What a batch will write, decided under its partitions' locks, its new files encoded. */
+interface PreparedBatch {
+  rejected: Validated[];
+  unchanged: Array<{ receipt: Receipt; manifestAt: string; manifest?: PartitionManifest }>;
+  superseded: Receipt[];
+  toEncode: Array<Stored & { manifest: PartitionManifest }>;
+  parquet: Uint8Array[];
+  /** Releases the batch's locks (after its commit, or instead of it). */
+  release(): Promise<void>;
+}
+
+/**
+ * Locks a batch's partitions (at most one accepted file per partition), reads their manifests,
+ * decides each file (unchanged, superseded or to be stored) and encodes the ones to store.
+ * Writes nothing but the locks, which are released when this fails.
+ */
+async function prepareBatch(deps: IngestDeps, files: Validated[]): Promise<PreparedBatch> {
   const rejected = files.filter((f) => !(f.receipt.status === 'accepted' && f.normalized !== undefined));
   const accepted: Stored[] = files.flatMap((f) => {
     if (f.receipt.status !== 'accepted' || f.normalized === undefined) return [];
     const manifestAt = manifestKey(f.receipt);
     return [{ receipt: f.receipt, normalized: f.normalized, dataKey: partitionKey(f.receipt.type, f.receipt), manifestAt, lockKey: manifestAt.replace(/\.json$/, '.lock') }];
   });
-  if (rejected.length > 0) await Promise.all(rejected.map((f) => storeReceipt(deps.store, f.receipt)));
-  if (accepted.length === 0) return;
-  const locks = await lockPartitions(deps, accepted);
-  const failures: unknown[] = [];
+  const locks = accepted.length > 0 ? await lockPartitions(deps, accepted) : [];
+  const release = async () => {
+    const released = await Promise.allSettled(locks.map((lock) => lock.release()));
+    const failed = released.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  };
   try {
-    const toEncode: Array<Stored & { manifest: PartitionManifest }> = [];
+    const prepared: PreparedBatch = { rejected, unchanged: [], superseded: [], toEncode: [], parquet: [], release };
     await Promise.all(accepted.map(async (file) => {
       const { receipt } = file;
       const previous = await readManifest(deps.store, file.manifestAt);
@@ -232,11 +281,9 @@ async function storeBatch(deps: IngestDeps, files: Validated[]): Promise<void> {
       const newer = previous && previous.sha256 !== receipt.sha256 ? (previous.uploadedAt ?? previous.storedAt) : undefined;
       if (stored) {
         receipt.status = 'unchanged';
-        await storeReceipt(deps.store, receipt);
         // The same bytes uploaded again are now the day's newest upload: an older one processed late must not replace them.
-        if (previous && Date.parse(uploadedAt) > Date.parse(previous.uploadedAt ?? previous.storedAt)) {
-          await deps.store.put(file.manifestAt, JSON.stringify({ ...previous, uploadedAt }, null, 2), { contentType: 'application/json' });
-        }
+        const later = previous && Date.parse(uploadedAt) > Date.parse(previous.uploadedAt ?? previous.storedAt);
+        prepared.unchanged.push({ receipt, manifestAt: file.manifestAt, ...(later ? { manifest: { ...previous, uploadedAt } } : {}) });
       } else if (newer !== undefined && Date.parse(newer) > Date.parse(uploadedAt)) {
         // A retry or a slow ingest of an older upload must not put it back over a later correction.
         receipt.status = 'superseded';
@@ -246,17 +293,40 @@ async function storeBatch(deps: IngestDeps, files: Validated[]): Promise<void> {
         };
         receipt.notices.push(notice);
         receipt.warnings.push(sentence(notice.code, notice.params, 'en'));
-        await storeReceipt(deps.store, receipt);
+        prepared.superseded.push(receipt);
       } else {
-        toEncode.push({ ...file, manifest: { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt, uploadedAt } });
+        prepared.toEncode.push({ ...file, manifest: { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt, uploadedAt } });
       }
     }));
-    const parquet = await encodeAll(deps.encoder, toEncode);
-    const results = await Promise.allSettled(toEncode.map(async (file, i) => {
+    prepared.parquet = await encodeAll(deps.encoder, prepared.toEncode);
+    return prepared;
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Writes a prepared batch: the rejected, unchanged and superseded files' receipts, and for each
+ * file to store its receipt, a pending manifest, the data and the manifest, partitions side by
+ * side; then releases the locks. Throws, after the rest is settled, the first failure.
+ */
+async function commitBatch(deps: IngestDeps, batch: PreparedBatch): Promise<void> {
+  const failures: unknown[] = [];
+  try {
+    await Promise.all([
+      ...batch.rejected.map((f) => storeReceipt(deps.store, f.receipt)),
+      ...batch.superseded.map((receipt) => storeReceipt(deps.store, receipt)),
+      ...batch.unchanged.map(async (u) => {
+        await storeReceipt(deps.store, u.receipt);
+        if (u.manifest) await deps.store.put(u.manifestAt, JSON.stringify(u.manifest, null, 2), { contentType: 'application/json' });
+      }),
+    ]);
+    const results = await Promise.allSettled(batch.toEncode.map(async (file, i) => {
       await storeReceipt(deps.store, file.receipt);
       try {
         await deps.store.put(file.manifestAt, JSON.stringify({ ...file.manifest, pending: true }, null, 2), { contentType: 'application/json' });
-        await deps.store.put(file.dataKey, parquet[i]!, { contentType: 'application/vnd.apache.parquet' });
+        await deps.store.put(file.dataKey, batch.parquet[i]!, { contentType: 'application/vnd.apache.parquet' });
         await deps.store.put(file.manifestAt, JSON.stringify(file.manifest, null, 2), { contentType: 'application/json' });
       } catch (error) {
         await deleteReceipt(deps.store, file.receipt).catch(() => undefined);
@@ -264,9 +334,10 @@ async function storeBatch(deps: IngestDeps, files: Validated[]): Promise<void> {
       }
     }));
     for (const r of results) if (r.status === 'rejected') failures.push(r.reason);
+  } catch (error) {
+    failures.push(error);
   } finally {
-    const released = await Promise.allSettled(locks.map((lock) => lock.release()));
-    for (const r of released) if (r.status === 'rejected') failures.push(r.reason);
+    await batch.release().catch((error: unknown) => failures.push(error));
   }
   if (failures.length > 0) throw failures[0];
 }
