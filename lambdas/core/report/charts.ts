@@ -3,7 +3,7 @@
  * channel revenue mix, as PNG (vega-lite → SVG → resvg; no browser, no canvas build), with their
  * figures as text for the tables beside them and for mail clients that block images.
  */
-import { Resvg } from '@resvg/resvg-js';
+import { renderAsync } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { CHANNELS, SEGMENTS, label } from '../extracts/codes.js';
@@ -97,11 +97,11 @@ async function render(spec: TopLevelSpec, options: ChartOptions): Promise<{ png:
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
-    const resvg = new Resvg(svg, {
+    // Drawn on a thread of resvg's own: this thread lays out the next chart meanwhile.
+    const image = await renderAsync(svg, {
       fitTo: { mode: 'zoom', value: options.scale ?? 2 },
       font: { fontFiles: [...options.fontFiles], loadSystemFonts: false, defaultFontFamily: options.fontFamily ?? CHART_FONT_FAMILY },
     });
-    const image = resvg.render();
     const scale = options.scale ?? 2;
     return { png: new Uint8Array(image.asPng()), width: Math.round(image.width / scale), height: Math.round(image.height / scale) };
   } finally {
@@ -300,6 +300,6 @@ export function chartRenderer(fontFiles: readonly string[]): ChartRenderer {
  */
 export async function renderReportCharts(report: KpiReport, options: ChartOptions): Promise<ReportChart[]> {
   if (report.period.kind !== 'week' || report.marketOnly) return [];
-  const charts = [await trendChart(report, options), await mixChart(report, options)];
+  const charts = await Promise.all([trendChart(report, options), mixChart(report, options)]);
   return charts.filter((c): c is ReportChart => c !== undefined);
 }
