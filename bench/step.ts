@@ -35,6 +35,8 @@ export interface StepResult {
   seconds: number;
   /** Peak resident set size of the child process, MB. */
   maxRssMb: number;
+  /** CPU time of the child process (every thread: DuckDB's, zlib's, the collector's) while the step ran, s. */
+  cpuSeconds?: number;
   /** Ingest: per extract type. */
   types?: Record<string, TypeFigures>;
   rejected?: number;
@@ -226,12 +228,14 @@ async function duckDbCopy(request: Extract<StepRequest, { step: 'duckdb-copy' }>
 
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as StepRequest;
+  const cpu = process.cpuUsage();
   const result = request.step === 'ingest' ? await ingest(request)
     : request.step === 'report' ? await report(request)
       : request.step === 'duckdb-copy' ? await duckDbCopy(request)
         : await incentives(request);
+  const used = process.cpuUsage(cpu);
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb, cpuSeconds: (used.user + used.system) / 1e6 })}\n`);
 }
 
 await main();
