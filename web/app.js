@@ -191,6 +191,8 @@
     function keep(next) {
       tokens = next;
       expiresAt = Date.now() + next.expiresIn * 1000;
+      // When the tokens in hand expire (no secret): a test waits on it before moving the clock on.
+      $('#app').dataset.tokensUntil = new Date(expiresAt).toISOString();
       clearTimeout(timer);
       const lead = Math.min(60_000, next.expiresIn * 250);
       timer = setTimeout(() => { refresh().catch(() => undefined); }, Math.max(0, expiresAt - lead - Date.now()));
@@ -198,6 +200,7 @@
     function forget() {
       tokens = null;
       pending = null;
+      delete $('#app').dataset.tokensUntil;
       clearTimeout(timer);
     }
     function expire() {

@@ -277,17 +277,25 @@ describe('portal in a real browser, AWS mode (Cognito, presigned PUT, receipts p
     const issued = portal.cognito.calls.at(-1)!;
     expect(issued.body.ChallengeName).toBe('SOFTWARE_TOKEN_MFA');
     const refreshes = () => portal.cognito.calls.filter((c) => c.target === 'InitiateAuth' && c.body.AuthFlow === 'REFRESH_TOKEN_AUTH');
+    const tokensUntil = () => page.locator('#app').getAttribute('data-tokens-until');
+    const signedInUntil = await tokensUntil();
+    expect(signedInUntil).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     // 29.5 minutes on (the tokens last 30): the page has refreshed them a minute before.
     await page.clock.fastForward('29:30');
     await expect.poll(() => refreshes().length, { timeout: 15_000 }).toBe(1);
     expect(refreshes()[0]!.body).toEqual({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: CLIENT_ID, AuthParameters: { REFRESH_TOKEN: expect.stringMatching(/^[\w-]{40,}$/) } });
+    // The page has kept the new tokens (and set its next refresh) before the clock moves on: the stand-in records a
+    // call before it answers, so on a busy machine the clock could pass the next refresh before the page set it.
+    const refreshedUntil = await expect.poll(tokensUntil, { timeout: 15_000 }).not.toBe(signedInUntil).then(tokensUntil);
 
     // Throttled once: retried a second later, still signed in.
     portal.cognito.throttle(1, 'InitiateAuth');
     await page.clock.fastForward('29:30');
     await expect.poll(() => refreshes().length, { timeout: 15_000 }).toBe(3);
     expect(await page.locator('#app').isVisible()).toBe(true);
+    // Kept before the authorizer's clock moves: the call below must go out with these tokens.
+    await expect.poll(tokensUntil, { timeout: 15_000 }).not.toBe(refreshedUntil);
 
     // The authorizer's clock is past the token (the browser's is behind): a 401, one refresh, the call again.
     portal.advance(31 * 60_000);
