@@ -1,6 +1,6 @@
 /** ParquetEncoder on DuckDB: canonical CSV → typed Parquet (zstd), columns and types from schema.ts. */
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { mkdtemp, open as openFile, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open as openFile, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -54,6 +54,8 @@ class FileSpool implements CsvSpool {
   private queued: Buffer[] = [];
   private queuedBytes = 0;
   private closing: Promise<void> | undefined;
+  /** discard() was called: what is queued is dropped, not written. */
+  private discarding = false;
   private open = true;
   /** The file opened on the thread pool (`path` is another once it was given up for a synchronous one). */
   private readonly first: string;
@@ -62,11 +64,13 @@ class FileSpool implements CsvSpool {
   constructor(private readonly folder: SpoolFolder, readonly number: number, public path: string) {
     this.first = path;
     this.opened = openFile(path, 'w').then(async (handle) => {
-      if (this.fd !== undefined || this.closing) {
+      if (this.fd !== undefined || this.discarding) {
         // Given up for a synchronous file, or discarded before it opened.
         await handle.close();
         return;
       }
+      // Also when close() already waits for this open (the rows were all written before the file
+      // opened, on a busy thread pool): the queued chunks are the file's content, and close() ends it.
       this.fd = handle.fd;
       this.handle = handle;
       this.flushQueue();
@@ -116,6 +120,7 @@ class FileSpool implements CsvSpool {
   }
 
   async discard(): Promise<void> {
+    this.discarding = true;
     await this.close().catch(() => undefined);
     if (!this.open) return;
     this.open = false;
@@ -265,6 +270,10 @@ export class DuckDbParquetEncoder implements ParquetEncoder {
 async function csvFile(csv: CanonicalCsv, path: string): Promise<string> {
   if (csv instanceof FileSpool) {
     await csv.close();
+    // Every byte the validator wrote is in the file, or nothing is encoded: a short file would be
+    // stored as a partition with fewer rows than its receipt says.
+    const { size } = await stat(csv.path);
+    if (size !== csv.size) throw new Error(`spool ${csv.path} holds ${size} of the ${csv.size} bytes written to it: not encoded`);
     return csv.path;
   }
   if (typeof csv !== 'string' && !(csv instanceof Uint8Array)) throw new Error('a spool from another encoder');

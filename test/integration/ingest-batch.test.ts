@@ -2,7 +2,7 @@
  * Batch ingest (ingestExtracts, issue 14) with real parts: many files validated and encoded in one
  * DuckDB COPY … PARTITION_BY, with every guarantee of a single ingest kept.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { LocalObjectStore } from '../../lambdas/adapters/local-object-store.js';
 import { ingestExtract, ingestExtracts, listReceipts, manifestKey, type IngestOutcome, type PartitionManifest } from '../../lambdas/core/extracts/ingest.js';
 import { partitionKey, TABLES } from '../../lambdas/core/extracts/schema.js';
 import { validateExtract, type ExtractInput, type Receipt } from '../../lambdas/core/extracts/validate.js';
-import type { ObjectStore, ParquetEncoder } from '../../lambdas/core/ports.js';
+import type { CsvSpool, ObjectStore, ParquetEncoder } from '../../lambdas/core/ports.js';
 import { CrashingStore } from '../helpers/faulty-store.js';
 import { sampleFiles } from '../helpers/lake.js';
 import { parquetRows } from '../helpers/parquet.js';
@@ -166,6 +166,35 @@ describe('batch ingest', () => {
       expect(spooled.spools).toBe(FILES.length);
       expect(spooled.bytes).toBeGreaterThan(FILES.reduce((n, f) => n + f.content.length, 0) / 2);
       expect(written.spools).toBe(FILES.length + 1);
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      await spooling.close();
+    }
+  });
+
+  it('keeps every chunk of a spool closed before its temp file has opened; refuses to encode a spool short of its bytes; a discarded one leaves nothing', async () => {
+    // Prepare: a spool written and closed in one turn of the event loop, before the thread pool's open can call back.
+    const spoolDir = await mkdtemp(join(work, 'early-close-spools-'));
+    const spooling = new DuckDbParquetEncoder({ tempDir: spoolDir });
+    const chunks = ['a,b\n', '1,2\n', '3,4\n'].map(bytes);
+    try {
+      // Act
+      const spool = spooling.spool() as CsvSpool & { path: string; close(): Promise<void> };
+      for (const chunk of chunks) spool.write(chunk);
+      await spool.close();
+      const content = await readFile(spool.path, 'utf8');
+      const short = spooling.spool() as CsvSpool & { path: string; close(): Promise<void> };
+      short.write(bytes('event_id,event_date\n'));
+      await short.close();
+      await truncate(short.path, 5);
+      const refused = spooling.encode(TABLES.sales, short);
+      const dropped = spooling.spool();
+      dropped.write(chunks[0]!);
+      // Assess
+      await expect(refused).rejects.toThrow(/holds 5 of the 20 bytes written to it: not encoded$/);
+      await Promise.all([dropped.discard(), short.discard(), spool.discard()]);
+      expect(content).toBe('a,b\n1,2\n3,4\n');
+      expect(spool.size).toBe(12);
       expect(await readdir(spoolDir)).toEqual([]);
     } finally {
       await spooling.close();
