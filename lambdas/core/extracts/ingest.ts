@@ -244,9 +244,9 @@ interface Stored {
 
 /** What a batch will write, decided under its partitions' locks, its new files encoded. */
 interface PreparedBatch {
-  rejected: Validated[];
+  /** Files that store only their receipt: rejected ones, and the superseded. */
+  receiptsOnly: Receipt[];
   unchanged: Array<{ receipt: Receipt; manifestAt: string; manifest?: PartitionManifest }>;
-  superseded: Receipt[];
   toEncode: Array<Stored & { manifest: PartitionManifest }>;
   parquet: Uint8Array[];
   /** Releases the batch's locks (after its commit, or instead of it). */
@@ -259,7 +259,7 @@ interface PreparedBatch {
  * Writes nothing but the locks, which are released when this fails.
  */
 async function prepareBatch(deps: IngestDeps, files: Validated[]): Promise<PreparedBatch> {
-  const rejected = files.filter((f) => !(f.receipt.status === 'accepted' && f.normalized !== undefined));
+  const rejected = files.filter((f) => !(f.receipt.status === 'accepted' && f.normalized !== undefined)).map((f) => f.receipt);
   const accepted: Stored[] = files.flatMap((f) => {
     if (f.receipt.status !== 'accepted' || f.normalized === undefined) return [];
     const manifestAt = manifestKey(f.receipt);
@@ -272,7 +272,7 @@ async function prepareBatch(deps: IngestDeps, files: Validated[]): Promise<Prepa
     if (failed) throw (failed as PromiseRejectedResult).reason;
   };
   try {
-    const prepared: PreparedBatch = { rejected, unchanged: [], superseded: [], toEncode: [], parquet: [], release };
+    const prepared: PreparedBatch = { receiptsOnly: rejected, unchanged: [], toEncode: [], parquet: [], release };
     await Promise.all(accepted.map(async (file) => {
       const { receipt } = file;
       const previous = await readManifest(deps.store, file.manifestAt);
@@ -293,7 +293,7 @@ async function prepareBatch(deps: IngestDeps, files: Validated[]): Promise<Prepa
         };
         receipt.notices.push(notice);
         receipt.warnings.push(sentence(notice.code, notice.params, 'en'));
-        prepared.superseded.push(receipt);
+        prepared.receiptsOnly.push(receipt);
       } else {
         prepared.toEncode.push({ ...file, manifest: { sha256: receipt.sha256, file: receipt.file, rows: receipt.rowsAccepted, storedAt: receipt.receivedAt, uploadedAt } });
       }
@@ -315,8 +315,7 @@ async function commitBatch(deps: IngestDeps, batch: PreparedBatch): Promise<void
   const failures: unknown[] = [];
   try {
     await Promise.all([
-      ...batch.rejected.map((f) => storeReceipt(deps.store, f.receipt)),
-      ...batch.superseded.map((receipt) => storeReceipt(deps.store, receipt)),
+      ...batch.receiptsOnly.map((receipt) => storeReceipt(deps.store, receipt)),
       ...batch.unchanged.map(async (u) => {
         await storeReceipt(deps.store, u.receipt);
         if (u.manifest) await deps.store.put(u.manifestAt, JSON.stringify(u.manifest, null, 2), { contentType: 'application/json' });
